@@ -1,0 +1,157 @@
+/**
+ * Backend choice at start-up.
+ *
+ * Order tried: `@tensorflow/tfjs-node-gpu` (CUDA), `@tensorflow/tfjs-node` (libtensorflow), then
+ * the kit's native kernels on the tfjs CPU backend (OpenBLAS matmul, when native/build.sh has
+ * built them), then the WASM backend, then the pure-JS CPU backend. `RECREPRO_BACKEND` forces one
+ * (`tensorflow-gpu`, `tensorflow`, `cpu-native`, `wasm`, `cpu`). The chosen backend, the reason and
+ * every failed attempt are printed once and recorded in run records via `getBackendInfo()`.
+ *
+ * Note on the npm override: danfojs-node depends on `@tensorflow/tfjs-node`; package.json maps it
+ * to plain `@tensorflow/tfjs` so that installs succeed while libtensorflow cannot be downloaded.
+ * A `require("@tensorflow/tfjs-node")` may therefore succeed without registering the native
+ * `tensorflow` backend: we test for the backend, not for the module.
+ */
+import { tf } from "./tf";
+import { registerFastKernels } from "./kernels";
+
+export type BackendChoice = "tensorflow-gpu" | "tensorflow" | "cpu-native" | "wasm" | "cpu";
+
+export const BACKEND_ORDER: readonly BackendChoice[] = ["tensorflow-gpu", "tensorflow", "cpu-native", "wasm", "cpu"];
+
+export interface BackendAttempt {
+  name: BackendChoice;
+  ok: boolean;
+  error?: string;
+}
+
+export interface BackendInfo {
+  /** Kit-level choice (what the user forces with RECREPRO_BACKEND). */
+  name: BackendChoice;
+  /** tfjs backend name actually active (`tensorflow`, `cpu`, `wasm`). */
+  tfBackend: string;
+  reason: string;
+  tried: BackendAttempt[];
+  /** Kernels the kit registered on the active backend. */
+  kitKernels: string[];
+  native?: unknown;
+}
+
+let current: BackendInfo | null = null;
+let pending: Promise<BackendInfo> | null = null;
+
+/** The backend info of this process, or null before `initBackend` ran. */
+export function getBackendInfo(): BackendInfo | null {
+  return current;
+}
+
+function errText(e: unknown): string {
+  const msg = e instanceof Error ? e.message : String(e);
+  return msg.split("\n")[0].slice(0, 300);
+}
+
+async function tryTensorflow(moduleName: string): Promise<void> {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  require(moduleName);
+  if (!tf.findBackend("tensorflow")) {
+    throw new Error(`${moduleName} loaded but registered no 'tensorflow' backend (it is the npm override alias of @tensorflow/tfjs, or libtensorflow is missing)`);
+  }
+  const ok = await tf.setBackend("tensorflow");
+  if (!ok) throw new Error("tf.setBackend('tensorflow') returned false");
+}
+
+async function tryNative(): Promise<{ registered: string[]; detail: unknown }> {
+  // Loaded lazily: native.ts is optional and may fail to find the compiled addon.
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const native = require("./native") as { loadNativeKernels: () => { ok: boolean; error?: string; registered: string[] } };
+  const ok = await tf.setBackend("cpu");
+  if (!ok) throw new Error("tf.setBackend('cpu') returned false");
+  const res = native.loadNativeKernels();
+  if (!res.ok) throw new Error(res.error ?? "native kernels not available");
+  return { registered: res.registered, detail: res };
+}
+
+async function tryWasm(): Promise<void> {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  require("@tensorflow/tfjs-backend-wasm");
+  const ok = await tf.setBackend("wasm");
+  if (!ok) throw new Error("tf.setBackend('wasm') returned false");
+}
+
+const REASONS: Record<BackendChoice, string> = {
+  "tensorflow-gpu": "libtensorflow with CUDA: fastest for dense layers",
+  tensorflow: "libtensorflow on the CPU: native kernels for every op",
+  "cpu-native": "tfjs CPU backend with the kit's OpenBLAS matmul kernels (multi-threaded); faster than single-threaded WASM for dense layers",
+  wasm: "tfjs WASM backend (SIMD, one thread): faster than pure JS",
+  cpu: "pure-JS tfjs CPU backend: always available",
+};
+
+function parseForced(value: string | undefined): BackendChoice | null {
+  if (!value) return null;
+  const v = value.trim().toLowerCase();
+  const alias: Record<string, BackendChoice> = { "node-gpu": "tensorflow-gpu", gpu: "tensorflow-gpu", node: "tensorflow", native: "cpu-native" };
+  const choice = (alias[v] ?? v) as BackendChoice;
+  if (!BACKEND_ORDER.includes(choice)) {
+    throw new Error(`RECREPRO_BACKEND="${value}" is not one of ${BACKEND_ORDER.join(", ")}`);
+  }
+  return choice;
+}
+
+export interface InitBackendOptions {
+  /** Force a backend (overrides RECREPRO_BACKEND). */
+  force?: BackendChoice;
+  /** Print the one-line summary (default true). */
+  quiet?: boolean;
+}
+
+/**
+ * Choose and activate the backend once per process; later calls return the same info unless a
+ * different backend is forced, in which case it switches.
+ */
+export async function initBackend(opts: InitBackendOptions = {}): Promise<BackendInfo> {
+  const forced = opts.force ?? parseForced(process.env.RECREPRO_BACKEND);
+  if (current && (!forced || forced === current.name)) return current;
+  if (pending && !forced) return pending;
+  pending = choose(forced, opts.quiet ?? false);
+  try {
+    current = await pending;
+  } finally {
+    pending = null;
+  }
+  return current;
+}
+
+async function choose(forced: BackendChoice | null, quiet: boolean): Promise<BackendInfo> {
+  const order = forced ? [forced] : BACKEND_ORDER;
+  const tried: BackendAttempt[] = [];
+  for (const name of order) {
+    try {
+      let native: unknown;
+      let nativeKernels: string[] = [];
+      if (name === "tensorflow-gpu") await tryTensorflow("@tensorflow/tfjs-node-gpu");
+      else if (name === "tensorflow") await tryTensorflow("@tensorflow/tfjs-node");
+      else if (name === "cpu-native") {
+        const r = await tryNative();
+        native = r.detail;
+        nativeKernels = r.registered;
+      } else if (name === "wasm") await tryWasm();
+      else {
+        const ok = await tf.setBackend("cpu");
+        if (!ok) throw new Error("tf.setBackend('cpu') returned false");
+      }
+      await tf.ready();
+      tried.push({ name, ok: true });
+      const kitKernels = [...nativeKernels, ...registerFastKernels(tf.getBackend())];
+      const reason = forced ? `forced by ${process.env.RECREPRO_BACKEND ? "RECREPRO_BACKEND" : "caller"}; ${REASONS[name]}` : REASONS[name];
+      const info: BackendInfo = { name, tfBackend: tf.getBackend(), reason, tried, kitKernels, native };
+      if (!quiet) {
+        const skipped = tried.filter((t) => !t.ok).map((t) => `${t.name}: ${t.error}`);
+        console.log(`[recrepro] backend ${name} (tfjs '${info.tfBackend}'): ${reason}` + (skipped.length ? ` | skipped: ${skipped.join("; ")}` : ""));
+      }
+      return info;
+    } catch (e) {
+      tried.push({ name, ok: false, error: errText(e) });
+    }
+  }
+  throw new Error(`no tfjs backend could be initialised: ${tried.map((t) => `${t.name}: ${t.error}`).join("; ")}`);
+}

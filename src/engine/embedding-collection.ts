@@ -1,0 +1,166 @@
+/**
+ * The embedding layer of a CTR model, built from kit-owned tables: every categorical field of a
+ * schema maps to a table (one per field, fields naming `shareWith` share one, or a single table
+ * with per-field id offsets). `lookup` writes the batch's field embeddings into one buffer
+ * [B, F, D]; `applyGradients` takes the gradient of that buffer and updates each table once.
+ */
+import type { DatasetSchema } from "../data/schema";
+import { categoricalFeatures } from "../data/schema";
+import { EmbeddingTable, EmbeddingTableState, InitConfig, PrecisionConfig, TableMemory } from "./embedding-table";
+import { SparseOptimizerConfig } from "./sparse-optim";
+
+export interface EmbeddingCollectionConfig {
+  /** Embedding dimension D of every field. Default 16 (all eight papers' code). */
+  embDim: number;
+  /** "per-field" tables (FuxiCTR, torch-rechub) or one "shared" table with offsets (HierRec's code). Default "per-field". */
+  layout?: "per-field" | "shared";
+  /** Storage precision of every table. Default fp32. */
+  precision?: PrecisionConfig;
+  init?: InitConfig;
+  /** Row-wise optimiser of every table. Default Adam, lr 1e-3. */
+  optimizer?: SparseOptimizerConfig;
+}
+
+export interface CollectionMemory {
+  tables: TableMemory[];
+  weightBytes: number;
+  stepBytes: number;
+  optimizerBytes: number;
+  fp32WeightBytes: number;
+}
+
+export class EmbeddingCollection {
+  readonly tables: EmbeddingTable[];
+  /** Table index of each categorical field. */
+  readonly fieldTable: Int32Array;
+  /** Id offset of each field inside its table. */
+  readonly fieldOffset: Int32Array;
+  readonly numFields: number;
+  readonly embDim: number;
+  private readonly tableFields: number[][];
+  private idScratch: Int32Array = new Int32Array(0);
+
+  constructor(schema: DatasetSchema, readonly config: EmbeddingCollectionConfig, seed: number) {
+    const fields = categoricalFeatures(schema);
+    if (fields.length === 0) throw new Error(`dataset ${schema.name}: no categorical features to embed`);
+    this.numFields = fields.length;
+    this.embDim = config.embDim;
+    this.fieldTable = new Int32Array(fields.length);
+    this.fieldOffset = new Int32Array(fields.length);
+    const mk = (name: string, rows: number, k: number) =>
+      new EmbeddingTable({ name, rows, dim: config.embDim, precision: config.precision, init: config.init, optimizer: config.optimizer }, (seed + 7919 * (k + 1)) >>> 0);
+    if ((config.layout ?? "per-field") === "shared") {
+      let total = 0;
+      fields.forEach((f, i) => {
+        this.fieldOffset[i] = total;
+        total += f.vocabSize;
+      });
+      this.tables = [mk("shared", total, 0)];
+      this.tableFields = [fields.map((_, i) => i)];
+    } else {
+      const byName = new Map(fields.map((f, i) => [f.name, i]));
+      const owner = fields.map((f) => {
+        let cur = f;
+        const seen = new Set<string>();
+        while (cur.shareWith) {
+          if (seen.has(cur.name)) throw new Error(`dataset ${schema.name}: cycle in shareWith at ${cur.name}`);
+          seen.add(cur.name);
+          const j = byName.get(cur.shareWith);
+          if (j === undefined) throw new Error(`dataset ${schema.name}: field ${cur.name} shares with unknown field ${cur.shareWith}`);
+          cur = fields[j];
+        }
+        return cur;
+      });
+      this.tables = [];
+      this.tableFields = [];
+      const tableOf = new Map<string, number>();
+      fields.forEach((f, i) => {
+        const o = owner[i];
+        let t = tableOf.get(o.name);
+        if (t === undefined) {
+          const rows = Math.max(...fields.filter((_, j) => owner[j].name === o.name).map((g) => g.vocabSize));
+          t = this.tables.length;
+          this.tables.push(mk(o.name, rows, t));
+          this.tableFields.push([]);
+          tableOf.set(o.name, t);
+        }
+        this.fieldTable[i] = t;
+        this.tableFields[t].push(i);
+      });
+    }
+  }
+
+  /** Field embeddings of a batch: out[(b·F + f)·D + k]. */
+  lookup(cat: Int32Array[], batchSize: number, out?: Float32Array): Float32Array {
+    const F = this.numFields;
+    const D = this.embDim;
+    if (cat.length !== F) throw new Error(`embedding lookup: batch has ${cat.length} categorical columns, model expects ${F}`);
+    const res = out ?? new Float32Array(batchSize * F * D);
+    for (let f = 0; f < F; f++) {
+      const table = this.tables[this.fieldTable[f]];
+      const ids = this.fieldIds(cat[f], f, batchSize);
+      table.lookup(ids, res, f * D, F * D);
+    }
+    return res;
+  }
+
+  /** Apply d(loss)/d(lookup output) ([B, F, D]) to the tables, one optimiser step per table. */
+  applyGradients(cat: Int32Array[], batchSize: number, grad: Float32Array, lrScale = 1): void {
+    const F = this.numFields;
+    const D = this.embDim;
+    for (let t = 0; t < this.tables.length; t++) {
+      const fields = this.tableFields[t];
+      const table = this.tables[t];
+      if (fields.length === 1) {
+        const f = fields[0];
+        table.applyGradients(this.fieldIds(cat[f], f, batchSize), grad, f * D, F * D, lrScale);
+      } else if (fields.length === F) {
+        // Every field in this table: the [B, F, D] buffer is already one entry per (b, f).
+        const ids = new Int32Array(batchSize * F);
+        for (let b = 0; b < batchSize; b++) for (let f = 0; f < F; f++) ids[b * F + f] = cat[f][b] + this.fieldOffset[f];
+        table.applyGradients(ids, grad, 0, D, lrScale);
+      } else {
+        const n = fields.length * batchSize;
+        const ids = new Int32Array(n);
+        const g = new Float32Array(n * D);
+        let i = 0;
+        for (const f of fields) {
+          for (let b = 0; b < batchSize; b++, i++) {
+            ids[i] = cat[f][b] + this.fieldOffset[f];
+            g.set(grad.subarray((b * F + f) * D, (b * F + f + 1) * D), i * D);
+          }
+        }
+        table.applyGradients(ids, g, 0, D, lrScale);
+      }
+    }
+  }
+
+  private fieldIds(col: Int32Array, f: number, batchSize: number): Int32Array {
+    if (col.length < batchSize) throw new Error(`embedding lookup: field ${f} has ${col.length} ids for a batch of ${batchSize}`);
+    const off = this.fieldOffset[f];
+    if (off === 0) return col.length === batchSize ? col : col.subarray(0, batchSize);
+    if (this.idScratch.length < batchSize) this.idScratch = new Int32Array(batchSize);
+    const ids = this.idScratch.subarray(0, batchSize);
+    for (let b = 0; b < batchSize; b++) ids[b] = col[b] + off;
+    return ids;
+  }
+
+  numParams(): number {
+    return this.tables.reduce((s, t) => s + t.rows * t.dim, 0);
+  }
+
+  memory(): CollectionMemory {
+    const tables = this.tables.map((t) => t.memory());
+    const sum = (k: keyof TableMemory) => tables.reduce((s, m) => s + (m[k] as number), 0);
+    return { tables, weightBytes: sum("weightBytes"), stepBytes: sum("stepBytes"), optimizerBytes: sum("optimizerBytes"), fp32WeightBytes: sum("fp32WeightBytes") };
+  }
+
+  getState(): EmbeddingTableState[] {
+    return this.tables.map((t) => t.getState());
+  }
+
+  setState(states: EmbeddingTableState[]): void {
+    if (states.length !== this.tables.length) throw new Error(`embedding collection: checkpoint has ${states.length} tables, model has ${this.tables.length}`);
+    states.forEach((s, i) => this.tables[i].setState(s));
+  }
+}

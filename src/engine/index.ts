@@ -1,0 +1,8 @@
+export { tf } from "./tf";
+export * from "./rng";
+export * from "./backend";
+export * from "./kernels";
+export * from "./sparse-optim";
+export * from "./embedding-table";
+export * from "./embedding-collection";
+export * from "./notebook";

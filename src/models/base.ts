@@ -1,0 +1,66 @@
+/**
+ * Shared plumbing for models: the kit-owned embedding collection, the dense-input assembly,
+ * parameter counts and disposal. Concrete models add their layers and `forward`.
+ */
+import type { DatasetSchema } from "../data/schema";
+import { categoricalFeatures, labelIndex, numericFeatures } from "../data/schema";
+import { EmbeddingCollection } from "../engine/embedding-collection";
+import { Rng } from "../engine/rng";
+import { tf } from "../engine/tf";
+import type { BaseModelConfig, ForwardOutput, ModelContext, ModelInputs, ParamCount, RecModel } from "./types";
+
+export abstract class ModelBase<C extends BaseModelConfig> implements RecModel {
+  readonly embeddings: EmbeddingCollection;
+  readonly heads: string[];
+  readonly numFields: number;
+  readonly numNumeric: number;
+  /** Seeded RNG for parameter initialisation. */
+  protected readonly rng: Rng;
+  private vars: tf.Variable[] = [];
+
+  constructor(readonly id: string, readonly schema: DatasetSchema, readonly config: C, seed: number, heads?: string[]) {
+    this.rng = new Rng(seed);
+    this.embeddings = new EmbeddingCollection(schema, { embDim: config.embDim, ...config.embedding }, seed);
+    this.numFields = categoricalFeatures(schema).length;
+    this.numNumeric = numericFeatures(schema).length;
+    this.heads = heads ?? [schema.labels[0].name];
+    for (const h of this.heads) labelIndex(schema, h);
+  }
+
+  /** Register dense variables (call once per layer, in a fixed order). */
+  protected track<T extends { variables(): tf.Variable[] }>(layer: T): T {
+    this.vars.push(...layer.variables());
+    return layer;
+  }
+
+  /** Width of `flatInput`: F·D plus the numeric features. */
+  get flatInputDim(): number {
+    return this.numFields * this.config.embDim + this.numNumeric;
+  }
+
+  /** [B, F·D (+ numeric)]: flattened field embeddings, concatenated with numeric features. */
+  protected flatInput(inputs: ModelInputs): tf.Tensor2D {
+    const B = inputs.batch.size;
+    const flat = tf.reshape(inputs.emb, [B, this.numFields * this.config.embDim]) as tf.Tensor2D; // [B, F*D]
+    return inputs.num ? (tf.concat([flat, inputs.num], 1) as tf.Tensor2D) : flat; // [B, F*D + Nn]
+  }
+
+  variables(): tf.Variable[] {
+    return this.vars;
+  }
+
+  abstract forward(inputs: ModelInputs, ctx: ModelContext): ForwardOutput;
+
+  paramCount(): ParamCount {
+    return { embedding: this.embeddings.numParams(), dense: this.vars.reduce((s, v) => s + v.size, 0) };
+  }
+
+  getConfig(): Record<string, unknown> {
+    return JSON.parse(JSON.stringify(this.config)) as Record<string, unknown>;
+  }
+
+  dispose(): void {
+    for (const v of this.vars) v.dispose();
+    this.vars = [];
+  }
+}

@@ -1,0 +1,4 @@
+export * from "./trainer";
+export * from "./dense-optim";
+export * from "./checkpoint";
+export * from "./progress";
