@@ -140,6 +140,9 @@ async function choose(forced: BackendChoice | null, quiet: boolean): Promise<Bac
         if (!ok) throw new Error("tf.setBackend('cpu') returned false");
       }
       await tf.ready();
+      // The CPU backend prints a banner about tfjs-node on first use; our own line says the same with the reason.
+      const active = tf.backend() as unknown as { firstUse?: boolean };
+      if (active.firstUse !== undefined) active.firstUse = false;
       tried.push({ name, ok: true });
       const kitKernels = [...nativeKernels, ...registerFastKernels(tf.getBackend())];
       const reason = forced ? `forced by ${process.env.RECREPRO_BACKEND ? "RECREPRO_BACKEND" : "caller"}; ${REASONS[name]}` : REASONS[name];
