@@ -9,6 +9,14 @@ import { Rng } from "../engine/rng";
 import { tf } from "../engine/tf";
 import type { BaseModelConfig, ForwardOutput, ModelContext, ModelInputs, ParamCount, RecModel } from "./types";
 
+/** Embedding defaults shared by every model: per-field fp32 tables, N(0, 0.01) init, row-wise Adam lr 1e-3. */
+export const DEFAULT_EMBEDDING: NonNullable<BaseModelConfig["embedding"]> = {
+  layout: "per-field",
+  precision: { kind: "fp32" },
+  init: { kind: "normal", std: 1e-2 },
+  optimizer: { kind: "adam", lr: 1e-3 },
+};
+
 export abstract class ModelBase<C extends BaseModelConfig> implements RecModel {
   readonly embeddings: EmbeddingCollection;
   readonly heads: string[];

@@ -18,7 +18,7 @@ export function getModelSpec(id: string): ModelSpec<BaseModelConfig> {
 }
 
 export * from "./types";
-export { ModelBase } from "./base";
+export { ModelBase, DEFAULT_EMBEDDING } from "./base";
 export { Dense, dropout, glorotUniform } from "./layers/dense";
 export { Mlp } from "./layers/mlp";
 export { CrossNetwork } from "./layers/cross";

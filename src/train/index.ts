@@ -2,3 +2,4 @@ export * from "./trainer";
 export * from "./dense-optim";
 export * from "./checkpoint";
 export * from "./progress";
+export * from "./experiment";

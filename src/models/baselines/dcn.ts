@@ -5,7 +5,7 @@
  */
 import type { DatasetSchema } from "../../data/schema";
 import { tf } from "../../engine/tf";
-import { ModelBase } from "../base";
+import { DEFAULT_EMBEDDING, ModelBase } from "../base";
 import { CrossNetwork } from "../layers/cross";
 import { Dense } from "../layers/dense";
 import { Mlp } from "../layers/mlp";
@@ -47,7 +47,7 @@ export const DCN: ModelSpec<DcnConfig> = {
   name: "DCN",
   paper: { title: "Deep & Cross Network for Ad Click Predictions", venue: "ADKDD 2017", url: "https://arxiv.org/abs/1708.05123" },
   task: "ctr",
-  defaults: { embDim: 16, crossLayers: 3, hidden: [400, 400, 400], dropout: 0 },
+  defaults: { embDim: 16, embedding: DEFAULT_EMBEDDING, crossLayers: 3, hidden: [400, 400, 400], dropout: 0 },
   presets: { smoke: { crossLayers: 2, hidden: [64, 32] }, paper: {} },
   requires: (schema) => (schema.labels.length >= 1 ? null : "needs at least one binary label"),
   build: (schema, config, seed) => new DcnModel(schema, config, seed),

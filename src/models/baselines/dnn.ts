@@ -5,7 +5,7 @@
  */
 import type { DatasetSchema } from "../../data/schema";
 import { Mlp } from "../layers/mlp";
-import { ModelBase } from "../base";
+import { DEFAULT_EMBEDDING, ModelBase } from "../base";
 import type { BaseModelConfig, ForwardOutput, ModelContext, ModelInputs, ModelSpec } from "../types";
 import { tf } from "../../engine/tf";
 
@@ -34,7 +34,7 @@ export const DNN: ModelSpec<DnnConfig> = {
   id: "dnn",
   name: "DNN",
   task: "ctr",
-  defaults: { embDim: 16, hidden: [400, 400, 400], dropout: 0 },
+  defaults: { embDim: 16, embedding: DEFAULT_EMBEDDING, hidden: [400, 400, 400], dropout: 0 },
   presets: { smoke: { hidden: [64, 32] }, paper: {} },
   requires: (schema) => (schema.labels.length >= 1 ? null : "needs at least one binary label"),
   build: (schema, config, seed) => new DnnModel(schema, config, seed),

@@ -1,0 +1,170 @@
+/**
+ * Experiments: what a notebook cell runs. One call resolves the config (defaults < profile preset
+ * < notebook overrides < environment, printed with the source of every key), trains one model per
+ * seed through the trainer, evaluates on the test split (overall and per group), and writes a run
+ * record (`run.json`) with the per-seed metrics that claim comparisons read.
+ */
+import * as path from "path";
+import type { DatasetSchema, TabularDataset } from "../data/schema";
+import { projectRoot } from "../data/paths";
+import { getBackendInfo, initBackend } from "../engine/backend";
+import { getModelSpec } from "../models";
+import type { BaseModelConfig, RecModel } from "../models/types";
+import { summariseSeeds, type SeedSummary } from "../metrics";
+import { configFromEnv, environmentInfo, formatConfig, resolveConfig, writeRunRecord, type DeepPartial, type RunRecord } from "../report";
+import { DEFAULT_TRAIN_CONFIG, Trainer, type Evaluation, type History, type TrainConfig } from "./trainer";
+
+export type Profile = "smoke" | "paper";
+
+/** The profile of this process: RECREPRO_PROFILE (smoke | paper), default smoke. */
+export function profile(): Profile {
+  const p = (process.env.RECREPRO_PROFILE ?? "smoke").trim();
+  if (p !== "smoke" && p !== "paper") throw new Error(`RECREPRO_PROFILE="${p}" must be "smoke" or "paper"`);
+  return p;
+}
+
+/** A data set ready for training: three in-memory splits and provenance. */
+export interface ExperimentData {
+  schema: DatasetSchema;
+  train: TabularDataset;
+  valid: TabularDataset;
+  test: TabularDataset;
+  meta: { id: string; fingerprint: string };
+}
+
+export interface ExperimentOptions<C extends BaseModelConfig = BaseModelConfig> {
+  /** Paper id; the record goes to figures/<paper>/<runId>/run.json. */
+  paper: string;
+  /** Model id in MODELS. */
+  model: string;
+  data: ExperimentData;
+  /** Seeds; one model is trained per seed. Default [2022]. */
+  seeds?: number[];
+  /** Model config over the spec's defaults and profile preset. */
+  modelConfig?: DeepPartial<C>;
+  /** Training config per profile (the "preset" layer). */
+  trainPresets?: Partial<Record<Profile, Partial<TrainConfig>>>;
+  /** Training config set by the notebook (the "override" layer). */
+  trainConfig?: Partial<TrainConfig>;
+  /** Group axis for per-group metrics (default: the schema's first, if any). */
+  groupAxis?: string;
+  /** Default `${model}-${profile}`. */
+  runId?: string;
+  /** Folder that receives <runId>/run.json. Default <project root>/figures/<paper>. */
+  figuresDir?: string;
+  /** Keep the last seed's model alive for inspection (default true); others are disposed. */
+  keepModel?: boolean;
+  notes?: string[];
+  /** Print the resolved config (default true). */
+  verbose?: boolean;
+}
+
+export interface SeedRun {
+  seed: number;
+  history: History;
+  test: Evaluation["heads"];
+  wallSec: number;
+}
+
+export interface ExperimentResult {
+  record: RunRecord;
+  recordPath: string;
+  runs: SeedRun[];
+  /** Test metrics over seeds, per head: `${head}.auc`, `${head}.logloss`. */
+  summary: Record<string, SeedSummary>;
+  model: RecModel | null;
+  trainer: Trainer | null;
+  configText: string;
+}
+
+/** Resolve the config, train one model per seed, evaluate on test, write run.json. */
+export async function runExperiment<C extends BaseModelConfig>(opts: ExperimentOptions<C>): Promise<ExperimentResult> {
+  const t0 = Date.now();
+  const backend = await initBackend({ quiet: true });
+  const prof = profile();
+  const spec = getModelSpec(opts.model);
+  const reason = spec.requires(opts.data.schema);
+  if (reason) throw new Error(`model ${spec.id} cannot run on ${opts.data.meta.id}: ${reason}`);
+  const defaults = { model: spec.defaults as unknown as C, train: DEFAULT_TRAIN_CONFIG };
+  const resolved = resolveConfig(
+    defaults as object,
+    { model: spec.presets[prof], train: opts.trainPresets?.[prof] ?? {} },
+    { model: opts.modelConfig ?? {}, train: opts.trainConfig ?? {} },
+    configFromEnv(defaults as object),
+  );
+  const config = resolved.config as { model: C; train: TrainConfig };
+  const seeds = opts.seeds ?? (process.env.RECREPRO_SEEDS ? process.env.RECREPRO_SEEDS.split(",").map(Number) : [2022]);
+  const configText = formatConfig(resolved);
+  if (opts.verbose ?? true) {
+    console.log(`[recrepro] ${opts.paper}/${spec.id} profile=${prof} seeds=${seeds.join(",")} backend=${backend.name} data=${opts.data.meta.id}`);
+    console.log(configText);
+  }
+  const runs: SeedRun[] = [];
+  let kept: { model: RecModel; trainer: Trainer } | null = null;
+  for (const [i, seed] of seeds.entries()) {
+    const s0 = Date.now();
+    const model = spec.build(opts.data.schema, config.model, seed);
+    const trainer = new Trainer(model, { ...config.train, seed });
+    const history = await trainer.fit(opts.data.train, opts.data.valid);
+    const test = trainer.evaluate(opts.data.test, opts.groupAxis).heads;
+    runs.push({ seed, history, test, wallSec: (Date.now() - s0) / 1000 });
+    if (i === seeds.length - 1 && (opts.keepModel ?? true)) kept = { model, trainer };
+    else {
+      model.dispose();
+      trainer.optimizer.dispose();
+    }
+  }
+  const seedMetrics: Record<string, number[]> = {};
+  for (const head of Object.keys(runs[0].test)) {
+    for (const k of ["auc", "logloss"] as const) seedMetrics[`${head}.${k}`] = runs.map((r) => r.test[head][k]);
+    for (const [g, m] of Object.entries(runs[0].test[head].perGroup)) {
+      for (const k of ["auc", "logloss"] as const) seedMetrics[`${head}.${g}.${k}`] = runs.map((r) => r.test[head].perGroup[g][k]);
+      void m;
+    }
+  }
+  const summary = Object.fromEntries(Object.entries(seedMetrics).map(([k, v]) => [k, summariseSeeds(v)]));
+  const history: Record<string, number[]> = {};
+  for (const r of runs) {
+    history[`seed${r.seed}.trainLoss`] = r.history.epochs.map((e) => e.trainLoss);
+    history[`seed${r.seed}.validAuc`] = r.history.epochs.map((e) => e.valid?.auc ?? NaN);
+    history[`seed${r.seed}.validLogloss`] = r.history.epochs.map((e) => e.valid?.logloss ?? NaN);
+    history[`seed${r.seed}.epochSec`] = r.history.epochs.map((e) => e.wallSec);
+  }
+  const perGroup: Record<string, Record<string, number>> = {};
+  const head0 = Object.keys(runs[0].test)[0];
+  for (const g of Object.keys(runs[0].test[head0].perGroup)) {
+    perGroup[g] = {
+      auc: summary[`${head0}.${g}.auc`].mean,
+      logloss: summary[`${head0}.${g}.logloss`].mean,
+      count: runs[0].test[head0].perGroup[g].count,
+    };
+  }
+  const runId = opts.runId ?? `${spec.id}-${prof}`;
+  const record: RunRecord = {
+    schemaVersion: 1,
+    paper: opts.paper,
+    model: spec.id,
+    runId,
+    profile: prof,
+    seeds,
+    config: config as unknown as Record<string, unknown>,
+    configSources: resolved.sources,
+    data: {
+      id: opts.data.meta.id,
+      fingerprint: opts.data.meta.fingerprint,
+      rows: { train: opts.data.train.numRows, valid: opts.data.valid.numRows, test: opts.data.test.numRows },
+      synthetic: opts.data.schema.synthetic === true,
+    },
+    environment: environmentInfo({ backend: getBackendInfo() ?? undefined }),
+    metrics: Object.fromEntries(Object.entries(summary).filter(([k]) => k.split(".").length === 2).map(([k, s]) => [k, s.mean])),
+    seedMetrics,
+    perGroup,
+    history,
+    wallTimeSec: (Date.now() - t0) / 1000,
+    createdAt: new Date().toISOString(),
+    notes: [...(opts.notes ?? []), ...(opts.data.schema.synthetic ? ["SYNTHETIC data: seeded generator, not a real data set"] : [])],
+  };
+  const dir = path.join(opts.figuresDir ?? path.join(projectRoot(), "figures", opts.paper), runId);
+  const recordPath = writeRunRecord(dir, record);
+  return { record, recordPath, runs, summary, model: kept?.model ?? null, trainer: kept?.trainer ?? null, configText };
+}
