@@ -1,0 +1,115 @@
+/**
+ * Notebooks are written as percent-format TypeScript (`notebooks/src/NN-name.ts`, like
+ * jupytext): cells start at `// %%` (code) or `// %% [markdown]` (markdown, each line behind
+ * `// `). This turns them into `notebooks/NN-name.ipynb` with the tslab kernelspec and no
+ * outputs, so reviews diff plain TypeScript and the committed notebooks never carry outputs.
+ *
+ *   node dist/scripts/notebook-source.js          # write every notebook
+ *   node dist/scripts/notebook-source.js --check  # exit 1 if a committed .ipynb is stale
+ */
+import * as fs from "fs";
+import * as path from "path";
+
+export interface NotebookCell {
+  cell_type: "markdown" | "code";
+  metadata: Record<string, unknown>;
+  source: string[];
+  outputs?: unknown[];
+  execution_count?: null;
+}
+
+const ROOT = path.resolve(__dirname, "..", "..");
+const SRC_DIR = path.join(ROOT, "notebooks", "src");
+const OUT_DIR = path.join(ROOT, "notebooks");
+
+function splitLines(text: string): string[] {
+  const lines = text.split("\n");
+  return lines.map((l, i) => (i < lines.length - 1 ? l + "\n" : l)).filter((l, i, a) => !(i === a.length - 1 && l === ""));
+}
+
+/** Parse percent-format source into cells. */
+export function parsePercent(source: string, file = "notebook source"): NotebookCell[] {
+  const cells: NotebookCell[] = [];
+  let cur: { type: "markdown" | "code"; lines: string[] } | null = null;
+  const flush = () => {
+    if (!cur) return;
+    while (cur.lines.length && cur.lines[cur.lines.length - 1].trim() === "") cur.lines.pop();
+    while (cur.lines.length && cur.lines[0].trim() === "") cur.lines.shift();
+    if (cur.lines.length === 0) return;
+    const text = cur.lines.join("\n");
+    cells.push(
+      cur.type === "markdown"
+        ? { cell_type: "markdown", metadata: {}, source: splitLines(text) }
+        : { cell_type: "code", metadata: {}, source: splitLines(text), outputs: [], execution_count: null },
+    );
+  };
+  source.split("\n").forEach((line, i) => {
+    const m = /^\/\/ %%(.*)$/.exec(line);
+    if (m) {
+      flush();
+      const tag = m[1].trim();
+      if (tag !== "" && tag !== "[markdown]") throw new Error(`${file}:${i + 1}: unknown cell marker "// %%${m[1]}"`);
+      cur = { type: tag === "[markdown]" ? "markdown" : "code", lines: [] };
+      return;
+    }
+    if (!cur) {
+      if (line.trim() !== "") throw new Error(`${file}:${i + 1}: text before the first "// %%" marker`);
+      return;
+    }
+    if (cur.type === "markdown") {
+      if (line.trim() !== "" && !/^\/\/( |$)/.test(line)) throw new Error(`${file}:${i + 1}: markdown lines must start with "// "`);
+      cur.lines.push(line.replace(/^\/\/ ?/, ""));
+    } else cur.lines.push(line);
+  });
+  flush();
+  return cells;
+}
+
+export function toNotebook(cells: NotebookCell[]): string {
+  const nb = {
+    cells,
+    metadata: {
+      kernelspec: { display_name: "TypeScript", language: "typescript", name: "tslab" },
+      language_info: { codemirror_mode: { mode: "typescript", name: "javascript", typescript: true }, file_extension: ".ts", mimetype: "text/typescript", name: "typescript", version: "3.7.2" },
+    },
+    nbformat: 4,
+    nbformat_minor: 5,
+  };
+  return JSON.stringify(nb, null, 1) + "\n";
+}
+
+/** Every (source, notebook) pair. */
+export function notebookSources(): { src: string; out: string }[] {
+  if (!fs.existsSync(SRC_DIR)) return [];
+  return fs
+    .readdirSync(SRC_DIR)
+    .filter((f) => /^\d\d-[a-z0-9-]+\.ts$/.test(f))
+    .sort()
+    .map((f) => ({ src: path.join(SRC_DIR, f), out: path.join(OUT_DIR, f.replace(/\.ts$/, ".ipynb")) }));
+}
+
+export function render(src: string): string {
+  return toNotebook(parsePercent(fs.readFileSync(src, "utf8"), path.relative(ROOT, src)));
+}
+
+function main(): void {
+  const check = process.argv.includes("--check");
+  let stale = 0;
+  for (const { src, out } of notebookSources()) {
+    const text = render(src);
+    const current = fs.existsSync(out) ? fs.readFileSync(out, "utf8") : null;
+    if (current === text) continue;
+    if (check) {
+      console.error(`${path.relative(ROOT, out)} is out of date with ${path.relative(ROOT, src)}: run node dist/scripts/notebook-source.js`);
+      stale++;
+    } else {
+      const tmp = `${out}.tmp-${process.pid}`;
+      fs.writeFileSync(tmp, text);
+      fs.renameSync(tmp, out);
+      console.log(`wrote ${path.relative(ROOT, out)}`);
+    }
+  }
+  if (stale) process.exit(1);
+}
+
+if (require.main === module) main();

@@ -1,0 +1,51 @@
+/**
+ * Where data lives: the project root, the mirror folder and the download cache.
+ *
+ * - `RECREPRO_DATA_MIRROR`: a folder laid out like `../shared/data` (`<mirror>/<id>/<file>`),
+ *   read in place and never copied.
+ * - `RECREPRO_CACHE_DIR`: downloads and processed caches; default `<project root>/.cache/data`
+ *   (git-ignored).
+ * - `RECREPRO_OFFLINE=1`: never download; a file absent from mirror and cache is an error.
+ */
+import * as fs from "fs";
+import * as path from "path";
+
+let cachedRoot: string | undefined;
+
+/** The project root: the nearest ancestor of this module holding the kit's package.json. */
+export function projectRoot(): string {
+  if (cachedRoot !== undefined) return cachedRoot;
+  let dir = __dirname;
+  for (;;) {
+    const pkg = path.join(dir, "package.json");
+    if (fs.existsSync(pkg)) {
+      try {
+        const name = (JSON.parse(fs.readFileSync(pkg, "utf8")) as { name?: string }).name;
+        if (name === "recrepro") return (cachedRoot = dir);
+      } catch {
+        // not the kit's package.json; keep walking up
+      }
+    }
+    const parent = path.dirname(dir);
+    if (parent === dir) return (cachedRoot = process.cwd());
+    dir = parent;
+  }
+}
+
+/** Mirror folder from `RECREPRO_DATA_MIRROR` (resolved against the project root), or null. */
+export function defaultMirror(): string | null {
+  const m = process.env.RECREPRO_DATA_MIRROR;
+  return m ? path.resolve(projectRoot(), m) : null;
+}
+
+/** Cache folder from `RECREPRO_CACHE_DIR`, default `<project root>/.cache/data`. */
+export function defaultCacheDir(): string {
+  const c = process.env.RECREPRO_CACHE_DIR;
+  return c ? path.resolve(projectRoot(), c) : path.join(projectRoot(), ".cache", "data");
+}
+
+/** False when `RECREPRO_OFFLINE` is set to 1/true. */
+export function downloadsAllowed(): boolean {
+  const v = (process.env.RECREPRO_OFFLINE ?? "").toLowerCase();
+  return !(v === "1" || v === "true" || v === "yes");
+}

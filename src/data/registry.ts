@@ -1,0 +1,304 @@
+/**
+ * DATASETS: the declarative index of every data set the kit knows (guide principle 4).
+ *
+ * Each entry is typed data: provenance (homepage, licence, citation, completeness), the files
+ * with their official or pinned-sample URL, sha256 and size, and a loader spec naming the row
+ * format and which files make up which split. Checksums of the samples were computed with
+ * `sha256sum` on `../shared/data`; full-size sets whose checksum is not known here carry
+ * `sha256: null` and are pinned trust-on-first-use in the download cache (see fetch.ts).
+ * Entries with `loader: null` register files (and checksums) for loaders still to come.
+ */
+import { DataError } from "./errors";
+import { AVAZU_FORMAT } from "./loaders/avazu";
+import { CRITEO_FORMAT } from "./loaders/criteo";
+import { FRAPPE_FORMAT } from "./loaders/frappe";
+import type { NumericTransform, RowFormat } from "./loaders/types";
+
+/** One file of a data set. */
+export interface DataFileSpec {
+  /** Role of the file inside the data set ("train", "dev", "ratings", ...). */
+  name: string;
+  /** Path relative to the data set's folder in a mirror or the cache. */
+  path: string;
+  /** Official download, or for samples the raw GitHub URL of the pinned commit. */
+  url: string;
+  /** Expected sha256 (hex); null = not pinned here (recorded on first use, trust-on-first-use). */
+  sha256: string | null;
+  /** Size in bytes, when known. */
+  bytes: number | null;
+  /** Set when the file cannot be downloaded automatically; says what to do instead. */
+  manual?: string;
+  /** For archives: the member the loader reads (tar or tar.gz), streamed without unpacking. */
+  tarMember?: string;
+}
+
+/** A train/valid/test re-split: exact sizes, rows assigned uniformly at random by a seeded draw. */
+export interface ResplitOptions {
+  /** Fractions for train, valid, test; normalised to sum 1. */
+  ratios: [number, number, number];
+  /** Seed of the assignment. */
+  seed: number;
+}
+
+/** Preprocessing defaults a data set may override (see LoadOptions for meanings). */
+export interface LoaderDefaults {
+  minCount?: number;
+  numericTransform?: NumericTransform;
+}
+
+/** How the generic pipeline reads a data set. */
+export interface LoaderSpec {
+  /** Row format of the data files. */
+  format: RowFormat;
+  /** File names (DataFileSpec.name) per split, read in order. */
+  splits: { train: string[]; valid: string[]; test: string[] };
+  /** When set, the split files are concatenated and re-split this way unless the caller says otherwise. */
+  defaultResplit?: ResplitOptions;
+  /** Preprocessing defaults for this data set. */
+  defaults?: LoaderDefaults;
+}
+
+export interface DatasetEntry {
+  /** Id used by `loadDataset`; matches /^[a-z0-9][a-z0-9._-]*$/ and never contains "..". */
+  id: string;
+  title: string;
+  homepage: string;
+  /** Licence or terms of use, in one paragraph. */
+  licence: string;
+  citation: string;
+  /** True when the files are the complete published data set. */
+  complete: boolean;
+  /** Completeness, provenance and preprocessing notes. */
+  notes: string;
+  files: DataFileSpec[];
+  /** Null: files registered (checksums pinned) but no loader yet. */
+  loader: LoaderSpec | null;
+}
+
+const gh = (repo: string, commit: string, p: string): string => `https://github.com/${repo}/raw/${commit}/${p}`;
+const WIDE_RESDNN = "Lapis-Hong/Wide-ResDNN";
+const WIDE_RESDNN_COMMIT = "9889f939deb9";
+const NFM = "hexiangnan/neural_factorization_machine";
+const NFM_COMMIT = "fa207e0dd26a503fff81ae0869549d2f95a2aafd";
+const ML100K = "Raffaello/scala-spark-movie-demo";
+const ML100K_COMMIT = "7af16a4ee23e";
+const ML1M_USERS = "MichaelND/Movies-Recommender";
+const ML1M_USERS_COMMIT = "b2c828e8d3a0";
+
+const CRITEO_TERMS =
+  "Criteo's release terms for the Kaggle Display Advertising Challenge data: research / non-commercial use, no redistribution (the related Criteo 1TB logs are CC BY-NC-SA 4.0).";
+const CRITEO_CITE = "Criteo Labs (2014). Display Advertising Challenge. Kaggle. https://www.kaggle.com/c/criteo-display-ad-challenge";
+const AVAZU_TERMS = "Kaggle competition data rules for Avazu CTR Prediction: non-commercial / research use, no redistribution.";
+const AVAZU_CITE = "Avazu (2014). Click-Through Rate Prediction. Kaggle. https://www.kaggle.com/c/avazu-ctr-prediction";
+const GROUPLENS_TERMS =
+  "GroupLens usage licence (README in the data folder): research use only, acknowledge use, no endorsement, no redistribution without separate permission, no commercial use.";
+const ML_CITE = "F. Maxwell Harper and Joseph A. Konstan. 2015. The MovieLens Datasets: History and Context. ACM TiiS 5(4), 19:1-19:19.";
+
+const SAMPLE_SPLITS = { train: ["train"], valid: ["dev"], test: ["test"] };
+
+export const DATASETS: readonly DatasetEntry[] = [
+  {
+    id: "criteo-8k",
+    title: "Criteo Display Advertising Challenge: 8,000-row raw sample (train/dev/test)",
+    homepage: "https://ailab.criteo.com/ressources/",
+    licence: CRITEO_TERMS,
+    citation: CRITEO_CITE,
+    complete: false,
+    notes:
+      "8,000 labelled rows of the 45.8M in Kaggle train.txt, split 7,200/409/391 by the Wide-ResDNN author (github.com/Lapis-Hong/Wide-ResDNN, data/criteo/*.csv, renamed .tsv). Sample: AUC differences below ~0.02 are noise.",
+    files: [
+      { name: "train", path: "train.tsv", url: gh(WIDE_RESDNN, WIDE_RESDNN_COMMIT, "data/criteo/train.csv"), sha256: "2b0614035f6c931dc4ac2c1a1a26fa954f2b9231703f3a77bcdd53d9d9f29872", bytes: 1744474 },
+      { name: "dev", path: "dev.tsv", url: gh(WIDE_RESDNN, WIDE_RESDNN_COMMIT, "data/criteo/dev.csv"), sha256: "7ac8a164e43a9903be3d43e640bcd464cfa0d96d7a652ec8ef8a33fe97cac6b9", bytes: 98922 },
+      { name: "test", path: "test.tsv", url: gh(WIDE_RESDNN, WIDE_RESDNN_COMMIT, "data/criteo/test.csv"), sha256: "3a7a78b694945482aede520e68300b0e2748603363072822cfbbb9f72d0dfd9a", bytes: 95122 },
+    ],
+    loader: { format: CRITEO_FORMAT, splits: SAMPLE_SPLITS, defaults: { minCount: 2 } },
+  },
+  {
+    id: "avazu-9k",
+    title: "Avazu CTR Prediction: 9,000-row raw sample (train/dev/test)",
+    homepage: "https://www.kaggle.com/c/avazu-ctr-prediction",
+    licence: AVAZU_TERMS,
+    citation: AVAZU_CITE,
+    complete: false,
+    notes:
+      "9,000 rows of the first hour (14102100) of the 40.4M-row Avazu train set, split 8,087/480/432 (github.com/Lapis-Hong/Wide-ResDNN, data/avazu/*.csv). Only train.csv has a header. All rows share one hour, so hour_of_day and weekday are constant here.",
+    files: [
+      { name: "train", path: "train.csv", url: gh(WIDE_RESDNN, WIDE_RESDNN_COMMIT, "data/avazu/train.csv"), sha256: "49fb8cdcadfd9030a6fcb8cd97fe8205d94b84723ee8292e229d741ce1362e4f", bytes: 1253029 },
+      { name: "dev", path: "dev.csv", url: gh(WIDE_RESDNN, WIDE_RESDNN_COMMIT, "data/avazu/dev.csv"), sha256: "1dbd14ef356202a106766d175ab20dfa182838c8cf77e6b018dd18df05c7e757", bytes: 74359 },
+      { name: "test", path: "test.csv", url: gh(WIDE_RESDNN, WIDE_RESDNN_COMMIT, "data/avazu/test.csv"), sha256: "9c81e37b0766fb1daa430706c0c8188046e6daf6a295ab667687d87dada32f35", bytes: 66976 },
+    ],
+    loader: { format: AVAZU_FORMAT, splits: SAMPLE_SPLITS, defaults: { minCount: 2 } },
+  },
+  {
+    id: "frappe-nfm",
+    title: "Frappe app-usage CTR (NFM libFM version): validation + test splits, 86,582 rows",
+    homepage: "https://github.com/hexiangnan/neural_factorization_machine",
+    licence:
+      "Frappe terms (README.txt): research use only, cite the Frappe paper, no redistribution without permission, no de-anonymisation, no commercial use.",
+    citation:
+      "L. Baltrunas, K. Church, A. Karatzoglou, N. Oliver. Frappe: Understanding the Usage and Perception of Mobile App Recommendations In-The-Wild. arXiv:1505.03014, 2015. Preprocessed by X. He and T.-S. Chua, Neural Factorization Machines for Sparse Predictive Analytics, SIGIR 2017.",
+    complete: false,
+    notes:
+      "2 of the 3 NFM / BARS Frappe_x1 splits (57,722 + 28,860 rows; frappe.train.libfm, 202,027 rows, is missing). Negatives are sampled (2 per logged positive). The loader concatenates both files and re-splits 70/20/10 (the BARS ratios) with seed 2017 by default.",
+    files: [
+      { name: "validation", path: "frappe.validation.libfm", url: gh(NFM, NFM_COMMIT, "data/frappe/frappe.validation.libfm"), sha256: "fdf4be563a7dd9b15f7a6e8b32671e90e6e7a2a2bd3af4e10bf13c5ad7e76e9e", bytes: 4163044 },
+      { name: "test", path: "frappe.test.libfm", url: gh(NFM, NFM_COMMIT, "data/frappe/frappe.test.libfm"), sha256: "a2ebaef3a9af8e55f8bb0d08bc4923965e42e43760ebd7635ac2f8c5db99e097", bytes: 2081389 },
+      { name: "readme", path: "README.txt", url: gh(NFM, NFM_COMMIT, "data/frappe/README.txt"), sha256: "8ece0e428ba5c1879f2cf298aa65ab5c6c092d5c9716c8a4d5c4ee209dfdc6e7", bytes: 2347 },
+    ],
+    loader: {
+      format: FRAPPE_FORMAT,
+      splits: { train: ["validation", "test"], valid: [], test: [] },
+      defaultResplit: { ratios: [0.7, 0.2, 0.1], seed: 2017 },
+      defaults: { minCount: 1 },
+    },
+  },
+  {
+    id: "criteo-kaggle",
+    title: "Criteo Display Advertising Challenge: full Kaggle train.txt (45,840,617 rows)",
+    homepage: "https://ailab.criteo.com/ressources/",
+    licence: CRITEO_TERMS,
+    citation: CRITEO_CITE,
+    complete: true,
+    notes:
+      "Checksum NOT pinned here: the first verified copy's sha256 is recorded in <cache>/<id>/checksums.json (trust-on-first-use) and every later use must match it. train.txt is streamed out of the official tar.gz (no unpacking). The test.txt of the archive has no labels, so train.txt is re-split 80/10/10 with seed 2018 (FuxiCTR Criteo_x4 ratios; not the x4 row assignment). Default minCount 10 as in FuxiCTR Criteo_x4_10.",
+    files: [
+      {
+        name: "archive",
+        path: "criteo-research-kaggle-display-advertising-challenge-dataset.tar.gz",
+        url: "https://go.criteo.net/criteo-research-kaggle-display-advertising-challenge-dataset.tar.gz",
+        sha256: null,
+        bytes: null,
+        tarMember: "train.txt",
+      },
+    ],
+    loader: {
+      format: CRITEO_FORMAT,
+      splits: { train: ["archive"], valid: [], test: [] },
+      defaultResplit: { ratios: [0.8, 0.1, 0.1], seed: 2018 },
+      defaults: { minCount: 10 },
+    },
+  },
+  {
+    id: "avazu-kaggle",
+    title: "Avazu CTR Prediction: full Kaggle train (40,428,967 rows, 10 days)",
+    homepage: "https://www.kaggle.com/c/avazu-ctr-prediction",
+    licence: AVAZU_TERMS,
+    citation: AVAZU_CITE,
+    complete: true,
+    notes:
+      "Checksum NOT pinned here (trust-on-first-use, recorded in <cache>/<id>/checksums.json). The Kaggle test file has no labels, so train is re-split 80/10/10 with seed 2018 (FuxiCTR Avazu_x4 ratios; not its row assignment). Default minCount 2 as in FuxiCTR Avazu_x4_002.",
+    files: [
+      {
+        name: "train",
+        path: "train.gz",
+        url: "https://www.kaggle.com/c/avazu-ctr-prediction/data",
+        sha256: null,
+        bytes: null,
+        manual:
+          "Kaggle requires signing in and accepting the competition rules: download train.gz from https://www.kaggle.com/c/avazu-ctr-prediction/data and place it at <mirror>/avazu-kaggle/train.gz or <cache>/avazu-kaggle/train.gz",
+      },
+    ],
+    loader: {
+      format: AVAZU_FORMAT,
+      splits: { train: ["train"], valid: [], test: [] },
+      defaultResplit: { ratios: [0.8, 0.1, 0.1], seed: 2018 },
+      defaults: { minCount: 2 },
+    },
+  },
+  {
+    id: "movielens-100k",
+    title: "MovieLens 100K (ml-100k): 100,000 ratings, users, items, genres",
+    homepage: "https://grouplens.org/datasets/movielens/100k/",
+    licence: GROUPLENS_TERMS,
+    citation: ML_CITE,
+    complete: true,
+    notes:
+      "Byte-identical copy of the GroupLens release (github.com/Raffaello/scala-spark-movie-demo, ml-100k/); the official download is the zip https://files.grouplens.org/datasets/movielens/ml-100k.zip. u1..u5/ua/ub split files not registered (regenerate from u.data). No loader yet.",
+    files: [
+      { name: "ratings", path: "u.data", url: gh(ML100K, ML100K_COMMIT, "ml-100k/u.data"), sha256: "06416e597f82b7342361e41163890c81036900f418ad91315590814211dca490", bytes: 1979173 },
+      { name: "users", path: "u.user", url: gh(ML100K, ML100K_COMMIT, "ml-100k/u.user"), sha256: "f120e114da2e8cf314fd28f99417c94ae9ddf1cb6db8ce0e4b5995d40e90e62c", bytes: 22628 },
+      { name: "items", path: "u.item", url: gh(ML100K, ML100K_COMMIT, "ml-100k/u.item"), sha256: "553841ebc7de3a0fd0d6b62a204ea30c1e651aacfb2814c7a6584ac52f2c5701", bytes: 236344 },
+      { name: "genres", path: "u.genre", url: gh(ML100K, ML100K_COMMIT, "ml-100k/u.genre"), sha256: "9757e0d3e6b298159a80dd48eaf938114690e911e39af97a76949ef1663610bb", bytes: 202 },
+      { name: "occupations", path: "u.occupation", url: gh(ML100K, ML100K_COMMIT, "ml-100k/u.occupation"), sha256: "cd5fbec9afe345d993a62fc7817df1a4a9079c4feb267b3118763b8fd942137d", bytes: 193 },
+      { name: "info", path: "u.info", url: gh(ML100K, ML100K_COMMIT, "ml-100k/u.info"), sha256: "5b0a40b2e47a729ee6203063f6dcf8790c2e63f5a18663e6ee318a72c5f3c27b", bytes: 36 },
+      { name: "readme", path: "README", url: gh(ML100K, ML100K_COMMIT, "ml-100k/README"), sha256: "4883b8cf340ed0059971b33f56ad3adc88a40792108ebca3d24aafc4c82e8b52", bytes: 6750 },
+    ],
+    loader: null,
+  },
+  {
+    id: "movielens-1m-subset",
+    title: "MovieLens 1M: 100,000-rating random subset + complete users and movies",
+    homepage: "https://grouplens.org/datasets/movielens/1m/",
+    licence: GROUPLENS_TERMS,
+    citation: ML_CITE,
+    complete: false,
+    notes:
+      "ratings_sample_100k.dat is LibRecommender's 100k random subset of ml-1m ratings.dat (~10%); users.dat/movies.dat are complete. users.dat line 1 was restored from '0::F::...' to '1::F::...' (see SOURCE.md), so its checksum differs from the upstream copy and it is mirror-only. No loader yet.",
+    files: [
+      { name: "ratings", path: "ratings_sample_100k.dat", url: gh("massquantity/LibRecommender", "7463d9d084bf", "examples/sample_data/sample_movielens_rating.dat"), sha256: "734d8519445bcf4639f9709e56a700bbef7514bf12902620ca068aa63dcd93e8", bytes: 2458958 },
+      {
+        name: "users",
+        path: "users.dat",
+        url: gh(ML1M_USERS, ML1M_USERS_COMMIT, "ml-1m/users.dat"),
+        sha256: "1dc3a95300cb19f7c10e027daf29b8cdf1d908dab65b5edfb45950aa389a10a3",
+        bytes: 134368,
+        manual: "the upstream copy has a corrupted first line (user id 0); use the corrected file from the shared mirror, or take users.dat from the official ml-1m.zip",
+      },
+      { name: "movies", path: "movies.dat", url: gh(ML1M_USERS, ML1M_USERS_COMMIT, "ml-1m/movies.dat"), sha256: "12d56985213881321ac5e64c82d7c926a1333f9b10003974144763f073aeeb4e", bytes: 171370 },
+      { name: "readme", path: "README", url: gh(ML1M_USERS, ML1M_USERS_COMMIT, "ml-1m/README"), sha256: "9c8e83777f3a5b20efd7b93e66f75b19f79a7b6d000832dd0632c29c6ef06cab", bytes: 5189 },
+    ],
+    loader: null,
+  },
+  {
+    id: "census-income-kdd",
+    title: "Census-Income (KDD): official test split, 99,762 rows (gzip)",
+    homepage: "https://archive.ics.uci.edu/dataset/117/census+income+kdd",
+    licence: "CC BY 4.0 (UCI Machine Learning Repository).",
+    citation: "T. Lane and R. Kohavi. Census-Income (KDD). UCI Machine Learning Repository, 2000. https://doi.org/10.24432/C5N30T",
+    complete: false,
+    notes:
+      "Complete official test split only (github.com/drawbridge/keras-mmoe, data/census-income.test.gz); the 199,523-row train split is missing, so MMoE set-ups re-split this file 80/10/10. No loader yet.",
+    files: [
+      { name: "test", path: "census-income.test.gz", url: gh("drawbridge/keras-mmoe", "2718f56e4313", "data/census-income.test.gz"), sha256: "5ac4cacd3ca9f1ecb10de1a0a41e4ac68fdc419e3fec190f5c0c6cc03b2ea659", bytes: 3261416 },
+    ],
+    loader: null,
+  },
+  {
+    id: "taobao-userbehavior",
+    title: "Taobao UserBehavior (Tianchi 649): first 84,475 rows",
+    homepage: "https://tianchi.aliyun.com/dataset/649",
+    licence: "Alibaba Tianchi research-use terms: non-commercial, cite the source, no redistribution.",
+    citation: "H. Zhu, X. Li, P. Zhang, G. Li, J. He, H. Li, K. Gai. Learning Tree-based Deep Model for Recommender Systems. KDD 2018.",
+    complete: false,
+    notes: "Head of UserBehavior.csv (815 users of ~988k; 84,475 of 100,150,807 rows), github.com/Haohanblue/mydeep, renamed. No loader yet.",
+    files: [
+      { name: "behaviors", path: "UserBehavior_head.csv", url: gh("Haohanblue/mydeep", "ef812addc2c1", "mydeep/UserBehavior.csv"), sha256: "9cbce278d485d50954029082dd1b22f0dc78dc38776f58d953f0cbe18d6608b4", bytes: 3178496 },
+    ],
+    loader: null,
+  },
+];
+
+const ID_RE = /^[a-z0-9][a-z0-9._-]*$/;
+
+/** Throws `DataError("BAD_ID")` unless `id` is a safe data set id (no path separators, no ".."). */
+export function validateDatasetId(id: unknown): string {
+  if (typeof id !== "string" || !ID_RE.test(id) || id.includes("..")) {
+    throw new DataError("BAD_ID", `invalid dataset id ${JSON.stringify(id)}: ids match /^[a-z0-9][a-z0-9._-]*$/ and never contain ".." (known ids: ${DATASETS.map((d) => d.id).join(", ")})`);
+  }
+  return id;
+}
+
+/** The registry entry for `id`; unknown or path-like ids throw a DataError naming the id and listing the known ones. */
+export function getDataset(id: string): DatasetEntry {
+  validateDatasetId(id);
+  const e = DATASETS.find((d) => d.id === id);
+  if (e === undefined) throw new DataError("UNKNOWN_DATASET", `unknown dataset id "${id}" (known ids: ${DATASETS.map((d) => d.id).join(", ")})`);
+  return e;
+}
+
+/** The file spec named `name` of an entry. */
+export function getFile(entry: DatasetEntry, name: string): DataFileSpec {
+  const f = entry.files.find((x) => x.name === name);
+  if (f === undefined) throw new DataError("BAD_OPTION", `dataset ${entry.id} has no file named "${name}" (has ${entry.files.map((x) => x.name).join(", ")})`);
+  return f;
+}

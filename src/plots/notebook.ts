@@ -1,0 +1,203 @@
+/**
+ * Notebook display helpers for the tslab kernel: `show` (plotly figure), `showTable`,
+ * `showHtml`.
+ *
+ * Inside a tslab kernel each helper emits a `text/html` display output and returns
+ * `undefined` (so a trailing `show(fig)` does not also print the figure object). Outside a
+ * kernel (scripts, tests) nothing is displayed and the helper returns what it would have
+ * shown: the figure, or the HTML string.
+ *
+ * Plotly works offline: the first figure of a kernel process is preceded by one output
+ * holding the whole plotly.js bundle as a `<script>`; each figure is then a `<div>` plus a
+ * `Plotly.newPlot` call. Both survive `nbconvert --to html`.
+ */
+import * as path from "path";
+import { Figure, isFigure } from "./figure";
+import { plotlyInlineScript, plotlyVersion, scriptJson } from "./bundle";
+
+/** The part of tslab's `display` object the kit uses. */
+interface TslabDisplay {
+  html(s: string): void;
+}
+
+const BUNDLE_EMITTED = Symbol.for("recrepro.plots.plotlyBundleEmitted");
+let figureCounter = 0;
+
+/**
+ * tslab's display object when this process is a tslab kernel executing a cell, else null.
+ *
+ * The check looks for tslab's own `jupyter` module in Node's module cache and asks whether
+ * it is executing a request, so it never loads tslab (and its TypeScript fork) in a plain
+ * Node process, and it works whichever copy of tslab started the kernel.
+ */
+export function tslabDisplay(): TslabDisplay | null {
+  const pattern = /[\\/]tslab[\\/]dist[\\/]jupyter\.js$/;
+  for (const key of Object.keys(require.cache)) {
+    if (!pattern.test(key)) continue;
+    const jupyter = require.cache[key]?.exports as { lastWriteDisplayData?: unknown } | undefined;
+    if (jupyter?.lastWriteDisplayData == null) continue;
+    const pub = require(path.join(path.dirname(key), "public.js")) as { display: TslabDisplay };
+    return pub.display;
+  }
+  return null;
+}
+
+/** True inside a tslab kernel. */
+export function inNotebook(): boolean {
+  return tslabDisplay() !== null;
+}
+
+/**
+ * The HTML for one figure: a `<div>` and a script that draws it once `window.Plotly`
+ * exists (the bundle output runs first; the short poll covers front ends that run output
+ * scripts asynchronously).
+ */
+export function figureHtml(fig: Figure, divId = nextFigureId()): string {
+  const height = typeof fig.layout.height === "number" ? fig.layout.height : 450;
+  const layout = { ...fig.layout };
+  // In a notebook the figure fills the cell width; exports use an explicit width.
+  delete layout.width;
+  layout.autosize = true;
+  const config = { responsive: true, displaylogo: false, ...(fig.config ?? {}) };
+  return [
+    `<div id="${divId}" class="recrepro-plot" style="width:100%;height:${height}px;"></div>`,
+    "<script>",
+    "(function () {",
+    `  var id = ${JSON.stringify(divId)}, tries = 0;`,
+    `  var data = ${scriptJson(fig.data)}, layout = ${scriptJson(layout)}, config = ${scriptJson(config)};`,
+    "  function draw() {",
+    "    var el = document.getElementById(id);",
+    "    if (el && window.Plotly) { window.Plotly.newPlot(el, data, layout, config); return; }",
+    "    if (++tries < 100) { setTimeout(draw, 50); return; }",
+    "    if (el) el.textContent = 'plotly.js is not loaded: re-run the cell after restarting the kernel.';",
+    "  }",
+    "  draw();",
+    "})();",
+    "</script>",
+  ].join("\n");
+}
+
+/** The one-per-kernel output that loads plotly.js. */
+export function bundleHtml(): string {
+  return `<script>\n/* plotly.js ${plotlyVersion()} (inlined once per kernel by recrepro) */\n${plotlyInlineScript()}\n</script>`;
+}
+
+function nextFigureId(): string {
+  figureCounter += 1;
+  return `rr-plot-${process.pid}-${Date.now().toString(36)}-${figureCounter}`;
+}
+
+/**
+ * Displays a plotly figure inline. Returns `undefined` in a notebook; outside one it is a
+ * no-op returning the figure.
+ */
+export function show(fig: Figure): Figure | undefined {
+  if (!isFigure(fig)) throw new Error("plots.show: expected a plotly figure {data, layout}");
+  const display = tslabDisplay();
+  if (display === null) return fig;
+  const g = globalThis as Record<symbol, unknown>;
+  if (!g[BUNDLE_EMITTED]) {
+    display.html(bundleHtml());
+    g[BUNDLE_EMITTED] = true;
+  }
+  display.html(figureHtml(fig));
+  return undefined;
+}
+
+/** Displays raw HTML. Returns `undefined` in a notebook; outside one it returns the HTML. */
+export function showHtml(html: string): string | undefined {
+  const display = tslabDisplay();
+  if (display === null) return html;
+  display.html(html);
+  return undefined;
+}
+
+// ---------------------------------------------------------------------------------------
+// Tables
+
+/** A row of a table: column name to value. */
+export type Row = Record<string, unknown>;
+
+/** The part of an arquero table the kit reads (arquero 7 `ColumnTable`). */
+export interface TableLike {
+  numRows(): number;
+  columnNames(): string[];
+  objects(options?: { limit?: number }): object[];
+}
+
+export interface TableOptions {
+  /** Rows shown; the rest are counted in a footer. Default 50. */
+  maxRows?: number;
+  /** Decimals for non-integer numbers. Default 4. */
+  digits?: number;
+  /** Caption above the table. */
+  caption?: string;
+  /** Columns to show, in order; default all (in first-seen order). */
+  columns?: string[];
+}
+
+function isTableLike(t: unknown): t is TableLike {
+  const x = t as Partial<TableLike> | null;
+  return typeof x === "object" && x !== null && typeof x.numRows === "function" && typeof x.objects === "function" && typeof x.columnNames === "function";
+}
+
+function escapeHtml(s: string): string {
+  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+}
+
+function formatCell(v: unknown, digits: number): { text: string; numeric: boolean } {
+  if (v === null || v === undefined) return { text: "", numeric: false };
+  if (typeof v === "number") {
+    if (Number.isNaN(v)) return { text: "NaN", numeric: true };
+    if (Number.isInteger(v)) return { text: String(v), numeric: true };
+    const abs = Math.abs(v);
+    const text = abs !== 0 && (abs < 10 ** -digits || abs >= 1e9) ? v.toExponential(2) : v.toFixed(digits);
+    return { text, numeric: true };
+  }
+  if (typeof v === "bigint") return { text: v.toString(), numeric: true };
+  if (typeof v === "boolean") return { text: v ? "yes" : "no", numeric: false };
+  if (v instanceof Date) return { text: v.toISOString(), numeric: false };
+  if (typeof v === "object") return { text: JSON.stringify(v), numeric: false };
+  return { text: String(v), numeric: false };
+}
+
+/** An HTML table for an array of rows or an arquero table (pure; used by `showTable` and reports). */
+export function tableHtml(rows: ReadonlyArray<Row> | TableLike, opts: TableOptions = {}): string {
+  const maxRows = opts.maxRows ?? 50;
+  const digits = opts.digits ?? 4;
+  let total: number;
+  let shown: Row[];
+  let columns: string[];
+  if (isTableLike(rows)) {
+    total = rows.numRows();
+    shown = rows.objects({ limit: maxRows }) as Row[];
+    columns = opts.columns ?? rows.columnNames();
+  } else {
+    total = rows.length;
+    shown = rows.slice(0, maxRows);
+    const seen = new Set<string>();
+    for (const r of rows) for (const k of Object.keys(r)) seen.add(k);
+    columns = opts.columns ?? [...seen];
+  }
+  const th = "padding:4px 10px;border-bottom:2px solid #444;text-align:left;";
+  const td = "padding:3px 10px;border-bottom:1px solid #ddd;";
+  const out: string[] = ['<table class="recrepro-table" style="border-collapse:collapse;font-family:sans-serif;font-size:13px;">'];
+  if (opts.caption) out.push(`<caption style="caption-side:top;text-align:left;font-weight:bold;padding:4px 0;">${escapeHtml(opts.caption)}</caption>`);
+  out.push("<thead><tr>" + columns.map((c) => `<th style="${th}">${escapeHtml(c)}</th>`).join("") + "</tr></thead>");
+  out.push("<tbody>");
+  for (const r of shown) {
+    const cells = columns.map((c) => {
+      const { text, numeric } = formatCell(r[c], digits);
+      return `<td style="${td}${numeric ? "text-align:right;font-variant-numeric:tabular-nums;" : "text-align:left;"}">${escapeHtml(text)}</td>`;
+    });
+    out.push("<tr>" + cells.join("") + "</tr>");
+  }
+  out.push("</tbody></table>");
+  if (total > shown.length) out.push(`<div style="font-size:12px;color:#666;">… ${total - shown.length} more rows (${total} in all)</div>`);
+  return out.join("\n");
+}
+
+/** Displays a table of rows or an arquero table. Returns `undefined` in a notebook; outside one, the HTML. */
+export function showTable(rows: ReadonlyArray<Row> | TableLike, opts: TableOptions = {}): string | undefined {
+  return showHtml(tableHtml(rows, opts));
+}
