@@ -3,6 +3,8 @@
  *
  *   import * as rr from "recrepro";
  */
+import { tslab } from "./engine/notebook";
+
 export * as engine from "./engine";
 export * as data from "./data";
 export * as models from "./models";
@@ -10,3 +12,6 @@ export * as train from "./train";
 export * as metrics from "./metrics";
 export * as plots from "./plots";
 export * as report from "./report";
+
+// Inside a tslab kernel, make its output sockets safe for long cells before anything prints.
+tslab();

@@ -76,6 +76,9 @@ async function tryWasm(): Promise<void> {
   require("@tensorflow/tfjs-backend-wasm");
   const ok = await tf.setBackend("wasm");
   if (!ok) throw new Error("tf.setBackend('wasm') returned false");
+  // The WASM matmul is 8-10x slower with transpose flags, which is every backward product.
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  (require("./native") as { registerWasmMatMulTransposeFix: () => boolean }).registerWasmMatMulTransposeFix();
 }
 
 const REASONS: Record<BackendChoice, string> = {

@@ -11,40 +11,18 @@
  * holding the whole plotly.js bundle as a `<script>`; each figure is then a `<div>` plus a
  * `Plotly.newPlot` call. Both survive `nbconvert --to html`.
  */
-import * as path from "path";
+import { inNotebook, tslab, type TslabDisplay } from "../engine/notebook";
 import { Figure, isFigure } from "./figure";
-import { plotlyInlineScript, plotlyVersion, scriptJson } from "./bundle";
 
-/** The part of tslab's `display` object the kit uses. */
-interface TslabDisplay {
-  html(s: string): void;
-}
+export { inNotebook };
+import { plotlyInlineScript, plotlyVersion, scriptJson } from "./bundle";
 
 const BUNDLE_EMITTED = Symbol.for("recrepro.plots.plotlyBundleEmitted");
 let figureCounter = 0;
 
-/**
- * tslab's display object when this process is a tslab kernel executing a cell, else null.
- *
- * The check looks for tslab's own `jupyter` module in Node's module cache and asks whether
- * it is executing a request, so it never loads tslab (and its TypeScript fork) in a plain
- * Node process, and it works whichever copy of tslab started the kernel.
- */
+/** tslab's display object when this process is a tslab kernel executing a cell, else null. */
 export function tslabDisplay(): TslabDisplay | null {
-  const pattern = /[\\/]tslab[\\/]dist[\\/]jupyter\.js$/;
-  for (const key of Object.keys(require.cache)) {
-    if (!pattern.test(key)) continue;
-    const jupyter = require.cache[key]?.exports as { lastWriteDisplayData?: unknown } | undefined;
-    if (jupyter?.lastWriteDisplayData == null) continue;
-    const pub = require(path.join(path.dirname(key), "public.js")) as { display: TslabDisplay };
-    return pub.display;
-  }
-  return null;
-}
-
-/** True inside a tslab kernel. */
-export function inNotebook(): boolean {
-  return tslabDisplay() !== null;
+  return tslab()?.display ?? null;
 }
 
 /**

@@ -65,12 +65,24 @@ export function createProgress(mode: ProgressMode = "auto", minIntervalMs = 250)
     if (!t) throw new Error("progress mode 'notebook' needs a tslab kernel");
     let display: ReturnType<typeof t.newDisplay> | null = null;
     let lastLabel = "";
-    const draw = (s: ProgressState) => {
-      if (!display || s.label !== lastLabel) display = t.newDisplay();
-      lastLabel = s.label;
-      display.html(html(s));
+    let retry: ReturnType<typeof setTimeout> | null = null;
+    // tslab's ZeroMQ socket accepts one send at a time ("Socket is busy writing"): a redraw that
+    // finds it busy is dropped (updates) or retried shortly (the final state of a phase).
+    const draw = (s: ProgressState, mustShow: boolean) => {
+      if (retry) {
+        clearTimeout(retry);
+        retry = null;
+      }
+      try {
+        if (!display || s.label !== lastLabel) display = t.newDisplay();
+        lastLabel = s.label;
+        display.html(html(s));
+      } catch (e) {
+        if (!/busy/i.test(String((e as Error)?.message ?? e))) throw e;
+        if (mustShow) retry = setTimeout(() => draw(s, true), 20);
+      }
     };
-    return { update: (s) => due() && draw(s), finish: (s) => draw(s) };
+    return { update: (s) => due() && draw(s, false), finish: (s) => draw(s, true) };
   }
   if (resolved === "terminal") {
     return {
