@@ -3,6 +3,8 @@
  * jupytext): cells start at `// %%` (code) or `// %% [markdown]` (markdown, each line behind
  * `// `). This turns them into `notebooks/NN-name.ipynb` with the tslab kernelspec and no
  * outputs, so reviews diff plain TypeScript and the committed notebooks never carry outputs.
+ * An optional first line `// @metadata {...}` (JSON) is merged into the notebook metadata, e.g.
+ * `// @metadata {"recrepro": {"runRecord": "figures/alpt/dnn-{profile}/run.json"}}`.
  *
  *   node dist/scripts/notebook-source.js          # write every notebook
  *   node dist/scripts/notebook-source.js --check  # exit 1 if a committed .ipynb is stale
@@ -25,6 +27,18 @@ const OUT_DIR = path.join(ROOT, "notebooks");
 function splitLines(text: string): string[] {
   const lines = text.split("\n");
   return lines.map((l, i) => (i < lines.length - 1 ? l + "\n" : l)).filter((l, i, a) => !(i === a.length - 1 && l === ""));
+}
+
+/** The `// @metadata {...}` header of a source, or {}. */
+export function parseMetadata(source: string, file = "notebook source"): Record<string, unknown> {
+  const first = source.split("\n", 1)[0];
+  const m = /^\/\/ @metadata (.*)$/.exec(first);
+  if (!m) return {};
+  try {
+    return JSON.parse(m[1]) as Record<string, unknown>;
+  } catch (e) {
+    throw new Error(`${file}:1: @metadata is not valid JSON: ${(e as Error).message}`);
+  }
 }
 
 /** Parse percent-format source into cells. */
@@ -53,6 +67,7 @@ export function parsePercent(source: string, file = "notebook source"): Notebook
       return;
     }
     if (!cur) {
+      if (i === 0 && line.startsWith("// @metadata ")) return;
       if (line.trim() !== "") throw new Error(`${file}:${i + 1}: text before the first "// %%" marker`);
       return;
     }
@@ -65,10 +80,11 @@ export function parsePercent(source: string, file = "notebook source"): Notebook
   return cells;
 }
 
-export function toNotebook(cells: NotebookCell[]): string {
+export function toNotebook(cells: NotebookCell[], extra: Record<string, unknown> = {}): string {
   const nb = {
     cells,
     metadata: {
+      ...extra,
       kernelspec: { display_name: "TypeScript", language: "typescript", name: "tslab" },
       language_info: { codemirror_mode: { mode: "typescript", name: "javascript", typescript: true }, file_extension: ".ts", mimetype: "text/typescript", name: "typescript", version: "3.7.2" },
     },
@@ -89,7 +105,9 @@ export function notebookSources(): { src: string; out: string }[] {
 }
 
 export function render(src: string): string {
-  return toNotebook(parsePercent(fs.readFileSync(src, "utf8"), path.relative(ROOT, src)));
+  const text = fs.readFileSync(src, "utf8");
+  const rel = path.relative(ROOT, src);
+  return toNotebook(parsePercent(text, rel), parseMetadata(text, rel));
 }
 
 function main(): void {

@@ -1,3 +1,4 @@
+// @metadata {"recrepro": {"runRecord": "figures/tour/criteo-dnn-{profile}/run.json"}}
 // %% [markdown]
 // # 00 · A tour of RecRepro
 //

@@ -55,3 +55,42 @@ for (const backend of ["cpu", "wasm"] as const) {
     dy.dispose();
   });
 }
+
+test("kit SplitV and row-broadcast binary kernels on cpu equal the arithmetic they replace", async () => {
+  await initBackend({ force: "cpu", quiet: true });
+  const rng = new Rng(11);
+  const B = 33;
+  const C = 29;
+  const xs = new Float32Array(B * C).map(() => rng.normal());
+  const col = new Float32Array(B).map(() => rng.normal() + 3);
+  // SplitV along the last axis (the gradient of concat), with a -1 size.
+  const parts = tf.tidy(() => tf.split(tf.tensor2d(xs, [B, C]), [5, -1, 4], 1).map((t) => ({ shape: t.shape, v: Array.from(t.dataSync()) })));
+  assert.deepEqual(parts.map((p) => p.shape), [[B, 5], [B, 20], [B, 4]]);
+  for (let r = 0; r < B; r++) {
+    assert.deepEqual(parts[1].v.slice(r * 20, r * 20 + 20), Array.from(xs.subarray(r * C + 5, r * C + 25)));
+  }
+  // Split along axis 0 too.
+  const rowsParts = tf.tidy(() => tf.split(tf.tensor2d(xs, [B, C]), [10, 23], 0).map((t) => Array.from(t.dataSync())));
+  assert.deepEqual(rowsParts[1], Array.from(xs.subarray(10 * C)));
+  // [B, C] op [B, 1] and [B, 1] op [B, C].
+  const ops: [string, (x: tf.Tensor, y: tf.Tensor) => tf.Tensor, (a: number, b: number) => number][] = [
+    ["mul", tf.mul, (a, b) => a * b],
+    ["add", tf.add, (a, b) => a + b],
+    ["sub", tf.sub, (a, b) => a - b],
+    ["div", tf.div, (a, b) => a / b],
+  ];
+  for (const [name, f, ref] of ops) {
+    const [ab, ba] = tf.tidy(() => [f(tf.tensor2d(xs, [B, C]), tf.tensor2d(col, [B, 1])).dataSync(), f(tf.tensor2d(col, [B, 1]), tf.tensor2d(xs, [B, C])).dataSync()]);
+    for (let r = 0; r < B; r++) {
+      for (let c = 0; c < C; c++) {
+        const e1 = ref(xs[r * C + c], col[r]);
+        const e2 = ref(col[r], xs[r * C + c]);
+        assert.ok(Math.abs(ab[r * C + c] - e1) <= 1e-5 * Math.max(1, Math.abs(e1)), `${name} [B,C] op [B,1] at ${r},${c}`);
+        assert.ok(Math.abs(ba[r * C + c] - e2) <= 1e-5 * Math.max(1, Math.abs(e2)), `${name} [B,1] op [B,C] at ${r},${c}`);
+      }
+    }
+  }
+  // Shapes outside the fast path still go to the previous kernel.
+  const full = tf.tidy(() => tf.mul(tf.tensor2d(xs, [B, C]), tf.tensor1d(xs.subarray(0, C))).dataSync());
+  assert.ok(Math.abs(full[C + 3] - xs[C + 3] * xs[3]) < 1e-5);
+});
