@@ -57,17 +57,23 @@ const schemaRows = (d: typeof criteo) =>
   d.schema.features.map((f) => ({ feature: f.name, kind: f.kind, vocab: f.kind === "numeric" ? "" : f.vocabSize }));
 rr.plots.showTable(schemaRows(criteo), { maxRows: 40 });
 
+// %% [markdown]
+// Split sizes and click rates, as an arquero table (group, roll up, derive):
+
 // %%
+const aq = rr.report.arquero();
 const splitRows = Object.entries(datasets).flatMap(([name, d]) =>
-  (["train", "valid", "test"] as const).map((s) => ({
-    data: name,
-    split: s,
-    rows: d.meta.rows[s],
-    positives: d.meta.positives[s],
-    "label rate": d.meta.positives[s] / d.meta.rows[s],
-  })),
+  (["train", "valid", "test"] as const).map((split) => ({ data: name, split, rows: d.meta.rows[split], positives: d.meta.positives[split] })),
 );
-rr.plots.showTable(splitRows, { digits: 3 });
+// Arquero expressions as strings: they are parsed by arquero, not compiled by the kernel.
+const splits = aq.from(splitRows).derive({ "label rate": "d => d.positives / d.rows" });
+const perData = aq
+  .from(splitRows)
+  .groupby("data")
+  .rollup({ rows: "d => op.sum(d.rows)", positives: "d => op.sum(d.positives)" })
+  .derive({ "label rate": "d => d.positives / d.rows" });
+rr.plots.showTable(splits, { digits: 3 });
+rr.plots.showTable(perData, { digits: 3 });
 
 // %%
 const labelFig = rr.plots.groupedBars(
@@ -143,7 +149,7 @@ const curveFigs = (["criteo", "avazu"] as const).map((name) => {
   }
   const n = Math.min(...Object.values(series).map((s) => s.length));
   for (const k of Object.keys(series)) series[k] = series[k].slice(0, n);
-  return rr.plots.learningCurves({ epoch: epochs.slice(0, n), series }, { title: `${name}: learning curves (seed ${SETTINGS.seeds[0]})` });
+  return rr.plots.learningCurves({ epoch: epochs.slice(0, n), series }, { title: `${name}: learning curves (seed ${SETTINGS.seeds[0]})`, yTitle: "training loss", y2Title: "validation AUC" });
 });
 curveFigs.forEach((f) => rr.plots.show(f));
 

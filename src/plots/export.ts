@@ -11,6 +11,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import type { Browser, Page } from "playwright-core";
+import { projectRoot } from "../data/paths";
 import { DEFAULT_EXPORT_WIDTH, DEFAULT_HEIGHT, Figure, isFigure } from "./figure";
 import { plotlyBundlePath, plotlyInlineScript, plotlyVersion, scriptJson } from "./bundle";
 
@@ -63,22 +64,8 @@ export const CHROMIUM_ARGS: readonly string[] = [
   "--no-first-run",
 ];
 
-/** The repository root: the nearest folder above this file whose package.json is named "recrepro". */
-export const KIT_ROOT = findKitRoot(__dirname);
-
-function findKitRoot(start: string): string {
-  for (let dir = start; ; dir = path.dirname(dir)) {
-    const pkg = path.join(dir, "package.json");
-    if (fs.existsSync(pkg)) {
-      try {
-        if ((JSON.parse(fs.readFileSync(pkg, "utf8")) as { name?: string }).name === "recrepro") return dir;
-      } catch {
-        // Unreadable package.json: keep walking up.
-      }
-    }
-    if (path.dirname(dir) === dir) return process.cwd();
-  }
-}
+/** The repository root (one definition for the whole kit: data/paths.ts). */
+export const KIT_ROOT = projectRoot();
 
 /** Chromium executable: `RECREPRO_CHROMIUM`, else `/usr/bin/chromium`. */
 export function chromiumPath(): string {

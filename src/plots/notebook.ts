@@ -16,6 +16,7 @@ import { Figure, isFigure } from "./figure";
 
 export { inNotebook };
 import { plotlyInlineScript, plotlyVersion, scriptJson } from "./bundle";
+import { escapeHtml } from "../report/tables";
 
 const BUNDLE_EMITTED = Symbol.for("recrepro.plots.plotlyBundleEmitted");
 let figureCounter = 0;
@@ -119,9 +120,6 @@ function isTableLike(t: unknown): t is TableLike {
   return typeof x === "object" && x !== null && typeof x.numRows === "function" && typeof x.objects === "function" && typeof x.columnNames === "function";
 }
 
-function escapeHtml(s: string): string {
-  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
-}
 
 function formatCell(v: unknown, digits: number): { text: string; numeric: boolean } {
   if (v === null || v === undefined) return { text: "", numeric: false };

@@ -30,5 +30,5 @@ export type {
   Verdict,
   CompareClaimsOptions,
 } from "./claims";
-export { arquero, toTable, tableHtml, escapeHtml } from "./tables";
-export type { AqTable, TableHtmlOptions } from "./tables";
+export { arquero, toTable, escapeHtml } from "./tables";
+export type { AqTable } from "./tables";

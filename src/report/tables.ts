@@ -29,24 +29,6 @@ export function toTable(rows: readonly object[]): AqTable {
   return arquero().from(rows as object[]);
 }
 
-export interface TableHtmlOptions {
-  /** Most rows to render; default all. */
-  limit?: number;
-  /** Digits after the decimal point for numbers; default 4. */
-  digits?: number;
-}
-
-/** HTML for rows via `aq.from(rows).toHTML()`, numbers rounded to `digits`. */
-export function tableHtml(rows: readonly object[], options: TableHtmlOptions = {}): string {
-  const digits = options.digits ?? 4;
-  const table = toTable(rows);
-  const format: Record<string, (v: unknown) => string> = {};
-  for (const name of table.columnNames()) {
-    format[name] = (v: unknown) => (typeof v === "number" && !Number.isInteger(v) ? v.toFixed(digits) : v === null || v === undefined ? "" : String(v));
-  }
-  return table.toHTML({ limit: options.limit ?? Infinity, format });
-}
-
 /** Escapes &, <, >, " and ' for HTML text and attribute values. */
 export function escapeHtml(value: unknown): string {
   return String(value ?? "").replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);

@@ -3,6 +3,7 @@
  * carriage-return bar on a terminal, and plain periodic lines when stderr is not a TTY (CI logs).
  */
 import { tslab } from "../engine/notebook";
+import { escapeHtml } from "../report/tables";
 
 export type ProgressMode = "auto" | "notebook" | "terminal" | "lines" | "none";
 
@@ -33,9 +34,6 @@ function text(s: ProgressState, width = 24): string {
   return `${s.label} [${"#".repeat(filled)}${".".repeat(width - filled)}] ${s.done}/${s.total}${info}`;
 }
 
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]!);
-}
 
 function html(s: ProgressState): string {
   const pct = s.total > 0 ? Math.min(100, (100 * s.done) / s.total) : 0;

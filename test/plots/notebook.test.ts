@@ -29,7 +29,8 @@ test("tableHtml formats numbers, escapes text, limits rows and reads arquero tab
     ],
     { caption: "AUC", digits: 3 },
   );
-  assert.match(html, /&lt;MLP&gt;/);
+  assert.match(html, /&#60;MLP&#62;/);
+  assert.doesNotMatch(html, /<MLP>/);
   assert.match(html, />0\.712</);
   assert.match(html, />1000</);
   assert.match(html, /<th[^>]*>extra<\/th>/, "columns are the union of row keys");
