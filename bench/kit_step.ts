@@ -23,6 +23,8 @@ export interface StepTimings {
   embedding_lookup_ms?: number;
   forward_ms?: number;
   backward_ms?: number;
+  /** Forward + backward together, for trainers that cannot split them (tf.valueAndGrads). */
+  forward_backward_ms?: number;
   dense_optimizer_ms?: number;
   sparse_update_ms?: number;
 }

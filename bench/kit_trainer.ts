@@ -39,7 +39,16 @@ export const kitTrainerFactory: KitTrainerFactory | null = (opts) => {
     step: (batch) => {
       const t0 = nowMs();
       const loss = trainer.trainStep(batch, rng);
-      return { loss, total_ms: nowMs() - t0 };
+      const total = nowMs() - t0;
+      const t = trainer.lastStepTimings!;
+      return {
+        loss,
+        total_ms: total,
+        embedding_lookup_ms: t.lookupMs,
+        forward_backward_ms: t.forwardBackwardMs,
+        dense_optimizer_ms: t.denseOptimizerMs,
+        sparse_update_ms: t.sparseUpdateMs,
+      };
     },
     dispose: () => {
       model.dispose();

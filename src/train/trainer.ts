@@ -105,6 +105,17 @@ export interface History {
   resumedFromEpoch: number;
 }
 
+export interface StepTimings {
+  /** Table lookup into the [B, F, D] block and input tensors. */
+  lookupMs: number;
+  /** Forward, loss and backward (tf.valueAndGrads) including reading the gradients back. */
+  forwardBackwardMs: number;
+  denseOptimizerMs: number;
+  /** Sparse row updates of the embedding tables. */
+  sparseUpdateMs: number;
+  afterStepMs: number;
+}
+
 /** Thrown when the loss or a gradient stops being finite. */
 export class TrainingDivergedError extends Error {
   constructor(readonly epoch: number, readonly step: number, readonly globalStep: number, readonly reason: string) {
@@ -179,11 +190,14 @@ export class Trainer {
     return (losses.length === 1 ? losses[0] : tf.addN(losses)) as tf.Scalar;
   }
 
-  /** One optimisation step on a batch; returns the loss. */
+  /** One optimisation step on a batch; returns the loss. Phase times land in `lastStepTimings`. */
   trainStep(batch: Batch, rng: Rng, where: { epoch: number; step: number } = { epoch: 0, step: 0 }): number {
     const model = this.model;
     const vars = model.variables();
+    const t0 = performance.now();
     const { emb, num } = this.inputs(batch);
+    const t1 = performance.now();
+    let t2 = t1;
     let lossValue = NaN;
     let embGrad: Float32Array | null = null;
     tf.tidy(() => {
@@ -196,8 +210,10 @@ export class Trainer {
       lossValue = value.dataSync()[0];
       if (!Number.isFinite(lossValue)) return;
       embGrad = grads[0].dataSync() as Float32Array;
+      t2 = performance.now();
       this.optimizer.apply(grads.slice(1));
     });
+    const t3 = performance.now();
     this.globalStep += 1;
     if (!Number.isFinite(lossValue)) {
       emb.dispose();
@@ -210,11 +226,16 @@ export class Trainer {
       throw new TrainingDivergedError(where.epoch, where.step, this.globalStep, "the gradient of the field embeddings holds NaN/inf while the loss is finite");
     }
     model.embeddings.applyGradients(batch.cat, batch.size, embGrad!);
+    const t4 = performance.now();
     emb.dispose();
     num?.dispose();
     model.afterStep?.({ epoch: where.epoch, step: where.step, globalStep: this.globalStep, loss: lossValue });
+    this.lastStepTimings = { lookupMs: t1 - t0, forwardBackwardMs: t2 - t1, denseOptimizerMs: t3 - t2, sparseUpdateMs: t4 - t3, afterStepMs: performance.now() - t4 };
     return lossValue;
   }
+
+  /** Milliseconds per phase of the last `trainStep` (synchronous backends: exact; others: dispatch time). */
+  lastStepTimings: StepTimings | null = null;
 
   private diagnose(loss: number, batch: Batch): string {
     const parts = [`loss is ${loss}`];
