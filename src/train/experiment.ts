@@ -23,6 +23,22 @@ export function profile(): Profile {
   return p;
 }
 
+/** Environment variables of the "environment" config layer (highest precedence). */
+export const EXPERIMENT_ENV_KEYS: Readonly<Record<string, string>> = {
+  RECREPRO_EPOCHS: "train.numEpochs",
+  RECREPRO_BATCH_SIZE: "train.batchSize",
+  RECREPRO_LR: "train.optimizer.lr",
+};
+
+/** RECREPRO_SEEDS="1,2,3" overrides the seeds a notebook asks for; null when unset. */
+export function seedsFromEnv(): number[] | null {
+  const raw = process.env.RECREPRO_SEEDS;
+  if (!raw || !raw.trim()) return null;
+  const seeds = raw.split(",").map((x) => Number(x.trim()));
+  if (seeds.some((x) => !Number.isInteger(x))) throw new Error(`RECREPRO_SEEDS="${raw}" must be comma-separated integers`);
+  return seeds;
+}
+
 /** A data set ready for training: three in-memory splits and provenance. */
 export interface ExperimentData {
   schema: DatasetSchema;
@@ -38,7 +54,7 @@ export interface ExperimentOptions<C extends BaseModelConfig = BaseModelConfig> 
   /** Model id in MODELS. */
   model: string;
   data: ExperimentData;
-  /** Seeds; one model is trained per seed. Default [2022]. */
+  /** Seeds; one model is trained per seed. Default [2022]; RECREPRO_SEEDS overrides. */
   seeds?: number[];
   /** Model config over the spec's defaults and profile preset. */
   modelConfig?: DeepPartial<C>;
@@ -90,10 +106,10 @@ export async function runExperiment<C extends BaseModelConfig>(opts: ExperimentO
     defaults as object,
     { model: spec.presets[prof], train: opts.trainPresets?.[prof] ?? {} },
     { model: opts.modelConfig ?? {}, train: opts.trainConfig ?? {} },
-    configFromEnv(defaults as object),
+    configFromEnv(defaults as object, process.env, EXPERIMENT_ENV_KEYS),
   );
   const config = resolved.config as { model: C; train: TrainConfig };
-  const seeds = opts.seeds ?? (process.env.RECREPRO_SEEDS ? process.env.RECREPRO_SEEDS.split(",").map(Number) : [2022]);
+  const seeds = seedsFromEnv() ?? opts.seeds ?? [2022];
   const configText = formatConfig(resolved);
   if (opts.verbose ?? true) {
     console.log(`[recrepro] ${opts.paper}/${spec.id} profile=${prof} seeds=${seeds.join(",")} backend=${backend.name} data=${opts.data.meta.id}`);
