@@ -11,8 +11,19 @@
  *    [-2^(b-1), 2^(b-1)-1]. This is low-precision *training* (LPT, ALPT paper §3): the table never
  *    holds fp32 weights between steps.
  *
+ * ALPT (adaptive LPT, ALPT paper §4): with `learnStep` set, the step sizes are trained by gradient
+ * descent in the same pass (see `applyGradients`): for each touched row the optimiser gives the
+ * full-precision update w' of the de-quantised row; the LSQ gradient of the quantiser
+ *     ŵ(Δ) = Δ·clip(R(w'/Δ), qmin, qmax),  dŵ/dΔ = R(w'/Δ) − w'/Δ inside the range, qmin|qmax when clipped
+ * (R the table's rounding, its realised draw) is contracted with the batch gradient g of the row:
+ *     gΔ = s · Σ_k g_k·dŵ_k/dΔ,  s = 1/√(n·qmax) with `gradScale` (n = elements sharing that Δ in the batch)
+ * and Δ takes one Adam (or SGD) step, floored at 1e-3 of its initial value; the row is then stored with
+ * the new Δ. One-pass approximation: g is the gradient at the *previous* quantised weights, used as
+ * the proxy for ∂L/∂ŵ'; the Hetu re-implementation instead re-runs the model on ŵ' to get it (twice
+ * the cost per step). See src/models/alpt/README.md.
+ *
  * Memory is reported from the actual buffers (`memory()`), split into weights, step sizes,
- * optimiser state and scratch.
+ * optimiser state (including the step sizes' Adam moments) and scratch.
  */
 import { Rng, RngState } from "./rng";
 import { DEFAULT_SPARSE_OPTIMIZER, SparseOptimizer, SparseOptimizerConfig } from "./sparse-optim";
@@ -33,7 +44,19 @@ export type PrecisionConfig =
       initStep?: number;
       /** Largest magnitude representable with the initial step. Default 4·initStd (or 0.05). */
       clipRange?: number;
+      /** Learn the step sizes by gradient descent (ALPT); absent = fixed step (LPT). */
+      learnStep?: LearnStepConfig;
     };
+
+/** How ALPT learns the step sizes Δ (ALPT paper §4; Hetu `scale_lr`). */
+export interface LearnStepConfig {
+  /** Learning rate of Δ. Hetu's default `scale_lr` is 2e-5 (with Adam). */
+  lr: number;
+  /** Scale gΔ by 1/√(n·qmax) as in LSQ (Esser et al. 2020) and Hetu. Default true. */
+  gradScale?: boolean;
+  /** Update rule of Δ. Default "adam" (lazy, like the rows'). */
+  optimizer?: "sgd" | "adam";
+}
 
 export type InitConfig = { kind: "normal"; std: number } | { kind: "uniform"; scale: number } | { kind: "zeros" };
 
@@ -73,6 +96,18 @@ export interface EmbeddingTableState {
   optM: Float32Array | null;
   optV: Float32Array | null;
   rng: { s: RngState; spare: number | null };
+  /** Adam moments of the step sizes, interleaved [m0, v0, m1, v1, ...] (ALPT with Adam), else absent/null. */
+  stepMoments?: Float32Array | null;
+}
+
+/** Summary of the step sizes Δ of a table (the learned ones with ALPT). */
+export interface StepStats {
+  mean: number;
+  min: number;
+  max: number;
+  std: number;
+  /** Number of step sizes summarised. */
+  count: number;
 }
 
 const DEFAULT_INIT: InitConfig = { kind: "normal", std: 1e-2 };
@@ -100,9 +135,21 @@ export class EmbeddingTable {
   readonly qmax: number;
   private readonly stochastic: boolean;
   private readonly rng: Rng;
-  // Scratch for de-duplicating ids within a batch.
+  /** Resolved ALPT settings (null: fixed step). */
+  readonly learnStep: Required<LearnStepConfig> | null;
+  /** Adam moments of the step sizes, interleaved [m_i, v_i] so one cache line serves both (ALPT with Adam). */
+  stepMoments: Float32Array | null = null;
+  /** Initial step size Δ0 (int precision; 0 for fp32). */
+  readonly initStep: number;
+  /** Lower bound of a learned Δ (1e-3 of the initial step). */
+  private readonly minStep: number;
+  // Scratch for de-duplicating ids within a batch, grown on demand and reused (no per-step allocation).
   private slot: Int32Array | null = null;
+  private uniqBuf = new Int32Array(0);
+  private sumBuf = new Float32Array(0);
+  private updBuf = new Float32Array(0);
   private readonly rowBuf: Float32Array;
+  private readonly noiseBuf: Float64Array;
 
   constructor(config: EmbeddingTableConfig, seed: number) {
     if (!Number.isInteger(config.rows) || config.rows <= 0) throw new Error(`embedding table ${config.name}: rows must be a positive integer, got ${config.rows}`);
@@ -114,6 +161,7 @@ export class EmbeddingTable {
     this.precision = config.precision ?? { kind: "fp32" };
     this.rng = new Rng(seed);
     this.rowBuf = new Float32Array(this.dim);
+    this.noiseBuf = new Float64Array(this.dim);
     this.optimizer = new SparseOptimizer(config.optimizer ?? DEFAULT_SPARSE_OPTIMIZER, this.rows, this.dim);
     const init = config.init ?? DEFAULT_INIT;
     const n = this.rows * this.dim;
@@ -123,6 +171,9 @@ export class EmbeddingTable {
       this.qmax = 0;
       this.stochastic = false;
       this.steps = null;
+      this.learnStep = null;
+      this.minStep = 0;
+      this.initStep = 0;
       const w = new Float32Array(n);
       fillInit(w, init, this.rng);
       this.weights = w;
@@ -135,6 +186,14 @@ export class EmbeddingTable {
       const delta = p.initStep ?? clip / this.qmax;
       if (!(delta > 0)) throw new Error(`embedding table ${config.name}: initial step size must be > 0, got ${delta}`);
       this.steps = new Float32Array((p.stepGranularity ?? "row") === "row" ? this.rows : 1).fill(delta);
+      this.minStep = 1e-3 * delta;
+      this.initStep = delta;
+      if (p.learnStep) {
+        const ls = p.learnStep;
+        if (!(ls.lr > 0)) throw new Error(`embedding table ${config.name}: learnStep.lr must be > 0, got ${ls.lr}`);
+        this.learnStep = { lr: ls.lr, gradScale: ls.gradScale ?? true, optimizer: ls.optimizer ?? "adam" };
+        if (this.learnStep.optimizer === "adam") this.stepMoments = new Float32Array(2 * this.steps.length);
+      } else this.learnStep = null;
       this.weights = p.bits === 16 ? new Int16Array(n) : new Int8Array(n);
       const tmp = new Float32Array(this.dim);
       for (let r = 0; r < this.rows; r++) {
@@ -219,14 +278,20 @@ export class EmbeddingTable {
   /**
    * Apply the gradients of a batch: `grads` holds one dim-vector per entry of `ids` (entry i at
    * offset gradOffset + i·gradStride). Duplicate ids are summed first, then each unique row is
-   * updated once by the optimiser and written back (re-quantised for int tables).
+   * updated once by the optimiser and written back (re-quantised for int tables; with `learnStep`
+   * the step sizes take their own gradient step first, see the module header).
    * Returns the number of unique rows updated.
    */
   applyGradients(ids: ArrayLike<number>, grads: Float32Array, gradOffset = 0, gradStride = this.dim, lrScale = 1): number {
     const { uniq, summed } = this.sumDuplicates(ids, grads, gradOffset, gradStride);
     this.step += 1;
-    const w = this.rowBuf;
     const nu = uniq.length;
+    if (this.learnStep) {
+      if (this.steps!.length === 1) this.applyLearnedTableStep(uniq, summed, lrScale);
+      else this.applyLearnedRowSteps(uniq, summed, lrScale);
+      return nu;
+    }
+    const w = this.rowBuf;
     for (let u = 0; u < nu; u++) {
       const r = uniq[u];
       this.readRow(r, w);
@@ -236,7 +301,149 @@ export class EmbeddingTable {
     return nu;
   }
 
-  /** Sum the gradient vectors of duplicate ids. */
+  /**
+   * LSQ gradient of the quantiser w.r.t. Δ contracted with g: Σ_k g_k·dŵ_k/dΔ for a row `w` (full
+   * precision, at offset wo) with step `delta`, g at offset go. Draws the rounding (stochastic
+   * tables consume one uniform per element). The per-row hot path inlines the same computation.
+   */
+  stepGradient(w: Float32Array, wo: number, g: Float32Array, go: number, delta: number): number {
+    const d = this.dim;
+    const inv = 1 / delta;
+    const { qmin, qmax } = this;
+    let acc = 0;
+    if (this.stochastic) {
+      for (let k = 0; k < d; k++) {
+        const v = w[wo + k] * inv;
+        const q = Math.floor(v + this.rng.next());
+        acc += g[go + k] * (q >= qmax ? qmax : q <= qmin ? qmin : q - v);
+      }
+    } else {
+      for (let k = 0; k < d; k++) {
+        const v = w[wo + k] * inv;
+        const q = v >= 0 ? Math.floor(v + 0.5) : -Math.floor(0.5 - v);
+        acc += g[go + k] * (q >= qmax ? qmax : q <= qmin ? qmin : q - v);
+      }
+    }
+    return acc;
+  }
+
+  /** Adam constants of this step for the step sizes: [lr·√bc2/bc1, ε·√bc2] (computed once per batch). */
+  private stepAdamConstants(lrScale: number): [number, number] {
+    const t = this.step;
+    const bc2 = Math.sqrt(1 - Math.pow(0.999, t));
+    return [(this.learnStep!.lr * lrScale * bc2) / (1 - Math.pow(0.9, t)), 1e-8 * bc2];
+  }
+
+  /** One update of step size `i` from its gradient gd (SGD, or lazy Adam with the batch's constants). */
+  private updateStep(i: number, gd: number, lrScale: number, adam: [number, number] | null): void {
+    const steps = this.steps!;
+    let next: number;
+    if (adam === null) next = steps[i] - this.learnStep!.lr * lrScale * gd;
+    else {
+      const mv = this.stepMoments!;
+      const m = (mv[2 * i] = 0.9 * mv[2 * i] + 0.1 * gd);
+      const v = (mv[2 * i + 1] = 0.999 * mv[2 * i + 1] + 0.001 * gd * gd);
+      next = steps[i] - (adam[0] * m) / (Math.sqrt(v) + adam[1]);
+    }
+    steps[i] = next > this.minStep ? next : this.minStep;
+  }
+
+  /**
+   * ALPT with one Δ per row, fused into one pass per row (hot path: no calls per element):
+   * de-quantise, optimiser update, round w'/Δ (stochastic: the same uniforms serve Δ's gradient and
+   * the store, so each rounding stays unbiased with half the draws), Δ's gradient and update, store.
+   */
+  private applyLearnedRowSteps(uniq: Int32Array, summed: Float32Array, lrScale: number): void {
+    const d = this.dim;
+    const w = this.rowBuf;
+    const noise = this.noiseBuf;
+    const codes = this.weights;
+    const steps = this.steps!;
+    const { qmin, qmax, stochastic, minStep } = this;
+    const scale = this.learnStep!.gradScale ? 1 / Math.sqrt(d * qmax) : 1;
+    const adam = this.learnStep!.optimizer === "adam" ? this.stepAdamConstants(lrScale) : null;
+    const sgdLr = this.learnStep!.lr * lrScale;
+    const mv = this.stepMoments;
+    for (let u = 0; u < uniq.length; u++) {
+      const r = uniq[u];
+      const base = r * d;
+      const go = u * d;
+      const delta = steps[r];
+      for (let k = 0; k < d; k++) w[k] = delta * codes[base + k];
+      this.optimizer.updateRow(r, w, summed, go, this.step, lrScale);
+      const inv = 1 / delta;
+      let acc = 0;
+      for (let k = 0; k < d; k++) {
+        const v = w[k] * inv;
+        let q: number;
+        if (stochastic) {
+          const z = this.rng.next();
+          noise[k] = z;
+          q = Math.floor(v + z);
+        } else q = v >= 0 ? Math.floor(v + 0.5) : -Math.floor(0.5 - v);
+        acc += summed[go + k] * (q >= qmax ? qmax : q <= qmin ? qmin : q - v);
+      }
+      const gd = scale * acc;
+      let next: number;
+      if (adam === null || mv === null) next = delta - sgdLr * gd;
+      else {
+        const m = (mv[2 * r] = 0.9 * mv[2 * r] + 0.1 * gd);
+        const vv = (mv[2 * r + 1] = 0.999 * mv[2 * r + 1] + 0.001 * gd * gd);
+        next = delta - (adam[0] * m) / (Math.sqrt(vv) + adam[1]);
+      }
+      const nd = next > minStep ? next : minStep;
+      steps[r] = nd;
+      const inv2 = 1 / steps[r];
+      for (let k = 0; k < d; k++) {
+        const s2 = w[k] * inv2;
+        let q = stochastic ? Math.floor(s2 + noise[k]) : s2 >= 0 ? Math.floor(s2 + 0.5) : -Math.floor(0.5 - s2);
+        if (q > qmax) q = qmax;
+        else if (q < qmin) q = qmin;
+        codes[base + k] = q;
+      }
+    }
+  }
+
+  private applyLearnedTableStep(uniq: Int32Array, summed: Float32Array, lrScale: number): void {
+    const d = this.dim;
+    const nu = uniq.length;
+    if (this.updBuf.length < nu * d) this.updBuf = new Float32Array(Math.max(nu * d, 2 * this.updBuf.length));
+    const w = this.updBuf;
+    const delta = this.steps![0];
+    let gd = 0;
+    for (let u = 0; u < nu; u++) {
+      const r = uniq[u];
+      this.readRow(r, w, u * d);
+      this.optimizer.updateRow(r, w.subarray(u * d, (u + 1) * d), summed, u * d, this.step, lrScale);
+      gd += this.stepGradient(w, u * d, summed, u * d, delta);
+    }
+    const scale = this.learnStep!.gradScale ? 1 / Math.sqrt(nu * d * this.qmax) : 1;
+    this.updateStep(0, scale * gd, lrScale, this.learnStep!.optimizer === "adam" ? this.stepAdamConstants(lrScale) : null);
+    for (let u = 0; u < nu; u++) this.storeRow(uniq[u], w, u * d);
+  }
+
+  /** Mean, min, max and std of the step sizes Δ (null for fp32 tables). */
+  stepStats(): StepStats | null {
+    const s = this.steps;
+    if (!s) return null;
+    let sum = 0;
+    let min = Infinity;
+    let max = -Infinity;
+    for (let i = 0; i < s.length; i++) {
+      sum += s[i];
+      if (s[i] < min) min = s[i];
+      if (s[i] > max) max = s[i];
+    }
+    const mean = sum / s.length;
+    let ss = 0;
+    for (let i = 0; i < s.length; i++) ss += (s[i] - mean) ** 2;
+    return { mean, min, max, std: s.length > 1 ? Math.sqrt(ss / (s.length - 1)) : 0, count: s.length };
+  }
+
+  /**
+   * Sum the gradient vectors of duplicate ids. The returned arrays are views of scratch buffers the
+   * next call overwrites.
+   */
   sumDuplicates(ids: ArrayLike<number>, grads: Float32Array, gradOffset = 0, gradStride = this.dim): { uniq: Int32Array; summed: Float32Array } {
     const n = ids.length;
     const d = this.dim;
@@ -245,8 +452,10 @@ export class EmbeddingTable {
     }
     if (!this.slot) this.slot = new Int32Array(this.rows).fill(-1);
     const slot = this.slot;
-    const uniqAll = new Int32Array(n);
-    const summed = new Float32Array(n * d);
+    if (this.uniqBuf.length < n) this.uniqBuf = new Int32Array(n);
+    if (this.sumBuf.length < n * d) this.sumBuf = new Float32Array(n * d);
+    const uniqAll = this.uniqBuf;
+    const summed = this.sumBuf;
     let nu = 0;
     for (let i = 0; i < n; i++) {
       const id = ids[i];
@@ -255,14 +464,17 @@ export class EmbeddingTable {
         this.checkId(id, i);
       }
       let s = slot[id];
+      const go = gradOffset + i * gradStride;
       if (s < 0) {
         s = nu++;
         slot[id] = s;
         uniqAll[s] = id;
+        const so = s * d;
+        for (let k = 0; k < d; k++) summed[so + k] = grads[go + k];
+      } else {
+        const so = s * d;
+        for (let k = 0; k < d; k++) summed[so + k] += grads[go + k];
       }
-      const go = gradOffset + i * gradStride;
-      const so = s * d;
-      for (let k = 0; k < d; k++) summed[so + k] += grads[go + k];
     }
     for (let j = 0; j < nu; j++) slot[uniqAll[j]] = -1;
     return { uniq: uniqAll.subarray(0, nu), summed: summed.subarray(0, nu * d) };
@@ -278,8 +490,8 @@ export class EmbeddingTable {
       precision: p.kind === "fp32" ? "fp32" : `int${p.bits}${p.bits < 8 ? " (in 8)" : ""}`,
       weightBytes: this.weights.byteLength,
       stepBytes: this.steps?.byteLength ?? 0,
-      optimizerBytes: this.optimizer.bytes(),
-      scratchBytes: this.slot?.byteLength ?? 0,
+      optimizerBytes: this.optimizer.bytes() + (this.stepMoments?.byteLength ?? 0),
+      scratchBytes: (this.slot?.byteLength ?? 0) + this.uniqBuf.byteLength + this.sumBuf.byteLength + this.updBuf.byteLength,
       fp32WeightBytes: this.rows * this.dim * 4,
     };
   }
@@ -300,6 +512,7 @@ export class EmbeddingTable {
       optM: this.optimizer.m ? this.optimizer.m.slice() : null,
       optV: this.optimizer.v ? this.optimizer.v.slice() : null,
       rng: this.rng.getState(),
+      stepMoments: this.stepMoments ? this.stepMoments.slice() : null,
     };
   }
 
@@ -311,6 +524,7 @@ export class EmbeddingTable {
     if (this.steps && state.steps) this.steps.set(state.steps);
     if (this.optimizer.m && state.optM) this.optimizer.m.set(state.optM);
     if (this.optimizer.v && state.optV) this.optimizer.v.set(state.optV);
+    if (this.stepMoments && state.stepMoments) this.stepMoments.set(state.stepMoments);
     this.step = state.step;
     this.rng.setState(state.rng);
   }

@@ -4,11 +4,14 @@
  */
 import { DCN } from "./baselines/dcn";
 import { DNN } from "./baselines/dnn";
+import { ALPT_DCN, ALPT_DNN } from "./alpt/spec";
 import type { BaseModelConfig, ModelSpec } from "./types";
 
 export const MODELS: Record<string, ModelSpec<BaseModelConfig>> = {
   dnn: DNN as unknown as ModelSpec<BaseModelConfig>,
   dcn: DCN as unknown as ModelSpec<BaseModelConfig>,
+  "alpt-dnn": ALPT_DNN as unknown as ModelSpec<BaseModelConfig>,
+  "alpt-dcn": ALPT_DCN as unknown as ModelSpec<BaseModelConfig>,
 };
 
 export function getModelSpec(id: string): ModelSpec<BaseModelConfig> {
@@ -24,3 +27,4 @@ export { Mlp } from "./layers/mlp";
 export { CrossNetwork } from "./layers/cross";
 export { DNN, DnnModel } from "./baselines/dnn";
 export { DCN, DcnModel } from "./baselines/dcn";
+export * as alpt from "./alpt";

@@ -377,6 +377,7 @@ export class Trainer {
         if (t.steps) arrays[`${prefix}table/${i}/steps`] = t.steps;
         if (t.optM) arrays[`${prefix}table/${i}/m`] = t.optM;
         if (t.optV) arrays[`${prefix}table/${i}/v`] = t.optV;
+        if (t.stepMoments) arrays[`${prefix}table/${i}/stepMoments`] = t.stepMoments;
       });
     };
     const cur = this.snapshot();
@@ -426,6 +427,7 @@ export class Trainer {
         steps: (arrays[`${prefix}table/${i}/steps`] as Float32Array) ?? null,
         optM: (arrays[`${prefix}table/${i}/m`] as Float32Array) ?? null,
         optV: (arrays[`${prefix}table/${i}/v`] as Float32Array) ?? null,
+        stepMoments: (arrays[`${prefix}table/${i}/stepMoments`] as Float32Array) ?? null,
       })),
     });
     this.restore(readSnap("", meta.tables));

@@ -145,3 +145,91 @@ test("state round trip restores weights, optimiser state, step and rounding RNG"
   assert.deepEqual(Array.from(b.weights), Array.from(a.weights));
   assert.equal(a.step, b.step);
 });
+
+// ALPT: learned step sizes.
+
+test("learned step: Δ takes the LSQ gradient step of the one-pass rule (SGD on Δ, no grad scale)", () => {
+  const dim = 4;
+  const precision = { kind: "int" as const, bits: 4 as const, rounding: "deterministic" as const, initStep: 0.1, learnStep: { lr: 0.05, gradScale: false, optimizer: "sgd" as const } };
+  const t = new EmbeddingTable({ name: "a", rows: 3, dim, precision, optimizer: { kind: "sgd", lr: 0.5 } }, 2);
+  const w0 = new Float32Array(dim);
+  t.readRow(1, w0);
+  const g = new Float32Array([0.3, -0.2, 0.9, -2]);
+  t.applyGradients([1], g);
+  // Expected: w' = w − 0.5 g; gΔ = Σ g_k (round(w'_k/Δ) − w'_k/Δ), or g_k·q_clip when clipped.
+  let gd = 0;
+  for (let k = 0; k < dim; k++) {
+    const v = (w0[k] - 0.5 * g[k]) / 0.1;
+    const q = v >= 0 ? Math.floor(v + 0.5) : -Math.floor(0.5 - v);
+    gd += g[k] * (q >= 7 ? 7 : q <= -8 ? -8 : q - v);
+  }
+  const want = Math.fround(0.1) - 0.05 * gd;
+  assert.ok(Math.abs(t.stepOf(1) - want) < 1e-6, `Δ ${t.stepOf(1)} vs ${want}`);
+  assert.equal(t.stepOf(0), Math.fround(0.1), "untouched rows keep their step");
+  // The stored codes use the new Δ.
+  const back = new Float32Array(dim);
+  t.readRow(1, back);
+  for (let k = 0; k < dim; k++) {
+    const s = (w0[k] - 0.5 * g[k]) / t.stepOf(1);
+    const q = Math.max(-8, Math.min(7, s >= 0 ? Math.floor(s + 0.5) : -Math.floor(0.5 - s)));
+    assert.ok(t.weights[dim + k] === q, `code ${k}: ${t.weights[dim + k]} vs ${q}`);
+  }
+});
+
+test("learned step gradient matches a finite difference of the straight-through quantiser", () => {
+  // With the rounding residual c_k = R(v_k) − v_k frozen (the straight-through estimator), the
+  // quantiser is ŵ_k(Δ) = Δ·clip(w_k/Δ + c_k, qmin, qmax); d/dΔ Σ g_k ŵ_k must equal stepGradient.
+  const t = new EmbeddingTable({ name: "fd", rows: 1, dim: 6, precision: { kind: "int", bits: 4, rounding: "deterministic", initStep: 0.1 } }, 1);
+  const w = new Float32Array([0.123, -0.347, 0.05, 0.9, -1.3, 0.0049]); // 0.9 and -1.3 clip at 4 bits
+  const g = new Float32Array([0.7, -1.1, 0.4, 0.25, -0.6, 2.0]);
+  const delta = 0.1;
+  const c = Array.from(w, (x) => {
+    const v = x / delta;
+    return Math.round(v) - v;
+  });
+  const f = (dl: number) => Array.from(w).reduce((s, x, k) => s + g[k] * dl * Math.max(-8, Math.min(7, x / dl + c[k])), 0);
+  const h = 1e-6;
+  const fd = (f(delta + h) - f(delta - h)) / (2 * h);
+  const analytic = t.stepGradient(w, 0, g, 0, delta);
+  assert.ok(Math.abs(fd - analytic) < 1e-5, `finite difference ${fd} vs analytic ${analytic}`);
+});
+
+test("learned step grows when updates push weights past the clip range (ALPT widens the grid)", () => {
+  for (const stepGranularity of ["row", "table"] as const) {
+    const t = new EmbeddingTable(
+      { name: "g", rows: 4, dim: 8, precision: { kind: "int", bits: 2, rounding: "stochastic", stepGranularity, clipRange: 0.05, learnStep: { lr: 0.005 } }, optimizer: { kind: "adam", lr: 0.02 } },
+      3,
+    );
+    const g = new Float32Array(16).fill(-1); // always push weights up
+    for (let s = 0; s < 60; s++) t.applyGradients([0, 2], g);
+    assert.ok(t.stepOf(0) > 0.05 * 1.5, `${stepGranularity}: Δ ${t.stepOf(0)} did not grow from 0.05`);
+    assert.ok(t.weights.every((q) => q >= -2 && q <= 1));
+    if (stepGranularity === "row") assert.equal(t.stepOf(1), Math.fround(0.05));
+  }
+});
+
+test("learned step state (Δ and its Adam moments) round trips", () => {
+  const mk = () => new EmbeddingTable({ name: "s", rows: 8, dim: 4, precision: { kind: "int", bits: 4, learnStep: { lr: 1e-3 } } }, 5);
+  const a = mk();
+  const g = new Float32Array([0.3, -0.1, 0.2, 0.5, -0.4, 0.1, 0.0, 0.2]);
+  a.applyGradients([1, 6], g);
+  const b = mk();
+  b.setState(a.getState());
+  a.applyGradients([1, 3], g);
+  b.applyGradients([1, 3], g);
+  assert.deepEqual(Array.from(b.steps!), Array.from(a.steps!));
+  assert.deepEqual(Array.from(b.weights), Array.from(a.weights));
+  const m = a.memory();
+  assert.equal(m.stepBytes, 8 * 4);
+  assert.ok(m.optimizerBytes >= 2 * 8 * 4 * 4 + 2 * 8 * 4, "optimiser bytes include the step sizes' moments");
+});
+
+test("sumDuplicates reuses its scratch across calls and still sums correctly", () => {
+  const t = new EmbeddingTable({ name: "d", rows: 5, dim: 2 }, 1);
+  const a = t.sumDuplicates([1, 1, 3], new Float32Array([1, 2, 3, 4, 5, 6]));
+  assert.deepEqual(Array.from(a.uniq), [1, 3]);
+  assert.deepEqual(Array.from(a.summed), [4, 6, 5, 6]);
+  const b = t.sumDuplicates([3, 3], new Float32Array([1, 1, 1, 1]));
+  assert.deepEqual(Array.from(b.uniq), [3]);
+  assert.deepEqual(Array.from(b.summed), [2, 2]);
+});

@@ -11,10 +11,10 @@ import { smallCtr } from "../helpers";
 const modelConfig = { ...DNN.defaults, hidden: [32, 16], dropout: 0.1 };
 const trainCfg: Partial<TrainConfig> = { batchSize: 128, numEpochs: 3, progress: "none", earlyStopping: null, seed: 5, optimizer: { kind: "adam", lr: 2e-3 } };
 
-async function run(backend: "cpu" | "wasm", cfg: Partial<TrainConfig> = {}) {
+async function run(backend: "cpu" | "wasm", cfg: Partial<TrainConfig> = {}, mc: typeof modelConfig = modelConfig) {
   await initBackend({ force: backend, quiet: true });
   const { train, valid } = smallCtr(2, 2000);
-  const model = DNN.build(train.schema, modelConfig, 3);
+  const model = DNN.build(train.schema, mc, 3);
   const trainer = new Trainer(model, { ...trainCfg, ...cfg });
   const history = await trainer.fit(train, valid);
   const ev = trainer.evaluate(valid).heads[model.heads[0]];
@@ -51,6 +51,27 @@ test("resume from a checkpoint replays an uninterrupted run exactly (model, opti
     assert.deepEqual(fs.readdirSync(dir), ["ckpt.bin"], "no temporary files left");
     // A checkpoint from another config is refused, naming the file.
     await assert.rejects(run("cpu", { numEpochs: 3, checkpointPath: ckpt, resume: true, batchSize: 64 }), /ckpt\.bin was written by a different model or training config/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("resume also restores low-precision tables: codes, learned step sizes, their Adam moments, rounding RNG", async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rr-ckpt-q-"));
+  try {
+    const ckpt = path.join(dir, "ckpt.bin");
+    const alpt = {
+      ...modelConfig,
+      embedding: {
+        layout: "per-field" as const,
+        precision: { kind: "int" as const, bits: 4 as const, rounding: "stochastic" as const, learnStep: { lr: 1e-3, optimizer: "adam" as const } },
+        optimizer: { kind: "adam" as const, lr: 1e-3 },
+      },
+    };
+    const straight = await run("cpu", { numEpochs: 3 }, alpt);
+    await run("cpu", { numEpochs: 2, checkpointPath: ckpt }, alpt);
+    const resumed = await run("cpu", { numEpochs: 3, checkpointPath: ckpt, resume: true }, alpt);
+    assert.deepEqual(resumed.history.epochs.map((e) => [e.trainLoss, e.valid]), straight.history.epochs.map((e) => [e.trainLoss, e.valid]));
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

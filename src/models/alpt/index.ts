@@ -1,0 +1,4 @@
+export * from "./spec";
+export * from "./convex";
+export * from "./experiment";
+export * from "./figures";
