@@ -2,7 +2,7 @@
 // %% [markdown]
 // # 08 · ALPT: Adaptive Low-Precision Training for embeddings
 //
-// Li, Xu, Ye, Wang, Jiang, Li. *Adaptive Low-Precision Training for Embeddings in Click-Through
+// Li, Guo, Hou, Zhang, Tang, Tang, Zhang, Li. *Adaptive Low-Precision Training for Embeddings in Click-Through
 // Rate Prediction*, AAAI 2023 ([arXiv 2212.05735](https://arxiv.org/abs/2212.05735)).
 // Embedding tables dominate a CTR model's memory. The paper keeps them in **low precision during
 // training** (LPT), shows that **stochastic rounding** is the rounding to train with, and makes
@@ -314,7 +314,7 @@ rr.plots.showTable(speedRows, { maxRows: 30 });
 // %% [markdown]
 // ## Comparison with the paper
 // The paper's main-table numbers are **not known here** (the PDF tables could not be retrieved;
-// see `/work/shared/PAPERS.md` §8), so no absolute value is compared: each claim is checked as a
+// see `../shared/PAPERS.md` section 8), so no absolute value is compared: each claim is checked as a
 // direction or a tolerance on our own runs. Verdicts use the kit's spread rule; a tie is reported
 // as "not measurable at this scale".
 

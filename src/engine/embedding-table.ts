@@ -8,10 +8,10 @@
  *    bits are held in 8) with a step size Δ per row (or one per table), value = Δ·q. On every
  *    write the updated full-precision row is re-quantised with deterministic (round to nearest,
  *    half away from zero) or stochastic (⌊x/Δ + u⌋, u ~ U[0,1)) rounding and clipped to
- *    [-2^(b-1), 2^(b-1)-1]. This is low-precision *training* (LPT, ALPT paper §3): the table never
+ *    [-2^(b-1), 2^(b-1)-1]. This is low-precision *training* (LPT, ALPT paper, LPT part): the table never
  *    holds fp32 weights between steps.
  *
- * ALPT (adaptive LPT, ALPT paper §4): with `learnStep` set, the step sizes are trained by gradient
+ * ALPT (adaptive LPT, ALPT paper, ALPT part): with `learnStep` set, the step sizes are trained by gradient
  * descent in the same pass (see `applyGradients`): for each touched row the optimiser gives the
  * full-precision update w' of the de-quantised row; the LSQ gradient of the quantiser
  *     ŵ(Δ) = Δ·clip(R(w'/Δ), qmin, qmax),  dŵ/dΔ = R(w'/Δ) − w'/Δ inside the range, qmin|qmax when clipped
@@ -48,7 +48,7 @@ export type PrecisionConfig =
       learnStep?: LearnStepConfig;
     };
 
-/** How ALPT learns the step sizes Δ (ALPT paper §4; Hetu `scale_lr`). */
+/** How ALPT learns the step sizes Δ (ALPT paper, ALPT part; Hetu `scale_lr`). */
 export interface LearnStepConfig {
   /** Learning rate of Δ. Hetu's default `scale_lr` is 2e-5 (with Adam). */
   lr: number;

@@ -1,5 +1,5 @@
 /**
- * The controlled check of ALPT's claim C2 (paper §3, the convergence analysis of LPT): on a convex
+ * The controlled check of ALPT's claim C2 (paper, LPT part: the convergence analysis of LPT): on a convex
  * problem with a known optimum, SGD whose weights live on a fixed quantisation grid Δ·{qmin..qmax}
  * converges faster and to a smaller error with stochastic rounding than with deterministic rounding.
  * Notebook 08-alpt, section "figures" (the C2 panel, labelled SYNTHETIC).

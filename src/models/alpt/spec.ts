@@ -1,15 +1,15 @@
 /**
- * ALPT: Adaptive Low-Precision Training for embeddings in CTR prediction (Li, Xu, Ye, Wang,
- * Jiang, Li, AAAI 2023, arXiv 2212.05735). Notebook 08-alpt, sections "model" and "train".
+ * ALPT: Adaptive Low-Precision Training for embeddings in CTR prediction (Li, Guo, Hou, Zhang,
+ * Tang, Tang, Zhang, Li; AAAI 2023, arXiv 2212.05735). Notebook 08-alpt, sections "model" and "train".
  *
  * ALPT is not a new network: it is a way of storing and training the embedding tables of any CTR
  * backbone. So this module turns a backbone spec (DNN, DCN) into an ALPT spec whose config adds a
  * `variant` and a bit width; the variant is mapped to the tables' precision by a declared table:
  *
  *   fp32      full-precision tables (the reference);
- *   lpt-det   LPT (§3): integer codes stored during training, fixed step Δ, round to nearest;
- *   lpt-sto   LPT with stochastic rounding ⌊x/Δ + u⌋ (§3, the rounding the convergence analysis favours);
- *   alpt      ALPT (§4): LPT whose step sizes are learned by gradient descent (LSQ-style gradient,
+ *   lpt-det   LPT (paper, LPT part): integer codes stored during training, fixed step Δ, round to nearest;
+ *   lpt-sto   LPT with stochastic rounding ⌊x/Δ + u⌋ (paper, LPT part: the rounding the convergence analysis favours);
+ *   alpt      ALPT (paper, ALPT part): LPT whose step sizes are learned by gradient descent (LSQ-style gradient,
  *             eq. for ∂ŵ/∂Δ; see src/engine/embedding-table.ts for the update and the one-pass
  *             approximation), stochastic rounding by default.
  *
