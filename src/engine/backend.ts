@@ -14,6 +14,7 @@
  */
 import { tf } from "./tf";
 import { registerFastKernels } from "./kernels";
+import { setRowKernels, type RowKernels } from "./embedding-table";
 
 export type BackendChoice = "tensorflow-gpu" | "tensorflow" | "cpu-native" | "wasm" | "cpu";
 
@@ -63,12 +64,13 @@ async function tryTensorflow(moduleName: string): Promise<void> {
 async function tryNative(): Promise<{ registered: string[]; detail: unknown }> {
   // Loaded lazily: native.ts is optional and may fail to find the compiled addon.
   // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const native = require("./native") as { loadNativeKernels: () => { ok: boolean; error?: string; registered: string[] } };
+  const native = require("./native") as { loadNativeKernels: () => { ok: boolean; error?: string; registered: string[] }; getNativeAddon: () => RowKernels | null };
   const ok = await tf.setBackend("cpu");
   if (!ok) throw new Error("tf.setBackend('cpu') returned false");
   const res = native.loadNativeKernels();
   if (!res.ok) throw new Error(res.error ?? "native kernels not available");
-  return { registered: res.registered, detail: res };
+  setRowKernels(native.getNativeAddon());
+  return { registered: [...res.registered, "gatherRows/adamRows (fp32 embedding tables)"], detail: res };
 }
 
 async function tryWasm(): Promise<void> {
@@ -127,6 +129,7 @@ export async function initBackend(opts: InitBackendOptions = {}): Promise<Backen
 async function choose(forced: BackendChoice | null, quiet: boolean): Promise<BackendInfo> {
   const order = forced ? [forced] : BACKEND_ORDER;
   const tried: BackendAttempt[] = [];
+  setRowKernels(null);
   for (const name of order) {
     try {
       let native: unknown;
@@ -156,6 +159,7 @@ async function choose(forced: BackendChoice | null, quiet: boolean): Promise<Bac
       }
       return info;
     } catch (e) {
+      setRowKernels(null);
       tried.push({ name, ok: false, error: errText(e) });
     }
   }

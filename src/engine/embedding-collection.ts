@@ -39,6 +39,7 @@ export class EmbeddingCollection {
   readonly embDim: number;
   private readonly tableFields: number[][];
   private idScratch: Int32Array = new Int32Array(0);
+  private allIdScratch: Int32Array = new Int32Array(0);
 
   constructor(schema: DatasetSchema, readonly config: EmbeddingCollectionConfig, seed: number) {
     const fields = categoricalFeatures(schema);
@@ -96,6 +97,11 @@ export class EmbeddingCollection {
     const D = this.embDim;
     if (cat.length !== F) throw new Error(`embedding lookup: batch has ${cat.length} categorical columns, model expects ${F}`);
     const res = out ?? new Float32Array(batchSize * F * D);
+    if (this.tables.length === 1 && this.tableFields[0].length === F) {
+      // One table holds every field: one contiguous gather of the [B, F] ids.
+      this.tables[0].lookup(this.allFieldIds(cat, batchSize), res);
+      return res;
+    }
     for (let f = 0; f < F; f++) {
       const table = this.tables[this.fieldTable[f]];
       const ids = this.fieldIds(cat[f], f, batchSize);
@@ -116,9 +122,7 @@ export class EmbeddingCollection {
         table.applyGradients(this.fieldIds(cat[f], f, batchSize), grad, f * D, F * D, lrScale);
       } else if (fields.length === F) {
         // Every field in this table: the [B, F, D] buffer is already one entry per (b, f).
-        const ids = new Int32Array(batchSize * F);
-        for (let b = 0; b < batchSize; b++) for (let f = 0; f < F; f++) ids[b * F + f] = cat[f][b] + this.fieldOffset[f];
-        table.applyGradients(ids, grad, 0, D, lrScale);
+        table.applyGradients(this.allFieldIds(cat, batchSize), grad, 0, D, lrScale);
       } else {
         const n = fields.length * batchSize;
         const ids = new Int32Array(n);
@@ -133,6 +137,20 @@ export class EmbeddingCollection {
         table.applyGradients(ids, g, 0, D, lrScale);
       }
     }
+  }
+
+  /** Ids of every field, sample-major [B, F], with the fields' offsets (a reused buffer). */
+  private allFieldIds(cat: Int32Array[], batchSize: number): Int32Array {
+    const F = this.numFields;
+    if (this.allIdScratch.length !== batchSize * F) this.allIdScratch = new Int32Array(batchSize * F);
+    const ids = this.allIdScratch;
+    for (let f = 0; f < F; f++) {
+      const col = cat[f];
+      if (col.length < batchSize) throw new Error(`embedding lookup: field ${f} has ${col.length} ids for a batch of ${batchSize}`);
+      const off = this.fieldOffset[f];
+      for (let b = 0; b < batchSize; b++) ids[b * F + f] = col[b] + off;
+    }
+    return ids;
   }
 
   private fieldIds(col: Int32Array, f: number, batchSize: number): Int32Array {

@@ -110,6 +110,29 @@ export interface StepStats {
   count: number;
 }
 
+/**
+ * Row kernels of the native addon (OpenBLAS build, src/engine/native.ts): gather and lazy Adam on
+ * fp32 rows. The backend sets them when it chooses `cpu-native`; every other backend leaves them
+ * null and the tables use their JS loops (results then differ from the native path only by float
+ * rounding order, and each path is deterministic on its own).
+ */
+export interface RowKernels {
+  gatherRows(table: Float32Array, dim: number, ids: Int32Array, out: Float32Array): void;
+  adamRows(table: Float32Array, m: Float32Array, v: Float32Array, dim: number, rows: Int32Array, grads: Float32Array, lr: number, beta1: number, beta2: number, eps: number, step: number): void;
+}
+
+let rowKernels: RowKernels | null = null;
+
+/** Use native row kernels for fp32 tables (null: JS loops). */
+export function setRowKernels(k: RowKernels | null): void {
+  rowKernels = k;
+}
+
+/** The row kernels in use, or null. */
+export function getRowKernels(): RowKernels | null {
+  return rowKernels;
+}
+
 const DEFAULT_INIT: InitConfig = { kind: "normal", std: 1e-2 };
 
 function initStd(init: InitConfig): number {
@@ -267,6 +290,15 @@ export class EmbeddingTable {
     const n = ids.length;
     const d = this.dim;
     const res = out ?? new Float32Array(n * d);
+    const k = rowKernels;
+    if (k && this.steps === null && outStride === d && ids instanceof Int32Array) {
+      for (let i = 0; i < n; i++) {
+        const id = ids[i];
+        if (!(id >= 0 && id < this.rows)) this.checkId(id, i);
+      }
+      k.gatherRows(this.weights as Float32Array, d, ids, res.subarray(outOffset, outOffset + n * d));
+      return res;
+    }
     for (let i = 0; i < n; i++) {
       const id = ids[i];
       if (!(id >= 0 && id < this.rows)) this.checkId(id, i);
@@ -289,6 +321,12 @@ export class EmbeddingTable {
     if (this.learnStep) {
       if (this.steps!.length === 1) this.applyLearnedTableStep(uniq, summed, lrScale);
       else this.applyLearnedRowSteps(uniq, summed, lrScale);
+      return nu;
+    }
+    const k = rowKernels;
+    const oc = this.optimizer.config;
+    if (k && this.steps === null && oc.kind === "adam" && oc.weightDecay === 0) {
+      k.adamRows(this.weights as Float32Array, this.optimizer.m!, this.optimizer.v!, this.dim, uniq, summed, oc.lr * lrScale, oc.beta1, oc.beta2, oc.eps, this.step);
       return nu;
     }
     const w = this.rowBuf;

@@ -50,7 +50,10 @@ export class SparseOptimizer {
     const n = rows * dim;
     this.m = config.kind === "sgd" ? null : new Float32Array(n);
     this.v = isAdam ? new Float32Array(n) : null;
-    if (config.kind === "adagrad" && this.config.initialAccumulator !== 0) this.m!.fill(this.config.initialAccumulator);
+    // Touch the state pages now: fresh typed arrays are mapped lazily, and first-touch page faults
+    // inside training steps cost more than the updates themselves on large tables.
+    this.m?.fill(config.kind === "adagrad" ? this.config.initialAccumulator : 0);
+    this.v?.fill(0);
   }
 
   /**

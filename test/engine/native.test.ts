@@ -10,6 +10,7 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { Rng } from "../../src/engine/rng";
+import { EmbeddingTable, setRowKernels } from "../../src/engine/embedding-table";
 import {
   NATIVE_KERNEL_NAMES,
   NativeAddon,
@@ -467,6 +468,33 @@ describe("wasm BatchMatMul transpose fix (no addon needed)", () => {
     } finally {
       unregisterWasmMatMulTransposeFix();
       await tf.setBackend("cpu");
+    }
+  });
+});
+
+describe("fp32 embedding tables on the native row kernels", () => {
+  it("lookup and lazy Adam equal the tables' JS loops (duplicates, many steps)", () => {
+    const { addon, error } = loadNativeAddon();
+    assert.ok(addon, `native addon missing (${error}); run: bash native/build.sh`);
+    const mk = () => new EmbeddingTable({ name: "t", rows: 500, dim: 16, optimizer: { kind: "adam", lr: 0.01 } }, 3);
+    const js = mk();
+    const nat = mk();
+    const r = new Rng(5);
+    try {
+      for (let step = 0; step < 5; step++) {
+        const ids = new Int32Array(300).map(() => r.int(60));
+        const g = new Float32Array(300 * 16).map(() => r.normal());
+        setRowKernels(null);
+        js.applyGradients(ids, g);
+        const a = js.lookup(ids);
+        setRowKernels(addon);
+        nat.applyGradients(ids, g);
+        const b = nat.lookup(ids);
+        for (let i = 0; i < a.length; i++) assert.ok(Math.abs(a[i] - b[i]) <= 1e-6 * Math.max(1, Math.abs(a[i])), `step ${step} value ${i}: ${a[i]} vs ${b[i]}`);
+      }
+      assert.throws(() => nat.lookup(new Int32Array([1, 500])), /t: id 500 at position 1/);
+    } finally {
+      setRowKernels(null);
     }
   });
 });
