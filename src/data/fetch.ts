@@ -166,7 +166,10 @@ async function downloadToTemp(url: string, dest: string): Promise<{ tmp: string;
         cb(null, chunk);
       },
     });
-    await pipeline(Readable.fromWeb(res.body as Parameters<typeof Readable.fromWeb>[0]), hasher, fs.createWriteStream(tmp));
+    // Open the temp file synchronously: a write stream opens it asynchronously, and a body that
+    // fails early would let the open (re)create the file after the cleanup below removed it.
+    const out = fs.createWriteStream(tmp, { fd: fs.openSync(tmp, "w") });
+    await pipeline(Readable.fromWeb(res.body as Parameters<typeof Readable.fromWeb>[0]), hasher, out);
     const len = res.headers.get("content-length");
     if (len !== null && res.headers.get("content-encoding") === null && Number(len) !== bytes) throw new Error(`incomplete body: ${bytes} of ${len} bytes`);
     return { tmp, sha: h.digest("hex"), bytes };
