@@ -84,26 +84,20 @@ async function setupBackend(backend: KitBackend): Promise<unknown> {
   // Imported here so that the parent process never initialises tfjs.
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const { tf } = require("../src/engine/tf") as typeof import("../src/engine/tf");
-  if (backend === "wasm" || backend === "wasm-stock") {
+  if (backend === "wasm-stock") {
+    // tfjs's WASM backend as shipped: none of the kit's kernels.
     // eslint-disable-next-line @typescript-eslint/no-var-requires
     require("@tensorflow/tfjs-backend-wasm");
     if (!(await tf.setBackend("wasm"))) throw new Error("tf.setBackend('wasm') failed");
     await tf.ready();
-    if (backend === "wasm-stock") return { transposeFix: false };
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const native = require("../src/engine/native") as typeof import("../src/engine/native");
-    return { transposeFix: native.registerWasmMatMulTransposeFix() };
+    return { transposeFix: false };
   }
-  if (!(await tf.setBackend("cpu"))) throw new Error("tf.setBackend('cpu') failed");
-  await tf.ready();
-  if (backend === "cpu-native") {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const native = require("../src/engine/native") as typeof import("../src/engine/native");
-    const res = native.loadNativeKernels({ threads: threadsFromArgs() });
-    if (!res.ok) throw new Error(res.error ?? "native kernels unavailable");
-    return res;
-  }
-  return undefined;
+  // The kit's own start-up, exactly as notebooks get it (kit kernels, native row kernels).
+  process.env.RECREPRO_THREADS = String(threadsFromArgs());
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const { initBackend } = require("../src/engine/backend") as typeof import("../src/engine/backend");
+  const info = await initBackend({ force: backend, quiet: true });
+  return { name: info.name, kitKernels: info.kitKernels, native: info.native };
 }
 
 function mean(xs: number[]): number {
