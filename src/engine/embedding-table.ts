@@ -69,7 +69,7 @@ export interface EmbeddingTableConfig {
   dim: number;
   /** Storage precision. Default fp32. */
   precision?: PrecisionConfig;
-  /** Initialisation. Default normal(0, 1e-2)... as in torch-rechub's `EmbeddingLayer` (normal std 1e-4 there; 1e-2 trains faster on small samples). */
+  /** Initialisation. Default normal(0, 0.01); torch-rechub uses std 1e-4, which trains slower on the small samples. */
   init?: InitConfig;
   /** Row-wise optimiser. Default Adam lr 1e-3. */
   optimizer?: SparseOptimizerConfig;
