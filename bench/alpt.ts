@@ -15,12 +15,11 @@
  */
 import * as os from "os";
 import * as path from "path";
-import type { DatasetSchema } from "../src/data/schema";
 import { initBackend } from "../src/engine/backend";
 import { Rng } from "../src/engine/rng";
 import { ALPT_DNN, type AlptVariant } from "../src/models/alpt/spec";
 import { Trainer } from "../src/train/trainer";
-import { fieldVocab, makeBatches, REFERENCE_SHAPE, type BenchShape } from "./data";
+import { benchSchema, makeBatches, REFERENCE_SHAPE, type BenchShape } from "./data";
 import { argValue, nowMs, resultsDir, writeJsonAtomic } from "./util";
 
 interface Setup {
@@ -56,14 +55,7 @@ async function main(): Promise<void> {
   const warmup = Number(argValue("--warmup") ?? 1);
   const rounds = Number(argValue("--rounds") ?? 3);
   const backend = await initBackend({ quiet: true });
-  const vocab = fieldVocab(shape);
-  const schema: DatasetSchema = {
-    name: "bench-ctr",
-    features: Array.from({ length: shape.fields }, (_, f) => ({ kind: "categorical" as const, name: `C${f + 1}`, vocabSize: vocab })),
-    labels: [{ name: "click", type: "binary" }],
-    groups: [],
-    synthetic: true,
-  };
+  const schema = benchSchema(shape);
   const batches = makeBatches(shape, 8, 2024);
   console.log(`ALPT speed benchmark: backend ${backend.name}, ${shape.fields} fields, ${shape.rows} rows x ${shape.dim}, MLP ${shape.hidden.join("-")}, batch ${shape.batch}; ${rounds} rounds x ${steps} steps`);
   const runs = SETUPS.map((s) => {

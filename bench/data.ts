@@ -7,7 +7,7 @@
  * probability ∝ r^-1.05 and ranks are randomly permuted per field. Labels ~ Bernoulli(0.25).
  * Seeded (the kit's Rng), generated before timing.
  */
-import type { Batch } from "../src/data/schema";
+import type { Batch, DatasetSchema } from "../src/data/schema";
 import { Rng } from "../src/engine/rng";
 
 export interface BenchShape {
@@ -70,4 +70,16 @@ export function makeBatches(shape: BenchShape, count: number, seed: number): Bat
     out.push({ size: B, cat, num: [], seq: [], labels: [labels], groups: [], rows });
   }
   return out;
+}
+
+/** The schema of the benchmark's batches: `fields` categorical fields of fieldVocab(shape) ids, one label. */
+export function benchSchema(shape: BenchShape): DatasetSchema {
+  const vocab = fieldVocab(shape);
+  return {
+    name: "bench-ctr",
+    features: Array.from({ length: shape.fields }, (_, f) => ({ kind: "categorical" as const, name: `C${f + 1}`, vocabSize: vocab })),
+    labels: [{ name: "click", type: "binary" }],
+    groups: [],
+    synthetic: true,
+  };
 }

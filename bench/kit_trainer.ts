@@ -4,24 +4,16 @@
  * `Trainer.trainStep` per batch. `--trainer self` in bench/throughput.ts times the
  * self-contained step of bench/kit_step.ts instead (the lower bound the kit is compared with).
  */
-import type { DatasetSchema } from "../src/data/schema";
 import { Rng } from "../src/engine/rng";
 import { DNN } from "../src/models/baselines/dnn";
 import { Trainer } from "../src/train/trainer";
-import { fieldVocab } from "./data";
+import { benchSchema } from "./data";
 import type { KitTrainerFactory } from "./kit_step";
 import { nowMs } from "./util";
 
 export const kitTrainerFactory: KitTrainerFactory | null = (opts) => {
   const { shape, lr, seed } = opts;
-  const vocab = fieldVocab(shape);
-  const schema: DatasetSchema = {
-    name: "bench-ctr",
-    features: Array.from({ length: shape.fields }, (_, f) => ({ kind: "categorical" as const, name: `C${f + 1}`, vocabSize: vocab })),
-    labels: [{ name: "click", type: "binary" }],
-    groups: [],
-    synthetic: true,
-  };
+  const schema = benchSchema(shape);
   const model = DNN.build(
     schema,
     {
