@@ -65,7 +65,6 @@ class BenchTable {
   private slot: Int32Array;
   private uniq = new Int32Array(0);
   private gsum = new Float32Array(0);
-  private flatIds = new Int32Array(0);
 
   constructor(readonly rows: number, readonly dim: number, rng: Rng, private readonly nat: NativeAddon | null) {
     this.w = new Float32Array(rows * dim);

@@ -11,6 +11,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
+import { REPO_ROOT } from "./link-kit";
 
 export interface NotebookCell {
   cell_type: "markdown" | "code";
@@ -20,7 +21,7 @@ export interface NotebookCell {
   execution_count?: null;
 }
 
-const ROOT = path.resolve(__dirname, "..", "..");
+const ROOT = REPO_ROOT;
 const SRC_DIR = path.join(ROOT, "notebooks", "src");
 const OUT_DIR = path.join(ROOT, "notebooks");
 

@@ -32,7 +32,7 @@
  */
 
 import * as fs from "node:fs";
-import { compareSpread, formatMeanStd, SeedSummary, summariseSeeds } from "../metrics/seeds";
+import { compareSpread, formatMeanStd, SeedSummary } from "../metrics/seeds";
 import { escapeHtml } from "./tables";
 
 /** `ours` exceeds `than` (a metric key or a constant) by at least `margin`. */

@@ -133,9 +133,8 @@ export async function runExperiment<C extends BaseModelConfig>(opts: ExperimentO
   const seedMetrics: Record<string, number[]> = {};
   for (const head of Object.keys(runs[0].test)) {
     for (const k of ["auc", "logloss"] as const) seedMetrics[`${head}.${k}`] = runs.map((r) => r.test[head][k]);
-    for (const [g, m] of Object.entries(runs[0].test[head].perGroup)) {
+    for (const g of Object.keys(runs[0].test[head].perGroup)) {
       for (const k of ["auc", "logloss"] as const) seedMetrics[`${head}.${g}.${k}`] = runs.map((r) => r.test[head].perGroup[g][k]);
-      void m;
     }
   }
   const summary = Object.fromEntries(Object.entries(seedMetrics).map(([k, v]) => [k, summariseSeeds(v)]));
