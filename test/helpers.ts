@@ -9,3 +9,30 @@ export function smallCtr(seed = 1, numRows = 3000, numNumeric = 2): { train: Tab
   const [train, valid] = split(s.dataset, [0.8, 0.2], new Rng(seed + 100));
   return { train, valid, trueProb: s.trueProb };
 }
+
+/**
+ * A small multi-label, multi-domain synthetic set for contracts of multi-task and multi-domain
+ * models: labels "click" (planted FM truth) and "aux" (click-correlated, domain-dependent), and a
+ * group axis "domain" with 3 domains derived from field f0.
+ */
+export function smallMulti(seed = 1, numRows = 3000, numNumeric = 2): { train: TabularDataset; valid: TabularDataset } {
+  const s = syntheticCtr({ numRows, numFields: 6, vocabSize: 40, numNumeric, latentDim: 4, seed });
+  const ds = s.dataset;
+  const rng = new Rng(seed + 7);
+  const domain = new Int32Array(ds.numRows);
+  const aux = new Float32Array(ds.numRows);
+  for (let r = 0; r < ds.numRows; r++) {
+    domain[r] = ds.cat[0][r] % 3;
+    const p = ds.labels[0][r] === 1 ? 0.6 : 0.1 + 0.1 * domain[r] + 0.1 * (ds.cat[1][r] % 2);
+    aux[r] = rng.next() < p ? 1 : 0;
+  }
+  const schema = {
+    ...ds.schema,
+    name: "synthetic-multi",
+    labels: [...ds.schema.labels, { name: "aux", type: "binary" as const }],
+    groups: [{ name: "domain", numGroups: 3, names: ["d0", "d1", "d2"] }],
+  };
+  const multi: TabularDataset = { ...ds, schema, labels: [ds.labels[0], aux], groups: [domain] };
+  const [train, valid] = split(multi, [0.8, 0.2], new Rng(seed + 100));
+  return { train, valid };
+}

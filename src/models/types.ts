@@ -56,6 +56,12 @@ export interface RecModel {
   /** Dense trainable variables, in a stable order (checkpoints rely on it). */
   variables(): tf.Variable[];
   forward(inputs: ModelInputs, ctx: ModelContext): ForwardOutput;
+  /**
+   * Multi-task models: the dense variables every head depends on (shared bottom, experts, gates'
+   * shared parts), a subset of `variables()`. Gradient-conflict measures, PCGrad and GradNorm act
+   * on these plus the field embeddings. Absent: the field embeddings alone are the shared part.
+   */
+  sharedVariables?(): tf.Variable[];
   /** Training loss; default (when absent): mean binary cross-entropy summed over heads. */
   loss?(out: ForwardOutput, batch: Batch): tf.Scalar;
   /** Non-gradient updates after each optimiser step (ALPT re-quantisation, AutoAssign+ policy). */

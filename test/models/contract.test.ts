@@ -10,9 +10,16 @@ import { tf } from "../../src/engine/tf";
 import { Rng } from "../../src/engine/rng";
 import { batches } from "../../src/data/batches";
 import { Trainer } from "../../src/train/trainer";
-import { smallCtr } from "../helpers";
+import { smallCtr, smallMulti } from "../helpers";
 
 const ids = Object.keys(MODELS);
+
+function model0Heads(spec: (typeof MODELS)[string], train: { schema: Parameters<(typeof MODELS)[string]["build"]>[0] }): number {
+  const m = spec.build(train.schema, { ...spec.defaults, ...spec.presets.smoke }, 1);
+  const n = m.heads.length;
+  m.dispose();
+  return n;
+}
 
 test("MODELS is not empty and every spec is well formed", () => {
   assert.ok(ids.length >= 2);
@@ -28,8 +35,12 @@ for (const id of ids) {
   test(`contract: ${id}`, async () => {
     await initBackend({ force: "cpu", quiet: true });
     const spec = MODELS[id];
-    const { train } = smallCtr(3, 1200);
-    assert.equal(spec.requires(train.schema), null);
+    // Single-label CTR models get the CTR fixture; multi-task / multi-domain models the fixture
+    // with two labels and a domain axis (every model must accept one of the two).
+    const single = smallCtr(3, 1200).train;
+    const { train } = spec.requires(single.schema) === null && spec.task === "ctr" ? { train: single } : smallMulti(3, 1200);
+    assert.equal(spec.requires(train.schema), null, `${id} cannot run on ${train.schema.name}: ${spec.requires(train.schema)}`);
+    if (spec.task === "multi-task") assert.ok(model0Heads(spec, train) >= 2, `${id}: a multi-task model predicts at least two heads`);
     const config = { ...spec.defaults, ...spec.presets.smoke };
     const model = spec.build(train.schema, config, 7);
     const trainer = new Trainer(model, { batchSize: 128, progress: "none", optimizer: { kind: "adam", lr: 3e-3 } });
