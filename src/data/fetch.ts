@@ -201,13 +201,13 @@ export async function resolveFile(entry: DatasetEntry, file: DataFileSpec, opts:
   });
 
   if (mirror !== null) {
-    const abs = path.resolve(mirror, entry.id, rel);
+    const abs = path.resolve(mirror, validateDatasetId(entry.folder ?? entry.id), rel);
     tried.push(abs);
     if (fs.existsSync(abs)) return done(abs, await verifyLocal(entry, file, abs, cacheDir, opts.log), "mirror");
   } else {
     tried.push("(no mirror: RECREPRO_DATA_MIRROR is not set)");
   }
-  const cached = path.join(cacheDir, entry.id, rel);
+  const cached = path.join(cacheDir, validateDatasetId(entry.folder ?? entry.id), rel);
   tried.push(cached);
   if (fs.existsSync(cached)) return done(cached, await verifyLocal(entry, file, cached, cacheDir, opts.log), "cache");
 

@@ -13,6 +13,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { DataError } from "./errors";
 import { FetchOptions, ResolvedFile, hashFileCached, resolveFiles } from "./fetch";
+import { DerivedRecord, deriveInputs } from "./loaders/derived";
 import type { NumericTransform, RowFormat } from "./loaders/types";
 import { defaultCacheDir } from "./paths";
 import { InputFile, PreprocessOptions, ProcessedDataset, SPLITS, SplitName, prepare } from "./pipeline";
@@ -29,6 +30,7 @@ export * from "./vocab";
 export * from "./sharded";
 export * from "./batches";
 export * from "./synthetic";
+export * from "./synthetic-multidomain";
 export { projectRoot, defaultCacheDir, defaultMirror, downloadsAllowed } from "./paths";
 export { sha256File, stableStringify } from "./hash";
 export { fingerprintOf, openProcessed, readVocabulary, PIPELINE_VERSION, SPLITS } from "./pipeline";
@@ -39,6 +41,14 @@ export { KeyTable, MISSING_KEY, tokenKey } from "./keys";
 export { CRITEO_FORMAT, CRITEO_NUMERIC, CRITEO_CATEGORICAL, criteoLogBucket } from "./loaders/criteo";
 export { AVAZU_FORMAT, AVAZU_COLUMNS, AVAZU_CATEGORICAL } from "./loaders/avazu";
 export { FRAPPE_FORMAT, FRAPPE_FIELDS, libfmFormat } from "./loaders/frappe";
+export { MOVIELENS_1M_FORMAT, MOVIELENS_100K_FORMAT, MOVIELENS_DOMAINS, MOVIELENS_CATEGORICAL, ML1M_AGE_CODES, ML1M_OCCUPATIONS, ML100K_OCCUPATIONS, ML100K_GENRES, OCCUPATION_GROUP, ml1mAgeCode } from "./loaders/movielens";
+export { ALI_CCP_FORMAT, ALI_CCP_DENSE, ALI_CCP_SPARSE, DOUBAN_DOMAINS, DOUBAN_FORMAT, KUAIRAND_1K_FORMAT, KUAIRAND_JOINED_FORMAT, KUAIRAND_TABS, KUAIRAND_USER_FEATURES, KUAIRAND_VIDEO_FEATURES, splitCsvLine } from "./loaders/scenario";
+export { CENSUS_FORMAT, CENSUS_COLUMNS, CENSUS_NUMERIC, CENSUS_CATEGORICAL, CENSUS_EXCLUDED, CENSUS_LABELS, parseCensusLine, readCensusRows, censusDerive } from "./loaders/census";
+export type { CensusRow } from "./loaders/census";
+export { TAOBAO_FORMAT, TAOBAO_BEHAVIORS, TAOBAO_LABELS, TAOBAO_CATEGORICAL, parseTaobaoLine, taobaoHour, activityBucket, taobaoDerive } from "./loaders/taobao";
+export type { TaobaoRow } from "./loaders/taobao";
+export { typedTsvFormat, typedTsvHeader, runDerive, deriveInputs } from "./loaders/derived";
+export type { DeriveSpec, DeriveContext, DeriveSource, DerivedRecord, DerivedFile, TypedTsvColumns } from "./loaders/derived";
 
 /** Options of {@link loadDataset} / {@link openDataset}: where files come from and how they are preprocessed. */
 export interface LoadOptions extends FetchOptions {
@@ -54,6 +64,25 @@ export interface LoadOptions extends FetchOptions {
   maxVocabKeys?: number;
   /** Rows per processed shard file. Default 100,000 (~16 MB for Criteo). */
   shardRows?: number;
+  /**
+   * Definition of the group axis "domain" for data sets that offer a choice (MovieLens: "age"
+   * (default), "gender", "occupation"; see src/data/loaders/movielens.ts). Rejected for others.
+   */
+  domainBy?: string;
+  /**
+   * Overrides of a derived data set's derivation options (census-income-kdd: split, ratios,
+   * seed; taobao-userbehavior: negPerClick, sameCategoryShare, seed, maxUsers). Unknown keys are
+   * refused; see src/data/loaders/census.ts and taobao.ts.
+   */
+  derive?: Record<string, unknown>;
+}
+
+/** Sizes of one group axis per split (rows and positives of the first label per group). */
+export interface GroupSizes {
+  axis: string;
+  names: string[];
+  rows: Record<SplitName, number[]>;
+  positives: Record<SplitName, number[]>;
 }
 
 /** Provenance and preprocessing record of a load (goes into run records). */
@@ -68,6 +97,12 @@ export interface LoadMeta {
   positives: Record<SplitName, number>;
   skippedRows: number;
   skippedExamples: string[];
+  /** Rows and positives per group of every group axis (empty when the schema has none). */
+  groups: GroupSizes[];
+  /** Format-specific facts (domain definition, kept tabs, joins), when the format records any. */
+  formatNotes?: Record<string, unknown>;
+  /** The derivation that produced the pipeline's input files (options, summary, folder), for derived data sets. */
+  derived?: DerivedRecord;
   /** Processed cache folder the splits were read from. */
   processedDir: string;
   /** False when an existing processed folder was reused. */
@@ -89,25 +124,42 @@ export interface LoadedDataset<T> {
 const DEFAULT_MAX_VOCAB_KEYS = 4_000_000;
 const DEFAULT_SHARD_ROWS = 100_000;
 
-function resolveOptions(opts: LoadOptions, defaults: LoaderDefaults | undefined, defaultResplit: ResplitOptions | undefined): PreprocessOptions {
+function resolveOptions(opts: LoadOptions, defaults: LoaderDefaults | undefined, defaultResplit: ResplitOptions | undefined, format: RowFormat, what: string): PreprocessOptions {
   const onBadRow = opts.onBadRow ?? "error";
   if (onBadRow !== "error" && onBadRow !== "skip") throw new DataError("BAD_OPTION", `onBadRow must be "error" or "skip", got ${JSON.stringify(onBadRow)}`);
   const numericTransform = opts.numericTransform ?? defaults?.numericTransform ?? "log1p";
   if (!["log1p", "log", "none"].includes(numericTransform)) throw new DataError("BAD_OPTION", `numericTransform must be "log1p", "log" or "none", got ${JSON.stringify(numericTransform)}`);
   const resplit = opts.resplit === false ? null : opts.resplit ?? defaultResplit ?? null;
-  return {
+  const out: PreprocessOptions = {
     minCount: opts.minCount ?? defaults?.minCount ?? 1,
     numericTransform,
     resplit: resplit === null ? null : { ratios: [...resplit.ratios], seed: resplit.seed },
     onBadRow,
     maxVocabKeys: opts.maxVocabKeys ?? DEFAULT_MAX_VOCAB_KEYS,
   };
+  const db = format.domainBy;
+  if (db === undefined) {
+    if (opts.domainBy !== undefined) throw new DataError("BAD_OPTION", `${what}: option domainBy is not supported (format ${format.id} has a fixed domain definition or none)`);
+  } else {
+    const v = opts.domainBy ?? db.default;
+    if (!db.choices.includes(v)) throw new DataError("BAD_OPTION", `${what}: domainBy must be one of ${db.choices.map((c) => JSON.stringify(c)).join(", ")}, got ${JSON.stringify(v)}`);
+    out.domainBy = v;
+  }
+  return out;
 }
 
 function toLoaded(p: ProcessedDataset, files: LoadMeta["files"], info: { title: string; complete: boolean; licence: string; notes: string }): LoadedDataset<ShardedDataset> {
   const m = p.meta;
   const rows = Object.fromEntries(SPLITS.map((s) => [s, m.splits[s].numRows])) as Record<SplitName, number>;
   const positives = Object.fromEntries(SPLITS.map((s) => [s, m.splits[s].positives[0] ?? 0])) as Record<SplitName, number>;
+  const perSplit = (a: number, key: "groupRows" | "groupPositives", n: number) =>
+    Object.fromEntries(SPLITS.map((s) => [s, m.splits[s][key]?.[a] ?? new Array<number>(n).fill(0)])) as Record<SplitName, number[]>;
+  const groups: GroupSizes[] = m.schema.groups.map((g, a) => ({
+    axis: g.name,
+    names: g.names ?? Array.from({ length: g.numGroups }, (_, i) => String(i)),
+    rows: perSplit(a, "groupRows", g.numGroups),
+    positives: perSplit(a, "groupPositives", g.numGroups),
+  }));
   return {
     schema: m.schema,
     train: p.splits.train,
@@ -123,6 +175,8 @@ function toLoaded(p: ProcessedDataset, files: LoadMeta["files"], info: { title: 
       positives,
       skippedRows: m.skipped.count,
       skippedExamples: m.skipped.examples,
+      groups,
+      formatNotes: m.formatNotes,
       processedDir: p.dir,
       built: p.built,
       complete: info.complete,
@@ -143,23 +197,27 @@ function loaderOf(entry: DatasetEntry) {
 export async function openDataset(id: string, opts: LoadOptions = {}): Promise<LoadedDataset<ShardedDataset>> {
   const entry = getDataset(id);
   const loader = loaderOf(entry);
-  const options = resolveOptions(opts, loader.defaults, loader.defaultResplit);
-  const names = [...new Set(SPLITS.flatMap((s) => loader.splits[s]))];
+  const options = resolveOptions(opts, loader.defaults, loader.defaultResplit, loader.format, `dataset ${entry.id}`);
+  const derive = loader.derive;
+  const names = [...new Set([...SPLITS.flatMap((s) => loader.splits[s]), ...(loader.side ?? []), ...(derive?.sources ?? [])])].filter((n) => !(derive?.outputs ?? []).includes(n));
   const resolved = await resolveFiles(entry, opts, names);
-  const byName = new Map(resolved.map((r) => [r.name, r]));
-  const input = (s: SplitName): InputFile[] =>
-    loader.splits[s].map((n) => {
-      const r = byName.get(n) as ResolvedFile;
-      return { name: n, path: r.path, sha256: r.sha256, tarMember: r.tarMember };
-    });
+  const derived = derive === undefined ? undefined : await deriveInputs(entry.id, derive, resolved, opts, path.resolve(opts.cacheDir ?? defaultCacheDir()));
+  const byName = new Map([...resolved, ...(derived?.files ?? [])].map((r) => [r.name, r]));
+  const inputFile = (n: string): InputFile => {
+    const r = byName.get(n) as ResolvedFile;
+    return { name: n, path: r.path, sha256: r.sha256, tarMember: r.tarMember };
+  };
+  const input = (s: SplitName): InputFile[] => loader.splits[s].map(inputFile);
   const cacheDir = path.resolve(opts.cacheDir ?? defaultCacheDir());
   const p = await prepare(
-    { id: entry.id, format: loader.format, splits: { train: input("train"), valid: input("valid"), test: input("test") } },
+    { id: entry.id, format: loader.format, splits: { train: input("train"), valid: input("valid"), test: input("test") }, side: (loader.side ?? []).map(inputFile) },
     options,
     { cacheDir, shardRows: opts.shardRows ?? DEFAULT_SHARD_ROWS, log: opts.log },
   );
   const files = resolved.map((r) => ({ name: r.name, path: r.path, sha256: r.sha256, bytes: r.bytes, source: r.source, pinned: r.pinned }));
-  return toLoaded(p, files, entry);
+  const loaded = toLoaded(p, files, entry);
+  if (derived !== undefined) loaded.meta.derived = derived.record;
+  return loaded;
 }
 
 function inMemory(d: LoadedDataset<ShardedDataset>): LoadedDataset<TabularDataset> {
@@ -180,13 +238,15 @@ export interface LocalFilesSpec {
   train: string[];
   valid?: string[];
   test?: string[];
+  /** Side tables of a joining format (e.g. MovieLens `{ users, movies }`), name -> path. */
+  side?: Record<string, string>;
 }
 
 /** Like {@link openDataset} for local files (hashed for the fingerprint, not verified against a pin). */
 export async function openFiles(spec: LocalFilesSpec, opts: LoadOptions = {}): Promise<LoadedDataset<ShardedDataset>> {
   validateDatasetId(spec.id);
   const cacheDir = path.resolve(opts.cacheDir ?? defaultCacheDir());
-  const options = resolveOptions(opts, undefined, undefined);
+  const options = resolveOptions(opts, undefined, undefined, spec.format, `local files ${spec.id}`);
   const files: LoadMeta["files"] = [];
   const input = async (s: SplitName, paths: string[] | undefined): Promise<InputFile[]> => {
     const out: InputFile[] = [];
@@ -206,7 +266,15 @@ export async function openFiles(spec: LocalFilesSpec, opts: LoadOptions = {}): P
     return out;
   };
   const splits = { train: await input("train", spec.train), valid: await input("valid", spec.valid), test: await input("test", spec.test) };
-  const p = await prepare({ id: spec.id, format: spec.format, splits }, options, { cacheDir, shardRows: opts.shardRows ?? DEFAULT_SHARD_ROWS, log: opts.log });
+  const side: InputFile[] = [];
+  for (const [name, p] of Object.entries(spec.side ?? {})) {
+    const abs = path.resolve(p);
+    if (!fs.existsSync(abs)) throw new DataError("MISSING_FILE", `${spec.id}: side file "${name}" not found: ${abs}`, { file: abs });
+    const sha = await hashFileCached(abs, cacheDir);
+    side.push({ name, path: abs, sha256: sha });
+    files.push({ name, path: abs, sha256: sha, bytes: fs.statSync(abs).size, source: "local", pinned: false });
+  }
+  const p = await prepare({ id: spec.id, format: spec.format, splits, side }, options, { cacheDir, shardRows: opts.shardRows ?? DEFAULT_SHARD_ROWS, log: opts.log });
   return toLoaded(p, files, { title: spec.id, complete: false, licence: "local files", notes: `local ${spec.format.id} files` });
 }
 

@@ -23,7 +23,7 @@ import { sha256Text, stableStringify, tempSuffix } from "./hash";
 import { forEachLine } from "./lines";
 import type { NumericTransform, RowFormat, RowParser, RowScratch } from "./loaders/types";
 import type { ResplitOptions } from "./registry";
-import type { DatasetMeta, DatasetSchema, FeatureSpec } from "./schema";
+import type { DatasetMeta, DatasetSchema, FeatureSpec, GroupAxis } from "./schema";
 import { ShardedDataset, SplitInfo } from "./sharded";
 import { MISSING_KEY } from "./keys";
 import { newRowScratch } from "./loaders/types";
@@ -47,6 +47,8 @@ export interface PreprocessOptions {
   onBadRow: "error" | "skip";
   /** Budget of distinct tokens held while counting, over all fields (see vocab.ts). */
   maxVocabKeys: number;
+  /** Definition of the "domain" group axis, for formats that offer a choice (absent otherwise). */
+  domainBy?: string;
 }
 
 /** One input file, already verified. */
@@ -66,6 +68,8 @@ export interface PrepareInput {
   format: RowFormat;
   /** Files per split, in order (all of them are concatenated when re-splitting). */
   splits: Record<SplitName, InputFile[]>;
+  /** Side tables the format joins the rows with (users, items...), passed to `format.create`. */
+  side?: InputFile[];
 }
 
 /** Where and how to write the processed folder. */
@@ -85,6 +89,8 @@ export interface InputStats {
   lines: number;
   rows: number;
   skipped: number;
+  /** Lines the format filtered out by definition (parser returned false after the header). */
+  filtered: number;
 }
 
 /** Contents of meta.json in a processed folder. */
@@ -99,6 +105,8 @@ export interface ProcessedMeta {
   splits: Record<SplitName, SplitInfo>;
   inputs: InputStats[];
   skipped: { count: number; examples: string[] };
+  /** Format-specific facts from the parser (domain definition, filters, joins), when it has any. */
+  formatNotes?: Record<string, unknown>;
   /** Mean, std, min, max of each numeric feature over the train split (after the transform). */
   numericStats: { name: string; mean: number; std: number; min: number; max: number }[];
   vocabFile: string;
@@ -115,12 +123,15 @@ export interface ProcessedDataset {
 
 /** sha256 over the inputs' hashes, the format and the preprocessing options (stable JSON). */
 export function fingerprintOf(input: PrepareInput, opts: PreprocessOptions): string {
-  const files = (s: SplitName) => input.splits[s].map((f) => ({ name: f.name, sha256: f.sha256, tarMember: f.tarMember }));
+  const strip = (f: InputFile) => ({ name: f.name, sha256: f.sha256, tarMember: f.tarMember });
+  const files = (s: SplitName) => input.splits[s].map(strip);
+  const side = input.side !== undefined && input.side.length > 0 ? input.side.map(strip) : undefined;
   return sha256Text(
     stableStringify({
       pipeline: PIPELINE_VERSION,
       format: input.format.id,
       inputs: { train: files("train"), valid: files("valid"), test: files("test") },
+      side,
       options: opts,
     }),
   );
@@ -191,7 +202,10 @@ async function scanFile(
       }
       if (!pick()) return;
       try {
-        if (!st.parser.parse(line, lineNo, st.row)) return;
+        if (!st.parser.parse(line, lineNo, st.row)) {
+          if (stats !== null) stats.filtered++;
+          return;
+        }
       } catch (e) {
         if (!(e instanceof RowError)) throw e;
         const msg = `${label}:${lineNo}: ${e.message}`;
@@ -240,6 +254,10 @@ class ShardWriter {
   cat: Int32Array[];
   num: Float32Array[];
   labels: Float32Array[];
+  groups: Int32Array[];
+  /** Rows per group `[axis][group]` and positives of the first label per group. */
+  readonly groupRows: number[][];
+  readonly groupPositives: number[][];
   /** Rows currently allocated in the column buffers (grows by doubling up to shardRows). */
   private capacity: number;
   n = 0;
@@ -254,12 +272,16 @@ class ShardWriter {
     nc: number,
     nn: number,
     nl: number,
+    private readonly axes: readonly GroupAxis[] = [],
   ) {
     this.capacity = Math.min(shardRows, 1024);
     this.cat = Array.from({ length: nc }, () => new Int32Array(this.capacity));
     this.num = Array.from({ length: nn }, () => new Float32Array(this.capacity));
     this.labels = Array.from({ length: nl }, () => new Float32Array(this.capacity));
+    this.groups = axes.map(() => new Int32Array(this.capacity));
     this.positives = new Array(nl).fill(0);
+    this.groupRows = axes.map((a) => new Array<number>(a.numGroups).fill(0));
+    this.groupPositives = axes.map((a) => new Array<number>(a.numGroups).fill(0));
   }
 
   /** Makes room for row `n`; call before writing it into the column arrays. */
@@ -274,12 +296,18 @@ class ShardWriter {
     this.cat = this.cat.map((a) => grow(a, (k) => new Int32Array(k)));
     this.num = this.num.map((a) => grow(a, (k) => new Float32Array(k)));
     this.labels = this.labels.map((a) => grow(a, (k) => new Float32Array(k)));
+    this.groups = this.groups.map((a) => grow(a, (k) => new Int32Array(k)));
     this.capacity = c;
   }
 
   /** Call after writing row `n` into the column arrays. */
   commit(): void {
     for (let j = 0; j < this.labels.length; j++) this.positives[j] += this.labels[j][this.n];
+    for (let j = 0; j < this.groups.length; j++) {
+      const g = this.groups[j][this.n];
+      this.groupRows[j][g]++;
+      if (this.labels.length > 0) this.groupPositives[j][g] += this.labels[0][this.n];
+    }
     this.n++;
     this.total++;
     if (this.n === this.shardRows) this.flush();
@@ -292,7 +320,7 @@ class ShardWriter {
     fs.mkdirSync(path.dirname(abs), { recursive: true });
     const fd = fs.openSync(abs, "w");
     try {
-      for (const col of [...this.cat, ...this.num, ...this.labels]) {
+      for (const col of [...this.cat, ...this.num, ...this.labels, ...this.groups]) {
         fs.writeSync(fd, new Uint8Array(col.buffer, col.byteOffset, this.n * 4));
       }
     } finally {
@@ -303,7 +331,12 @@ class ShardWriter {
   }
 
   info(): SplitInfo {
-    return { numRows: this.total, positives: this.positives, shards: this.shards };
+    const info: SplitInfo = { numRows: this.total, positives: this.positives, shards: this.shards };
+    if (this.axes.length > 0) {
+      info.groupRows = this.groupRows;
+      info.groupPositives = this.groupPositives;
+    }
+    return info;
   }
 }
 
@@ -312,7 +345,8 @@ function buildSchema(id: string, parser: RowParser, vocab: Vocabulary): DatasetS
     ...parser.numNames.map((name): FeatureSpec => ({ kind: "numeric", name, transform: parser.numTransform })),
     ...vocab.fields.map((fv): FeatureSpec => ({ kind: "categorical", name: fv.name, vocabSize: fv.vocabSize })),
   ];
-  return { name: id, features, labels: parser.labelNames.map((name) => ({ name, type: "binary" as const })), groups: [] };
+  const groups = (parser.groupAxes ?? []).map((g): GroupAxis => (g.names === undefined ? { name: g.name, numGroups: g.numGroups } : { name: g.name, numGroups: g.numGroups, names: [...g.names] }));
+  return { name: id, features, labels: parser.labelNames.map((name) => ({ name, type: "binary" as const })), groups };
 }
 
 function splitMeta(meta: ProcessedMeta, split: SplitName): DatasetMeta {
@@ -386,11 +420,18 @@ export async function prepare(input: PrepareInput, opts: PreprocessOptions, cfg:
 }
 
 async function build(input: PrepareInput, opts: PreprocessOptions, cfg: PrepareConfig, fingerprint: string, out: string): Promise<ProcessedMeta> {
-  const parser = input.format.create({ numericTransform: opts.numericTransform });
+  const side = input.side ?? [];
+  const parser = await input.format.create({
+    numericTransform: opts.numericTransform,
+    domainBy: opts.domainBy,
+    side: side.length > 0 ? Object.fromEntries(side.map((f) => [f.name, f.path])) : undefined,
+  });
   const nc = parser.catNames.length;
   const nn = parser.numNames.length;
   const nl = parser.labelNames.length;
-  const row: RowScratch = newRowScratch(nc, nn, nl);
+  const axes = parser.groupAxes ?? [];
+  const ng = axes.length;
+  const row: RowScratch = newRowScratch(nc, nn, nl, ng);
   const st: RowLoopState = { parser, row, opts, skippedExamples: [] };
   const resplit = opts.resplit;
   const all = resplit ? [...input.splits.train, ...input.splits.valid, ...input.splits.test] : [];
@@ -419,7 +460,7 @@ async function build(input: PrepareInput, opts: PreprocessOptions, cfg: PrepareC
   cfg.log?.(`${input.id}: vocabularies built (${vocab.fields.reduce((a, f) => a + f.vocabSize, 0)} ids) in ${Date.now() - t0} ms`);
 
   // pass 2: encode
-  const writers = SPLITS.map((s) => new ShardWriter(out, s, cfg.shardRows, nc, nn, nl));
+  const writers = SPLITS.map((s) => new ShardWriter(out, s, cfg.shardRows, nc, nn, nl, axes));
   const nsum = new Float64Array(nn);
   const nsq = new Float64Array(nn);
   const nmin = new Float64Array(nn).fill(Infinity);
@@ -450,12 +491,17 @@ async function build(input: PrepareInput, opts: PreprocessOptions, cfg: PrepareC
       }
     }
     for (let j = 0; j < nl; j++) w.labels[j][r] = row.labels[j];
+    for (let j = 0; j < ng; j++) {
+      const g = row.groups[j];
+      if (!(Number.isInteger(g) && g >= 0 && g < axes[j].numGroups)) throw new DataError("BAD_ROW", `${input.format.id}: parser wrote ${axes[j].name} id ${g} outside [0, ${axes[j].numGroups})`);
+      w.groups[j][r] = g;
+    }
     w.commit();
   };
   const assign = resplit ? new SplitAssigner(total, resplit) : null;
   const order: [InputFile, number][] = resplit ? all.map((f) => [f, -1]) : SPLITS.flatMap((s, k) => input.splits[s].map((f): [InputFile, number] => [f, k]));
   for (const [f, k] of order) {
-    const stats: InputStats = { name: f.name, sha256: f.sha256, lines: 0, rows: 0, skipped: 0 };
+    const stats: InputStats = { name: f.name, sha256: f.sha256, lines: 0, rows: 0, skipped: 0, filtered: 0 };
     const pick = assign
       ? () => {
           current = assign.next();
@@ -484,6 +530,7 @@ async function build(input: PrepareInput, opts: PreprocessOptions, cfg: PrepareC
     splits: { train: writers[0].info(), valid: writers[1].info(), test: writers[2].info() },
     inputs,
     skipped: { count: inputs.reduce((a, s) => a + s.skipped, 0), examples: st.skippedExamples },
+    formatNotes: parser.notes,
     numericStats: parser.numNames.map((name, j) => {
       const mean = trainRows > 0 ? nsum[j] / trainRows : 0;
       return {

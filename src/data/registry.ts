@@ -10,8 +10,13 @@
  */
 import { DataError } from "./errors";
 import { AVAZU_FORMAT } from "./loaders/avazu";
+import { CENSUS_FORMAT, censusDerive } from "./loaders/census";
+import type { DeriveSpec } from "./loaders/derived";
+import { TAOBAO_FORMAT, taobaoDerive } from "./loaders/taobao";
 import { CRITEO_FORMAT } from "./loaders/criteo";
 import { FRAPPE_FORMAT } from "./loaders/frappe";
+import { MOVIELENS_100K_FORMAT, MOVIELENS_1M_FORMAT } from "./loaders/movielens";
+import { ALI_CCP_FORMAT, DOUBAN_FORMAT, KUAIRAND_1K_FORMAT, KUAIRAND_JOINED_FORMAT } from "./loaders/scenario";
 import type { NumericTransform, RowFormat } from "./loaders/types";
 
 /** One file of a data set. */
@@ -52,15 +57,27 @@ export interface LoaderSpec {
   format: RowFormat;
   /** File names (DataFileSpec.name) per split, read in order. */
   splits: { train: string[]; valid: string[]; test: string[] };
+  /** File names of side tables the format joins rows with (users, movies...); see FormatOptions.side. */
+  side?: string[];
   /** When set, the split files are concatenated and re-split this way unless the caller says otherwise. */
   defaultResplit?: ResplitOptions;
   /** Preprocessing defaults for this data set. */
   defaults?: LoaderDefaults;
+  /**
+   * A whole-file step run before the pipeline (loaders/derived.ts): it reads `derive.sources`
+   * and writes `derive.outputs`, the file names `splits` then refers to (cached, fingerprinted).
+   */
+  derive?: DeriveSpec;
 }
 
 export interface DatasetEntry {
   /** Id used by `loadDataset`; matches /^[a-z0-9][a-z0-9._-]*$/ and never contains "..". */
   id: string;
+  /**
+   * Folder of the files in a mirror and in the download cache when it is not the id (several
+   * entries drawn from one upstream sample folder, e.g. "scenario-wise-samples"); same rules as ids.
+   */
+  folder?: string;
   title: string;
   homepage: string;
   /** Licence or terms of use, in one paragraph. */
@@ -84,6 +101,15 @@ const ML100K = "Raffaello/scala-spark-movie-demo";
 const ML100K_COMMIT = "7af16a4ee23e";
 const ML1M_USERS = "MichaelND/Movies-Recommender";
 const ML1M_USERS_COMMIT = "b2c828e8d3a0";
+const SWR = "Xiaopengli1/Scenario-Wise-Rec";
+const SWR_COMMIT = "167ea862b523";
+const RECHUB = "datawhalechina/torch-rechub";
+const RECHUB_COMMIT = "5a73b2eebc3a";
+const KUAIRAND_TERMS = "KuaiRand: CC BY-SA 4.0 (kuairand.com).";
+const KUAIRAND_CITE = "C. Gao, S. Li, Y. Zhang, J. Chen, B. Li, W. Lei, P. Jiang, X. He. KuaiRand: An Unbiased Sequential Recommendation Dataset with Randomly Exposed Videos. CIKM 2022.";
+const ALI_CCP_TERMS = "Alibaba Tianchi research-use terms (dataset 408): non-commercial, cite the source, no redistribution.";
+const ALI_CCP_CITE = "X. Ma, L. Zhao, G. Huang, Z. Wang, Z. Hu, X. Zhu, K. Gai. Entire Space Multi-Task Model: An Effective Approach for Estimating Post-Click Conversion Rate. SIGIR 2018.";
+const KUAIRAND_1K_URL = "https://zenodo.org/records/10439422/files/KuaiRand-1K.tar.gz";
 
 const CRITEO_TERMS =
   "Criteo's release terms for the Kaggle Display Advertising Challenge data: research / non-commercial use, no redistribution (the related Criteo 1TB logs are CC BY-NC-SA 4.0).";
@@ -95,6 +121,10 @@ const GROUPLENS_TERMS =
 const ML_CITE = "F. Maxwell Harper and Joseph A. Konstan. 2015. The MovieLens Datasets: History and Context. ACM TiiS 5(4), 19:1-19:19.";
 
 const SAMPLE_SPLITS = { train: ["train"], valid: ["dev"], test: ["test"] };
+/** HAMUR's MovieLens split: random 8:1:1, seed 2022 (HAMUR's seed). */
+const HAMUR_RESPLIT: ResplitOptions = { ratios: [0.8, 0.1, 0.1], seed: 2022 };
+const MOVIELENS_NOTES =
+  "Loader (src/data/loaders/movielens.ts): the HAMUR multi-domain set-up. Ratings joined with users and movies; label click = rating > 3; categorical user_id, movie_id, gender, occupation, zip, cate_id (first genre), domain; numeric age (min-max over the users table); group axis \"domain\" by load option domainBy: \"age\" (default; {1,18} / {25} / {35,45,50,56}), \"gender\" or \"occupation\" (4 groups). Random 8:1:1 re-split, seed 2022.";
 
 export const DATASETS: readonly DatasetEntry[] = [
   {
@@ -213,7 +243,7 @@ export const DATASETS: readonly DatasetEntry[] = [
     citation: ML_CITE,
     complete: true,
     notes:
-      "Byte-identical copy of the GroupLens release (github.com/Raffaello/scala-spark-movie-demo, ml-100k/); the official download is the zip https://files.grouplens.org/datasets/movielens/ml-100k.zip. u1..u5/ua/ub split files not registered (regenerate from u.data). No loader yet.",
+      "Byte-identical copy of the GroupLens release (github.com/Raffaello/scala-spark-movie-demo, ml-100k/); the official download is the zip https://files.grouplens.org/datasets/movielens/ml-100k.zip. u1..u5/ua/ub split files not registered (regenerate from u.data). Integer ages are bucketed onto the ml-1m age codes for the age domains (the numeric feature keeps the raw age). " + MOVIELENS_NOTES,
     files: [
       { name: "ratings", path: "u.data", url: gh(ML100K, ML100K_COMMIT, "ml-100k/u.data"), sha256: "06416e597f82b7342361e41163890c81036900f418ad91315590814211dca490", bytes: 1979173 },
       { name: "users", path: "u.user", url: gh(ML100K, ML100K_COMMIT, "ml-100k/u.user"), sha256: "f120e114da2e8cf314fd28f99417c94ae9ddf1cb6db8ce0e4b5995d40e90e62c", bytes: 22628 },
@@ -223,7 +253,7 @@ export const DATASETS: readonly DatasetEntry[] = [
       { name: "info", path: "u.info", url: gh(ML100K, ML100K_COMMIT, "ml-100k/u.info"), sha256: "5b0a40b2e47a729ee6203063f6dcf8790c2e63f5a18663e6ee318a72c5f3c27b", bytes: 36 },
       { name: "readme", path: "README", url: gh(ML100K, ML100K_COMMIT, "ml-100k/README"), sha256: "4883b8cf340ed0059971b33f56ad3adc88a40792108ebca3d24aafc4c82e8b52", bytes: 6750 },
     ],
-    loader: null,
+    loader: { format: MOVIELENS_100K_FORMAT, splits: { train: ["ratings"], valid: [], test: [] }, side: ["users", "items"], defaultResplit: HAMUR_RESPLIT, defaults: { minCount: 1 } },
   },
   {
     id: "movielens-1m-subset",
@@ -233,7 +263,7 @@ export const DATASETS: readonly DatasetEntry[] = [
     citation: ML_CITE,
     complete: false,
     notes:
-      "ratings_sample_100k.dat is LibRecommender's 100k random subset of ml-1m ratings.dat (~10%); users.dat/movies.dat are complete. users.dat line 1 was restored from '0::F::...' to '1::F::...' (see SOURCE.md), so its checksum differs from the upstream copy and it is mirror-only. No loader yet.",
+      "ratings_sample_100k.dat is LibRecommender's 100k random subset of ml-1m ratings.dat (~10%); users.dat/movies.dat are complete. users.dat line 1 was restored from '0::F::...' to '1::F::...' (see SOURCE.md), so its checksum differs from the upstream copy and it is mirror-only. " + MOVIELENS_NOTES,
     files: [
       { name: "ratings", path: "ratings_sample_100k.dat", url: gh("massquantity/LibRecommender", "7463d9d084bf", "examples/sample_data/sample_movielens_rating.dat"), sha256: "734d8519445bcf4639f9709e56a700bbef7514bf12902620ca068aa63dcd93e8", bytes: 2458958 },
       {
@@ -247,7 +277,119 @@ export const DATASETS: readonly DatasetEntry[] = [
       { name: "movies", path: "movies.dat", url: gh(ML1M_USERS, ML1M_USERS_COMMIT, "ml-1m/movies.dat"), sha256: "12d56985213881321ac5e64c82d7c926a1333f9b10003974144763f073aeeb4e", bytes: 171370 },
       { name: "readme", path: "README", url: gh(ML1M_USERS, ML1M_USERS_COMMIT, "ml-1m/README"), sha256: "9c8e83777f3a5b20efd7b93e66f75b19f79a7b6d000832dd0632c29c6ef06cab", bytes: 5189 },
     ],
-    loader: null,
+    loader: { format: MOVIELENS_1M_FORMAT, splits: { train: ["ratings"], valid: [], test: [] }, side: ["users", "movies"], defaultResplit: HAMUR_RESPLIT, defaults: { minCount: 1 } },
+  },
+  {
+    id: "movielens-1m",
+    title: "MovieLens 1M (ml-1m): 1,000,209 ratings, 6,040 users, 3,883 movies",
+    homepage: "https://grouplens.org/datasets/movielens/1m/",
+    licence: GROUPLENS_TERMS,
+    citation: ML_CITE,
+    complete: true,
+    notes:
+      "Checksums NOT pinned here (trust-on-first-use, recorded in <cache>/movielens-1m/checksums.json). The official release is the zip https://files.grouplens.org/datasets/movielens/ml-1m.zip; it is not read directly: unpack it and place ml-1m/{ratings,users,movies}.dat in <mirror>/movielens-1m/ or <cache>/movielens-1m/. Domain sizes with domainBy age (Scenario-Wise-Rec README): 210,747 / 395,556 / 393,906. " + MOVIELENS_NOTES,
+    files: (["ratings", "users", "movies"] as const).map((n) => ({
+      name: n,
+      path: `${n}.dat`,
+      url: "https://files.grouplens.org/datasets/movielens/ml-1m.zip",
+      sha256: null,
+      bytes: null,
+      manual: `download https://files.grouplens.org/datasets/movielens/ml-1m.zip (GroupLens terms), unpack it and place ml-1m/${n}.dat at <mirror>/movielens-1m/${n}.dat or <cache>/movielens-1m/${n}.dat`,
+    })),
+    loader: { format: MOVIELENS_1M_FORMAT, splits: { train: ["ratings"], valid: [], test: [] }, side: ["users", "movies"], defaultResplit: HAMUR_RESPLIT, defaults: { minCount: 1 } },
+  },
+  {
+    id: "kuairand-sample",
+    folder: "scenario-wise-samples",
+    title: "KuaiRand-1K: 200-row joined sample (Scenario-Wise-Rec), multi-scenario by tab",
+    homepage: "https://kuairand.com/",
+    licence: KUAIRAND_TERMS,
+    citation: KUAIRAND_CITE,
+    complete: false,
+    notes:
+      "200 rows of the KuaiRand-1K log joined with user and video features (github.com/Xiaopengli1/Scenario-Wise-Rec, scripts/data/kuairand/kuairand_sample.csv). Every row has tab 1, so only domain tab1 is populated: a format reference, too small to train. Loader: label is_click, domain = tab with tabs {0,1,2,3,6} kept (HierRec), features as HierRec (src/data/loaders/scenario.ts); random 8:1:1 re-split, seed 2022 (HierRec splits sequentially).",
+    files: [
+      { name: "log", path: "kuairand/kuairand_sample.csv", url: gh(SWR, SWR_COMMIT, "scripts/data/kuairand/kuairand_sample.csv"), sha256: "cfac9ecc7eb106487625b3805fad73b8962eed0da364a8cd810d4684d79e9401", bytes: 27472 },
+    ],
+    loader: { format: KUAIRAND_JOINED_FORMAT, splits: { train: ["log"], valid: [], test: [] }, defaultResplit: HAMUR_RESPLIT, defaults: { minCount: 1 } },
+  },
+  {
+    id: "douban-sample",
+    folder: "scenario-wise-samples",
+    title: "Douban music/book/movie: 3,000-row multi-domain sample (Scenario-Wise-Rec)",
+    homepage: "https://github.com/Xiaopengli1/Scenario-Wise-Rec",
+    licence: "Douban data as redistributed by Scenario-Wise-Rec (MIT code; the data are for research use).",
+    citation: "X. Li et al. Scenario-Wise Rec: A Multi-Scenario Recommendation Benchmark. arXiv:2412.17374, 2024.",
+    complete: false,
+    notes:
+      "3,000 rows (github.com/Xiaopengli1/Scenario-Wise-Rec, scripts/data/douban/douban_sample.csv). Loader: label rating (0/1), domain music/book/movie -> 0/1/2, features user_id, item_id, living_place, time_bin, domain; random 8:1:1 re-split, seed 2022.",
+    files: [
+      { name: "log", path: "douban/douban_sample.csv", url: gh(SWR, SWR_COMMIT, "scripts/data/douban/douban_sample.csv"), sha256: "fea6d8659df1eff13912a79e2315b589560f38ac53d89fba649a8cd865afab5c", bytes: 135209 },
+    ],
+    loader: { format: DOUBAN_FORMAT, splits: { train: ["log"], valid: [], test: [] }, defaultResplit: HAMUR_RESPLIT, defaults: { minCount: 1 } },
+  },
+  {
+    id: "ali-ccp-sample",
+    folder: "rechub-samples",
+    title: "Ali-CCP (torch-rechub preprocessing): 100/50/50-row train/val/test sample",
+    homepage: "https://tianchi.aliyun.com/dataset/408",
+    licence: ALI_CCP_TERMS,
+    citation: ALI_CCP_CITE,
+    complete: false,
+    notes:
+      "torch-rechub's Ali-CCP samples (examples/ranking/data/ali-ccp/, byte-identical in HAMUR). Every row has 301 = 1, so only domain 0 is populated: a format reference, too small to train. Loader: labels click and purchase, domain = column 301 (feature \"domain\"), 22 sparse + 8 dense columns; the files' own train/val/test splits.",
+    files: (["train", "val", "test"] as const).map((n) => {
+      const meta = {
+        train: ["1c1d125bcdfca70c8f5ed24f6221acadab3e19b70e0b06b3eb3adb2af7a0f9b5", 10450],
+        val: ["1236e1504b76bf7ceb48dbe3d999ae8b49f61fcda2d684578320fd9fc7821104", 5396],
+        test: ["9764a9b8e53b25f85c00e08a89f65ecfadab100cb0834161bd7ef671b7702a09", 5432],
+      }[n];
+      return { name: n, path: `ali-ccp/ali_ccp_${n}_sample.csv`, url: gh(RECHUB, RECHUB_COMMIT, `examples/ranking/data/ali-ccp/ali_ccp_${n}_sample.csv`), sha256: meta[0] as string, bytes: meta[1] as number };
+    }),
+    loader: { format: ALI_CCP_FORMAT, splits: { train: ["train"], valid: ["val"], test: ["test"] }, defaults: { minCount: 1 } },
+  },
+  {
+    id: "kuairand-1k",
+    title: "KuaiRand-1K: standard logs (11.7M interactions, 1,000 users) with user and video features",
+    homepage: "https://kuairand.com/",
+    licence: KUAIRAND_TERMS,
+    citation: KUAIRAND_CITE,
+    complete: true,
+    notes:
+      "Checksums NOT pinned here (trust-on-first-use, recorded in <cache>/kuairand-1k/checksums.json). Manual download: KuaiRand-1K.tar.gz (zenodo record 10439422), unpacked; the two standard logs are the rows (the random-exposure log is not used), joined with user_features_1k.csv and video_features_basic_1k.csv. Loader as kuairand-sample (HierRec tabs {0,1,2,3,6}; rows of other tabs filtered); random 8:1:1 re-split, seed 2022 (HierRec splits sequentially in file order). Holds ~4.4M video ids in memory while loading.",
+    files: [
+      ["log_early", "log_standard_4_08_to_4_21_1k.csv"],
+      ["log_late", "log_standard_4_22_to_5_08_1k.csv"],
+      ["users", "user_features_1k.csv"],
+      ["videos", "video_features_basic_1k.csv"],
+    ].map(([name, file]) => ({
+      name,
+      path: file,
+      url: KUAIRAND_1K_URL,
+      sha256: null,
+      bytes: null,
+      manual: `download ${KUAIRAND_1K_URL} (CC BY-SA 4.0), unpack it and place KuaiRand-1K/data/${file} at <mirror>/kuairand-1k/${file} or <cache>/kuairand-1k/${file}`,
+    })),
+    loader: { format: KUAIRAND_1K_FORMAT, splits: { train: ["log_early", "log_late"], valid: [], test: [] }, side: ["users", "videos"], defaultResplit: HAMUR_RESPLIT, defaults: { minCount: 1 } },
+  },
+  {
+    id: "ali-ccp",
+    title: "Ali-CCP (Tianchi 408) as preprocessed by torch-rechub / HAMUR: train/val/test csv",
+    homepage: "https://tianchi.aliyun.com/dataset/408",
+    licence: ALI_CCP_TERMS,
+    citation: ALI_CCP_CITE,
+    complete: true,
+    notes:
+      "Checksums NOT pinned here (trust-on-first-use, recorded in <cache>/ali-ccp/checksums.json). Manual: Tianchi requires signing in; download the Ali-CCP release from https://tianchi.aliyun.com/dataset/408 and run torch-rechub's Ali-CCP preprocessing (the format of its examples/ranking/data/ali-ccp samples), giving ali_ccp_{train,val,test}.csv. Domain sizes (Scenario-Wise-Rec README): 32,236,951 / 639,897 / 52,439,671. Loader as ali-ccp-sample; the files' own splits.",
+    files: (["train", "val", "test"] as const).map((n) => ({
+      name: n,
+      path: `ali_ccp_${n}.csv`,
+      url: "https://tianchi.aliyun.com/dataset/408",
+      sha256: null,
+      bytes: null,
+      manual: `sign in at https://tianchi.aliyun.com/dataset/408, download Ali-CCP, preprocess it with torch-rechub's Ali-CCP script into ali_ccp_${n}.csv (columns as examples/ranking/data/ali-ccp/ali_ccp_${n}_sample.csv) and place it at <mirror>/ali-ccp/ali_ccp_${n}.csv or <cache>/ali-ccp/ali_ccp_${n}.csv`,
+    })),
+    loader: { format: ALI_CCP_FORMAT, splits: { train: ["train"], valid: ["val"], test: ["test"] }, defaults: { minCount: 1 } },
   },
   {
     id: "census-income-kdd",
@@ -257,11 +399,31 @@ export const DATASETS: readonly DatasetEntry[] = [
     citation: "T. Lane and R. Kohavi. Census-Income (KDD). UCI Machine Learning Repository, 2000. https://doi.org/10.24432/C5N30T",
     complete: false,
     notes:
-      "Complete official test split only (github.com/drawbridge/keras-mmoe, data/census-income.test.gz); the 199,523-row train split is missing, so MMoE set-ups re-split this file 80/10/10. No loader yet.",
+      "Complete official test split only (github.com/drawbridge/keras-mmoe, data/census-income.test.gz); the 199,523-row train split is missing, so this MMoE set-up re-splits the file 80/10/10 (seed 2022). Labels income (> 50K) and marital (never married), both source columns and the instance weight removed from the inputs; 7 numeric columns standardised with train statistics, 32 categorical (src/data/loaders/census.ts).",
     files: [
       { name: "test", path: "census-income.test.gz", url: gh("drawbridge/keras-mmoe", "2718f56e4313", "data/census-income.test.gz"), sha256: "5ac4cacd3ca9f1ecb10de1a0a41e4ac68fdc419e3fec190f5c0c6cc03b2ea659", bytes: 3261416 },
     ],
-    loader: null,
+    loader: { format: CENSUS_FORMAT, splits: { train: ["train_split"], valid: ["valid_split"], test: ["test_split"] }, derive: censusDerive(["test"], "random"), defaults: { minCount: 1 } },
+  },
+  {
+    id: "census-income-kdd-full",
+    title: "Census-Income (KDD): official UCI train + test, 299,285 rows (paper profile)",
+    homepage: "https://archive.ics.uci.edu/dataset/117/census+income+kdd",
+    licence: "CC BY 4.0 (UCI Machine Learning Repository).",
+    citation: "T. Lane and R. Kohavi. Census-Income (KDD). UCI Machine Learning Repository, 2000. https://doi.org/10.24432/C5N30T",
+    complete: true,
+    notes:
+      "Checksums NOT pinned here (trust-on-first-use, recorded in <cache>/<id>/checksums.json). 199,523 train + 99,762 test rows from the official UCI folder. Default split as in the MMoE paper and keras-mmoe: the official train file is train, the official test file is halved at random into valid and test (seed 2022); derive: { split: \"random\" } re-splits all rows 8:1:1 instead. Same features and labels as census-income-kdd.",
+    files: [
+      { name: "train", path: "census-income.data.gz", url: "https://archive.ics.uci.edu/ml/machine-learning-databases/census-income-mld/census-income.data.gz", sha256: null, bytes: null },
+      { name: "test", path: "census-income.test.gz", url: "https://archive.ics.uci.edu/ml/machine-learning-databases/census-income-mld/census-income.test.gz", sha256: null, bytes: null },
+    ],
+    loader: {
+      format: CENSUS_FORMAT,
+      splits: { train: ["train_split"], valid: ["valid_split"], test: ["test_split"] },
+      derive: censusDerive(["train", "test"], "official"),
+      defaults: { minCount: 1 },
+    },
   },
   {
     id: "taobao-userbehavior",
@@ -270,11 +432,46 @@ export const DATASETS: readonly DatasetEntry[] = [
     licence: "Alibaba Tianchi research-use terms: non-commercial, cite the source, no redistribution.",
     citation: "H. Zhu, X. Li, P. Zhang, G. Li, J. He, H. Li, K. Gai. Learning Tree-based Deep Model for Recommender Systems. KDD 2018.",
     complete: false,
-    notes: "Head of UserBehavior.csv (815 users of ~988k; 84,475 of 100,150,807 rows), github.com/Haohanblue/mydeep, renamed. No loader yet.",
+    notes:
+      "Head of UserBehavior.csv (815 users of ~988k; 84,475 of 100,150,807 rows, plus a truncated last line that the loader drops and reports), github.com/Haohanblue/mydeep, renamed. Loaded as a cascaded click -> purchase task over a constructed exposure space: every (user, item) the user acted on is a click, plus 3 popularity-weighted sampled negatives per click (half from the clicked categories), purchase = click AND buy; re-split 80/10/10 at random (seed 2018). See src/data/loaders/taobao.ts.",
     files: [
       { name: "behaviors", path: "UserBehavior_head.csv", url: gh("Haohanblue/mydeep", "ef812addc2c1", "mydeep/UserBehavior.csv"), sha256: "9cbce278d485d50954029082dd1b22f0dc78dc38776f58d953f0cbe18d6608b4", bytes: 3178496 },
     ],
-    loader: null,
+    loader: {
+      format: TAOBAO_FORMAT,
+      splits: { train: ["exposures"], valid: [], test: [] },
+      derive: taobaoDerive("behaviors"),
+      defaultResplit: { ratios: [0.8, 0.1, 0.1], seed: 2018 },
+      defaults: { minCount: 2 },
+    },
+  },
+  {
+    id: "taobao-userbehavior-full",
+    title: "Taobao UserBehavior (Tianchi 649): full log, 100,150,807 rows (paper profile, manual download)",
+    homepage: "https://tianchi.aliyun.com/dataset/649",
+    licence: "Alibaba Tianchi research-use terms: non-commercial, cite the source, no redistribution.",
+    citation: "H. Zhu, X. Li, P. Zhang, G. Li, J. He, H. Li, K. Gai. Learning Tree-based Deep Model for Recommender Systems. KDD 2018.",
+    complete: true,
+    notes:
+      "Checksum NOT pinned here (trust-on-first-use, recorded in <cache>/<id>/checksums.json). Same exposure-space construction as taobao-userbehavior; the derivation streams one user at a time (the log is ordered by user) and keeps only per-item tables in memory.",
+    files: [
+      {
+        name: "behaviors",
+        path: "UserBehavior.csv",
+        url: "https://tianchi.aliyun.com/dataset/649",
+        sha256: null,
+        bytes: null,
+        manual:
+          "Tianchi requires signing in and accepting the data set terms: download UserBehavior.csv.zip from https://tianchi.aliyun.com/dataset/649, unzip it and place UserBehavior.csv at <mirror>/taobao-userbehavior-full/UserBehavior.csv or <cache>/taobao-userbehavior-full/UserBehavior.csv",
+      },
+    ],
+    loader: {
+      format: TAOBAO_FORMAT,
+      splits: { train: ["exposures"], valid: [], test: [] },
+      derive: taobaoDerive("behaviors"),
+      defaultResplit: { ratios: [0.8, 0.1, 0.1], seed: 2018 },
+      defaults: { minCount: 2 },
+    },
   },
 ];
 

@@ -4,7 +4,8 @@
  *
  * Shard file layout (little-endian, no header; row count and column order are in meta.json):
  * for every categorical feature an Int32Array[rows], then every numeric feature a
- * Float32Array[rows], then every label a Float32Array[rows].
+ * Float32Array[rows], then every label a Float32Array[rows], then every group axis an
+ * Int32Array[rows] (none for schemas without group axes, so older shards read unchanged).
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -25,11 +26,15 @@ export interface SplitInfo {
   /** Positive labels per label column. */
   positives: number[];
   shards: ShardInfo[];
+  /** Rows per group, `[axis][group]` (schema.groups order); absent when the schema has no group axes. */
+  groupRows?: number[][];
+  /** Positives of the first label per group, `[axis][group]`; absent when the schema has no group axes. */
+  groupPositives?: number[][];
 }
 
 /** Bytes per row of a shard. */
 export function rowBytes(schema: DatasetSchema): number {
-  return 4 * (categoricalFeatures(schema).length + numericFeatures(schema).length + schema.labels.length);
+  return 4 * (categoricalFeatures(schema).length + numericFeatures(schema).length + schema.labels.length + schema.groups.length);
 }
 
 /** Reads one shard file into a TabularDataset (columns are views into one ArrayBuffer). */
@@ -60,7 +65,9 @@ export function readShard(file: string, rows: number, schema: DatasetSchema, met
   for (let j = 0; j < nn; j++, o += rows * 4) num.push(new Float32Array(buf, o, rows));
   const labels: Float32Array[] = [];
   for (let j = 0; j < nl; j++, o += rows * 4) labels.push(new Float32Array(buf, o, rows));
-  return { schema, numRows: rows, cat, num, seq: [], labels, groups: [], meta };
+  const groups: Int32Array[] = [];
+  for (let j = 0; j < schema.groups.length; j++, o += rows * 4) groups.push(new Int32Array(buf, o, rows));
+  return { schema, numRows: rows, cat, num, seq: [], labels, groups, meta };
 }
 
 /**
@@ -115,7 +122,7 @@ export class ShardedDataset {
       num: Array.from({ length: nn }, () => new Float32Array(n)),
       seq: [],
       labels: Array.from({ length: nl }, () => new Float32Array(n)),
-      groups: [],
+      groups: this.schema.groups.map(() => new Int32Array(n)),
       meta: this.meta,
     };
     for (let i = 0; i < this.shards.length; i++) {
@@ -124,6 +131,7 @@ export class ShardedDataset {
       for (let j = 0; j < nc; j++) out.cat[j].set(s.cat[j], o);
       for (let j = 0; j < nn; j++) out.num[j].set(s.num[j], o);
       for (let j = 0; j < nl; j++) out.labels[j].set(s.labels[j], o);
+      for (let j = 0; j < s.groups.length; j++) out.groups[j].set(s.groups[j], o);
     }
     return out;
   }

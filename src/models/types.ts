@@ -64,6 +64,12 @@ export interface RecModel {
   sharedVariables?(): tf.Variable[];
   /** Training loss; default (when absent): mean binary cross-entropy summed over heads. */
   loss?(out: ForwardOutput, batch: Batch): tf.Scalar;
+  /**
+   * Multi-task models with their own `loss` (ESMM, AITM...): the per-task losses, one scalar per
+   * head in head order, that task weighting, PCGrad and the gradient-conflict measure act on
+   * (src/train/multitask.ts). Absent: mean binary cross-entropy per head.
+   */
+  taskLosses?(out: ForwardOutput, batch: Batch): tf.Scalar[];
   /** Non-gradient updates after each optimiser step (ALPT re-quantisation, AutoAssign+ policy). */
   afterStep?(info: StepInfo): void;
   paramCount(): ParamCount;

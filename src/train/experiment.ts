@@ -70,6 +70,8 @@ export interface ExperimentOptions<C extends BaseModelConfig = BaseModelConfig> 
   figuresDir?: string;
   /** Keep the last seed's model alive for inspection (default true); others are disposed. */
   keepModel?: boolean;
+  /** Called with each seed's trained model after its test evaluation, before it is disposed (per-seed internals for figures and claims). */
+  inspect?: (model: RecModel, seed: number) => void;
   notes?: string[];
   /** Print the resolved config (default true). */
   verbose?: boolean;
@@ -123,11 +125,12 @@ export async function runExperiment<C extends BaseModelConfig>(opts: ExperimentO
     const trainer = new Trainer(model, { ...config.train, seed });
     const history = await trainer.fit(opts.data.train, opts.data.valid);
     const test = trainer.evaluate(opts.data.test, opts.groupAxis).heads;
+    opts.inspect?.(model, seed);
     runs.push({ seed, history, test, wallSec: (Date.now() - s0) / 1000 });
     if (i === seeds.length - 1 && (opts.keepModel ?? true)) kept = { model, trainer };
     else {
       model.dispose();
-      trainer.optimizer.dispose();
+      trainer.dispose();
     }
   }
   const seedMetrics: Record<string, number[]> = {};
@@ -144,6 +147,17 @@ export async function runExperiment<C extends BaseModelConfig>(opts: ExperimentO
     history[`seed${r.seed}.validAuc`] = r.history.epochs.map((e) => e.valid?.auc ?? NaN);
     history[`seed${r.seed}.validLogloss`] = r.history.epochs.map((e) => e.valid?.logloss ?? NaN);
     history[`seed${r.seed}.epochSec`] = r.history.epochs.map((e) => e.wallSec);
+    // Multi-task optimisation (TrainConfig.conflictEvery, taskWeighting): per-pair cosines and per-head weights.
+    const conflicts = r.history.conflicts ?? [];
+    if (conflicts.length > 0) {
+      history[`seed${r.seed}.conflictStep`] = conflicts.map((c) => c.step);
+      for (const pair of Object.keys(conflicts[0].cosine)) history[`seed${r.seed}.conflict.${pair}`] = conflicts.map((c) => c.cosine[pair]);
+    }
+    const weights = r.history.taskWeights ?? [];
+    if (weights.length > 0) {
+      history[`seed${r.seed}.taskWeightStep`] = weights.map((w) => w.step);
+      for (const h of Object.keys(weights[0].weights)) history[`seed${r.seed}.taskWeight.${h}`] = weights.map((w) => w.weights[h]);
+    }
   }
   const perGroup: Record<string, Record<string, number>> = {};
   const head0 = Object.keys(runs[0].test)[0];

@@ -1,4 +1,5 @@
 export * from "./trainer";
+export * from "./multitask";
 export * from "./dense-optim";
 export * from "./checkpoint";
 export * from "./progress";

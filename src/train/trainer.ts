@@ -10,6 +10,10 @@
  *   4. dense variables: DenseOptimizer; embeddings: sparse row updates in the tables;
  *   5. model.afterStep (non-gradient updates).
  *
+ * Multi-task models: `taskWeighting` (uncertainty, GradNorm, PCGrad) and `conflictEvery`
+ * (gradient-conflict measure) are handled by ./multitask.ts; schemes that need per-task
+ * gradients run T forward/backward passes in step 2-3 and combine them before step 4.
+ *
  * Determinism: parameter init, shuffling and dropout all draw from seeded generators; the shuffle
  * and dropout generators of epoch e are derived from (seed, e), so a resumed run replays exactly
  * what an uninterrupted run would have done.
@@ -24,6 +28,7 @@ import { evaluateBinary, type BinaryEvaluation } from "../metrics";
 import type { ForwardOutput, RecModel } from "../models/types";
 import { loadCheckpoint, saveCheckpoint, type StoredArray } from "./checkpoint";
 import { DenseOptimizer, type DenseOptimizerConfig } from "./dense-optim";
+import { TaskBalancer, conflictRecord, perTaskGradients, taskLossesOf, type ConflictRecord, type PerTaskGradients, type TaskBalancerState, type TaskWeightRecord, type TaskWeightingConfig } from "./multitask";
 import { createProgress, type Progress, type ProgressMode } from "./progress";
 import type { EmbeddingTableState } from "../engine/embedding-table";
 
@@ -62,6 +67,14 @@ export interface TrainConfig {
   /** Continue from `checkpointPath` when it exists. Default false. */
   resume: boolean;
   progress: ProgressMode;
+  /**
+   * Multi-task loss weighting / gradient surgery (see ./multitask.ts): null or {kind: "equal"}
+   * (default: the model's loss, or the sum of the per-head losses), "uncertainty", "gradnorm"
+   * (with alpha, optional lr) or "pcgrad".
+   */
+  taskWeighting?: TaskWeightingConfig | null;
+  /** Record the cosine between per-task gradients on the shared parameters every this many steps; 0 = never. Default 0. */
+  conflictEvery?: number;
 }
 
 export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
@@ -77,6 +90,8 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   checkpointPath: "",
   resume: false,
   progress: "auto",
+  taskWeighting: null,
+  conflictEvery: 0,
 };
 
 export interface EpochRecord {
@@ -103,6 +118,10 @@ export interface History {
   bestEpoch: number;
   stoppedEarly: boolean;
   resumedFromEpoch: number;
+  /** Gradient-conflict measurements (TrainConfig.conflictEvery > 0). */
+  conflicts?: ConflictRecord[];
+  /** Task weights after every logged step (uncertainty and GradNorm). */
+  taskWeights?: TaskWeightRecord[];
 }
 
 export interface StepTimings {
@@ -148,6 +167,8 @@ function isFiniteArray(a: ArrayLike<number>): boolean {
 export class Trainer {
   readonly config: TrainConfig;
   readonly optimizer: DenseOptimizer;
+  /** Task weighting / gradient surgery state (equal weighting by default). */
+  readonly balancer: TaskBalancer;
   readonly history: History = { epochs: [], steps: [], bestEpoch: 0, stoppedEarly: false, resumedFromEpoch: 0 };
   globalStep = 0;
   private readonly labelCols: number[];
@@ -157,7 +178,11 @@ export class Trainer {
   constructor(readonly model: RecModel, config: Partial<TrainConfig> = {}) {
     this.config = { ...DEFAULT_TRAIN_CONFIG, ...config };
     if (!(this.config.batchSize > 0)) throw new Error(`trainer: batchSize must be > 0, got ${this.config.batchSize}`);
-    this.optimizer = new DenseOptimizer(this.config.optimizer, model.variables());
+    const ce = this.config.conflictEvery ?? 0;
+    if (!(Number.isInteger(ce) && ce >= 0)) throw new Error(`trainer: conflictEvery must be an integer >= 0, got ${ce}`);
+    if (ce > 0 && model.heads.length < 2) throw new Error(`trainer: conflictEvery needs a model with at least two heads; ${model.id} has ${model.heads.join(", ")}`);
+    this.balancer = new TaskBalancer(model, this.config.taskWeighting, this.config.seed, this.config.optimizer.lr);
+    this.optimizer = new DenseOptimizer(this.config.optimizer, [...model.variables(), ...this.balancer.extraVariables]);
     this.labelCols = model.heads.map((h) => labelIndex(model.schema, h));
   }
 
@@ -190,10 +215,24 @@ export class Trainer {
     return (losses.length === 1 ? losses[0] : tf.addN(losses)) as tf.Scalar;
   }
 
+  /** The training loss of one forward output under the task weighting. */
+  private stepLoss(out: ForwardOutput, batch: Batch): tf.Scalar {
+    if (this.balancer.weighted) return this.balancer.combineLosses(taskLossesOf(this.model, out, batch, this.labelCols));
+    return this.model.loss ? this.model.loss(out, batch) : this.defaultLoss(out, batch);
+  }
+
+  /** Per-task gradients at the current parameters (inside tf.tidy); see multitask.ts. */
+  private perTask(batch: Batch, emb: tf.Tensor3D, num: tf.Tensor2D | null, rng: Rng): PerTaskGradients {
+    return perTaskGradients(this.model, { batch, emb, num }, this.model.variables(), rng, (out) => taskLossesOf(this.model, out, batch, this.labelCols));
+  }
+
   /** One optimisation step on a batch; returns the loss. Phase times land in `lastStepTimings`. */
   trainStep(batch: Batch, rng: Rng, where: { epoch: number; step: number } = { epoch: 0, step: 0 }): number {
     const model = this.model;
-    const vars = model.variables();
+    const vars = this.optimizer.vars;
+    const bal = this.balancer;
+    const ce = this.config.conflictEvery ?? 0;
+    const measure = ce > 0 && (this.globalStep + 1) % ce === 0;
     const t0 = performance.now();
     const { emb, num } = this.inputs(batch);
     const t1 = performance.now();
@@ -201,11 +240,24 @@ export class Trainer {
     let lossValue = NaN;
     let embGrad: Float32Array | null = null;
     tf.tidy(() => {
-      const f = () => {
-        const out = model.forward({ batch, emb, num }, { training: true, rng });
-        const loss = model.loss ? model.loss(out, batch) : this.defaultLoss(out, batch);
-        return loss;
-      };
+      if (bal.needsPerTaskGradients) {
+        const pt = this.perTask(batch, emb, num, rng);
+        if (measure) (this.history.conflicts ??= []).push(conflictRecord(pt, bal.sharedIndices, model.heads, this.globalStep + 1, where.epoch));
+        const step = bal.combineGradients(pt);
+        lossValue = step.loss;
+        if (!Number.isFinite(lossValue)) return;
+        embGrad = step.emb;
+        t2 = performance.now();
+        this.optimizer.apply(step.dense);
+        return;
+      }
+      if (measure) {
+        // Measure at the pre-update parameters with this step's dropout masks, then rewind the generator.
+        const start = rng.getState();
+        (this.history.conflicts ??= []).push(conflictRecord(this.perTask(batch, emb, num, rng), bal.sharedIndices, model.heads, this.globalStep + 1, where.epoch));
+        rng.setState(start);
+      }
+      const f = () => this.stepLoss(model.forward({ batch, emb, num }, { training: true, rng }), batch);
       const { value, grads } = tf.valueAndGrads(f)([emb, ...vars]);
       lossValue = value.dataSync()[0];
       if (!Number.isFinite(lossValue)) return;
@@ -277,11 +329,11 @@ export class Trainer {
   }
 
   private snapshot(): Snapshot {
-    return { dense: this.model.variables().map((v) => v.dataSync().slice() as Float32Array), tables: this.model.embeddings.getState() };
+    return { dense: this.optimizer.vars.map((v) => v.dataSync().slice() as Float32Array), tables: this.model.embeddings.getState() };
   }
 
   private restore(s: Snapshot): void {
-    this.model.variables().forEach((v, i) => v.assign(tf.tensor(s.dense[i], v.shape)));
+    this.optimizer.vars.forEach((v, i) => tf.tidy(() => v.assign(tf.tensor(s.dense[i], v.shape))));
     this.model.embeddings.setState(s.tables);
   }
 
@@ -329,6 +381,8 @@ export class Trainer {
             rec.validLogloss = ev.logloss;
           }
           this.history.steps.push(rec);
+          const w = this.balancer.currentWeights();
+          if (w) (this.history.taskWeights ??= []).push({ step: this.globalStep, weights: w });
           runSum = 0;
           runN = 0;
         }
@@ -360,6 +414,12 @@ export class Trainer {
     }
     if (es?.restoreBest && bestSnap) this.restore(bestSnap);
     return this.history;
+  }
+
+  /** Frees the optimiser state and the weighting scheme's variables (not the model). */
+  dispose(): void {
+    this.optimizer.dispose();
+    this.balancer.dispose();
   }
 
   private identity(): Record<string, unknown> {
@@ -395,6 +455,7 @@ export class Trainer {
       tables: cur.tables.map((t) => ({ step: t.step, rng: t.rng })),
       bestTables: bestSnap ? bestSnap.tables.map((t) => ({ step: t.step, rng: t.rng })) : null,
       history: this.history,
+      balancer: this.balancer.getState(),
     };
     saveCheckpoint(file, meta, arrays);
   }
@@ -411,6 +472,7 @@ export class Trainer {
       tables: { step: number; rng: EmbeddingTableState["rng"] }[];
       bestTables: { step: number; rng: EmbeddingTableState["rng"] }[] | null;
       history: History;
+      balancer?: TaskBalancerState;
     };
     const { meta, arrays } = loadCheckpoint<Meta>(file);
     const want = JSON.stringify(this.identity());
@@ -418,7 +480,7 @@ export class Trainer {
       throw new Error(`checkpoint ${file} was written by a different model or training config; refusing to resume (delete it or change checkpointPath)`);
     }
     const readSnap = (prefix: string, tmeta: Meta["tables"]): Snapshot => ({
-      dense: this.model.variables().map((_, i) => arrays[`${prefix}dense/${i}`] as Float32Array),
+      dense: this.optimizer.vars.map((_, i) => arrays[`${prefix}dense/${i}`] as Float32Array),
       tables: this.model.embeddings.tables.map((t, i) => ({
         config: t.config,
         step: tmeta[i].step,
@@ -434,6 +496,7 @@ export class Trainer {
     this.optimizer.stateTensors().forEach((v, i) => v.assign(tf.tensor(arrays[`opt/${i}`] as Float32Array, v.shape)));
     this.optimizer.t = meta.optimizerT;
     this.globalStep = meta.globalStep;
+    if (meta.balancer) this.balancer.setState(meta.balancer);
     Object.assign(this.history, meta.history);
     return { epoch: meta.epoch, best: meta.best ?? -Infinity, bad: meta.bad, bestSnap: meta.hasBest ? readSnap("best/", meta.bestTables!) : null };
   }

@@ -19,7 +19,7 @@ test("every pinned file matches the shared mirror (sha256 and size)", async () =
   for (const d of DATASETS) {
     for (const f of d.files) {
       if (f.sha256 === null) continue;
-      const p = path.join(MIRROR, d.id, f.path);
+      const p = path.join(MIRROR, d.folder ?? d.id, f.path);
       assert.ok(fs.existsSync(p), `${d.id}/${f.path} present in the mirror`);
       assert.equal(await sha256File(p), f.sha256, `${d.id}/${f.path}`);
       assert.equal(fs.statSync(p).size, f.bytes, `${d.id}/${f.path} bytes`);
@@ -29,7 +29,7 @@ test("every pinned file matches the shared mirror (sha256 and size)", async () =
 });
 
 test("full-size sets are honestly unpinned", () => {
-  for (const id of ["criteo-kaggle", "avazu-kaggle"]) {
+  for (const id of ["criteo-kaggle", "avazu-kaggle", "movielens-1m"]) {
     const e = getDataset(id);
     assert.ok(e.files.every((f) => f.sha256 === null));
     assert.match(e.notes, /NOT pinned/);
@@ -37,7 +37,8 @@ test("full-size sets are honestly unpinned", () => {
   const s = listDatasets();
   assert.equal(s.find((x) => x.id === "criteo-8k")?.pinned, true);
   assert.equal(s.find((x) => x.id === "criteo-kaggle")?.pinned, false);
-  assert.equal(s.find((x) => x.id === "movielens-100k")?.hasLoader, false);
+  for (const d of DATASETS) assert.equal(s.find((x) => x.id === d.id)?.hasLoader, d.loader !== null, d.id);
+  assert.equal(s.find((x) => x.id === "movielens-100k")?.hasLoader, true);
 });
 
 test("unknown dataset id: error names the id and lists known ids", async () => {
@@ -62,5 +63,7 @@ test("path-like dataset ids are rejected before touching the file system", async
 });
 
 test("registered-only sets say there is no loader yet", async () => {
-  await assert.rejects(loadDataset("movielens-100k"), (e: unknown) => e instanceof DataError && e.code === "NO_LOADER" && /movielens-100k/.test(e.message));
+  for (const d of DATASETS.filter((x) => x.loader === null)) {
+    await assert.rejects(loadDataset(d.id), (e: unknown) => e instanceof DataError && e.code === "NO_LOADER" && e.message.includes(d.id));
+  }
 });

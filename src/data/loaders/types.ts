@@ -6,7 +6,7 @@
  * everything else: splits, vocabularies, shards, caching and error reporting.
  */
 import { storeTokenKey } from "../keys";
-import type { NumericFeature } from "../schema";
+import type { GroupAxis, NumericFeature } from "../schema";
 
 /** How Criteo-style integer counts are turned into features. */
 export type NumericTransform = "log1p" | "log" | "none";
@@ -20,6 +20,16 @@ export interface FormatOptions {
    * value as a float, missing = 0.
    */
   numericTransform?: NumericTransform;
+  /**
+   * Definition of the group axis "domain", for formats that offer a choice (see
+   * {@link RowFormat.domainBy}); the pipeline passes the resolved choice (default applied).
+   */
+  domainBy?: string;
+  /**
+   * Side tables of a join (users, movies, ...): local paths of verified files, by the file names
+   * the loader spec lists in `side`. Formats that join read them in `create`.
+   */
+  side?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -34,10 +44,12 @@ export interface RowScratch {
   end: Int32Array;
   num: Float64Array;
   labels: Float32Array;
+  /** Group ids of the row, one per group axis of the parser (each in [0, numGroups)). */
+  groups: Int32Array;
 }
 
-/** A scratch row for `numCat` categorical, `numNum` numeric and `numLabels` label columns. */
-export function newRowScratch(numCat: number, numNum: number, numLabels: number): RowScratch {
+/** A scratch row for `numCat` categorical, `numNum` numeric, `numLabels` label and `numGroups` group columns. */
+export function newRowScratch(numCat: number, numNum: number, numLabels: number, numGroups = 0): RowScratch {
   return {
     keys: new Float64Array(numCat),
     src: new Array<string>(numCat).fill(""),
@@ -45,6 +57,7 @@ export function newRowScratch(numCat: number, numNum: number, numLabels: number)
     end: new Int32Array(numCat),
     num: new Float64Array(numNum),
     labels: new Float32Array(numLabels),
+    groups: new Int32Array(numGroups),
   };
 }
 
@@ -71,8 +84,17 @@ export interface RowParser {
   /** Binary label names. */
   readonly labelNames: readonly string[];
   /**
-   * Parses `line` into `row`. Returns false for a header line (to be skipped); throws `RowError`
-   * with the reason for a malformed row (the caller adds file and line).
+   * Group axes (domain, scenario...) the parser writes into `row.groups`, in order; they become
+   * `schema.groups` and are stored with every row. Absent: no group axes.
+   */
+  readonly groupAxes?: readonly GroupAxis[];
+  /** Format-specific facts recorded in the processed meta (domain definition, filters, joins). */
+  readonly notes?: Record<string, unknown>;
+  /**
+   * Parses `line` into `row`. Returns false for a line that is not a data row: a header line,
+   * or a row the format filters out by definition (e.g. KuaiRand tabs that are not kept; the
+   * pipeline counts these as `filtered`). Throws `RowError` with the reason for a malformed row
+   * (the caller adds file and line).
    */
   parse(line: string, lineNo: number, row: RowScratch): boolean;
 }
@@ -82,5 +104,11 @@ export interface RowFormat {
   readonly id: string;
   /** One line for docs and error messages. */
   readonly description: string;
-  create(opts: FormatOptions): RowParser;
+  /**
+   * Formats whose "domain" group axis can be defined in several ways: the accepted values of
+   * the load option `domainBy` and the default. Absent: `domainBy` is rejected for this format.
+   */
+  readonly domainBy?: { choices: readonly string[]; default: string };
+  /** Builds a parser; async for formats that first read side tables (joins). */
+  create(opts: FormatOptions): RowParser | Promise<RowParser>;
 }

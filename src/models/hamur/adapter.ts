@@ -1,0 +1,196 @@
+/**
+ * HAMUR's adapter cell and hyper-network (Li, Zhang, Zhao, Wang, Zhao, Zhao, Xie, Li, Xu, Guo,
+ * "HAMUR: Hyper Adapter for Multi-Domain Recommendation", CIKM 2023, arXiv 2309.06217; section
+ * "Domain-specific adapter" and "Domain-shared hyper-network"). Notebook 01-hamur, section "model".
+ *
+ * Hyper-network (domain-shared, instance-level): an MLP on the flattened embedding input x0,
+ * hidden widths `hyperHidden`, output k·k, reshaped to one k×k matrix H_b per row b.
+ *
+ * Adapter cell after a hidden layer of width m, for row b (bottleneck r, default 32):
+ *   W1_b = U1 · H_b · V1     (m×r; U1 m×k, V1 k×r)          down-projection
+ *   a_b  = sigmoid(x_b W1_b + b1)                             non-linearity
+ *   W2_b = U2 · H_b · V2     (r×m; U2 r×k, V2 k×m)          up-projection
+ *   o_b  = a_b W2_b + b2
+ *   n_b  = γ ⊙ (o_b − μ) / sqrt(σ² + 1e-5) + β                 domain norm (μ, σ² over the batch rows of the domain)
+ *   y_b  = n_b + x_b                                          residual
+ * The product x_b U1 H_b V1 is evaluated right to left per row ([B,m]·[m,k] → [B,k], a batched
+ * [B,1,k]·[B,k,k] → [B,k], ·[k,r]), which equals x_b·W1_b without materialising W1_b ([B,m,r]).
+ *
+ * Design decisions (see README.md of this package):
+ * - Per-domain vs shared adapter parameters: the paper's text calls the adapter domain-specific,
+ *   the official code reuses one set of (U, V, b, γ, β) in every domain's tower. `perDomain`
+ *   selects; the kit's default is per-domain (the paper's text); the notebook runs both.
+ * - U, V init: the official code initialises U and V to ones. Then W1 = (Σ H) · 1 1ᵀ: every
+ *   bottleneck unit gets the same pre-activation, and since U2 is also all ones the r bottleneck
+ *   units receive identical gradients forever (the bottleneck is effectively one unit wide), and
+ *   with k = 35 the entries of W1 are sums of k² hyper outputs, so the sigmoid saturates. The kit
+ *   defaults to Glorot-uniform U and V (`uvInit: "glorot"`); `"ones"` reproduces the official
+ *   init (its behaviour is checked in test/models/hamur.test.ts and shown in the notebook).
+ * - Domain norm statistics: the official code normalises with the statistics of the whole batch
+ *   (each tower sees every row). Since only the rows of domain d are kept from tower d, the kit
+ *   takes μ, σ² over the batch rows of the tower's own domain (a "domain" norm; the same partition
+ *   STAR's normalisation uses). There are no running statistics (as in the official code), so the
+ *   experiment helpers evaluate with a batch that covers the whole test split.
+ * - Static adapter (`hyper: false`, the "w/o hyper-network" ablation): H is a learned k×k matrix
+ *   (initialised to the identity) instead of a per-row output, i.e. a static rank-k adapter with
+ *   the same factorisation and parameter shapes.
+ */
+import { Rng } from "../../engine/rng";
+import { tf } from "../../engine/tf";
+import { Dense, glorotUniform } from "../layers/dense";
+
+/** Configuration of the HAMUR adapter attached to a multi-domain backbone. */
+export interface AdapterConfig {
+  /** 1-based indices of the hidden layers an adapter cell follows, e.g. [2] (MovieLens) or [6, 7] (Ali-CCP). */
+  placement: number[];
+  /** Bottleneck width r of each cell. Default 32 (official code). */
+  bottleneck: number;
+  /** Rank k of the factorisation W = U·H·V (H is k×k). Paper: 35 (MLP), 30 (DCN), 45 (W&D) on MovieLens. */
+  rank: number;
+  /** Hidden widths of the hyper-network. Paper: [64] (MLP), [128] (DCN, W&D) on MovieLens. */
+  hyperHidden: number[];
+  /** True: H comes per row from the hyper-network (HAMUR). False: H is a learned static matrix (ablation). */
+  hyper: boolean;
+  /** Apply the domain norm (batch statistics of the domain's rows, learned γ, β). False: the "w/o domain norm" ablation. */
+  domainNorm: boolean;
+  /** True: one set of adapter parameters per domain (paper text). False: one set shared by all domains (official code). */
+  perDomain: boolean;
+  /** Init of U and V: "glorot" (kit default) or "ones" (official code; see the module header). */
+  uvInit: "glorot" | "ones";
+}
+
+/** The HAMUR adapter preset of the official code's MovieLens MLP run (adapter after hidden layer 2). */
+export const HAMUR_ADAPTER_DEFAULTS: AdapterConfig = {
+  placement: [2],
+  bottleneck: 32,
+  rank: 35,
+  hyperHidden: [64],
+  hyper: true,
+  domainNorm: true,
+  perDomain: true,
+  uvInit: "glorot",
+};
+
+/** Validates an adapter config against the backbone's hidden widths; throws naming the field. */
+export function checkAdapterConfig(a: AdapterConfig, hidden: number[], where: string): void {
+  for (const p of a.placement) {
+    if (!(Number.isInteger(p) && p >= 1 && p <= hidden.length)) {
+      throw new Error(`${where}: adapter.placement ${p} must be a hidden layer index in 1..${hidden.length} (hidden ${JSON.stringify(hidden)})`);
+    }
+  }
+  if (new Set(a.placement).size !== a.placement.length) throw new Error(`${where}: adapter.placement ${JSON.stringify(a.placement)} repeats a layer`);
+  for (const [k, v] of [["bottleneck", a.bottleneck], ["rank", a.rank]] as const) {
+    if (!(Number.isInteger(v) && v > 0)) throw new Error(`${where}: adapter.${k} must be a positive integer, got ${v}`);
+  }
+  if (a.uvInit !== "glorot" && a.uvInit !== "ones") throw new Error(`${where}: adapter.uvInit must be "glorot" or "ones", got ${String(a.uvInit)}`);
+}
+
+/**
+ * Domain-shared hyper-network: x0 [B, d0] → per-row H [B, k, k]. Linear→ReLU per layer (the
+ * official code has Linear→BatchNorm→ReLU; the kit has no running-statistics bookkeeping, so the
+ * batch norm is left out, see README), the output layer included, as in the official code (H ≥ 0).
+ */
+export class HyperNetwork {
+  readonly layers: Dense[];
+
+  constructor(readonly inDim: number, readonly hidden: number[], readonly rank: number, rng: Rng) {
+    this.layers = [];
+    let d = inDim;
+    for (const h of [...hidden, rank * rank]) {
+      if (!(Number.isInteger(h) && h > 0)) throw new Error(`hamur hyper-network: widths must be positive integers, got ${h}`);
+      this.layers.push(new Dense(d, h, rng));
+      d = h;
+    }
+  }
+
+  /** [B, d0] → [B, k, k]. */
+  apply(x0: tf.Tensor2D): tf.Tensor3D {
+    let h = x0;
+    for (const l of this.layers) h = l.apply(h, "relu"); // [B, width]
+    return tf.reshape(h, [x0.shape[0], this.rank, this.rank]) as tf.Tensor3D; // [B, k, k]
+  }
+
+  variables(): tf.Variable[] {
+    return this.layers.flatMap((l) => l.variables());
+  }
+}
+
+function uvVariable(rows: number, cols: number, init: AdapterConfig["uvInit"], rng: Rng): tf.Variable {
+  const values = init === "ones" ? new Float32Array(rows * cols).fill(1) : glorotUniform(rows, cols, rng);
+  return tf.variable(tf.tensor2d(values, [rows, cols]));
+}
+
+/** Parameters of one adapter cell on a hidden layer of width m (one set; per domain there are G). */
+export class AdapterCell {
+  readonly u1: tf.Variable;
+  readonly v1: tf.Variable;
+  readonly b1: tf.Variable;
+  readonly u2: tf.Variable;
+  readonly v2: tf.Variable;
+  readonly b2: tf.Variable;
+  readonly gamma: tf.Variable | null;
+  readonly beta: tf.Variable | null;
+  /** The static k×k matrix of the "w/o hyper-network" ablation; null with the hyper-network. */
+  readonly hStatic: tf.Variable | null;
+
+  constructor(readonly width: number, readonly cfg: AdapterConfig, rng: Rng) {
+    const { bottleneck: r, rank: k } = cfg;
+    this.u1 = uvVariable(width, k, cfg.uvInit, rng); // [m, k]
+    this.v1 = uvVariable(k, r, cfg.uvInit, rng); // [k, r]
+    this.b1 = tf.variable(tf.zeros([r]));
+    this.u2 = uvVariable(r, k, cfg.uvInit, rng); // [r, k]
+    this.v2 = uvVariable(k, width, cfg.uvInit, rng); // [k, m]
+    this.b2 = tf.variable(tf.zeros([width]));
+    this.gamma = cfg.domainNorm ? tf.variable(tf.ones([width])) : null;
+    this.beta = cfg.domainNorm ? tf.variable(tf.zeros([width])) : null;
+    this.hStatic = cfg.hyper ? null : tf.variable(tf.eye(k));
+  }
+
+  /** Number of parameters: 2·m·k + 2·k·r + r + m (+ 2·m with the domain norm) (+ k² static). */
+  static paramCount(width: number, cfg: AdapterConfig): number {
+    const { bottleneck: r, rank: k } = cfg;
+    return 2 * width * k + 2 * k * r + r + width + (cfg.domainNorm ? 2 * width : 0) + (cfg.hyper ? 0 : k * k);
+  }
+
+  /**
+   * x [B, m], H [B, k, k] (or null for the static cell), mask [B, 1] of the rows whose statistics
+   * the domain norm uses (null: every row). Returns the residual output y [B, m] and the adapter
+   * branch n [B, m] (for the interference figure).
+   */
+  apply(x: tf.Tensor2D, H: tf.Tensor3D | null, mask: tf.Tensor2D | null): { y: tf.Tensor2D; branch: tf.Tensor2D } {
+    const B = x.shape[0];
+    const k = this.cfg.rank;
+    const times = (z: tf.Tensor2D): tf.Tensor2D => {
+      // z [B, k] times H_b per row: [B, 1, k]·[B, k, k] → [B, k]; static: [B, k]·[k, k].
+      if (H) return tf.reshape(tf.matMul(tf.reshape(z, [B, 1, k]) as tf.Tensor3D, H), [B, k]) as tf.Tensor2D;
+      return tf.matMul(z, this.hStatic as tf.Tensor2D);
+    };
+    const down = tf.matMul(times(tf.matMul(x, this.u1 as tf.Tensor2D)), this.v1 as tf.Tensor2D); // [B, r] = x·U1·H·V1
+    const a = tf.sigmoid(tf.add(down, this.b1)) as tf.Tensor2D; // [B, r]
+    const up = tf.add(tf.matMul(times(tf.matMul(a, this.u2 as tf.Tensor2D)), this.v2 as tf.Tensor2D), this.b2) as tf.Tensor2D; // [B, m]
+    const branch = this.gamma && this.beta ? domainNorm(up, mask, this.gamma, this.beta) : up; // [B, m]
+    return { y: tf.add(branch, x) as tf.Tensor2D, branch };
+  }
+
+  variables(): tf.Variable[] {
+    return [this.u1, this.v1, this.b1, this.u2, this.v2, this.b2, ...(this.gamma ? [this.gamma, this.beta!] : []), ...(this.hStatic ? [this.hStatic] : [])];
+  }
+}
+
+/**
+ * Batch normalisation over the rows selected by `mask` ([B, 1] of 0/1; null = all rows) with
+ * learned scale and shift: γ ⊙ (x − μ) / sqrt(σ² + eps) + β, μ and σ² (biased) over the selected
+ * rows. With no selected row the statistics are 0 (the outputs are then discarded by routing).
+ */
+export function domainNorm(x: tf.Tensor2D, mask: tf.Tensor2D | null, gamma: tf.Tensor, beta: tf.Tensor, eps = 1e-5): tf.Tensor2D {
+  let mean: tf.Tensor;
+  let variance: tf.Tensor;
+  if (mask) {
+    const n = tf.maximum(tf.sum(mask), 1); // scalar
+    mean = tf.div(tf.sum(tf.mul(x, mask), 0), n); // [m]
+    variance = tf.div(tf.sum(tf.mul(tf.square(tf.sub(x, mean)), mask), 0), n); // [m]
+  } else {
+    ({ mean, variance } = tf.moments(x, 0));
+  }
+  return tf.add(tf.mul(tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, eps))), gamma), beta) as tf.Tensor2D; // [B, m]
+}

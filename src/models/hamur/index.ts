@@ -1,0 +1,4 @@
+export * from "./adapter";
+export * from "./backbones";
+export * from "./baselines";
+export * from "./spec";

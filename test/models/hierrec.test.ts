@@ -1,0 +1,209 @@
+/** HierRec: generated-weight shapes, attention normalisation, scenario handling, ablation configs. */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { initBackend } from "../../src/engine/backend";
+import { tf } from "../../src/engine/tf";
+import { Rng } from "../../src/engine/rng";
+import { batches } from "../../src/data/batches";
+import type { Batch, TabularDataset } from "../../src/data/schema";
+import { Trainer } from "../../src/train/trainer";
+import { MODELS } from "../../src/models";
+import { HIERREC, HIERREC_ABLATIONS, HIERREC_DEFAULTS, HierRecModel, getAblation, headDiversity, type HierRecConfig } from "../../src/models/hierrec";
+import { smallMulti } from "../helpers";
+
+/** The paper's widths (base [64], generated 64x16 and 16x64) with 2 heads: small enough for the CPU backend. */
+const TINY: HierRecConfig = { ...HIERREC_DEFAULTS, numHeads: 2, outputHidden: [8] };
+
+/** smallMulti plus the scenario as a categorical feature named like the axis ("domain"). */
+function withScenarioField(ds: TabularDataset): TabularDataset {
+  const schema = { ...ds.schema, features: [...ds.schema.features, { kind: "categorical" as const, name: "domain", vocabSize: 3 }] };
+  return { ...ds, schema, cat: [...ds.cat, Int32Array.from(ds.groups[0])] };
+}
+
+function forward(model: HierRecModel, batch: Batch, training = false): { logits: Float32Array; internals: Record<string, { shape: number[]; data: Float32Array }> } {
+  const F = model.embeddings.numFields;
+  const D = model.config.embDim;
+  const emb = tf.tensor3d(model.embeddings.lookup(batch.cat, batch.size), [batch.size, F, D]);
+  const num = batch.num.length ? tf.tensor2d(new Float32Array(batch.size * batch.num.length).fill(0.1), [batch.size, batch.num.length]) : null;
+  const res = tf.tidy(() => {
+    const out = model.forward({ batch, emb, num }, { training, rng: new Rng(5) });
+    return {
+      logits: out.logits[0].dataSync().slice() as Float32Array,
+      internals: Object.fromEntries(Object.entries(out.internals ?? {}).map(([k, t]) => [k, { shape: t.shape, data: t.dataSync().slice() as Float32Array }])),
+    };
+  });
+  tf.dispose([emb, num ?? []]);
+  return res;
+}
+
+test("hierrec is in MODELS as a multi-domain model", () => {
+  assert.equal(MODELS.hierrec.id, "hierrec");
+  assert.equal(MODELS.hierrec.task, "multi-domain");
+});
+
+test("generated weights have per-instance shapes: explicit [B,64,16]/[B,16,64], implicit [B,H,64,16]/[B,H,16,64]", async () => {
+  await initBackend({ force: "cpu", quiet: true });
+  const { train } = smallMulti(2, 400);
+  const model = HIERREC.build(train.schema, TINY, 3) as HierRecModel;
+  const batch = batches(train, { batchSize: 8 }).next().value!;
+  const F = model.fieldNames.length;
+  const before = tf.memory().numTensors;
+  const { logits, internals } = forward(model, batch);
+  assert.equal(tf.memory().numTensors, before, "forward leaked tensors");
+  assert.equal(logits.length, 8);
+  assert.deepEqual(internals.explicitW1.shape, [8, 64, 16]);
+  assert.deepEqual(internals.explicitW2.shape, [8, 16, 64]);
+  assert.deepEqual(internals.implicitW1.shape, [8, 2, 64, 16]);
+  assert.deepEqual(internals.implicitW2.shape, [8, 2, 16, 64]);
+  assert.deepEqual(internals.fieldWeights.shape, [8, 2, F]);
+  assert.deepEqual(internals.selfAttention.shape, [8, 2, F, F]);
+  // Explicit weights depend on the scenario only; implicit weights on the instance.
+  const ids = batch.groups[0];
+  const row = (t: { data: Float32Array }, b: number, n: number) => Array.from(t.data.subarray(b * n, (b + 1) * n));
+  const n1 = 64 * 16;
+  const pairs: [number, number][] = [];
+  for (let a = 0; a < 8; a++) for (let b = a + 1; b < 8; b++) pairs.push([a, b]);
+  const same = pairs.find(([a, b]) => ids[a] === ids[b]);
+  const diff = pairs.find(([a, b]) => ids[a] !== ids[b]);
+  assert.ok(same && diff, "the batch has rows of one scenario and of two scenarios");
+  assert.deepEqual(row(internals.explicitW1, same[0], n1), row(internals.explicitW1, same[1], n1));
+  assert.notDeepEqual(row(internals.explicitW1, diff[0], n1), row(internals.explicitW1, diff[1], n1));
+  assert.notDeepEqual(row(internals.implicitW1, same[0], 2 * n1), row(internals.implicitW1, same[1], 2 * n1), "implicit weights are per instance");
+  model.dispose();
+});
+
+test("field weights and self-attention weights sum to one over fields", async () => {
+  await initBackend({ force: "cpu", quiet: true });
+  const { train } = smallMulti(2, 400);
+  const model = HIERREC.build(train.schema, { ...TINY, numHeads: 4 }, 4) as HierRecModel;
+  const batch = batches(train, { batchSize: 16 }).next().value!;
+  const { internals } = forward(model, batch, true);
+  const F = model.fieldNames.length;
+  const rowsSumToOne = (data: Float32Array) => {
+    for (let r = 0; r < data.length / F; r++) {
+      let s = 0;
+      for (let f = 0; f < F; f++) {
+        assert.ok(data[r * F + f] >= 0);
+        s += data[r * F + f];
+      }
+      assert.ok(Math.abs(s - 1) < 1e-5, `row ${r} sums to ${s}`);
+    }
+  };
+  rowsSumToOne(internals.fieldWeights.data);
+  rowsSumToOne(internals.selfAttention.data); // [B, H, F, F]: each query row
+  const table = model.fieldWeightsByScenario()!;
+  assert.equal(table.length, 3);
+  assert.equal(table[0].length, 4);
+  rowsSumToOne(Float32Array.from(table.flat(2)));
+  // The per-row weights are the scenario's row of the table.
+  const b0 = batch.groups[0][0];
+  assert.ok(table[b0][1].every((v, f) => Math.abs(v - internals.fieldWeights.data[1 * F + f]) < 1e-6));
+  // The heads start different (different chunks of s, different maps).
+  assert.ok(headDiversity(table) > 0);
+  model.dispose();
+});
+
+test("the scenario field is excluded from the field embeddings and changes nothing through them", async () => {
+  await initBackend({ force: "cpu", quiet: true });
+  const train = withScenarioField(smallMulti(2, 400).train);
+  const model = HIERREC.build(train.schema, TINY, 5) as HierRecModel;
+  assert.equal(model.embeddings.numFields, 7);
+  assert.equal(model.fieldNames.length, 6);
+  assert.ok(!model.fieldNames.includes("domain"));
+  assert.equal(model.scenarioField, 6);
+  const batch = batches(train, { batchSize: 8 }).next().value!;
+  const a = forward(model, batch).logits;
+  // Move the scenario field's embedding row: the logits do not change (s comes from the axis).
+  const t = model.embeddings.tables[model.embeddings.fieldTable[6]];
+  const rows = t.toFloat32();
+  t.setState({ ...t.getState(), weights: rows.map((v) => v + 0.5) });
+  const b = forward(model, batch).logits;
+  assert.deepEqual(Array.from(a), Array.from(b));
+  // ... while the scenario id (group axis) does change them.
+  const moved = { ...batch, groups: [batch.groups[0].map((g: number) => (g + 1) % 3)] };
+  const c = forward(model, moved).logits;
+  assert.notDeepEqual(Array.from(a), Array.from(c));
+  model.dispose();
+});
+
+test("without the explicit module the scenario id is not read", async () => {
+  await initBackend({ force: "cpu", quiet: true });
+  const { train } = smallMulti(2, 400);
+  const model = HIERREC.build(train.schema, { ...TINY, ...getAblation("no-explicit").overrides }, 6) as HierRecModel;
+  const batch = batches(train, { batchSize: 8 }).next().value!;
+  const a = forward(model, batch);
+  const b = forward(model, { ...batch, groups: [batch.groups[0].map((g: number) => (g + 1) % 3)] });
+  assert.deepEqual(Array.from(a.logits), Array.from(b.logits));
+  assert.equal(a.internals.explicitW1, undefined);
+  assert.deepEqual(a.internals.fieldWeights.shape.slice(1), [2, 6]);
+  model.dispose();
+});
+
+test("every ablation config builds, trains a step with a finite loss and leaks nothing", async () => {
+  await initBackend({ force: "cpu", quiet: true });
+  const { train } = smallMulti(2, 600);
+  const ids = HIERREC_ABLATIONS.map((a) => a.id);
+  for (const want of ["no-explicit", "no-implicit", "heads-1", "heads-2", "heads-4", "heads-8", "static"]) assert.ok(ids.includes(want), `ablation ${want} declared`);
+  const counts: Record<string, number> = {};
+  for (const abl of HIERREC_ABLATIONS) {
+    const cfg = { ...HIERREC_DEFAULTS, ...HIERREC.presets.smoke, ...abl.overrides };
+    const model = HIERREC.build(train.schema, cfg, 7) as HierRecModel;
+    counts[abl.id] = model.paramCount().dense;
+    const trainer = new Trainer(model, { batchSize: 64, progress: "none" });
+    const rng = new Rng(1);
+    const it = batches(train, { batchSize: 64, shuffle: true, rng });
+    trainer.trainStep(it.next().value!, rng);
+    const n0 = tf.memory().numTensors;
+    const loss = trainer.trainStep(it.next().value!, rng);
+    assert.ok(Number.isFinite(loss), `${abl.id}: loss ${loss}`);
+    assert.equal(tf.memory().numTensors, n0, `${abl.id}: trainStep leaked tensors`);
+    const out = forward(model, it.next().value!);
+    assert.ok(out.logits.every(Number.isFinite), `${abl.id}: finite logits`);
+    const readsFields = cfg.implicit && cfg.implicitWeights === "generated";
+    assert.equal(out.internals.fieldWeights !== undefined, readsFields, `${abl.id}: field weights exposed iff heads re-weight fields`);
+    if (readsFields) assert.equal(out.internals.fieldWeights.shape[1], cfg.numHeads);
+    assert.equal(out.internals.explicitW1 !== undefined, cfg.explicit && cfg.explicitWeights === "generated");
+    assert.deepEqual(model.getConfig(), JSON.parse(JSON.stringify(cfg)));
+    model.dispose();
+    trainer.optimizer.dispose();
+  }
+  // Heads share the attention and the weight generators: each extra head adds only its field map's
+  // bias (F = 6; the maps' weights total ds·F for any H) and i2 = 32 inputs to the output MLP's first layer (32 wide).
+  assert.equal(counts["heads-8"] - counts["heads-1"], 7 * 6 + 7 * 32 * 32);
+  assert.ok(counts["no-implicit"] < counts.full);
+  assert.notEqual(counts.static, counts.full);
+});
+
+test("config errors name the field; a missing scenario axis names the axis", () => {
+  const { train } = smallMulti(2, 200);
+  assert.throws(() => HIERREC.build(train.schema, { ...TINY, numHeads: 3 }, 1), /scenarioEmbDim \(16\) must be divisible by numHeads \(3\)/);
+  assert.throws(() => HIERREC.build(train.schema, { ...TINY, explicitDims: [16] }, 1), /explicitDims must be 2 positive integers/);
+  assert.throws(() => HIERREC.build(train.schema, { ...TINY, implicitWeights: "dynamic" as never }, 1), /implicitWeights must be "generated" or "static"/);
+  assert.throws(() => HIERREC.build(train.schema, { ...TINY, scenarioAxis: "scenario" }, 1), /no group axis named "scenario"/);
+  assert.equal(HIERREC.requires(train.schema), null);
+  assert.match(HIERREC.requires({ ...train.schema, groups: [] }) ?? "", /needs a group axis/);
+  assert.throws(() => getAblation("nope"), /unknown HierRec ablation "nope"/);
+});
+
+test("headDiversity: total variation averaged over head pairs and scenarios", () => {
+  assert.equal(headDiversity([[[1, 0], [0, 1]]]), 1);
+  assert.equal(headDiversity([[[0.5, 0.5], [0.5, 0.5]]]), 0);
+  assert.ok(Math.abs(headDiversity([[[0.5, 0.5], [1, 0], [0.5, 0.5]]]) - (0.5 + 0 + 0.5) / 3) < 1e-12);
+  assert.ok(Number.isNaN(headDiversity([[[1, 0]]])));
+});
+
+test("training lowers the loss and moves the field weights away from their initial values", async () => {
+  await initBackend({ force: "cpu", quiet: true });
+  const { train, valid } = smallMulti(4, 1500);
+  const model = HIERREC.build(train.schema, { ...HIERREC_DEFAULTS, ...HIERREC.presets.smoke }, 8) as HierRecModel;
+  const trainer = new Trainer(model, { batchSize: 128, numEpochs: 3, progress: "none", earlyStopping: null, optimizer: { kind: "adam", lr: 3e-3 } });
+  const h = await trainer.fit(train, valid);
+  assert.ok(h.epochs[2].trainLoss < h.epochs[0].trainLoss, `loss ${h.epochs[0].trainLoss} -> ${h.epochs[2].trainLoss}`);
+  const now = model.fieldWeightsByScenario()!.flat(2);
+  const init = model.initialFieldWeights!.flat(2);
+  assert.ok(now.some((v, i) => Math.abs(v - init[i]) > 1e-4), "field weights are trained");
+  const ev = trainer.evaluate(valid, "domain").heads.click;
+  assert.equal(Object.keys(ev.perGroup).length, 3);
+  model.dispose();
+  trainer.optimizer.dispose();
+});
