@@ -12,6 +12,7 @@ export * as train from "./train";
 export * as metrics from "./metrics";
 export * as plots from "./plots";
 export * as report from "./report";
+export * as survey from "./survey";
 
 // Inside a tslab kernel, make its output sockets safe for long cells before anything prints.
 tslab();

@@ -8,6 +8,8 @@
  * the result is remembered in `<cache>/verified.json` keyed by absolute path + size + mtime, so
  * a repeated load does not re-hash gigabytes. Files without a pinned checksum are trusted on
  * first use: their hash is recorded in `<cache>/<id>/checksums.json` and enforced afterwards.
+ * A file with `archive` (a zip member, e.g. MovieLens ml-1m) found nowhere unpacked is
+ * extracted from its archive into the cache (see `extractMember`).
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -19,6 +21,7 @@ import { sha256File, tempSuffix } from "./hash";
 import { defaultCacheDir, defaultMirror, downloadsAllowed } from "./paths";
 import type { DataFileSpec, DatasetEntry } from "./registry";
 import { validateDatasetId } from "./registry";
+import { readZipMember } from "./zip";
 
 /** Where to look for files and whether to download. */
 export interface FetchOptions {
@@ -210,6 +213,7 @@ export async function resolveFile(entry: DatasetEntry, file: DataFileSpec, opts:
   const cached = path.join(cacheDir, validateDatasetId(entry.folder ?? entry.id), rel);
   tried.push(cached);
   if (fs.existsSync(cached)) return done(cached, await verifyLocal(entry, file, cached, cacheDir, opts.log), "cache");
+  if (file.archive !== undefined) return done(cached, await extractMember(entry, file, cached, opts, cacheDir), "cache");
 
   const allow = opts.allowDownload ?? downloadsAllowed();
   const missing = (why: string): DataError =>
@@ -234,6 +238,32 @@ export async function resolveFile(entry: DatasetEntry, file: DataFileSpec, opts:
   rememberHash(cacheDir, cached, fs.statSync(cached), got.sha);
   if (expected === null) recordFirstUse(entry, file, cacheDir, got.sha, file.url, opts.log);
   return done(cached, { sha: got.sha, pinned }, "download");
+}
+
+/**
+ * A member of a zip archive (`file.archive`), neither in the mirror nor in the cache unpacked:
+ * the archive is resolved like any file (mirror, cache, download; its hash pinned by
+ * `archive.sha256` or trusted on first use under the name `archive:<path>`), the member is
+ * extracted (CRC-checked) into the cache under a temp name and renamed, then verified as `file`.
+ */
+async function extractMember(entry: DatasetEntry, file: DataFileSpec, cached: string, opts: FetchOptions, cacheDir: string): Promise<{ sha: string; pinned: boolean }> {
+  const a = file.archive as NonNullable<DataFileSpec["archive"]>;
+  const archive = await resolveFile(entry, { name: `archive:${a.path}`, path: a.path, url: file.url, sha256: a.sha256 ?? null, bytes: null, manual: file.manual }, opts);
+  opts.log?.(`${entry.id}/${file.path}: extracting ${a.member} from ${archive.path}`);
+  fs.mkdirSync(path.dirname(cached), { recursive: true });
+  const tmp = `${cached}.tmp-${tempSuffix()}`;
+  try {
+    fs.writeFileSync(tmp, readZipMember(archive.path, a.member));
+    fs.renameSync(tmp, cached);
+  } catch (e) {
+    if (e instanceof DataError && e.code === "BAD_ARCHIVE" && archive.source !== "mirror") {
+      throw new DataError("BAD_ARCHIVE", `${e.message}; delete ${archive.path}${archive.pinned ? "" : ` and its "archive:${a.path}" record in ${checksumsPath(cacheDir, entry.id)}`} to fetch it again`, { file: archive.path, cause: e });
+    }
+    throw e;
+  } finally {
+    fs.rmSync(tmp, { force: true });
+  }
+  return verifyLocal(entry, file, cached, cacheDir, opts.log);
 }
 
 /** Resolves the named files of `entry` (default: all), in order. */

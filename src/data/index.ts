@@ -33,6 +33,8 @@ export * from "./synthetic";
 export * from "./synthetic-multidomain";
 export { projectRoot, defaultCacheDir, defaultMirror, downloadsAllowed } from "./paths";
 export { sha256File, stableStringify } from "./hash";
+export { crc32, readZipMember, zipEntries } from "./zip";
+export type { ZipEntry } from "./zip";
 export { fingerprintOf, openProcessed, readVocabulary, PIPELINE_VERSION, SPLITS } from "./pipeline";
 export type { PreprocessOptions, ProcessedMeta, ProcessedDataset, SplitName, InputFile } from "./pipeline";
 export type { NumericTransform, RowFormat, RowParser, RowScratch, FormatOptions } from "./loaders/types";
@@ -97,6 +99,8 @@ export interface LoadMeta {
   positives: Record<SplitName, number>;
   skippedRows: number;
   skippedExamples: string[];
+  /** Rows the format leaves out by definition (e.g. KuaiRand tabs not kept), over all input files. */
+  filteredRows: number;
   /** Rows and positives per group of every group axis (empty when the schema has none). */
   groups: GroupSizes[];
   /** Format-specific facts (domain definition, kept tabs, joins), when the format records any. */
@@ -174,6 +178,7 @@ function toLoaded(p: ProcessedDataset, files: LoadMeta["files"], info: { title: 
       rows,
       positives,
       skippedRows: m.skipped.count,
+      filteredRows: m.inputs.reduce((a, i) => a + (i.filtered ?? 0), 0),
       skippedExamples: m.skipped.examples,
       groups,
       formatNotes: m.formatNotes,

@@ -421,6 +421,8 @@ export async function prepare(input: PrepareInput, opts: PreprocessOptions, cfg:
 
 async function build(input: PrepareInput, opts: PreprocessOptions, cfg: PrepareConfig, fingerprint: string, out: string): Promise<ProcessedMeta> {
   const side = input.side ?? [];
+  const inArchive = side.find((f) => f.tarMember !== undefined);
+  if (inArchive !== undefined) throw new DataError("BAD_OPTION", `${input.id}: side table "${inArchive.name}" is a tar member (${inArchive.path}!${inArchive.tarMember}); side tables must be plain or gzip files`);
   const parser = await input.format.create({
     numericTransform: opts.numericTransform,
     domainBy: opts.domainBy,

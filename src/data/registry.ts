@@ -35,6 +35,12 @@ export interface DataFileSpec {
   manual?: string;
   /** For archives: the member the loader reads (tar or tar.gz), streamed without unpacking. */
   tarMember?: string;
+  /**
+   * For files published inside a zip (`url` is the zip's): when the file is in neither the mirror
+   * nor the cache unpacked, the zip `path` (mirror, cache or `url`) is resolved and `member` is
+   * extracted into the cache as this file. `sha256` pins the zip (else trust-on-first-use).
+   */
+  archive?: { path: string; member: string; sha256?: string | null };
 }
 
 /** A train/valid/test re-split: exact sizes, rows assigned uniformly at random by a seeded draw. */
@@ -287,14 +293,14 @@ export const DATASETS: readonly DatasetEntry[] = [
     citation: ML_CITE,
     complete: true,
     notes:
-      "Checksums NOT pinned here (trust-on-first-use, recorded in <cache>/movielens-1m/checksums.json). The official release is the zip https://files.grouplens.org/datasets/movielens/ml-1m.zip; it is not read directly: unpack it and place ml-1m/{ratings,users,movies}.dat in <mirror>/movielens-1m/ or <cache>/movielens-1m/. Domain sizes with domainBy age (Scenario-Wise-Rec README): 210,747 / 395,556 / 393,906. " + MOVIELENS_NOTES,
+      "Checksums NOT pinned here (trust-on-first-use, recorded in <cache>/movielens-1m/checksums.json, for the zip and for each extracted file). Files are taken unpacked from <mirror>/movielens-1m/{ratings,users,movies}.dat or the cache when present; otherwise the official zip https://files.grouplens.org/datasets/movielens/ml-1m.zip (mirror, cache or download) is opened and ml-1m/<file>.dat extracted into the cache (src/data/zip.ts, CRC-checked). Domain sizes with domainBy age (Scenario-Wise-Rec README): 210,747 / 395,556 / 393,906. " + MOVIELENS_NOTES,
     files: (["ratings", "users", "movies"] as const).map((n) => ({
       name: n,
       path: `${n}.dat`,
       url: "https://files.grouplens.org/datasets/movielens/ml-1m.zip",
       sha256: null,
       bytes: null,
-      manual: `download https://files.grouplens.org/datasets/movielens/ml-1m.zip (GroupLens terms), unpack it and place ml-1m/${n}.dat at <mirror>/movielens-1m/${n}.dat or <cache>/movielens-1m/${n}.dat`,
+      archive: { path: "ml-1m.zip", member: `ml-1m/${n}.dat` },
     })),
     loader: { format: MOVIELENS_1M_FORMAT, splits: { train: ["ratings"], valid: [], test: [] }, side: ["users", "movies"], defaultResplit: HAMUR_RESPLIT, defaults: { minCount: 1 } },
   },

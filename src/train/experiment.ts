@@ -72,6 +72,13 @@ export interface ExperimentOptions<C extends BaseModelConfig = BaseModelConfig> 
   keepModel?: boolean;
   /** Called with each seed's trained model after its test evaluation, before it is disposed (per-seed internals for figures and claims). */
   inspect?: (model: RecModel, seed: number) => void;
+  /**
+   * Extra per-seed metrics computed on each trained model before it is disposed (e.g. CVR AUC on
+   * the clicked rows only, or on another split). Stored like the test metrics (`seedMetrics`,
+   * `summary`; two-part keys such as "cvrClicked.auc" also in `metrics`); every seed must return
+   * the same keys.
+   */
+  extraMetrics?: (run: { seed: number; model: RecModel; trainer: Trainer; data: ExperimentData }) => Record<string, number>;
   notes?: string[];
   /** Print the resolved config (default true). */
   verbose?: boolean;
@@ -81,6 +88,8 @@ export interface SeedRun {
   seed: number;
   history: History;
   test: Evaluation["heads"];
+  /** What `extraMetrics` returned for this seed ({} without it). */
+  extra: Record<string, number>;
   wallSec: number;
 }
 
@@ -126,7 +135,8 @@ export async function runExperiment<C extends BaseModelConfig>(opts: ExperimentO
     const history = await trainer.fit(opts.data.train, opts.data.valid);
     const test = trainer.evaluate(opts.data.test, opts.groupAxis).heads;
     opts.inspect?.(model, seed);
-    runs.push({ seed, history, test, wallSec: (Date.now() - s0) / 1000 });
+    const extra = opts.extraMetrics?.({ seed, model, trainer, data: opts.data }) ?? {};
+    runs.push({ seed, history, test, extra, wallSec: (Date.now() - s0) / 1000 });
     if (i === seeds.length - 1 && (opts.keepModel ?? true)) kept = { model, trainer };
     else {
       model.dispose();
@@ -139,6 +149,12 @@ export async function runExperiment<C extends BaseModelConfig>(opts: ExperimentO
     for (const g of Object.keys(runs[0].test[head].perGroup)) {
       for (const k of ["auc", "logloss"] as const) seedMetrics[`${head}.${g}.${k}`] = runs.map((r) => r.test[head].perGroup[g][k]);
     }
+  }
+  for (const k of Object.keys(runs[0].extra)) {
+    const missing = runs.find((r) => !(k in r.extra));
+    if (missing) throw new Error(`runExperiment ${opts.paper}/${spec.id}: extraMetrics returned "${k}" for seed ${runs[0].seed} but not for seed ${missing.seed}`);
+    if (k in seedMetrics) throw new Error(`runExperiment ${opts.paper}/${spec.id}: extraMetrics key "${k}" clashes with a test metric`);
+    seedMetrics[k] = runs.map((r) => r.extra[k]);
   }
   const summary = Object.fromEntries(Object.entries(seedMetrics).map(([k, v]) => [k, summariseSeeds(v)]));
   const history: Record<string, number[]> = {};

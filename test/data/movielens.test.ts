@@ -6,6 +6,9 @@ import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import * as fs from "fs";
 import * as path from "path";
+import * as zlib from "zlib";
+import * as http from "http";
+import type { AddressInfo } from "net";
 import { MIRROR, leftovers, tmpDir, writeFile } from "./helpers";
 import {
   DataError,
@@ -13,13 +16,19 @@ import {
   MOVIELENS_100K_FORMAT,
   OCCUPATION_GROUP,
   ML1M_OCCUPATIONS,
+  batches,
   categoricalFeatures,
+  crc32,
   loadDataset,
+  openDataset,
   loadFiles,
   ml1mAgeCode,
   readVocabulary,
+  readZipMember,
+  resolveFile,
+  zipEntries,
 } from "../../src/data";
-import type { LoadedDataset, TabularDataset } from "../../src/data";
+import type { DataFileSpec, DatasetEntry, LoadedDataset, TabularDataset } from "../../src/data";
 
 const SPLITS = ["train", "valid", "test"] as const;
 
@@ -99,7 +108,7 @@ test("movielens-1m-subset: HAMUR set-up (age domains, click = rating > 3, 8:1:1 
   assert.equal(d.meta.positives.train + d.meta.positives.valid + d.meta.positives.test, want.clicks.reduce((a, b) => a + b, 0));
   assert.equal(d.meta.formatNotes?.domainBy, "age");
 
-  // first rating of the file: 1::1193::5::978300760 -> user 1 (F, age code 1, occupation 10, zip 48067), movie 1193 (Drama)
+  // rating 1::1287::5::978302039 (line 17754) -> user 1 (F, age code 1, occupation 10, zip 48067), movie 1287 (Ben-Hur, Action|Adventure|Drama)
   const vocab = readVocabulary(d.meta.processedDir);
   const cats = categoricalFeatures(d.schema);
   const tok = (ds: TabularDataset, f: string, r: number): string => {
@@ -111,20 +120,20 @@ test("movielens-1m-subset: HAMUR set-up (age domains, click = rating > 3, 8:1:1 
   for (const s of SPLITS) {
     const ds = d[s];
     for (let r = 0; r < ds.numRows; r++) {
-      assert.equal(tok(ds, "domain", r) === "<oov>" ? "oov" : tok(ds, "domain", r), String(ds.groups[0][r]), "domain feature = domain id");
-      if (s === "train" && tok(ds, "user_id", r) === "1" && tok(ds, "movie_id", r) === "1193") {
+      assert.equal(tok(ds, "domain", r), String(ds.groups[0][r]), "domain feature = domain id");
+      if (tok(ds, "user_id", r) === "1" && tok(ds, "movie_id", r) === "1287") {
         found = true;
         assert.equal(tok(ds, "gender", r), "F");
         assert.equal(tok(ds, "occupation", r), "10");
         assert.equal(tok(ds, "zip", r), "48067");
-        assert.equal(tok(ds, "cate_id", r), "Drama");
+        assert.equal(tok(ds, "cate_id", r), "Action");
         assert.equal(ds.num[0][r], 0, "age code 1 -> min-max 0");
         assert.equal(ds.labels[0][r], 1);
         assert.equal(ds.groups[0][r], 0);
       }
     }
   }
-  assert.ok(found || d.valid.numRows + d.test.numRows > 0);
+  assert.ok(found, "rating (user 1, movie 1287) is in one of the splits");
   for (const ds of [d.train, d.valid, d.test]) for (const a of ds.num[0]) assert.ok(a >= 0 && a <= 1);
 
   // the split is seeded: a second load in a fresh cache gives the same rows; another seed does not
@@ -155,6 +164,22 @@ test("movielens-1m-subset domainBy gender / occupation; bad domainBy values are 
   assert.notEqual(g.meta.fingerprint, o.meta.fingerprint);
   await assert.rejects(loadDataset("movielens-1m-subset", { cacheDir: cache, domainBy: "zip" }), (e: unknown) => e instanceof DataError && e.code === "BAD_OPTION" && /domainBy must be one of "age", "gender", "occupation"/.test(e.message));
   await assert.rejects(loadDataset("criteo-8k", { cacheDir: cache, domainBy: "age" }), (e: unknown) => e instanceof DataError && e.code === "BAD_OPTION" && /criteo-8k/.test(e.message));
+});
+
+test("group ids are stored in the shards: sharded splits and their batches carry the domain", async () => {
+  const cache = tmpDir();
+  const mem = await loadDataset("movielens-1m-subset", { cacheDir: cache, domainBy: "gender" });
+  const sh = await openDataset("movielens-1m-subset", { cacheDir: tmpDir(), domainBy: "gender", shardRows: 3000 });
+  assert.equal(sh.valid.shards.length, 4);
+  assert.deepEqual(sh.valid.toTabular().groups, mem.valid.groups);
+  assert.equal(sh.valid.readShard(1).groups[0][5], mem.valid.groups[0][3005]);
+  let seen = 0;
+  for (const b of batches(sh.valid, { batchSize: 2500 })) {
+    assert.equal(b.groups.length, 1);
+    for (let i = 0; i < b.size; i++) assert.equal(b.groups[0][i], mem.valid.groups[0][b.rows[i]]);
+    seen += b.size;
+  }
+  assert.equal(seen, 10000);
 });
 
 test("movielens-100k: ages bucketed onto the ml-1m codes so the age domains mean the same", async () => {
@@ -226,4 +251,138 @@ test("malformed MovieLens files: errors name the file and the line", async () =>
   const i100 = writeFile(dir, "u.item", `1|Toy Story (1995)|01-Jan-1995||http://x|${"0|0|0|1|1|1|0|0|0|0|0|0|0|0|0|0|0|0|0"}\n`);
   const d100 = writeFile(dir, "u.data", "1\t1\t5\t1\n");
   await assert.rejects(loadFiles({ id: "ml-bad", format: MOVIELENS_100K_FORMAT, train: [d100], side: { users: u100, items: i100 } }, { cacheDir: tmpDir() }), /u\.user:2: unknown occupation "astronaut"/);
+});
+
+/** A zip written by hand (local headers, central directory, end record); members deflated unless `stored`. */
+function writeZip(file: string, members: { name: string; data: Buffer; stored?: boolean }[]): void {
+  const parts: Buffer[] = [];
+  const central: Buffer[] = [];
+  let offset = 0;
+  for (const m of members) {
+    const body = m.stored ? m.data : zlib.deflateRawSync(m.data);
+    const name = Buffer.from(m.name, "utf8");
+    const crc = crc32(m.data);
+    const lh = Buffer.alloc(30);
+    lh.writeUInt32LE(0x04034b50, 0);
+    lh.writeUInt16LE(20, 4);
+    lh.writeUInt16LE(m.stored ? 0 : 8, 8);
+    lh.writeUInt32LE(crc, 14);
+    lh.writeUInt32LE(body.length, 18);
+    lh.writeUInt32LE(m.data.length, 22);
+    lh.writeUInt16LE(name.length, 26);
+    const ch = Buffer.alloc(46);
+    ch.writeUInt32LE(0x02014b50, 0);
+    ch.writeUInt16LE(20, 4);
+    ch.writeUInt16LE(20, 6);
+    ch.writeUInt16LE(m.stored ? 0 : 8, 10);
+    ch.writeUInt32LE(crc, 16);
+    ch.writeUInt32LE(body.length, 20);
+    ch.writeUInt32LE(m.data.length, 24);
+    ch.writeUInt16LE(name.length, 28);
+    ch.writeUInt32LE(offset, 42);
+    parts.push(lh, name, body);
+    central.push(ch, name);
+    offset += 30 + name.length + body.length;
+  }
+  const cd = Buffer.concat(central);
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(members.length, 8);
+  end.writeUInt16LE(members.length, 10);
+  end.writeUInt32LE(cd.length, 12);
+  end.writeUInt32LE(offset, 16);
+  fs.writeFileSync(file, Buffer.concat([...parts, cd, end]));
+}
+
+const TINY_USERS = "1::F::1::10::48067\n2::M::56::16::70072\n3::M::25::15::55117\n";
+const TINY_MOVIES = "1::Toy Story (1995)::Animation|Children's|Comedy\n2::Jumanji (1995)::Adventure|Children's|Fantasy\n";
+const TINY_RATINGS = Array.from({ length: 40 }, (_, i) => `${(i % 3) + 1}::${(i % 2) + 1}::${(i % 5) + 1}::${978300000 + i}`).join("\n") + "\n";
+
+test("movielens-1m: unpacked mirror folder, or the official zip extracted into the cache (CRC-checked, trust on first use)", async () => {
+  assert.equal(crc32(Buffer.from("123456789")), 0xcbf43926, "CRC-32 check value");
+  // unpacked files in the mirror are read in place
+  const unpacked = tmpDir();
+  fs.mkdirSync(path.join(unpacked, "movielens-1m"));
+  writeFile(path.join(unpacked, "movielens-1m"), "ratings.dat", TINY_RATINGS);
+  writeFile(path.join(unpacked, "movielens-1m"), "users.dat", TINY_USERS);
+  writeFile(path.join(unpacked, "movielens-1m"), "movies.dat", TINY_MOVIES);
+  const a = await loadDataset("movielens-1m", { mirror: unpacked, cacheDir: tmpDir(), domainBy: "gender" });
+  assert.deepEqual(a.meta.rows, { train: 32, valid: 4, test: 4 });
+  assert.ok(a.meta.files.every((f) => f.source === "mirror" && !f.pinned));
+
+  // only the zip in the mirror: members are extracted into the cache, then loaded identically
+  const zipped = tmpDir();
+  fs.mkdirSync(path.join(zipped, "movielens-1m"));
+  const zipFile = path.join(zipped, "movielens-1m", "ml-1m.zip");
+  writeZip(zipFile, [
+    { name: "ml-1m/README", data: Buffer.from("readme"), stored: true },
+    { name: "ml-1m/ratings.dat", data: Buffer.from(TINY_RATINGS) },
+    { name: "ml-1m/users.dat", data: Buffer.from(TINY_USERS) },
+    { name: "ml-1m/movies.dat", data: Buffer.from(TINY_MOVIES), stored: true },
+  ]);
+  assert.deepEqual(zipEntries(zipFile).map((e) => [e.name, e.method]), [["ml-1m/README", 0], ["ml-1m/ratings.dat", 8], ["ml-1m/users.dat", 8], ["ml-1m/movies.dat", 0]]);
+  const cache = tmpDir();
+  const logs: string[] = [];
+  const b = await loadDataset("movielens-1m", { mirror: zipped, cacheDir: cache, domainBy: "gender", log: (m) => logs.push(m) });
+  assert.equal(b.meta.fingerprint, a.meta.fingerprint, "same bytes, same fingerprint");
+  assert.deepEqual(b.train.cat[0], a.train.cat[0]);
+  assert.equal(fs.readFileSync(path.join(cache, "movielens-1m", "ratings.dat"), "utf8"), TINY_RATINGS);
+  const tofu = JSON.parse(fs.readFileSync(path.join(cache, "movielens-1m", "checksums.json"), "utf8")) as Record<string, string>;
+  assert.deepEqual(Object.keys(tofu).sort(), ["archive:ml-1m.zip", "movies", "ratings", "users"]);
+  assert.ok(logs.some((m) => /extracting ml-1m\/ratings\.dat/.test(m)));
+  assert.deepEqual(leftovers(cache), []);
+  // a changed extracted file now fails its recorded checksum
+  fs.writeFileSync(path.join(cache, "movielens-1m", "users.dat"), TINY_USERS.replace("48067", "48068"));
+  await assert.rejects(loadDataset("movielens-1m", { mirror: zipped, cacheDir: cache }), (e: unknown) => e instanceof DataError && e.code === "CHECKSUM" && /users/.test(e.message));
+
+  // a corrupt member (CRC mismatch) is refused, naming the archive and the member
+  const corrupt = tmpDir();
+  fs.mkdirSync(path.join(corrupt, "movielens-1m"));
+  const cz = path.join(corrupt, "movielens-1m", "ml-1m.zip");
+  writeZip(cz, [{ name: "ml-1m/ratings.dat", data: Buffer.from(TINY_RATINGS), stored: true }, { name: "ml-1m/users.dat", data: Buffer.from(TINY_USERS) }, { name: "ml-1m/movies.dat", data: Buffer.from(TINY_MOVIES) }]);
+  const bytes = fs.readFileSync(cz);
+  bytes[30 + "ml-1m/ratings.dat".length + 3] ^= 0xff;
+  fs.writeFileSync(cz, bytes);
+  const cc = tmpDir();
+  await assert.rejects(loadDataset("movielens-1m", { mirror: corrupt, cacheDir: cc }), (e: unknown) => e instanceof DataError && e.code === "BAD_ARCHIVE" && e.message.includes(cz) && /ml-1m\/ratings\.dat" fails its CRC-32 check/.test(e.message));
+  assert.deepEqual(leftovers(cc), []);
+  assert.throws(() => readZipMember(zipFile, "ml-1m/ratings.csv"), /no member "ml-1m\/ratings\.csv" \(has ml-1m\/README, ml-1m\/ratings\.dat/);
+  const notZip = writeFile(tmpDir(), "x.zip", "plain text");
+  assert.throws(() => zipEntries(notZip), (e: unknown) => e instanceof DataError && e.code === "BAD_ARCHIVE" && /not a zip archive/.test(e.message));
+});
+
+test("a zip member whose archive must be downloaded: one download, pinned archive hash enforced", async () => {
+  const zipFile = path.join(tmpDir(), "ml-1m.zip");
+  writeZip(zipFile, [{ name: "ml-1m/ratings.dat", data: Buffer.from(TINY_RATINGS) }, { name: "ml-1m/users.dat", data: Buffer.from(TINY_USERS) }]);
+  const body = fs.readFileSync(zipFile);
+  let hits = 0;
+  const server = http.createServer((req, res) => {
+    if (req.url === "/ml-1m.zip") {
+      hits++;
+      res.end(body);
+    } else {
+      res.statusCode = 404;
+      res.end();
+    }
+  });
+  await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/ml-1m.zip`;
+  try {
+    const spec = (name: string, sha: string | null): DataFileSpec => ({ name, path: `${name}.dat`, url, sha256: null, bytes: null, archive: { path: "ml-1m.zip", member: `ml-1m/${name}.dat`, sha256: sha } });
+    const entry: DatasetEntry = { id: "zip-test", title: "", homepage: "", licence: "", citation: "", complete: false, notes: "", files: [spec("ratings", null), spec("users", null)], loader: null };
+    const cache = tmpDir();
+    const r = await resolveFile(entry, entry.files[0], { mirror: null, cacheDir: cache, allowDownload: true });
+    const u = await resolveFile(entry, entry.files[1], { mirror: null, cacheDir: cache, allowDownload: true });
+    assert.equal(hits, 1, "the archive is downloaded once");
+    assert.equal(fs.readFileSync(r.path, "utf8"), TINY_RATINGS);
+    assert.equal(fs.readFileSync(u.path, "utf8"), TINY_USERS);
+    assert.equal(r.source, "cache");
+    assert.ok(fs.existsSync(path.join(cache, "zip-test", "ml-1m.zip")));
+    const pinnedWrong = { ...entry, id: "zip-test2", files: [spec("ratings", "0".repeat(64))] };
+    await assert.rejects(resolveFile(pinnedWrong, pinnedWrong.files[0], { mirror: null, cacheDir: tmpDir(), allowDownload: true }), (e: unknown) => e instanceof DataError && e.code === "CHECKSUM" && /archive:ml-1m\.zip/.test(e.message));
+    await assert.rejects(resolveFile({ ...entry, id: "zip-test3" }, entry.files[0], { mirror: null, cacheDir: tmpDir(), allowDownload: false }), (e: unknown) => e instanceof DataError && e.code === "MISSING_FILE" && /ml-1m\.zip/.test(e.message));
+  } finally {
+    server.closeAllConnections();
+    await new Promise<void>((ok) => server.close(() => ok()));
+  }
 });

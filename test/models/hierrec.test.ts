@@ -8,7 +8,7 @@ import { batches } from "../../src/data/batches";
 import type { Batch, TabularDataset } from "../../src/data/schema";
 import { Trainer } from "../../src/train/trainer";
 import { MODELS } from "../../src/models";
-import { HIERREC, HIERREC_ABLATIONS, HIERREC_DEFAULTS, HierRecModel, getAblation, headDiversity, type HierRecConfig } from "../../src/models/hierrec";
+import { HIERREC, HIERREC_ABLATIONS, HIERREC_DEFAULTS, HierRecModel, getAblation, headDiversity, softmaxLast, type HierRecConfig } from "../../src/models/hierrec";
 import { smallMulti } from "../helpers";
 
 /** The paper's widths (base [64], generated 64x16 and 16x64) with 2 heads: small enough for the CPU backend. */
@@ -206,4 +206,16 @@ test("training lowers the loss and moves the field weights away from their initi
   assert.equal(Object.keys(ev.perGroup).length, 3);
   model.dispose();
   trainer.optimizer.dispose();
+});
+
+test("softmaxLast matches tf.softmax in value and gradient", async () => {
+  await initBackend({ force: "cpu", quiet: true });
+  const x = tf.tensor3d(Array.from({ length: 2 * 3 * 5 }, (_, i) => Math.sin(i * 1.7) * 4), [2, 3, 5]);
+  const w = tf.tensor3d(Array.from({ length: 2 * 3 * 5 }, (_, i) => Math.cos(i)), [2, 3, 5]);
+  const ours = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(softmaxLast(t as tf.Tensor3D), w)))(x);
+  const ref = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.softmax(t, -1), w)))(x);
+  const close = (a: tf.Tensor, b: tf.Tensor) => Array.from(a.dataSync()).every((v, i) => Math.abs(v - b.dataSync()[i]) < 1e-6);
+  assert.ok(close(softmaxLast(x), tf.softmax(x, -1)));
+  assert.ok(close(ours, ref));
+  tf.dispose([x, w, ours, ref]);
 });

@@ -18,6 +18,8 @@ import { Dense, dropout } from "../../src/models/layers/dense";
 import type { BaseModelConfig, ForwardOutput, ModelContext, ModelInputs } from "../../src/models/types";
 import { cosine, gradNormWeightGradient, pcgradProject, renormaliseWeights, sumVectors } from "../../src/train/multitask";
 import { Trainer, type TrainConfig } from "../../src/train/trainer";
+import { runExperiment } from "../../src/train/experiment";
+import { readRunRecord } from "../../src/report";
 import { smallMulti } from "../helpers";
 
 interface TwoHeadConfig extends BaseModelConfig {
@@ -273,4 +275,45 @@ test("a model with its own loss and no taskLosses is refused by weighting scheme
   const t = new Trainer(m, { taskWeighting: { kind: "equal" } });
   t.dispose();
   m.dispose();
+});
+
+test("runExperiment records the weighting, conflict curves, task weights and extra metrics in run.json", async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rr-mtl-exp-"));
+  const saved = { ...process.env };
+  try {
+    process.env.RECREPRO_BACKEND = "cpu";
+    process.env.RECREPRO_PROFILE = "smoke";
+    delete process.env.RECREPRO_SEEDS;
+    delete process.env.RECREPRO_EPOCHS;
+    const { train, valid } = smallMulti(5, 1500);
+    const r = await runExperiment({
+      paper: "unit",
+      model: "shared-bottom",
+      data: { schema: train.schema, train, valid, test: valid, meta: { id: "synthetic-multi", fingerprint: "x" } },
+      seeds: [1, 2],
+      trainConfig: { batchSize: 128, numEpochs: 1, progress: "none", earlyStopping: null, logEverySteps: 2, conflictEvery: 3, taskWeighting: { kind: "gradnorm", alpha: 1.5, lr: 0.01 } },
+      extraMetrics: ({ seed, trainer }) => ({ "check.seed": seed, "check.steps": trainer.globalStep }),
+      figuresDir: dir,
+      verbose: false,
+    });
+    const rec = readRunRecord(r.recordPath);
+    assert.deepEqual((rec.config as { train: { taskWeighting: unknown } }).train.taskWeighting, { kind: "gradnorm", alpha: 1.5, lr: 0.01 });
+    assert.equal(rec.configSources["train.taskWeighting"], "override");
+    assert.deepEqual(rec.seedMetrics!["check.seed"], [1, 2]);
+    assert.equal(rec.metrics["check.steps"], r.runs[0].history.epochs[0].steps);
+    for (const s of [1, 2]) {
+      const steps = rec.history[`seed${s}.conflictStep`];
+      assert.ok(steps.length >= 3 && steps.every((x, i) => x === 3 * (i + 1)), `conflict steps ${steps}`);
+      assert.ok(rec.history[`seed${s}.conflict.click/aux`].every((c) => c >= -1 && c <= 1));
+      const w0 = rec.history[`seed${s}.taskWeight.click`];
+      const w1 = rec.history[`seed${s}.taskWeight.aux`];
+      assert.ok(w0.length > 0 && w0.every((w, i) => w > 0 && Math.abs(w + w1[i] - 2) < 1e-9));
+    }
+    r.model?.dispose();
+    r.trainer?.dispose();
+  } finally {
+    for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
+    Object.assign(process.env, saved);
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -86,7 +86,7 @@ export const OCCUPATION_GROUP: Readonly<Record<string, number>> = {
 };
 
 /** What a user contributes to a row. */
-interface UserRec {
+export interface MovieLensUser {
   gender: string;
   /** Age on the ml-1m code scale (bucket). */
   ageCode: number;
@@ -104,7 +104,7 @@ export interface MovieLensDomainDef {
   names: string[];
   /** Plain-language definition (recorded in meta). */
   definition: string;
-  of(u: UserRec): number;
+  of(u: MovieLensUser): number;
 }
 
 /** The `domainBy` choices for MovieLens. */
@@ -140,7 +140,7 @@ interface Variant {
   sideSep: string;
   usersFile: string;
   moviesFile: string;
-  parseUser(fields: string[]): UserRec | string;
+  parseUser(fields: string[]): MovieLensUser | string;
   userFields: number;
   parseMovie(fields: string[]): { id: string; genre: string } | string;
   movieFields: number | null;

@@ -103,11 +103,16 @@ export class HyperNetwork {
     }
   }
 
-  /** [B, d0] → [B, k, k]. */
-  apply(x0: tf.Tensor2D): tf.Tensor3D {
+  /** [B, d0] → [B, k·k], row b holding H_b row-major (reshape to [B, k, k]). */
+  apply(x0: tf.Tensor2D): tf.Tensor2D {
     let h = x0;
     for (const l of this.layers) h = l.apply(h, "relu"); // [B, width]
-    return tf.reshape(h, [x0.shape[0], this.rank, this.rank]) as tf.Tensor3D; // [B, k, k]
+    return h; // [B, k·k]
+  }
+
+  /** [B, d0] → [B, k, k]: one k×k matrix per row. */
+  matrices(x0: tf.Tensor2D): tf.Tensor3D {
+    return tf.reshape(this.apply(x0), [x0.shape[0], this.rank, this.rank]) as tf.Tensor3D;
   }
 
   variables(): tf.Variable[] {

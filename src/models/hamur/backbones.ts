@@ -3,9 +3,10 @@
  * "evaluate"), each usable with and without the HAMUR adapter by configuration:
  *
  * - `md-mlp`: one MLP tower per domain over the shared field embeddings (official code
- *   `Mlp_2_Layer` / `MLP_adap_2_layer_1_adp`): every row runs through every tower and keeps the
- *   output of its own domain (src/models/layers/routing.ts), so a row's loss reaches only its
- *   domain's tower.
+ *   `Mlp_2_Layer` / `MLP_adap_2_layer_1_adp`, where every row runs through every tower and keeps
+ *   the output of its own domain). The kit runs each tower on its own domain's rows only
+ *   (`partitionByDomain`): the same outputs and gradients at 1/G of the compute, so a row's loss
+ *   reaches only its domain's tower.
  * - `md-wd`: Wide&Deep. Wide = one shared linear layer over the numeric (dense) features, deep =
  *   one MLP tower per domain over the categorical embeddings (official `WideDeep_MD`: wide over
  *   dense features, deep over sparse ones). The official W&D and DCN reuse one MLP in every
@@ -29,7 +30,7 @@ import { tf } from "../../engine/tf";
 import { DEFAULT_EMBEDDING, ModelBase } from "../base";
 import { CrossNetwork } from "../layers/cross";
 import { Dense, dropout } from "../layers/dense";
-import { DEFAULT_DOMAIN_AXIS, domainIds, domainMask, numDomains, requiresDomainAxis, selectByDomain } from "../layers/routing";
+import { DEFAULT_DOMAIN_AXIS, domainIds, numDomains, requiresDomainAxis } from "../layers/routing";
 import type { BaseModelConfig, ForwardOutput, ModelContext, ModelInputs } from "../types";
 import { AdapterCell, checkAdapterConfig, HyperNetwork, type AdapterConfig } from "./adapter";
 
@@ -145,41 +146,81 @@ export class MdBackbone extends ModelBase<MdBackboneConfig> {
     const B = inputs.batch.size;
     const cfg = this.config;
     const ids = domainIds(inputs.batch, this.schema, cfg.domainAxis);
+    const part = partitionByDomain(ids, this.numDomains);
     const x0 = this.flatInput(inputs); // [B, d0]
     const towerIn = this.kind === "wd" ? flatEmb(inputs, this.numFields, cfg.embDim) : x0; // [B, d_in]
     const xc = this.cross ? this.cross.apply(x0) : null; // [B, d0]
-    const H = this.hyper ? this.hyper.apply(x0) : null; // [B, k, k]
-    const mask = this.cells.length > 0 && cfg.adapter!.domainNorm ? domainMask(ids, this.numDomains) : null; // [B, G]
+    const H = this.hyper ? this.hyper.apply(x0) : null; // [B, k·k]
+    const k = cfg.adapter?.rank ?? 0;
+    const stats = !ctx.training; // adapter norms for the figures, at evaluation only
     const placement = cfg.adapter?.placement ?? [];
-    const logits: tf.Tensor1D[] = [];
+    const pieces: tf.Tensor1D[] = [];
     const branchNorms: tf.Tensor1D[][] = placement.map(() => []);
     const inputNorms: tf.Tensor1D[][] = placement.map(() => []);
+    const absent: tf.Scalar[] = [];
     for (let g = 0; g < this.numDomains; g++) {
-      let h = towerIn;
-      const maskG = mask ? (tf.slice(mask, [0, g], [B, 1]) as tf.Tensor2D) : null; // [B, 1]
+      // An absent domain runs on row 0 and enters the output with weight 0 (see partitionByDomain).
+      const rows = part.idx[g].length > 0 ? tf.tensor1d(part.idx[g], "int32") : tf.tensor1d([0], "int32");
+      const n = rows.shape[0];
+      let h = tf.gather(towerIn, rows) as tf.Tensor2D; // [n_g, d_in]
+      const Hg = H ? (tf.reshape(tf.gather(H, rows), [n, k, k]) as tf.Tensor3D) : null; // [n_g, k, k]
       this.towers[g].forEach((layer, l) => {
-        h = dropout(layer.apply(h, "relu"), cfg.dropout, ctx.training, ctx.rng); // [B, h_l]
+        h = dropout(layer.apply(h, "relu"), cfg.dropout, ctx.training, ctx.rng); // [n_g, h_l]
         const i = placement.indexOf(l + 1);
         if (i >= 0) {
           const cell = this.cells[i][cfg.adapter!.perDomain ? g : 0];
-          const { y, branch } = cell.apply(h, H, maskG);
-          branchNorms[i].push(tf.norm(branch, "euclidean", 1) as tf.Tensor1D); // [B]
-          inputNorms[i].push(tf.norm(h, "euclidean", 1) as tf.Tensor1D); // [B]
-          h = y; // [B, h_l]
+          const { y, branch } = cell.apply(h, Hg, null); // domain norm over this domain's rows
+          if (stats && part.idx[g].length > 0) {
+            branchNorms[i].push(tf.norm(branch, "euclidean", 1) as tf.Tensor1D); // [n_g]
+            inputNorms[i].push(tf.norm(h, "euclidean", 1) as tf.Tensor1D); // [n_g]
+          }
+          h = y; // [n_g, h_l]
         }
       });
-      const z = xc ? (tf.concat([xc, h], 1) as tf.Tensor2D) : h;
-      logits.push(tf.reshape(this.outs[g].apply(z), [B]) as tf.Tensor1D); // [B]
+      const z = xc ? (tf.concat([tf.gather(xc, rows) as tf.Tensor2D, h], 1) as tf.Tensor2D) : h; // [n_g, ·]
+      const out = tf.reshape(this.outs[g].apply(z), [n]) as tf.Tensor1D; // [n_g]
+      if (part.idx[g].length > 0) pieces.push(out);
+      else absent.push(tf.mul(tf.sum(out), 0) as tf.Scalar);
     }
-    let logit = selectByDomain(logits, ids); // [B]
+    const inv = tf.tensor1d(part.inverse, "int32");
+    let logit = tf.gather(tf.concat(pieces, 0), inv) as tf.Tensor1D; // [B] back in row order
+    if (absent.length > 0) logit = tf.add(logit, tf.addN(absent)) as tf.Tensor1D;
     if (this.wide && inputs.num) logit = tf.add(logit, tf.reshape(this.wide.apply(inputs.num), [B])) as tf.Tensor1D;
     const internals: Record<string, tf.Tensor> = {};
-    placement.forEach((p, i) => {
-      internals[`adapter${p}.branchNorm`] = selectByDomain(branchNorms[i], ids); // [B] ‖adapter branch‖ of the row's own domain
-      internals[`adapter${p}.inputNorm`] = selectByDomain(inputNorms[i], ids); // [B] ‖adapter input‖
+    if (stats) placement.forEach((p, i) => {
+      internals[`adapter${p}.branchNorm`] = tf.gather(tf.concat(branchNorms[i], 0), inv); // [B] ‖adapter branch‖, own domain
+      internals[`adapter${p}.inputNorm`] = tf.gather(tf.concat(inputNorms[i], 0), inv); // [B] ‖adapter input‖
     });
     return { logits: [logit], internals };
   }
+}
+
+/** Rows of each domain and the permutation back to row order. */
+export interface DomainPartition {
+  /** idx[g]: the batch rows of domain g, ascending. */
+  idx: Int32Array[];
+  /** inverse[b]: position of row b in the concatenation idx[0] ++ idx[1] ++ ... */
+  inverse: Int32Array;
+}
+
+/**
+ * Partition routing: each domain's tower runs only on its own rows (gathered), and the outputs
+ * are put back in row order with the inverse permutation. Same result as the mask routing of
+ * src/models/layers/routing.ts (a row reads and back-propagates into its own domain only), at
+ * 1/G of the tower compute, and the adapter's domain norm sees exactly the domain's rows. tfjs's
+ * valueAndGrads rejects variables that are off the tape, so the forward pass keeps a domain that
+ * is absent from a batch on the tape with weight 0 (its gradient is exactly zero).
+ */
+export function partitionByDomain(ids: Int32Array, numGroups: number): DomainPartition {
+  const counts = new Int32Array(numGroups);
+  for (let i = 0; i < ids.length; i++) counts[ids[i]]++;
+  const idx = Array.from(counts, (c) => new Int32Array(c));
+  const fill = new Int32Array(numGroups);
+  for (let i = 0; i < ids.length; i++) idx[ids[i]][fill[ids[i]]++] = i;
+  const inverse = new Int32Array(ids.length);
+  let at = 0;
+  for (const rows of idx) for (const r of rows) inverse[r] = at++;
+  return { idx, inverse };
 }
 
 /** Default config of a plain multi-domain backbone (MovieLens settings of the official code). */

@@ -2,3 +2,5 @@ export * from "./adapter";
 export * from "./backbones";
 export * from "./baselines";
 export * from "./spec";
+export * from "./experiment";
+export * from "./figures";

@@ -14,8 +14,10 @@
  */
 import type { DatasetSchema, TabularDataset } from "../../data/schema";
 import { categoricalFeatures } from "../../data/schema";
+import { subset } from "../../data/batches";
+import { Rng } from "../../engine/rng";
 import { runExperiment, type ExperimentData, type Profile } from "../../train/experiment";
-import type { TrainConfig } from "../../train/trainer";
+import type { EpochRecord, StepRecord, TrainConfig } from "../../train/trainer";
 import { compareSpread, formatMeanStd, summariseSeeds } from "../../metrics/seeds";
 import { headDiversity, HierRecModel } from "./model";
 
@@ -46,6 +48,9 @@ export interface CellRun {
   /** HierRec only: per seed, head diversity after training and at initialisation. */
   headDiversity: number[];
   headDiversityInit: number[];
+  /** Training history per seed: running training loss every logEverySteps, and per-epoch records. */
+  steps: StepRecord[][];
+  epochs: EpochRecord[][];
   /** Dense parameters of the model (last seed). */
   denseParams: number;
   wallSecPerSeed: number;
@@ -60,6 +65,8 @@ export interface CellGridOptions {
   seeds: number[];
   trainPresets: Partial<Record<Profile, Partial<TrainConfig>>>;
   profile: Profile;
+  /** Model config applied to every cell under its own overrides (e.g. the embedding optimiser). */
+  commonModelConfig?: Record<string, unknown>;
   /** Group axis of the per-scenario metrics. Default "domain". */
   scenarioAxis?: string;
   /** Print the resolved config of the first cell. Default true. */
@@ -81,7 +88,7 @@ export async function runCells(o: CellGridOptions): Promise<CellRun[]> {
       model: cell.model,
       data: o.data,
       seeds: cell.seeds ?? o.seeds,
-      modelConfig: (cell.modelConfig ?? {}) as never,
+      modelConfig: { ...(o.commonModelConfig ?? {}), ...(cell.modelConfig ?? {}) } as never,
       trainPresets: o.trainPresets,
       groupAxis: axis,
       runId: `${o.dataName}-${cell.label}-${o.profile}`,
@@ -123,6 +130,8 @@ export async function runCells(o: CellGridOptions): Promise<CellRun[]> {
       fieldNames,
       headDiversity: div,
       headDiversityInit: divInit,
+      steps: res.runs.map((r) => r.history.steps),
+      epochs: res.runs.map((r) => r.history.epochs),
       denseParams,
       wallSecPerSeed: res.runs.reduce((s, r) => s + r.wallSec, 0) / res.runs.length,
       recordPath: res.recordPath,
@@ -193,6 +202,32 @@ export function renameScenarioAxis<T extends { schema: DatasetSchema; train: Tab
   };
   const view = (ds: TabularDataset): TabularDataset => ({ ...ds, schema: renamed });
   return { ...data, schema: renamed, train: view(data.train), valid: view(data.valid), test: view(data.test) };
+}
+
+/** Rows kept per split by {@link subsample}. */
+export interface SplitSizes {
+  train: number;
+  valid: number;
+  test: number;
+}
+
+/**
+ * A seeded random subset of each split (smoke runs on a budget): at most `rows[split]` rows, kept
+ * in their original order. The data id and fingerprint record the subsampling, so run records of
+ * the subset never pass for the full set.
+ */
+export function subsample(data: ExperimentData, rows: SplitSizes, seed: number): ExperimentData {
+  const rng = new Rng(seed);
+  const pick = (ds: TabularDataset, n: number): TabularDataset => {
+    if (!(Number.isInteger(n) && n > 0)) throw new Error(`subsample: row counts must be positive integers, got ${n}`);
+    if (n >= ds.numRows) return ds;
+    return subset(ds, rng.permutation(ds.numRows).subarray(0, n).sort());
+  };
+  const train = pick(data.train, rows.train);
+  const valid = pick(data.valid, rows.valid);
+  const test = pick(data.test, rows.test);
+  const tag = `sub${train.numRows}-${valid.numRows}-${test.numRows}-s${seed}`;
+  return { schema: data.schema, train, valid, test, meta: { id: `${data.meta.id}-${tag}`, fingerprint: `${data.meta.fingerprint}+${tag}` } };
 }
 
 /** The kit's verdicts in the issue's words: a tie inside the seed spread is reported as a tie. */

@@ -6,7 +6,7 @@
  * defaults in brackets, F = non-scenario fields, D = 16, H = 4 heads):
  *
  *   1. Field embeddings E [B, F, D] (kit tables) for every categorical field except the scenario
- *      field; the scenario embedding s [B, ds] is gathered from a small dense table
+ *      field; the scenario embedding s [B, ds] is looked up in a small dense table
  *      `scenarioEmb` [S, ds] (a tf.Variable: S is a handful of scenarios).
  *   2. Base DNN: flatten E (+ numeric features) -> MLP `baseHidden` -> x [B, 64].
  *   3. Explicit scenario module: linear maps of s generate W1 [64, 16], b1 [16], W2 [16, 64],
@@ -52,7 +52,7 @@ import { tf } from "../../engine/tf";
 import { ModelBase } from "../base";
 import { Dense, dropout, glorotUniform } from "../layers/dense";
 import { Mlp } from "../layers/mlp";
-import { DEFAULT_DOMAIN_AXIS, domainIds, numDomains } from "../layers/routing";
+import { DEFAULT_DOMAIN_AXIS, domainIds, domainMask, numDomains } from "../layers/routing";
 import type { BaseModelConfig, ForwardOutput, ModelContext, ModelInputs } from "../types";
 
 export type WeightMode = "generated" | "static";
@@ -105,6 +105,27 @@ function positiveInts(name: string, v: unknown, len?: number): number[] {
   return v as number[];
 }
 
+/**
+ * [R, n, cols]: every row of t repeated n times. A matmul with ones (broadcasting tile / mul
+ * gradients are slow on tfjs's CPU backend; matmuls run on the native kernels).
+ */
+function repeatRows(t: tf.Tensor2D, n: number): tf.Tensor3D {
+  const [R, C] = t.shape;
+  return tf.matMul(tf.ones([R, n, 1]) as tf.Tensor3D, tf.reshape(t, [R, 1, C]) as tf.Tensor3D); // [R, n, C]
+}
+
+/**
+ * Softmax over the last axis from elementwise ops, with its closed-form gradient
+ * dx = y ⊙ (dy − Σ dy ⊙ y) (tfjs's CPU softmax kernel, and the gradient of the max shift, are slow
+ * on many short rows).
+ */
+export const softmaxLast = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
+  const e = tf.exp(tf.sub(x, tf.max(x, -1, true)));
+  const y = tf.div(e, tf.sum(e, -1, true));
+  save([y]);
+  return { value: y, gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.mul(saved[0], tf.sub(dy, tf.sum(tf.mul(dy, saved[0]), -1, true))) };
+}) as never) as unknown as (x: tf.Tensor3D) => tf.Tensor3D;
+
 /** Variables of a group of layers, for ModelBase.track. */
 const group = (vars: tf.Variable[]) => ({ variables: () => vars });
 
@@ -120,7 +141,8 @@ export class HierRecModel extends ModelBase<HierRecConfig> {
   /** Field weights a_h per scenario at initialisation [S][H][F] (null when no heads read fields). */
   readonly initialFieldWeights: number[][][] | null;
 
-  private readonly keep: Int32Array;
+  /** [Fall·D, F·D] 0/1 matrix dropping the scenario field from the flattened embeddings; null when there is none. */
+  private readonly selectFlat: Float32Array | null;
   private readonly F: number;
   private readonly D: number;
   private readonly scenarioEmb: tf.Variable | null;
@@ -129,7 +151,7 @@ export class HierRecModel extends ModelBase<HierRecConfig> {
   private readonly exStatic: { w1: tf.Variable; b1: tf.Variable; w2: tf.Variable; b2: tf.Variable } | null = null;
   private readonly headField: Dense[] = [];
   private readonly headLogits: tf.Variable | null = null;
-  private readonly att: { q: Dense; k: Dense; v: Dense; o: Dense } | null = null;
+  private readonly att: { qkv: Dense; o: Dense } | null = null;
   private readonly imGen: { w1: Dense; b1: Dense; w2: Dense; b2: Dense } | null = null;
   private readonly imStatic: { w1: tf.Variable; b1: tf.Variable; w2: tf.Variable; b2: tf.Variable } | null = null;
   private readonly out: Mlp;
@@ -165,7 +187,16 @@ export class HierRecModel extends ModelBase<HierRecConfig> {
     this.scenarioField = cats.findIndex((f) => f.name === axis);
     const keep = cats.map((_, i) => i).filter((i) => i !== this.scenarioField);
     if (keep.length === 0) throw new Error(`hierrec: ${schema.name} has no categorical field besides the scenario field "${axis}"`);
-    this.keep = Int32Array.from(keep);
+    const Fall = cats.length;
+    if (keep.length === Fall) {
+      this.selectFlat = null;
+    } else {
+      const sel = new Float32Array(Fall * c.embDim * keep.length * c.embDim);
+      keep.forEach((f, j) => {
+        for (let k = 0; k < c.embDim; k++) sel[(f * c.embDim + k) * keep.length * c.embDim + j * c.embDim + k] = 1;
+      });
+      this.selectFlat = sel;
+    }
     this.fieldNames = keep.map((i) => cats[i].name);
     this.F = keep.length;
     this.D = c.embDim;
@@ -200,7 +231,8 @@ export class HierRecModel extends ModelBase<HierRecConfig> {
         this.headLogits = tf.variable(tf.tensor2d(logits, [H, F]));
         this.track(group([this.headLogits]));
       }
-      this.att = { q: new Dense(D, D, rng), k: new Dense(D, D, rng), v: new Dense(D, D, rng), o: new Dense(D, D, rng) };
+      // Q, K, V projections as one [D, 3D] matrix (PyTorch in_proj_weight), then the output projection.
+      this.att = { qkv: new Dense(D, 3 * D, rng), o: new Dense(D, D, rng) };
       this.track(group(Object.values(this.att).flatMap((d) => d.variables())));
       this.imGen = { w1: generator(F * D, this.exDim, i1, rng), b1: new Dense(F * D, i1, rng), w2: generator(F * D, i1, i2, rng), b2: new Dense(F * D, i2, rng) };
       this.track(group(Object.values(this.imGen).flatMap((d) => d.variables())));
@@ -246,20 +278,28 @@ export class HierRecModel extends ModelBase<HierRecConfig> {
     return out;
   }
 
-  /** One-head self-attention across fields: x [N, F, D] -> (output [N, F, D], weights [N, F, F]). */
-  private selfAttention(x: tf.Tensor3D, ctx: ModelContext): { out: tf.Tensor3D; weights: tf.Tensor3D } {
-    const a = this.att!;
-    const N = x.shape[0];
+  /**
+   * Field re-weighting and one-head self-attention across fields, for every head at once.
+   * E_h = E ⊙ a_h scales each field's row, so its projections are a_h ⊙ (E·W) + b: E is
+   * projected once ([B·F, D] x [D, 3D]) and scaled per head, rather than projecting H copies.
+   *
+   * @param flatE [B, F·D] field embeddings; @param a [B, H, F] field weights.
+   * @returns out [B·H, F, D] (attention output after the output projection), weights [B·H, F, F].
+   */
+  private reweightAttend(flatE: tf.Tensor2D, a: tf.Tensor3D, ctx: ModelContext): { out: tf.Tensor3D; weights: tf.Tensor3D } {
+    const att = this.att!;
+    const B = flatE.shape[0];
+    const H = this.config.numHeads;
     const F = this.F;
     const D = this.D;
-    const flat = tf.reshape(x, [N * F, D]) as tf.Tensor2D; // [N*F, D]
-    const proj = (d: Dense) => tf.reshape(d.apply(flat), [N, F, D]) as tf.Tensor3D; // [N, F, D]
-    const q = proj(a.q);
-    const k = proj(a.k);
-    const v = proj(a.v);
-    const weights = tf.softmax(tf.div(tf.matMul(q, k, false, true), Math.sqrt(D)), -1) as tf.Tensor3D; // [N, F, F]
-    const mixed = tf.matMul(dropout(weights, this.config.dropout, ctx.training, ctx.rng), v) as tf.Tensor3D; // [N, F, D]
-    const out = tf.reshape(a.o.apply(tf.reshape(mixed, [N * F, D]) as tf.Tensor2D), [N, F, D]) as tf.Tensor3D;
+    const N = B * H;
+    const proj = tf.reshape(tf.matMul(tf.reshape(flatE, [B * F, D]) as tf.Tensor2D, att.qkv.w as tf.Tensor2D), [B, F * 3 * D]) as tf.Tensor2D; // [B, F*3D]
+    const projH = tf.reshape(repeatRows(proj, H), [N * F, 3 * D]); // [B*H*F, 3D]
+    const qkv = tf.add(tf.mul(projH, tf.reshape(a, [N * F, 1])), att.qkv.b!); // [B*H*F, 3D] (column broadcast)
+    const [q, k, v] = tf.split(qkv, 3, 1).map((t) => tf.reshape(t, [N, F, D]) as tf.Tensor3D); // 3 x [B*H, F, D]
+    const weights = softmaxLast(tf.div(tf.matMul(q, k, false, true), Math.sqrt(D)) as tf.Tensor3D); // [B*H, F, F]
+    const mixed = tf.matMul(dropout(weights, this.config.dropout, ctx.training, ctx.rng), v) as tf.Tensor3D; // [B*H, F, D]
+    const out = tf.reshape(att.o.apply(tf.reshape(mixed, [N * F, D]) as tf.Tensor2D), [N, F, D]) as tf.Tensor3D;
     return { out, weights };
   }
 
@@ -270,14 +310,17 @@ export class HierRecModel extends ModelBase<HierRecConfig> {
     const D = this.D;
     const H = c.numHeads;
     const internals: Record<string, tf.Tensor> = {};
-    const ids = this.scenarioIds(inputs.batch);
-    const idT = tf.tensor1d(ids, "int32");
-    // [B, F, D] without the scenario field.
-    const E = (this.keep.length === inputs.emb.shape[1] ? inputs.emb : tf.gather(inputs.emb, tf.tensor1d(this.keep, "int32"), 1)) as tf.Tensor3D;
-    const s = this.scenarioEmb ? (tf.gather(this.scenarioEmb, idT) as tf.Tensor2D) : null; // [B, ds]
+    // Row -> scenario lookups are one-hot matmuls ([B, S] x [S, cols]) rather than gathers: the
+    // same values, but forward and backward run on the (native) matmul kernels.
+    const mask = domainMask(this.scenarioIds(inputs.batch), this.numScenarios); // [B, S]
+    const pick = (table: tf.Tensor2D) => tf.matMul(mask, table) as tf.Tensor2D; // [B, cols]
+    // [B, F*D] without the scenario field (a 0/1 column selection).
+    const flatAll = tf.reshape(inputs.emb, [B, inputs.emb.shape[1] * D]) as tf.Tensor2D;
+    const flatE = this.selectFlat ? (tf.matMul(flatAll, tf.tensor2d(this.selectFlat, [inputs.emb.shape[1] * D, F * D])) as tf.Tensor2D) : flatAll;
+    const s = this.scenarioEmb ? pick(this.scenarioEmb as tf.Tensor2D) : null; // [B, ds]
 
     // Base DNN.
-    const parts: tf.Tensor2D[] = [tf.reshape(E, [B, F * D]) as tf.Tensor2D];
+    const parts: tf.Tensor2D[] = [flatE];
     if (inputs.num) parts.push(inputs.num);
     if (s && c.explicitWeights === "static") parts.push(s);
     const x = this.base.apply(parts.length === 1 ? parts[0] : (tf.concat(parts, 1) as tf.Tensor2D), ctx.training, ctx.rng); // [B, X]
@@ -286,8 +329,8 @@ export class HierRecModel extends ModelBase<HierRecConfig> {
     let xe: tf.Tensor2D = x;
     const [e1, e2] = c.explicitDims;
     if (this.exGen) {
-      const sTab = this.scenarioEmb! as tf.Tensor2D; // [S, ds]: generate per scenario, gather per row
-      const gen = (d: Dense) => tf.gather(d.apply(sTab), idT) as tf.Tensor2D;
+      const sTab = this.scenarioEmb! as tf.Tensor2D; // [S, ds]: generate per scenario, pick per row
+      const gen = (d: Dense) => pick(d.apply(sTab));
       const w1 = tf.reshape(gen(this.exGen.w1), [B, this.xDim, e1]) as tf.Tensor3D; // [B, X, e1]
       const w2 = tf.reshape(gen(this.exGen.w2), [B, e1, e2]) as tf.Tensor3D; // [B, e1, e2]
       const h1 = tf.add(tf.matMul(tf.reshape(x, [B, 1, this.xDim]) as tf.Tensor3D, w1), tf.reshape(gen(this.exGen.b1), [B, 1, e1])) as tf.Tensor3D; // [B, 1, e1]
@@ -305,16 +348,15 @@ export class HierRecModel extends ModelBase<HierRecConfig> {
     const [i1, i2] = c.implicitDims;
     const X = this.exDim;
     if (this.imGen) {
-      const a = tf.gather(this.fieldWeightTable(), idT) as tf.Tensor3D; // [B, H, F]
+      const a = tf.reshape(pick(tf.reshape(this.fieldWeightTable(), [this.numScenarios, H * F]) as tf.Tensor2D), [B, H, F]) as tf.Tensor3D; // [B, H, F]
       internals.fieldWeights = a;
-      const Eh = tf.mul(tf.expandDims(E, 1), tf.expandDims(a, 3)); // [B, H, F, D]
-      const { out, weights } = this.selfAttention(tf.reshape(Eh, [B * H, F, D]) as tf.Tensor3D, ctx); // [B*H, F, D]
+      const { out, weights } = this.reweightAttend(flatE, a, ctx); // [B*H, F, D]
       internals.selfAttention = tf.reshape(weights, [B, H, F, F]);
       const flat = tf.reshape(out, [B * H, F * D]) as tf.Tensor2D; // [B*H, F*D]
       const g = this.imGen;
       const w1 = tf.reshape(g.w1.apply(flat), [B * H, X, i1]) as tf.Tensor3D; // [B*H, X, i1]
       const w2 = tf.reshape(g.w2.apply(flat), [B * H, i1, i2]) as tf.Tensor3D; // [B*H, i1, i2]
-      const xh = tf.reshape(tf.tile(tf.expandDims(xe, 1), [1, H, 1]), [B * H, 1, X]) as tf.Tensor3D; // [B*H, 1, X]
+      const xh = tf.reshape(repeatRows(xe, H), [B * H, 1, X]) as tf.Tensor3D; // [B*H, 1, X]
       const h1 = tf.add(tf.matMul(xh, w1), tf.reshape(g.b1.apply(flat), [B * H, 1, i1])) as tf.Tensor3D; // [B*H, 1, i1]
       const h2 = tf.add(tf.matMul(h1, w2), tf.reshape(g.b2.apply(flat), [B * H, 1, i2])); // [B*H, 1, i2]
       z = tf.reshape(h2, [B, H * i2]) as tf.Tensor2D; // [B, H*i2]
@@ -322,7 +364,7 @@ export class HierRecModel extends ModelBase<HierRecConfig> {
       internals.implicitW2 = tf.reshape(w2, [B, H, i1, i2]);
     } else if (this.imStatic) {
       const p = this.imStatic;
-      const xh = tf.tile(tf.expandDims(xe, 0), [H, 1, 1]) as tf.Tensor3D; // [H, B, X]
+      const xh = tf.reshape(repeatRows(tf.reshape(xe, [1, B * X]) as tf.Tensor2D, H), [H, B, X]) as tf.Tensor3D; // [H, B, X]
       const h2 = tf.add(tf.matMul(tf.add(tf.matMul(xh, p.w1 as tf.Tensor3D), p.b1) as tf.Tensor3D, p.w2 as tf.Tensor3D), p.b2); // [H, B, i2]
       z = tf.reshape(tf.transpose(h2, [1, 0, 2]), [B, H * i2]) as tf.Tensor2D; // [B, H*i2]
     }
