@@ -45,7 +45,7 @@ const SETTINGS = {
     census: { id: "census-income-kdd", trainRows: 16000, validRows: 4000 },
     taobao: { id: "taobao-userbehavior", trainRows: 40000, validRows: 8000 },
     seeds: [1, 2, 3],
-    conflictEvery: 6,
+    conflictEvery: 4,
   },
   paper: {
     census: { id: "census-income-kdd-full", trainRows: Infinity, validRows: Infinity },
@@ -208,9 +208,9 @@ const censusRuns = await S.runMtlCells({
   data: censusData,
   cells: censusCells,
   seeds: SETTINGS.seeds,
-  trainPresets,
+  trainPresets: trainPresets,
   conflictEvery: SETTINGS.conflictEvery,
-  profile,
+  profile: profile,
   onCell: (r) => console.log(`${r.label}: ${r.wallSecPerSeed.toFixed(1)} s/seed`),
 });
 `${censusRuns.length} cells trained in ${((Date.now() - t0) / 1000).toFixed(0)} s`
@@ -248,6 +248,10 @@ rr.plots.show(transferFig);
 // ## Loss weighting and gradient surgery
 // Shared-Bottom under the four schemes (AUC above). Uncertainty weighting and GradNorm change
 // the task weights during training (mean over seeds, band ±1 std; solid income, dotted marital).
+// Under Adam each log-variance s_t moves by about the learning rate per step until it nears its
+// optimum s_t = log L_t, so in a short run both uncertainty weights grow alike and the scheme
+// stays close to equal weighting; GradNorm moves the weights apart, towards the task whose
+// gradients on the shared layers are smaller relative to its training rate.
 
 // %%
 const weightFig = S.taskWeightFigure(censusRuns, ["shared-bottom+uncertainty", "shared-bottom+gradnorm"], TASKS, "Task weights over training: uncertainty exp(−s_t) and GradNorm w_t");
@@ -311,7 +315,7 @@ const taobaoCells: rr.survey.MtlCell[] = [
   { label: "independent:cvr", model: "single-task", modelConfig: { ...towerConfig, task: "purchase" }, data: S.restrictData(taobaoData, "click"), extraMetrics: ({ seed, model }) => S.cvrSpaceMetrics(tbTest, ctrBySeed.get(seed)!, S.predictHead(model, tbTest, "purchase"), LABELS) },
   { label: "direct:ctcvr", model: "single-task", modelConfig: { ...towerConfig, task: "purchase" } },
 ];
-const taobaoRuns = await S.runMtlCells({ paper: PAPER, dataName: "taobao", data: taobaoData, cells: taobaoCells, seeds: SETTINGS.seeds, trainPresets, profile, onCell: (r) => console.log(`${r.label}: ${r.wallSecPerSeed.toFixed(1)} s/seed`) });
+const taobaoRuns = await S.runMtlCells({ paper: PAPER, dataName: "taobao", data: taobaoData, cells: taobaoCells, seeds: SETTINGS.seeds, trainPresets: trainPresets, profile: profile, onCell: (r) => console.log(`${r.label}: ${r.wallSecPerSeed.toFixed(1)} s/seed`) });
 `${taobaoRuns.length} cells trained in ${((Date.now() - t0) / 1000).toFixed(0)} s since the start`
 
 // %%
@@ -362,6 +366,9 @@ rr.plots.showTable(closing);
 //   epochs on a 16k-row slice of Census (about 60 steps) and on 40k Taobao exposures, so most
 //   differences between sharing structures sit near the seed spread. The paper profile trains
 //   on the full data with early stopping (on the first task's validation AUC).
+// - A large spread in one cell (for example a model whose AUC on one task is far below the others
+//   for a single seed) means that seed did not learn the task within the smoke budget; the
+//   per-seed values are in each cell's `run.json` (`seedMetrics`).
 // - The single-task reference has the same bottom and tower as one task of Shared-Bottom; the
 //   multi-task models use their own smoke sizes, so parameter counts differ between rows.
 // - The gradient-conflict cosine is measured on each model's declared shared parameters plus
@@ -396,7 +403,7 @@ toyEsmm.dispose();
 const summaryPath = `${rr.data.projectRoot()}/${FIG_DIR}/summary-${profile}.json`;
 rr.plots.writeFileAtomic(
   summaryPath,
-  JSON.stringify({ profile, createdAt: new Date().toISOString(), census: S.aucTable(censusRuns, TASKS), transfer: S.negativeTransferRows(censusRuns, single, transferCells, TASKS), taobao: cvrRows, verdicts: closing, measured, wallTimeSec: (Date.now() - t0) / 1000 }, null, 1) + "\n",
+  JSON.stringify({ profile: profile, createdAt: new Date().toISOString(), census: S.aucTable(censusRuns, TASKS), transfer: S.negativeTransferRows(censusRuns, single, transferCells, TASKS), taobao: cvrRows, verdicts: closing, measured: measured, wallTimeSec: (Date.now() - t0) / 1000 }, null, 1) + "\n",
 );
 const record = rr.report.readRunRecord(`${rr.data.projectRoot()}/${FIG_DIR}/census-mmoe-${profile}/run.json`);
 rr.plots.showTable([

@@ -150,7 +150,7 @@ export function aucTable(results: readonly MtlCellResult[], heads: readonly stri
     model: r.model,
     weighting: r.weighting,
     ...Object.fromEntries(heads.map((h) => [`${h} AUC`, r.auc[h] ? fmt(r.auc[h]) : "-"])),
-    "s / seed": Number(r.wallSecPerSeed.toFixed(1)),
+    "s / seed": r.wallSecPerSeed.toFixed(1),
   }));
 }
 
@@ -160,13 +160,13 @@ function paired(a: readonly number[], b: readonly number[]): number[] {
   return a.map((x, i) => x - b[i]);
 }
 
-export interface TransferRow {
+export type TransferRow = {
   cell: string;
   task: string;
   /** mean ± std over seeds of (multi-task AUC - single-task AUC), paired by seed. */
   "Δ AUC vs single-task": string;
   verdict: "positive transfer" | "negative transfer" | "tie (inside spread)";
-}
+};
 
 /**
  * Negative-transfer table: for each multi-task cell and task, its AUC minus the single-task
@@ -207,7 +207,17 @@ export function negativeTransferFigure(results: readonly MtlCellResult[], single
     barmode: "group",
     shapes: [{ type: "line", xref: "paper", x0: 0, x1: 1, y0: 0, y1: 0, line: { color: "#444", width: 1, dash: "dash" } }],
   });
+  legendBelow(layout, Math.ceil(cells.length / 3));
   return { data, layout };
+}
+
+/** Legend under the plot (figures with many series would otherwise cover the title). */
+function legendBelow(layout: Record<string, unknown>, rows: number): void {
+  Object.assign(layout, {
+    legend: { orientation: "h", yanchor: "top", y: -0.16, xanchor: "center", x: 0.5 },
+    margin: { l: 70, r: 30, t: 60, b: 90 + 28 * rows },
+    height: 450 + 28 * rows,
+  });
 }
 
 function rgba(hex: string, a: number): string {
@@ -251,6 +261,7 @@ export function conflictFigure(results: readonly MtlCellResult[], cells: readonl
   });
   const layout = baseLayout({ title, xTitle: "training step", yTitle: `cos(g_${pair.split("/")[0]}, g_${pair.split("/")[1]}) on shared parameters` });
   Object.assign(layout, { shapes: [{ type: "line", xref: "paper", x0: 0, x1: 1, y0: 0, y1: 0, line: { color: "#444", width: 1, dash: "dash" } }] });
+  legendBelow(layout, Math.ceil(cells.length / 3));
   return { data, layout };
 }
 
@@ -261,7 +272,9 @@ export function taskWeightFigure(results: readonly MtlCellResult[], cells: reado
     if (r.taskWeights.some((w) => w.length === 0)) throw new Error(`taskWeightFigure: cell ${label} recorded no task weights (equal or pcgrad weighting?)`);
     return heads.flatMap((h, k) => lineWithBand(`${label} · ${h}`, colorAt(i), meanSeries(r.taskWeights.map((ws) => ws.map((w) => ({ x: w.step, y: w.weights[h] })))), k === 0 ? undefined : "dot"));
   });
-  return { data, layout: baseLayout({ title, xTitle: "training step", yTitle: "task weight" }) };
+  const layout = baseLayout({ title, xTitle: "training step", yTitle: "task weight" });
+  legendBelow(layout, Math.ceil((cells.length * heads.length) / 2));
+  return { data, layout };
 }
 
 /** Share of recorded steps with cos < 0, and the mean cosine, per seed. */

@@ -8,11 +8,10 @@ import assert from "node:assert/strict";
 import { initBackend } from "../../src/engine/backend";
 import { tf } from "../../src/engine/tf";
 import { Rng } from "../../src/engine/rng";
-import { batches, split } from "../../src/data/batches";
+import { batches } from "../../src/data/batches";
 import { MODELS } from "../../src/models";
-import { AdapterCell, HyperNetwork, partitionByDomain, type AdapterConfig, type MdBackbone } from "../../src/models/hamur";
+import { AdapterCell, adapterRatioPerDomain, domainGradientCosine, HyperNetwork, measuredFromGrid, partitionByDomain, syntheticData, type AdapterConfig, type GridRun, type MdBackbone } from "../../src/models/hamur";
 import { Trainer } from "../../src/train/trainer";
-import { syntheticMultiDomain } from "../../src/data/synthetic-multidomain";
 import { summariseSeeds } from "../../src/metrics/seeds";
 import type { Batch } from "../../src/data/schema";
 import { smallMulti } from "../helpers";
@@ -230,14 +229,45 @@ test("bad adapter config: errors name the model and the field", async () => {
   assert.match(MODELS["hamur-mlp"].requires(noAxis) ?? "", /needs a group axis "domain"/);
 });
 
+test("interference measurements: gradient cosines in [-1, 1] per domain pair, adapter ratios per domain, no tensor leak", async () => {
+  await initBackend({ force: "cpu", quiet: true });
+  const m = build("hamur-mlp", { adapter: ADAPTER });
+  const b = firstBatch(90);
+  const before = tf.memory().numTensors;
+  const cos = domainGradientCosine(m, b, "domain", ["d0", "d1", "d2"]);
+  const ratio = adapterRatioPerDomain(m, b, "domain", ["d0", "d1", "d2"]);
+  assert.equal(tf.memory().numTensors, before, "leaked tensors");
+  assert.deepEqual(Object.keys(cos), ["d0|d1", "d0|d2", "d1|d2"]);
+  for (const v of Object.values(cos)) assert.ok(v >= -1 && v <= 1, String(v));
+  assert.deepEqual(Object.keys(ratio), ["d0", "d1", "d2"]);
+  for (const v of Object.values(ratio)) assert.ok(v > 0 && Number.isFinite(v));
+  m.dispose();
+  const plain = build("md-mlp");
+  assert.deepEqual(adapterRatioPerDomain(plain, b), {}, "no adapter, no ratio");
+  plain.dispose();
+});
+
+test("measuredFromGrid: keys per run and domain, and the per-seed smallest per-domain gain (by hand)", () => {
+  const run = (label: string, baseline: string | null, d0: number[], d1: number[]): GridRun => ({
+    data: "x", label, model: label, baseline, seeds: [1, 2], auc: [0.7, 0.71], logloss: [0.5, 0.5],
+    perDomain: { d0: { auc: d0, logloss: [0, 0], count: 1 }, d1: { auc: d1, logloss: [0, 0], count: 1 } },
+    curves: [], adapterRatio: {}, gradCosine: {}, paramCount: { embedding: 0, dense: 0 }, wallSecPerSeed: 0, recordPath: "",
+  });
+  const m = measuredFromGrid([run("mlp", null, [0.6, 0.6], [0.7, 0.7]), run("mlp+hamur", "mlp", [0.65, 0.58], [0.71, 0.75])]);
+  assert.deepEqual(m["x.mlp+hamur.d1.auc"], [0.71, 0.75]);
+  assert.deepEqual(m["x.mlp.auc"], [0.7, 0.71]);
+  const g = m["x.mlp+hamur.minDomainGain"];
+  assert.ok(Math.abs(g[0] - 0.01) < 1e-12 && Math.abs(g[1] - -0.02) < 1e-12, JSON.stringify(g));
+  assert.equal(m["x.mlp.minDomainGain"], undefined);
+});
+
 test("smoke HAMUR (MLP backbone) beats the shared MLP on the synthetic set with planted domain conflict (3 seeds, margin > spread)", async () => {
   // The fastest backend available (cpu-native where the kit's kernels are built, else cpu); this
   // test runs last in the file, so switching backends does not affect the others.
   await initBackend({ quiet: true });
   // One planted data set (2 domains whose conflict fields enter with opposite signs, conflict 1);
   // the seeds vary the models' initialisation and shuffling.
-  const s = syntheticMultiDomain({ numRows: 24000, numDomains: 2, vocabSize: 20, conflict: 1, seed: 11 });
-  const [train, valid, test] = split(s.dataset, [0.7, 0.1, 0.2], new Rng(12));
+  const { train, valid, test } = syntheticData({ numRows: 24000, numDomains: 2, vocabSize: 20, conflict: 1, seed: 11 });
   const auc: Record<string, number[]> = { "hamur-mlp": [], "shared-mlp": [] };
   const t0 = Date.now();
   for (const seed of [1, 2, 3]) {

@@ -8,8 +8,11 @@ import { batches } from "../../src/data/batches";
 import type { Batch, TabularDataset } from "../../src/data/schema";
 import { Trainer } from "../../src/train/trainer";
 import { MODELS } from "../../src/models";
-import { HIERREC, HIERREC_ABLATIONS, HIERREC_DEFAULTS, HierRecModel, getAblation, headDiversity, softmaxLast, type HierRecConfig } from "../../src/models/hierrec";
+import { HIERREC, HIERREC_ABLATIONS, HIERREC_DEFAULTS, HierRecModel, ablationDeltaFigure, runCells, fieldWeightHeatmap, getAblation, headDiversity, measuredFromCells, perScenarioAucFigure, renameScenarioAxis, softmaxLast, subsample, type CellRun, type HierRecConfig } from "../../src/models/hierrec";
 import { smallMulti } from "../helpers";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 
 /** The paper's widths (base [64], generated 64x16 and 16x64) with 2 heads: small enough for the CPU backend. */
 const TINY: HierRecConfig = { ...HIERREC_DEFAULTS, numHeads: 2, outputHidden: [8] };
@@ -218,4 +221,97 @@ test("softmaxLast matches tf.softmax in value and gradient", async () => {
   assert.ok(close(softmaxLast(x), tf.softmax(x, -1)));
   assert.ok(close(ours, ref));
   tf.dispose([x, w, ours, ref]);
+});
+
+test("subsample keeps seeded subsets and tags the data id; renameScenarioAxis renames the axis and its field", async () => {
+  const { train, valid } = smallMulti(2, 600);
+  const data = { schema: train.schema, train, valid, test: valid, meta: { id: "x", fingerprint: "f" } };
+  const a = subsample(data, { train: 100, valid: 1000, test: 50 }, 3);
+  const b = subsample(data, { train: 100, valid: 1000, test: 50 }, 3);
+  assert.equal(a.train.numRows, 100);
+  assert.equal(a.valid.numRows, valid.numRows, "asking for more rows than exist keeps the split");
+  assert.equal(a.meta.id, `x-sub100-${valid.numRows}-50-s3`);
+  assert.notEqual(a.meta.fingerprint, "f");
+  assert.deepEqual(Array.from(a.train.cat[0]), Array.from(b.train.cat[0]));
+  assert.throws(() => subsample(data, { train: 0, valid: 1, test: 1 }, 1), /positive integers/);
+  const withField = withScenarioField(train);
+  const r = renameScenarioAxis({ ...data, schema: withField.schema, train: withField }, "domain", "scenario");
+  assert.equal(r.schema.groups[0].name, "scenario");
+  assert.ok(r.schema.features.some((f) => f.name === "scenario"));
+  assert.equal(r.train.schema, r.schema);
+  assert.throws(() => renameScenarioAxis(data, "nope", "x"), /no group axis "nope"/);
+  const model = HIERREC.build(r.schema, { ...TINY, scenarioAxis: "scenario" }, 1) as HierRecModel;
+  assert.ok(!model.fieldNames.includes("scenario"));
+  model.dispose();
+});
+
+test("figures: heatmap rows are (scenario, head), ablation deltas are paired by seed", () => {
+  const run = (label: string, auc: number[]): CellRun => ({
+    data: "d", label, model: "hierrec", seeds: [1, 2], auc, logloss: [0.5, 0.5],
+    perScenario: { a: { auc, logloss: [0.5, 0.5], count: 10 } }, scenarioNames: ["a"],
+    fieldWeights: label === "hierrec" ? [[[0.5, 0.5], [0.9, 0.1]]] : null, fieldNames: ["f0", "f1"],
+    headDiversity: [], headDiversityInit: [], steps: [], epochs: [], denseParams: 1, wallSecPerSeed: 1, recordPath: "",
+  });
+  const runs = [run("hierrec", [0.7, 0.8]), run("static", [0.68, 0.77])];
+  const h = fieldWeightHeatmap(runs[0]);
+  assert.deepEqual(h.data[0].y, ["a · head 1", "a · head 2"]);
+  assert.throws(() => fieldWeightHeatmap(runs[1]), /no field weights/);
+  const f = ablationDeltaFigure(runs, { datasets: ["d"], labels: ["static"] });
+  assert.ok(Math.abs((f.data[0].y as number[])[0] - -0.025) < 1e-9);
+  const m = measuredFromCells(runs);
+  assert.deepEqual(m["d.static.a.auc"], [0.68, 0.77]);
+  assert.equal(perScenarioAucFigure(runs, { data: "d" }).data.length, 2);
+});
+
+test("the fused re-weighting + attention equals the direct formulation softmax((E⊙a)Wq (E⊙a)Wkᵀ/√D)", async () => {
+  await initBackend({ force: "cpu", quiet: true });
+  const { train } = smallMulti(2, 300);
+  const model = HIERREC.build(train.schema, TINY, 9) as HierRecModel;
+  const batch = batches(train, { batchSize: 4 }).next().value!;
+  const { internals } = forward(model, batch);
+  const att = (model as unknown as { att: { qkv: { w: tf.Variable; b: tf.Variable } } }).att;
+  const F = 6;
+  const D = 16;
+  const E = tf.tensor3d(model.embeddings.lookup(batch.cat, 4), [4, F, D]);
+  const a = tf.tensor3d(internals.fieldWeights.data, [4, 2, F]);
+  const ref = tf.tidy(() => {
+    const Eh = tf.reshape(tf.mul(tf.expandDims(E, 1), tf.expandDims(a, 3)), [8 * F, D]) as tf.Tensor2D; // [B*H*F, D]
+    const proj = tf.add(tf.matMul(Eh, att.qkv.w as tf.Tensor2D), att.qkv.b); // [B*H*F, 3D]
+    const q = tf.reshape(tf.slice(proj, [0, 0], [-1, D]), [8, F, D]) as tf.Tensor3D;
+    const k = tf.reshape(tf.slice(proj, [0, D], [-1, D]), [8, F, D]) as tf.Tensor3D;
+    return tf.softmax(tf.div(tf.matMul(q, k, false, true), Math.sqrt(D)), -1);
+  });
+  const got = internals.selfAttention.data;
+  const want = ref.dataSync();
+  assert.equal(got.length, want.length);
+  for (let i = 0; i < got.length; i++) assert.ok(Math.abs(got[i] - want[i]) < 1e-5, `weight ${i}: ${got[i]} vs ${want[i]}`);
+  tf.dispose([E, a, ref]);
+  model.dispose();
+});
+
+test("runCells trains every cell per seed and collects per-scenario metrics and per-seed head diversity", async () => {
+  await initBackend({ force: "cpu", quiet: true });
+  const { train, valid } = smallMulti(5, 900);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "hierrec-cells-"));
+  const data = { schema: train.schema, train, valid, test: valid, meta: { id: "synthetic-multi", fingerprint: "t" } };
+  const runs = await runCells({
+    dataName: "toy",
+    data,
+    cells: [{ label: "hierrec", model: "hierrec" }, { label: "no-implicit", model: "hierrec", modelConfig: { implicit: false } }],
+    seeds: [1, 2],
+    trainPresets: { smoke: { numEpochs: 1, batchSize: 128, progress: "none" }, paper: { numEpochs: 1, batchSize: 128, progress: "none" } },
+    profile: "smoke",
+    verbose: false,
+    figuresDir: dir,
+  });
+  assert.equal(runs.length, 2);
+  assert.deepEqual(runs[0].seeds, [1, 2]);
+  assert.equal(runs[0].headDiversity.length, 2, "one diversity value per seed (the inspect hook)");
+  assert.equal(runs[0].headDiversityInit.length, 2);
+  assert.ok(runs[0].fieldWeights && runs[0].fieldWeights.length === 3);
+  assert.deepEqual(runs[0].scenarioNames, ["d0", "d1", "d2"]);
+  assert.equal(runs[0].perScenario.d1.auc.length, 2);
+  assert.equal(runs[1].headDiversity.length, 0);
+  assert.ok(fs.existsSync(path.join(dir, "toy-hierrec-smoke", "run.json")));
+  fs.rmSync(dir, { recursive: true, force: true });
 });

@@ -177,6 +177,14 @@ export class AdapterCell {
     return { y: tf.add(branch, x) as tf.Tensor2D, branch };
   }
 
+  /** The materialised per-row weights for one k×k matrix H (for display): W1 = U1·H·V1 [m, r], W2 = U2·H·V2 [r, m]. */
+  weights(H: tf.Tensor2D): { w1: tf.Tensor2D; w2: tf.Tensor2D } {
+    return tf.tidy(() => ({
+      w1: tf.matMul(tf.matMul(this.u1 as tf.Tensor2D, H), this.v1 as tf.Tensor2D),
+      w2: tf.matMul(tf.matMul(this.u2 as tf.Tensor2D, H), this.v2 as tf.Tensor2D),
+    }));
+  }
+
   variables(): tf.Variable[] {
     return [this.u1, this.v1, this.b1, this.u2, this.v2, this.b2, ...(this.gamma ? [this.gamma, this.beta!] : []), ...(this.hStatic ? [this.hStatic] : [])];
   }

@@ -13,7 +13,9 @@
  */
 import type { Batch, TabularDataset } from "../../data/schema";
 import { categoricalFeatures, labelIndex } from "../../data/schema";
-import { batches } from "../../data/batches";
+import { batches, split, subset } from "../../data/batches";
+import { syntheticMultiDomain, type SyntheticMultiDomainOptions } from "../../data/synthetic-multidomain";
+import { Rng } from "../../engine/rng";
 import { tf } from "../../engine/tf";
 import { compareSpread, formatMeanStd, summariseSeeds } from "../../metrics/seeds";
 import type { DeepPartial } from "../../report/config";
@@ -64,6 +66,8 @@ export interface GridOptions {
   seeds: number[];
   trainPresets: Partial<Record<Profile, Partial<TrainConfig>>>;
   profile: Profile;
+  /** Model config applied to every run under the run's own `modelConfig` (e.g. the embedding optimiser). */
+  modelConfig?: DeepPartial<Record<string, unknown>>;
   /** Rows of the test split used for the interference measurements. Default 4096. */
   interferenceRows?: number;
   /** Print the resolved config of the first cell. Default true. */
@@ -90,7 +94,7 @@ export async function runGrid(o: GridOptions): Promise<GridRun[]> {
       model: r.model,
       data: o.data,
       seeds,
-      modelConfig: r.modelConfig as never,
+      modelConfig: mergeDeep(o.modelConfig ?? {}, r.modelConfig ?? {}) as never,
       trainPresets: presets,
       groupAxis: axis,
       runId: runIdOf(o.dataName, r.label, o.profile),
@@ -126,6 +130,40 @@ export async function runGrid(o: GridOptions): Promise<GridRun[]> {
   return out;
 }
 
+/**
+ * A loaded data set as grid input. For smoke budgets, `maxTrainRows` keeps the first rows of the
+ * (already shuffled) train split and `maxValidRows` those of the validation split (evaluated
+ * several times per run); the test split is kept whole. The fingerprint records the caps.
+ */
+export function experimentData(
+  d: { schema: ExperimentData["schema"]; train: TabularDataset; valid: TabularDataset; test: TabularDataset; meta: { id: string; fingerprint: string } },
+  caps: { maxTrainRows?: number; maxValidRows?: number } = {},
+): ExperimentData {
+  const head = (ds: TabularDataset, n = 0) => (n > 0 && ds.numRows > n ? subset(ds, Int32Array.from({ length: n }, (_, i) => i)) : ds);
+  const train = head(d.train, caps.maxTrainRows);
+  const valid = head(d.valid, caps.maxValidRows);
+  const capped = train !== d.train || valid !== d.valid;
+  const note = capped ? ` (first ${train.numRows} train / ${valid.numRows} valid rows)` : "";
+  return { schema: d.schema, train, valid, test: d.test, meta: { id: d.meta.id + note, fingerprint: capped ? `${d.meta.fingerprint}:train${train.numRows}:valid${valid.numRows}` : d.meta.fingerprint } };
+}
+
+/** The SYNTHETIC planted-conflict set (src/data/synthetic-multidomain.ts) split 70/10/20 with `seed + 1`. */
+export function syntheticData(o: SyntheticMultiDomainOptions): ExperimentData {
+  const s = syntheticMultiDomain(o);
+  const [train, valid, test] = split(s.dataset, [0.7, 0.1, 0.2], new Rng(o.seed + 1));
+  return { schema: s.dataset.schema, train, valid, test, meta: { id: s.dataset.schema.name, fingerprint: s.dataset.meta.fingerprint } };
+}
+
+function mergeDeep(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...a };
+  for (const [k, v] of Object.entries(b)) {
+    const cur = out[k];
+    const plain = (x: unknown): x is Record<string, unknown> => x !== null && typeof x === "object" && !Array.isArray(x);
+    out[k] = plain(cur) && plain(v) ? mergeDeep(cur, v) : v;
+  }
+  return out;
+}
+
 /** Run id (folder under figures/hamur/) of a grid cell: "+" and other symbols become "-". */
 export function runIdOf(data: string, label: string, profile: Profile): string {
   return `${data}-${label}-${profile}`.replace(/[^A-Za-z0-9_-]+/g, "-");
@@ -153,13 +191,16 @@ function modelInputs(model: RecModel, batch: Batch): { emb: tf.Tensor3D; num: tf
  */
 export function adapterRatioPerDomain(model: RecModel, batch: Batch, axis = "domain", names?: string[]): Record<string, number> {
   const { emb, num } = modelInputs(model, batch);
-  const out = model.forward({ batch, emb, num }, { training: false });
-  const keys = Object.keys(out.internals ?? {});
-  const bk = keys.find((k) => k.endsWith(".branchNorm"));
+  let arrays: { branch: ArrayLike<number>; input: ArrayLike<number> } | null = null;
+  tf.tidy(() => {
+    const out = model.forward({ batch, emb, num }, { training: false });
+    const bk = Object.keys(out.internals ?? {}).find((k) => k.endsWith(".branchNorm"));
+    if (bk) arrays = { branch: out.internals![bk].dataSync(), input: out.internals![bk.replace("branchNorm", "inputNorm")].dataSync() };
+  });
+  tf.dispose([emb, num ?? []]);
   const res: Record<string, number> = {};
-  if (bk) {
-    const branch = out.internals![bk].dataSync();
-    const input = out.internals![bk.replace("branchNorm", "inputNorm")].dataSync();
+  if (arrays) {
+    const { branch, input } = arrays as { branch: ArrayLike<number>; input: ArrayLike<number> };
     const ids = domainIds(batch, model.schema, axis);
     const G = model.schema.groups.find((g) => g.name === axis)!.numGroups;
     const sum = new Float64Array(G);
@@ -170,7 +211,6 @@ export function adapterRatioPerDomain(model: RecModel, batch: Batch, axis = "dom
     }
     for (let g = 0; g < G; g++) if (cnt[g] > 0) res[names?.[g] ?? String(g)] = sum[g] / cnt[g];
   }
-  tf.dispose([emb, num ?? [], ...out.logits, ...Object.values(out.internals ?? {})]);
   return res;
 }
 
@@ -201,10 +241,12 @@ export function domainGradientCosine(model: RecModel, batch: Batch, axis = "doma
     grads.push(vec);
     if (n === 0) continue;
     const wt = tf.tensor1d(w.map((x) => x / n));
-    const ge = tf.grad((e: tf.Tensor) => {
-      const out = model.forward({ batch, emb: e as tf.Tensor3D, num }, { training: false });
-      return tf.sum(tf.mul(tf.losses.sigmoidCrossEntropy(y, out.logits[0], undefined, undefined, tf.Reduction.NONE), wt)) as tf.Scalar;
-    })(emb);
+    const ge = tf.tidy(() =>
+      tf.grad((e: tf.Tensor) => {
+        const out = model.forward({ batch, emb: e as tf.Tensor3D, num }, { training: false });
+        return tf.sum(tf.mul(tf.losses.sigmoidCrossEntropy(y, out.logits[0], undefined, undefined, tf.Reduction.NONE), wt)) as tf.Scalar;
+      })(emb),
+    );
     const a = ge.dataSync();
     for (let b = 0; b < batch.size; b++) {
       if (ids[b] !== g) continue;

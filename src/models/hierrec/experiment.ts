@@ -71,6 +71,8 @@ export interface CellGridOptions {
   scenarioAxis?: string;
   /** Print the resolved config of the first cell. Default true. */
   verbose?: boolean;
+  /** Folder for the run records (default figures/hierrec). */
+  figuresDir?: string;
 }
 
 /** Train every cell (one runExperiment each) and keep the summaries; models are disposed. */
@@ -94,6 +96,7 @@ export async function runCells(o: CellGridOptions): Promise<CellRun[]> {
       runId: `${o.dataName}-${cell.label}-${o.profile}`,
       verbose: (o.verbose ?? true) && i === 0,
       keepModel: false,
+      figuresDir: o.figuresDir,
       notes: [`HierRec notebook cell: ${cell.label} (model ${cell.model}) on ${o.dataName}`],
       inspect: (model) => {
         denseParams = model.paramCount().dense;

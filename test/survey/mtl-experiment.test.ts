@@ -1,0 +1,98 @@
+/** Helpers of the multi-task survey notebook (src/survey/mtl-experiment.ts) and its claims file. */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import * as path from "path";
+import { initBackend } from "../../src/engine/backend";
+import { tf } from "../../src/engine/tf";
+import { getModelSpec } from "../../src/models";
+import { loadClaims } from "../../src/report";
+import { projectRoot } from "../../src/data/paths";
+import type { TabularDataset } from "../../src/data/schema";
+import { Trainer } from "../../src/train/trainer";
+import { cvrSpaceMetrics, measuredFromCells, negativeTransferRows, predictHead, restrictData, toyForward, type MtlCellResult } from "../../src/survey/mtl-experiment";
+import { smallMulti } from "../helpers";
+
+function cell(label: string, auc: Record<string, number[]>, conflicts: number[][] = []): MtlCellResult {
+  return {
+    label,
+    model: label,
+    weighting: "equal",
+    seeds: [1, 2, 3],
+    auc,
+    logloss: {},
+    extra: {},
+    conflicts: conflicts.map((cs) => cs.map((c, i) => ({ step: i + 1, epoch: 1, cosine: { "a/b": c }, gradNorm: { a: 1, b: 1 } }))),
+    taskWeights: [],
+    steps: [10, 10, 10],
+    wallSecPerSeed: 0,
+    recordPath: "",
+  };
+}
+
+test("the survey claims file validates and names cells the notebook trains", () => {
+  const claims = loadClaims(path.join(projectRoot(), "src", "survey", "mtl-claims.json"));
+  assert.equal(claims.paper, "mtl-survey");
+  const cells = ["single-task:income", "single-task:marital", "shared-bottom", "mmoe", "cgc", "ple", "cross-stitch", "shared-bottom+uncertainty", "shared-bottom+gradnorm", "shared-bottom+pcgrad", "esmm", "aitm", "independent:cvr"];
+  for (const c of claims.claims) {
+    const r = c.relation;
+    const keys = (r.kind === "within" ? [r.a, r.b] : [r.ours, r.than]).filter((k): k is string => typeof k === "string");
+    for (const g of c.forEach ?? [""]) {
+      for (const k of keys.map((x) => x.split("{group}").join(g))) assert.ok(cells.some((l) => k.startsWith(`${l}.`)), `${c.id}: key ${k} names no notebook cell`);
+    }
+  }
+});
+
+test("CVR judged on clicked rows vs the entire space, and CTCVR, on a hand-made test set", () => {
+  // 6 rows: clicks on rows 0-3, purchases on rows 0 and 1.
+  const click = new Float32Array([1, 1, 1, 1, 0, 0]);
+  const buy = new Float32Array([1, 1, 0, 0, 0, 0]);
+  const test = { numRows: 6, schema: { labels: [{ name: "click" }, { name: "purchase" }] }, labels: [click, buy] } as unknown as TabularDataset;
+  // pCVR ranks the clicked rows perfectly but scores the unclicked rows highest.
+  const pCvr = new Float32Array([0.5, 0.6, 0.2, 0.1, 0.9, 0.8]);
+  const pCtr = new Float32Array([0.9, 0.9, 0.5, 0.5, 0.1, 0.1]);
+  const m = cvrSpaceMetrics(test, pCtr, pCvr, { click: "click", purchase: "purchase" });
+  assert.equal(m["cvrClicked.auc"], 1);
+  // Entire space: positives 0.5, 0.6 vs negatives 0.2, 0.1, 0.9, 0.8: 4 of 8 pairs won.
+  assert.equal(m["cvrEntire.auc"], 0.5);
+  // CTCVR = [0.45, 0.54, 0.1, 0.05, 0.09, 0.08]: every positive above every negative.
+  assert.equal(m["ctcvr.auc"], 1);
+  const bad = { ...test, labels: [click, new Float32Array([0, 0, 0, 0, 1, 0])] } as unknown as TabularDataset;
+  assert.throws(() => cvrSpaceMetrics(bad, pCtr, pCvr, { click: "click", purchase: "purchase" }), /row 4 has purchase = 1 without click/);
+});
+
+test("negative-transfer verdicts use the spread rule on paired seeds; conflict shares for claims", () => {
+  const rs = [
+    cell("single-task:a", { a: [0.8, 0.81, 0.82] }),
+    cell("single-task:b", { b: [0.9, 0.9, 0.9] }),
+    cell("mt", { a: [0.85, 0.86, 0.87], b: [0.895, 0.905, 0.9] }, [[-0.5, 0.2, 0.3, -0.1], [0.1, 0.2, 0.3, 0.4], [-1, -1, 1, 1]]),
+  ];
+  const rows = negativeTransferRows(rs, (t) => `single-task:${t}`, ["mt"], ["a", "b"]);
+  assert.deepEqual(rows.map((r) => r.verdict), ["positive transfer", "tie (inside spread)"]);
+  assert.equal(rows[0]["Δ AUC vs single-task"], "+0.0500 ± 0.0000");
+  const m = measuredFromCells(rs);
+  assert.deepEqual(m["mt.conflictShare"], [0.5, 0, 0.5]);
+  assert.deepEqual(m["mt.a.auc"], [0.85, 0.86, 0.87]);
+});
+
+test("predictHead matches the trainer's predictions; restrictData keeps clicked rows; no tensor leak", async () => {
+  await initBackend({ force: "cpu", quiet: true });
+  const { train, valid } = smallMulti(3, 900);
+  const spec = getModelSpec("shared-bottom");
+  const model = spec.build(train.schema, { ...spec.defaults, ...spec.presets.smoke }, 1);
+  const trainer = new Trainer(model, { batchSize: 128, numEpochs: 1, progress: "none", earlyStopping: null });
+  await trainer.fit(train);
+  const n0 = tf.memory().numTensors;
+  const p = predictHead(model, valid, "aux");
+  toyForward(model, valid, 4);
+  assert.equal(tf.memory().numTensors, n0, "prediction helpers leaked tensors");
+  const ref = trainer.predict(valid)[1];
+  assert.ok(p.every((x, i) => Math.abs(x - ref[i]) < 1e-6));
+  const data = { schema: train.schema, train, valid, test: valid, meta: { id: "x", fingerprint: "f" } };
+  const clicked = restrictData(data, "click");
+  assert.ok(clicked.train.numRows > 0 && clicked.train.numRows < train.numRows);
+  assert.ok(clicked.train.labels[0].every((y) => y === 1));
+  assert.equal(clicked.meta.id, "x[click=1]");
+  assert.throws(() => predictHead(model, valid, "nope"), /no head "nope"/);
+  model.dispose();
+  trainer.dispose();
+});
