@@ -102,7 +102,9 @@ rr.plots.showTable(claims.claims.map((c) => ({ id: c.id, claim: c.text, per: (c.
 // split; the paper profile uses the UCI train file for training.
 // **Taobao UserBehavior**, cascaded tasks: the loader builds an exposure space (every item a user
 // acted on is a click, plus sampled non-clicked exposures); `purchase` = click AND buy, so it is
-// the CTCVR label over all exposures, and CVR is purchase among clicked rows.
+// the CTCVR label over all exposures, and CVR is purchase among clicked rows. Under `paper` the
+// full UserBehavior log must first be downloaded from Tianchi by hand (its registry entry
+// `taobao-userbehavior-full` says where to put it); the full UCI Census files are fetched.
 
 // %%
 const census = await rr.data.loadDataset(SETTINGS.census.id);

@@ -214,7 +214,7 @@ export function negativeTransferFigure(results: readonly MtlCellResult[], single
 /** Legend under the plot (figures with many series would otherwise cover the title). */
 function legendBelow(layout: Record<string, unknown>, rows: number): void {
   Object.assign(layout, {
-    legend: { orientation: "h", yanchor: "top", y: -0.16, xanchor: "center", x: 0.5 },
+    legend: { orientation: "h", yanchor: "top", y: -0.24, xanchor: "center", x: 0.5 },
     margin: { l: 70, r: 30, t: 60, b: 90 + 28 * rows },
     height: 450 + 28 * rows,
   });
