@@ -19,7 +19,9 @@
 // - **C3** HAMUR reduces interference between domains: AUC improves on every domain, not only overall.
 //
 // Profiles: `smoke` (default: the 100k-rating ml-1m subset and ml-100k with their first 16k
-// training rows, one epoch; a 10k-row synthetic set, two epochs; 3 seeds on the main set) and `paper` (the complete ml-1m, the
+// training rows, one epoch; an 8k-row synthetic set, two epochs; 3 seeds on the main set; to
+// learn anything in one epoch, the embedding tables' row-wise Adam runs at lr 1e-2 and the dense
+// Adam at 3e-3, for every model alike) and `paper` (the complete ml-1m, the
 // paper's widths and ranks, early stopping). Same cells; only sizes change.
 
 // %% [markdown]
@@ -38,11 +40,11 @@ const t0 = Date.now();
 
 // %%
 const SETTINGS = {
-  smoke: { ml1m: "movielens-1m-subset", caps: { maxTrainRows: 16000, maxValidRows: 3000 }, seeds: [1, 2, 3], ml100kSeeds: [1], synthRows: 10000, synthSeeds: [1, 2, 3], ablationSeeds: [1, 2], ranks: [2, 16], interferenceRows: 2048 },
-  paper: { ml1m: "movielens-1m", caps: {}, seeds: [1, 2, 3, 4, 5], ml100kSeeds: [1, 2, 3], synthRows: 100000, synthSeeds: [1, 2, 3, 4, 5], ablationSeeds: [1, 2, 3, 4, 5], ranks: [8, 16, 64], interferenceRows: 8192 },
+  smoke: { ml1m: "movielens-1m-subset", caps: { maxTrainRows: 16000, maxValidRows: 3000 }, seeds: [1, 2, 3], ml100kSeeds: [1], synthRows: 8000, synthSeeds: [1, 2, 3], ablationSeeds: [1, 2], ranks: [2, 16], interferenceRows: 2048, modelConfig: { embedding: { optimizer: { lr: 1e-2 } } } },
+  paper: { ml1m: "movielens-1m", caps: {}, seeds: [1, 2, 3, 4, 5], ml100kSeeds: [1, 2, 3], synthRows: 100000, synthSeeds: [1, 2, 3, 4, 5], ablationSeeds: [1, 2, 3, 4, 5], ranks: [8, 16, 64], interferenceRows: 8192, modelConfig: {} },
 }[profile];
 const trainPresets = {
-  smoke: { numEpochs: 1, batchSize: 512, evalEverySteps: 8, logEverySteps: 8, progress: "none" as const, earlyStopping: null },
+  smoke: { numEpochs: 1, batchSize: 512, evalEverySteps: 8, logEverySteps: 8, optimizer: { kind: "adam" as const, lr: 3e-3 }, progress: "none" as const, earlyStopping: null },
   paper: { numEpochs: 50, batchSize: 4096, evalEverySteps: 100, logEverySteps: 50, optimizer: { kind: "adam" as const, lr: 1e-3, weightDecay: 1e-5 }, earlyStopping: { metric: "auc" as const, patience: 4, restoreBest: true } },
 };
 const synthPresets = { ...trainPresets, smoke: { ...trainPresets.smoke, numEpochs: 2, evalEverySteps: 7, logEverySteps: 7 } };
@@ -185,11 +187,11 @@ const CORE: rr.models.hamur.RunSpec[] = [
 const STATIC: rr.models.hamur.RunSpec = { label: "mlp+static", model: "hamur-mlp", modelConfig: { adapter: { hyper: false } }, baseline: "mlp" };
 const BASELINES: rr.models.hamur.RunSpec[] = ["shared-mlp", "md-shared-bottom", "md-mmoe", "md-ple", "star"].map((m) => ({ label: m, model: m }));
 const grid: rr.models.hamur.GridRun[] = [];
-grid.push(...(await hamur.runGrid({ dataName: "ml1m", data: datasets.ml1m, runs: [...CORE, STATIC, ...BASELINES], seeds: SETTINGS.seeds, trainPresets: trainPresets, profile: profile, interferenceRows: SETTINGS.interferenceRows, verbose: true })));
+grid.push(...(await hamur.runGrid({ dataName: "ml1m", data: datasets.ml1m, runs: [...CORE, STATIC, ...BASELINES], seeds: SETTINGS.seeds, trainPresets: trainPresets, profile: profile, interferenceRows: SETTINGS.interferenceRows, modelConfig: SETTINGS.modelConfig, verbose: true })));
 `${grid.length} ml1m runs in ${((Date.now() - t0) / 1000).toFixed(0)} s`
 
 // %%
-grid.push(...(await hamur.runGrid({ dataName: "ml100k", data: datasets.ml100k, runs: [...CORE, { label: "shared-mlp", model: "shared-mlp" }], seeds: SETTINGS.ml100kSeeds, trainPresets: trainPresets, profile: profile, interferenceRows: SETTINGS.interferenceRows, verbose: false })));
+grid.push(...(await hamur.runGrid({ dataName: "ml100k", data: datasets.ml100k, runs: [...CORE, { label: "shared-mlp", model: "shared-mlp" }], seeds: SETTINGS.ml100kSeeds, trainPresets: trainPresets, profile: profile, interferenceRows: SETTINGS.interferenceRows, modelConfig: SETTINGS.modelConfig, verbose: false })));
 `${grid.length} runs in ${((Date.now() - t0) / 1000).toFixed(0)} s`
 
 // %% [markdown]
@@ -215,7 +217,7 @@ const ABLATIONS: rr.models.hamur.RunSpec[] = [
   { label: "mlp+hamur-shared", model: "hamur-mlp", modelConfig: { adapter: { perDomain: false } }, baseline: "mlp", seeds: SETTINGS.ablationSeeds },
   ...SETTINGS.ranks.map((k) => ({ label: `mlp+hamur-k${k}`, model: "hamur-mlp", modelConfig: { adapter: { rank: k } }, baseline: "mlp", seeds: SETTINGS.ablationSeeds })),
 ];
-const synthGrid = await hamur.runGrid({ dataName: "synthetic", data: datasets.synthetic, runs: [...CORE, { label: "shared-mlp", model: "shared-mlp" }, ...ABLATIONS], seeds: SETTINGS.synthSeeds, trainPresets: synthPresets, profile: profile, interferenceRows: SETTINGS.interferenceRows, verbose: false });
+const synthGrid = await hamur.runGrid({ dataName: "synthetic", data: datasets.synthetic, runs: [...CORE, { label: "shared-mlp", model: "shared-mlp" }, ...ABLATIONS], seeds: SETTINGS.synthSeeds, trainPresets: synthPresets, profile: profile, interferenceRows: SETTINGS.interferenceRows, modelConfig: SETTINGS.modelConfig, verbose: false });
 grid.push(...synthGrid);
 rr.plots.showTable(hamur.comparisonRows(synthGrid), { maxRows: 20 });
 
@@ -293,12 +295,13 @@ rr.plots.showTable(verdictRows, { maxRows: 40 });
 // %% [markdown]
 // ## Summary and limitations
 // - The verdicts above are computed from this execution, per backbone and data set; a claim holds
-//   only where every group holds. At smoke scale (one epoch on 16k rows, 3 seeds) every model is
-//   far from converged (compare the reference AUCs above); the adapter's domain-normalised branch
-//   has unit variance per unit and visibly speeds early learning, so a smoke gain says "faster
-//   early fit", not "better converged model". Whether it survives convergence is what the `paper`
-//   profile (complete ml-1m, early stopping) checks. Ties inside the seed spread are reported as
-//   such.
+//   only where every group holds, and a difference inside the seed spread is a tie. At smoke scale
+//   (one epoch on 16k rows, 3 seeds) every model is far from converged (compare the reference
+//   AUCs above), so the verdicts describe this regime only; the `paper` profile (complete ml-1m,
+//   early stopping) is the test of the paper's setting. The regime matters: in development runs
+//   with the kit's default embedding lr (1e-3, embeddings barely move in one epoch) HAMUR won
+//   everywhere, because its domain-normalised branch rescales small hidden states to unit
+//   variance; with the lr used here the plain towers learn too (README, "Measured").
 // - The synthetic set is where the expected ordering is known: domains conflict by construction,
 //   so per-domain models (and HAMUR) should beat the pooled shared MLP there.
 // - Deviations from the official code, all configurable or documented: per-domain adapters by

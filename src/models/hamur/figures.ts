@@ -76,6 +76,7 @@ export function learningCurvesFigure(runs: readonly GridRun[], opts: { data: str
     const colour = colorAt(i);
     data.push({
       type: "scatter",
+      mode: "lines",
       x: [...x, ...[...x].reverse()],
       y: [...mean.map((m, j) => m + std[j]), ...mean.map((m, j) => m - std[j]).reverse()],
       fill: "toself",
