@@ -94,3 +94,39 @@ test("kit SplitV and row-broadcast binary kernels on cpu equal the arithmetic th
   const full = tf.tidy(() => tf.mul(tf.tensor2d(xs, [B, C]), tf.tensor1d(xs.subarray(0, C))).dataSync());
   assert.ok(Math.abs(full[C + 3] - xs[C + 3] * xs[3]) < 1e-5);
 });
+
+test("kit Softmax kernel on cpu: rows sum to 1, equals exp(x - max)/Σ in float64, survives huge logits, gradient unchanged", async () => {
+  await initBackend({ force: "cpu", quiet: true });
+  const rng = new Rng(5);
+  for (const [shape, scale] of [[[37, 8], 3], [[4, 5, 3], 1], [[9, 1], 1], [[6, 4], 400]] as [number[], number][]) {
+    const n = shape.reduce((a, b) => a * b, 1);
+    const cols = shape[shape.length - 1];
+    const xs = new Float32Array(n).map(() => rng.normal() * scale);
+    const y = tf.tidy(() => tf.softmax(tf.tensor(xs, shape)).dataSync());
+    for (let o = 0; o < n; o += cols) {
+      const row = Array.from(xs.subarray(o, o + cols));
+      const m = Math.max(...row);
+      const e = row.map((v) => Math.exp(v - m));
+      const s = e.reduce((a, b) => a + b, 0);
+      let sum = 0;
+      for (let j = 0; j < cols; j++) {
+        assert.ok(Number.isFinite(y[o + j]), `finite at ${o + j}`);
+        assert.ok(Math.abs(y[o + j] - e[j] / s) <= 1e-6, `[${shape}] row ${o / cols} col ${j}: ${y[o + j]} vs ${e[j] / s}`);
+        sum += y[o + j];
+      }
+      assert.ok(Math.abs(sum - 1) <= 1e-5);
+    }
+  }
+  // Gradient (tfjs's Softmax gradient on our forward): d/dz Σ w·softmax(z) = y ⊙ (w − Σ w·y).
+  const z = new Float32Array(3 * 4).map(() => rng.normal());
+  const w = new Float32Array(3 * 4).map(() => rng.normal());
+  const [g, y] = tf.tidy(() => {
+    const wt = tf.tensor2d(w, [3, 4]);
+    return [tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.softmax(a), wt)))(tf.tensor2d(z, [3, 4])).dataSync(), tf.softmax(tf.tensor2d(z, [3, 4])).dataSync()];
+  });
+  for (let r = 0; r < 3; r++) {
+    let dot = 0;
+    for (let j = 0; j < 4; j++) dot += w[r * 4 + j] * y[r * 4 + j];
+    for (let j = 0; j < 4; j++) assert.ok(Math.abs(g[r * 4 + j] - y[r * 4 + j] * (w[r * 4 + j] - dot)) <= 1e-6);
+  }
+});

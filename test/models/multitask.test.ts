@@ -8,6 +8,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { MODELS } from "../../src/models";
 import type { BaseModelConfig, ForwardOutput, ModelSpec, RecModel } from "../../src/models/types";
+import { ExpertSet, mixExperts } from "../../src/models/multitask/blocks";
+import { Mlp } from "../../src/models/layers/mlp";
 import { AITM, AitmModel, CGC, CROSS_STITCH, CrossStitchModel, ESMM, ExpertDomainModel, ExpertTaskModel, MD_MMOE, MD_PLE, MD_SHARED_BOTTOM, MMOE, PLE, productLogit, SHARED_BOTTOM, SINGLE_TASK } from "../../src/models/multitask";
 import { initBackend } from "../../src/engine/backend";
 import { tf } from "../../src/engine/tf";
@@ -328,4 +330,34 @@ test("dropout uses ctx.rng: every model trains a step with dropout 0.2, and the 
     assert.ok(a.every(Number.isFinite), id);
     assert.deepEqual(run(), a, `${id}: not deterministic under a seeded rng`);
   }
+});
+
+test("ExpertSet: the fused experts equal n separate Mlps drawn from the same seed (one and two layers); mixExperts = Σ_i g_i·f_i", async () => {
+  await initBackend({ force: "cpu", quiet: true });
+  const rng = new Rng(4);
+  const B = 6;
+  const d = 7;
+  const x = new Float32Array(B * d).map(() => rng.normal());
+  for (const hidden of [[5], [5, 4]]) {
+    const n = 3;
+    const set = new ExpertSet(d, n, hidden, 0, new Rng(9));
+    const ref = new Rng(9);
+    const mlps = Array.from({ length: n }, () => new Mlp(d, { hidden }, ref));
+    const H = hidden[hidden.length - 1];
+    const count = (vs: tf.Variable[]) => vs.reduce((s, v) => s + v.size, 0);
+    assert.equal(count(set.variables()), count(mlps.flatMap((m) => m.variables())), `[${hidden}]: parameter count`);
+    const [fused, sep, mixed, want] = tf.tidy(() => {
+      const xt = tf.tensor2d(x, [B, d]);
+      const f = set.apply(xt, false)!;
+      const parts = mlps.map((m) => m.apply(xt, false));
+      const g = tf.softmax(tf.tensor2d(new Float32Array(B * n).map(() => rng.normal()), [B, n]));
+      const w = tf.addN(parts.map((p, i) => tf.mul(p, tf.slice(g, [0, i], [B, 1]))));
+      return [f.dataSync(), tf.concat(parts, 1).dataSync(), mixExperts(g as tf.Tensor2D, f).dataSync(), w.dataSync()];
+    });
+    assert.equal(fused.length, B * n * H);
+    for (let i = 0; i < fused.length; i++) assert.ok(Math.abs(fused[i] - sep[i]) <= 1e-5, `[${hidden}] expert output ${i}: ${fused[i]} vs ${sep[i]}`);
+    for (let i = 0; i < want.length; i++) assert.ok(Math.abs(mixed[i] - want[i]) <= 1e-5, `[${hidden}] mix ${i}: ${mixed[i]} vs ${want[i]}`);
+    tf.dispose([...set.variables(), ...mlps.flatMap((m) => m.variables())]);
+  }
+  assert.equal(new ExpertSet(d, 0, [4], 0, new Rng(1)).apply(tf.zeros([2, d]) as tf.Tensor2D, false), null);
 });

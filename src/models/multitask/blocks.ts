@@ -15,10 +15,14 @@
  * torch-rechub torch_rechub/models/multi_task/{shared_bottom,mmoe,ple}.py with one deviation: the
  * reference's MLP puts BatchNorm1d after every Linear (experts, gates and towers); the kit's Mlp has
  * no batch normalisation, so experts are Linear→ReLU(→dropout) and gates Linear→softmax.
+ *
+ * Layout for speed (same function as one Mlp per expert): an ExpertSet's first layers are one
+ * Dense(in, n·H1) and its output is [B, n·H] expert-major; first layers reading the same input run
+ * as one matMul (`sharedInputMatMul`); the gate mix is a batched matMul. See bench/README.md.
  */
 import type { Rng } from "../../engine/rng";
 import { tf } from "../../engine/tf";
-import { Dense } from "../layers/dense";
+import { Dense, dropout, glorotUniform } from "../layers/dense";
 import { Mlp } from "../layers/mlp";
 
 /** Softmax gate over n experts: g(x) = softmax(x W + b), x [B, inDim] -> [B, n]. */
@@ -31,7 +35,17 @@ export class Gate {
   }
 
   apply(x: tf.Tensor2D): tf.Tensor2D {
-    return tf.softmax(this.dense.apply(x)) as tf.Tensor2D; // [B, n]
+    return this.fromLogits(this.dense.apply(x)); // [B, n]
+  }
+
+  /** The gate's layer, for `sharedInputMatMul`. */
+  layer(): Linear {
+    return { w: this.dense.w, b: this.dense.b! };
+  }
+
+  /** softmax(z) for z = x W + b computed elsewhere (see `sharedInputMatMul`). */
+  fromLogits(z: tf.Tensor2D): tf.Tensor2D {
+    return tf.softmax(z) as tf.Tensor2D;
   }
 
   variables(): tf.Variable[] {
@@ -39,33 +53,144 @@ export class Gate {
   }
 }
 
-/** n experts, each an MLP inDim -> hidden (ReLU after every layer, optional dropout). */
+/** A linear layer's variables: w [in, width], b [width]. */
+export interface Linear {
+  w: tf.Variable;
+  b: tf.Variable;
+}
+
+/**
+ * x W_j + b_j for several layers that read the same x, as one matMul over the column-concatenated
+ * weights, split afterwards. Values and per-variable gradients are those of separate matMuls (a
+ * variable no loss reaches still gets an exact zero); the backward pass does one x-gradient matMul
+ * instead of one per layer plus their sum, which is most of a gate's cost at batch 1024.
+ */
+export function sharedInputMatMul(x: tf.Tensor2D, layers: Linear[]): tf.Tensor2D[] {
+  if (layers.length === 1) return [tf.fused.matMul({ a: x, b: layers[0].w as tf.Tensor2D, bias: layers[0].b }) as tf.Tensor2D];
+  const w = tf.concat(layers.map((l) => l.w as tf.Tensor2D), 1) as tf.Tensor2D;
+  const b = tf.concat(layers.map((l) => l.b as tf.Tensor1D), 0);
+  const z = tf.fused.matMul({ a: x, b: w, bias: b }) as tf.Tensor2D;
+  return tf.split(z, layers.map((l) => l.w.shape[1] as number), 1) as tf.Tensor2D[];
+}
+
+/**
+ * n experts, each an MLP inDim -> hidden (ReLU after every layer, optional dropout), evaluated
+ * together. The first layers of the n experts are one Dense(inDim, n*H1) whose column block
+ * [i*H1, (i+1)*H1) is expert i's weight; deeper layers stay one Dense per expert on that expert's
+ * column block. Outputs are laid out expert-major, [B, n*H]: expert i at columns [i*H, (i+1)*H).
+ * Parameter counts and the initial weights are those of n separate Mlp experts (each expert's
+ * layers are drawn from `rng` in the same order as `new Mlp(inDim, {hidden}, rng)` n times); only
+ * the variables are grouped differently. Dropout (when set) draws one mask over all experts.
+ *
+ * Why: n small matMuls + tf.stack (whose gradient is Unpack) cost 10-15x a shared bottom's step on
+ * the tfjs CPU backend; one wide matMul costs about as much as one expert.
+ */
 export class ExpertSet {
-  readonly experts: Mlp[];
+  /** First layer of every expert, fused: w [inDim, n*H1], b [n*H1]; null when the set is empty. */
+  readonly first: { w: tf.Variable; b: tf.Variable } | null;
+  /** deeper[i]: expert i's layers after the first (empty for single-layer experts). */
+  readonly deeper: Dense[][];
   readonly outDim: number;
 
-  constructor(readonly inDim: number, readonly size: number, hidden: number[], dropout: number, rng: Rng) {
+  constructor(readonly inDim: number, readonly size: number, readonly hidden: number[], readonly dropout: number, rng: Rng) {
     if (!(Number.isInteger(size) && size >= 0)) throw new Error(`experts: count must be a non-negative integer, got ${size}`);
     if (hidden.length === 0) throw new Error("experts: need at least one hidden layer (expertHidden is empty)");
-    this.experts = [];
-    for (let i = 0; i < size; i++) this.experts.push(new Mlp(inDim, { hidden, dropout }, rng));
+    for (const h of hidden) if (!(Number.isInteger(h) && h > 0)) throw new Error(`mlp: hidden width must be a positive integer, got ${h}`);
     this.outDim = hidden[hidden.length - 1];
+    this.deeper = [];
+    if (size === 0) {
+      this.first = null;
+      return;
+    }
+    const h1 = hidden[0];
+    const w1 = new Float32Array(inDim * size * h1);
+    for (let i = 0; i < size; i++) {
+      // Expert i's first layer (row-major [inDim, h1]) into its column block, then its deeper layers.
+      const wi = glorotUniform(inDim, h1, rng);
+      for (let r = 0; r < inDim; r++) w1.set(wi.subarray(r * h1, (r + 1) * h1), r * size * h1 + i * h1);
+      const layers: Dense[] = [];
+      for (let l = 1; l < hidden.length; l++) layers.push(new Dense(hidden[l - 1], hidden[l], rng));
+      this.deeper.push(layers);
+    }
+    this.first = { w: tf.variable(tf.tensor2d(w1, [inDim, size * h1])), b: tf.variable(tf.zeros([size * h1])) };
   }
 
-  /** Every expert on x: [B, n, H]; null when the set is empty. */
-  apply(x: tf.Tensor2D, training: boolean, rng?: Rng): tf.Tensor3D | null {
-    if (this.size === 0) return null;
-    return tf.stack(this.experts.map((e) => e.apply(x, training, rng)), 1) as tf.Tensor3D; // [B, n, H]
+  /** Every expert on x: [B, n*H], expert i at columns [i*H, (i+1)*H); null when the set is empty. */
+  apply(x: tf.Tensor2D, training: boolean, rng?: Rng): tf.Tensor2D | null {
+    if (!this.first) return null;
+    const f = this.first;
+    if (this.hidden.length === 1) return dropout(tf.fused.matMul({ a: x, b: f.w as tf.Tensor2D, bias: f.b, activation: "relu" }) as tf.Tensor2D, this.dropout, training, rng);
+    return this.fromFirst(tf.fused.matMul({ a: x, b: f.w as tf.Tensor2D, bias: f.b }) as tf.Tensor2D, training, rng);
+  }
+
+  /** The fused first layer, for `sharedInputMatMul`; null when the set is empty. */
+  layer(): Linear | null {
+    return this.first;
+  }
+
+  /** The experts given their first layer's pre-activation z = x W1 + b1 [B, n*H1]: [B, n*H]. */
+  fromFirst(z: tf.Tensor2D, training: boolean, rng?: Rng): tf.Tensor2D {
+    const h = dropout(tf.relu(z), this.dropout, training, rng);
+    if (this.hidden.length === 1) return h; // [B, n*H]
+    const parts = this.size === 1 ? [h] : (tf.split(h, this.size, 1) as tf.Tensor2D[]);
+    const outs = parts.map((p, i) => {
+      let q = p;
+      for (const layer of this.deeper[i]) q = dropout(layer.apply(q, "relu"), this.dropout, training, rng);
+      return q;
+    });
+    return this.size === 1 ? outs[0] : (tf.concat(outs, 1) as tf.Tensor2D); // [B, n*H]
   }
 
   variables(): tf.Variable[] {
-    return this.experts.flatMap((e) => e.variables());
+    return this.first ? [this.first.w, this.first.b, ...this.deeper.flatMap((ls) => ls.flatMap((l) => l.variables()))] : [];
   }
 }
 
-/** Gate-weighted sum of expert outputs: gate [B, n], experts [B, n, H] -> [B, H]. */
-export function mixExperts(gate: tf.Tensor2D, experts: tf.Tensor3D): tf.Tensor2D {
-  return tf.sum(tf.mul(tf.expandDims(gate, 2), experts), 1) as tf.Tensor2D; // [B, H]
+/**
+ * Gate-weighted sum of expert outputs: gate [B, n], experts [B, n*H] (expert-major, as ExpertSet
+ * returns them) -> [B, H]: out[b, :] = Σ_i gate[b, i] · experts[b, i*H:(i+1)*H].
+ */
+export function mixExperts(gate: tf.Tensor2D, experts: tf.Tensor2D): tf.Tensor2D {
+  const [B, n] = gate.shape;
+  const H = experts.shape[1] / n;
+  if (!Number.isInteger(H) || experts.shape[0] !== B) throw new Error(`mixExperts: gate [${gate.shape}] does not fit experts [${experts.shape}]`);
+  if (n === 1) return tf.mul(experts, gate) as tf.Tensor2D;
+  return mixImpl(gate, experts, B, n, H);
+}
+
+type MixFn = (gate: tf.Tensor2D, experts: tf.Tensor2D, B: number, n: number, H: number) => tf.Tensor2D;
+
+/** Batched matMul: [B, 1, n] x [B, n, H]. */
+const mixBmm: MixFn = (gate, experts, B, n, H) => tf.reshape(tf.matMul(tf.reshape(gate, [B, 1, n]), tf.reshape(experts, [B, n, H])), [B, H]) as tf.Tensor2D;
+
+/** Column scaling + addN: Σ_i gate[:, i] ⊙ experts[:, block i]. */
+const mixAddN: MixFn = (gate, experts, _B, n) => {
+  const g = tf.split(gate, n, 1) as tf.Tensor2D[];
+  const e = tf.split(experts, n, 1) as tf.Tensor2D[];
+  return tf.addN(e.map((ei, i) => tf.mul(ei, g[i]))) as tf.Tensor2D;
+};
+
+const repeatCache = new Map<string, { rep: Float32Array; sum: Float32Array }>();
+/** Two 2-D matMuls with constant 0/1 matrices: (gate R ⊙ experts) S, R [n, n*H] repeats, S [n*H, H] sums. */
+const mixMat: MixFn = (gate, experts, _B, n, H) => {
+  const key = `${n}x${H}`;
+  let c = repeatCache.get(key);
+  if (!c) {
+    const rep = new Float32Array(n * n * H);
+    const sum = new Float32Array(n * H * H);
+    for (let i = 0; i < n; i++) for (let h = 0; h < H; h++) (rep[i * n * H + i * H + h] = 1), (sum[(i * H + h) * H + h] = 1);
+    c = { rep, sum };
+    repeatCache.set(key, c);
+  }
+  const scaled = tf.mul(tf.matMul(gate, tf.tensor2d(c.rep, [n, n * H])), experts);
+  return tf.matMul(scaled, tf.tensor2d(c.sum, [n * H, H])) as tf.Tensor2D;
+};
+
+export const MIX_STRATEGIES: Record<string, MixFn> = { bmm: mixBmm, addn: mixAddN, mat: mixMat };
+let mixImpl: MixFn = mixBmm;
+/** Benchmarks only: pick the mix implementation (same math). */
+export function setMixStrategy(name: string): void {
+  mixImpl = MIX_STRATEGIES[name];
 }
 
 /** Gate weights of one gate, for figures: level (1-based), the output it serves (index or "shared"). */
@@ -139,8 +264,10 @@ export class MmoeBackbone implements Backbone {
   }
 
   apply(x: tf.Tensor2D, training: boolean, rng?: Rng): BackboneOutput {
-    const e = this.experts.apply(x, training, rng)!; // [B, n, H]
-    const gates: GateTrace[] = this.gates.map((g, k) => ({ level: 1, output: k, weights: g.apply(x) })); // [B, n] each
+    // Experts and gates all read x: one matMul for their first layers.
+    const [ze, ...zg] = sharedInputMatMul(x, [this.experts.layer()!, ...this.gates.map((g) => g.layer())]);
+    const e = this.experts.fromFirst(ze, training, rng); // [B, n*H]
+    const gates: GateTrace[] = this.gates.map((g, k) => ({ level: 1, output: k, weights: g.fromLogits(zg[k]) })); // [B, n] each
     return { reps: gates.map((g) => mixExperts(g.weights, e)), gates };
   }
 
@@ -193,21 +320,34 @@ export class CgcLevel {
   apply(inputs: tf.Tensor2D[], level: number, training: boolean, rng?: Rng): { outs: tf.Tensor2D[]; gates: GateTrace[] } {
     const K = this.numOutputs;
     if (inputs.length !== K + 1) throw new Error(`cgc: expected ${K + 1} inputs, got ${inputs.length}`);
-    const spec = this.specific.map((s, k) => s.apply(inputs[k], training, rng)); // [B, ns, H] or null
-    const shared = this.shared.apply(inputs[K], training, rng); // [B, nsh, H] or null
-    const cat = (parts: (tf.Tensor3D | null)[]) => {
-      const p = parts.filter((t): t is tf.Tensor3D => t !== null);
-      return p.length === 1 ? p[0] : (tf.concat(p, 1) as tf.Tensor3D);
+    // First layers of the experts and gates, one matMul per distinct input tensor (at level 1
+    // every input is x; above, output k's experts and gate share inputs[k]).
+    const readers: { input: tf.Tensor2D; layer: Linear }[] = [];
+    const slot = (input: tf.Tensor2D, layer: Linear | null) => (layer ? readers.push({ input, layer }) - 1 : -1);
+    const specSlot = this.specific.map((s, k) => slot(inputs[k], s.layer()));
+    const sharedSlot = slot(inputs[K], this.shared.layer());
+    const gateSlot = this.gates.map((g, k) => slot(inputs[k], g.layer()));
+    const sharedGateSlot = this.sharedGate ? slot(inputs[K], this.sharedGate.layer()) : -1;
+    const z: tf.Tensor2D[] = new Array(readers.length);
+    for (const input of new Set(readers.map((r) => r.input))) {
+      const idx = readers.flatMap((r, i) => (r.input === input ? [i] : []));
+      sharedInputMatMul(input, idx.map((i) => readers[i].layer)).forEach((t, j) => (z[idx[j]] = t));
+    }
+    const spec = this.specific.map((s, k) => (specSlot[k] >= 0 ? s.fromFirst(z[specSlot[k]], training, rng) : null)); // [B, ns*H] or null
+    const shared = sharedSlot >= 0 ? this.shared.fromFirst(z[sharedSlot], training, rng) : null; // [B, nsh*H] or null
+    const cat = (parts: (tf.Tensor2D | null)[]) => {
+      const p = parts.filter((t): t is tf.Tensor2D => t !== null);
+      return p.length === 1 ? p[0] : (tf.concat(p, 1) as tf.Tensor2D); // expert-major blocks, in gate order
     };
     const gates: GateTrace[] = [];
     const outs: tf.Tensor2D[] = [];
     for (let k = 0; k < K; k++) {
-      const w = this.gates[k].apply(inputs[k]); // [B, ns + nsh]
+      const w = this.gates[k].fromLogits(z[gateSlot[k]]); // [B, ns + nsh]
       gates.push({ level, output: k, weights: w });
       outs.push(mixExperts(w, cat([spec[k], shared]))); // [B, H]
     }
     if (this.sharedGate) {
-      const w = this.sharedGate.apply(inputs[K]); // [B, K*ns + nsh]
+      const w = this.sharedGate.fromLogits(z[sharedGateSlot]); // [B, K*ns + nsh]
       gates.push({ level, output: "shared", weights: w });
       outs.push(mixExperts(w, cat([...spec, shared]))); // [B, H]
     }
