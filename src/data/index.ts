@@ -47,8 +47,8 @@ export { MOVIELENS_1M_FORMAT, MOVIELENS_100K_FORMAT, MOVIELENS_DOMAINS, MOVIELEN
 export { ALI_CCP_FORMAT, ALI_CCP_DENSE, ALI_CCP_SPARSE, DOUBAN_DOMAINS, DOUBAN_FORMAT, KUAIRAND_1K_FORMAT, KUAIRAND_JOINED_FORMAT, KUAIRAND_TABS, KUAIRAND_USER_FEATURES, KUAIRAND_VIDEO_FEATURES, splitCsvLine } from "./loaders/scenario";
 export { CENSUS_FORMAT, CENSUS_COLUMNS, CENSUS_NUMERIC, CENSUS_CATEGORICAL, CENSUS_EXCLUDED, CENSUS_LABELS, parseCensusLine, readCensusRows, censusDerive } from "./loaders/census";
 export type { CensusRow } from "./loaders/census";
-export { TAOBAO_FORMAT, TAOBAO_BEHAVIORS, TAOBAO_LABELS, TAOBAO_CATEGORICAL, parseTaobaoLine, taobaoHour, activityBucket, taobaoDerive } from "./loaders/taobao";
-export type { TaobaoRow } from "./loaders/taobao";
+export { TAOBAO_FORMAT, TAOBAO_BEHAVIORS, TAOBAO_LABELS, TAOBAO_CATEGORICAL, TAOBAO_SPLITS, parseTaobaoLine, taobaoHour, activityBucket, historyBucket, taobaoDerive } from "./loaders/taobao";
+export type { TaobaoRow, TaobaoDeriveOptions } from "./loaders/taobao";
 export { typedTsvFormat, typedTsvHeader, runDerive, deriveInputs } from "./loaders/derived";
 export type { DeriveSpec, DeriveContext, DeriveSource, DerivedRecord, DerivedFile, TypedTsvColumns } from "./loaders/derived";
 
@@ -73,7 +73,7 @@ export interface LoadOptions extends FetchOptions {
   domainBy?: string;
   /**
    * Overrides of a derived data set's derivation options (census-income-kdd: split, ratios,
-   * seed; taobao-userbehavior: negPerClick, sameCategoryShare, seed, maxUsers). Unknown keys are
+   * seed; taobao-userbehavior: negatives, split, ratios, negPerClick, sameCategoryShare, seed, maxUsers). Unknown keys are
    * refused; see src/data/loaders/census.ts and taobao.ts.
    */
   derive?: Record<string, unknown>;

@@ -439,15 +439,14 @@ export const DATASETS: readonly DatasetEntry[] = [
     citation: "H. Zhu, X. Li, P. Zhang, G. Li, J. He, H. Li, K. Gai. Learning Tree-based Deep Model for Recommender Systems. KDD 2018.",
     complete: false,
     notes:
-      "Head of UserBehavior.csv (815 users of ~988k; 84,475 of 100,150,807 rows, plus a truncated last line that the loader drops and reports), github.com/Haohanblue/mydeep, renamed. Loaded as a cascaded click -> purchase task over a constructed exposure space: every (user, item) the user acted on is a click, plus 3 popularity-weighted sampled negatives per click (half from the clicked categories), purchase = click AND buy; re-split 80/10/10 at random (seed 2018). See src/data/loaders/taobao.ts.",
+      "Head of UserBehavior.csv (815 users of ~988k; 84,475 of 100,150,807 rows, plus a truncated last line that the loader drops and reports), github.com/Haohanblue/mydeep, renamed. Loaded as a cascaded click -> purchase task over a constructed exposure space: every (user, item) the user acted on is a click, purchase = click AND buy; the clicked pairs are split 80/10/10 at random (seed 2018) and each split gets 3 sampled negative exposures per click, uniform over that split's catalogue; features include cat_history, the user's earlier actions in the category. derive: { negatives: \"popularity\", split: \"rows\", sameCategoryShare: 0.5 } restores v1's sampling (popularity-weighted negatives, pool split afterwards), under which click is not learnable. See src/data/loaders/taobao.ts.",
     files: [
       { name: "behaviors", path: "UserBehavior_head.csv", url: gh("Haohanblue/mydeep", "ef812addc2c1", "mydeep/UserBehavior.csv"), sha256: "9cbce278d485d50954029082dd1b22f0dc78dc38776f58d953f0cbe18d6608b4", bytes: 3178496 },
     ],
     loader: {
       format: TAOBAO_FORMAT,
-      splits: { train: ["exposures"], valid: [], test: [] },
+      splits: { train: ["train"], valid: ["valid"], test: ["test"] },
       derive: taobaoDerive("behaviors"),
-      defaultResplit: { ratios: [0.8, 0.1, 0.1], seed: 2018 },
       defaults: { minCount: 2 },
     },
   },
@@ -473,9 +472,8 @@ export const DATASETS: readonly DatasetEntry[] = [
     ],
     loader: {
       format: TAOBAO_FORMAT,
-      splits: { train: ["exposures"], valid: [], test: [] },
+      splits: { train: ["train"], valid: ["valid"], test: ["test"] },
       derive: taobaoDerive("behaviors"),
-      defaultResplit: { ratios: [0.8, 0.1, 0.1], seed: 2018 },
       defaults: { minCount: 2 },
     },
   },
