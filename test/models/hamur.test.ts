@@ -10,7 +10,7 @@ import { tf } from "../../src/engine/tf";
 import { Rng } from "../../src/engine/rng";
 import { batches } from "../../src/data/batches";
 import { MODELS } from "../../src/models";
-import { AdapterCell, adapterRatioPerDomain, domainGradientCosine, HyperNetwork, measuredFromGrid, partitionByDomain, syntheticData, type AdapterConfig, type GridRun, type MdBackbone } from "../../src/models/hamur";
+import { AdapterCell, adapterRatioPerDomain, domainGradientCosine, domainNorm, HyperNetwork, measuredFromGrid, normRows, partitionByDomain, rowVecTimesMatrix, syntheticData, takeRows, type AdapterConfig, type GridRun, type MdBackbone } from "../../src/models/hamur";
 import { Trainer } from "../../src/train/trainer";
 import { summariseSeeds } from "../../src/metrics/seeds";
 import type { Batch } from "../../src/data/schema";
@@ -192,6 +192,43 @@ for (const kind of ["mlp", "wd", "dcn"]) {
   });
 }
 
+// The step's hand-written ops against the tfjs ops they replace: same values and gradients.
+function closeArrays(got: tf.Tensor, want: tf.Tensor, tol: number, what: string): void {
+  assert.deepEqual(got.shape, want.shape, `${what}: shape`);
+  const a = got.dataSync();
+  const b = want.dataSync();
+  for (let i = 0; i < a.length; i++) assert.ok(Math.abs(a[i] - b[i]) <= tol * (1 + Math.abs(b[i])), `${what}[${i}]: ${a[i]} vs ${b[i]}`);
+}
+
+function sameOpAndGrads(mine: (...xs: tf.Tensor[]) => tf.Tensor, ref: (...xs: tf.Tensor[]) => tf.Tensor, xs: tf.Tensor[], what: string): void {
+  const w = tf.randomNormal(ref(...xs).shape, 0, 1, "float32", 17); // a random downstream loss Σ w ⊙ f(x)
+  const loss = (f: (...a: tf.Tensor[]) => tf.Tensor) => (...a: tf.Tensor[]) => tf.sum(tf.mul(f(...a), w)) as tf.Scalar;
+  closeArrays(mine(...xs), ref(...xs), 1e-5, `${what} value`);
+  const gm = tf.grads(loss(mine))(xs);
+  const gr = tf.grads(loss(ref))(xs);
+  gm.forEach((g, i) => closeArrays(g, gr[i], 1e-4, `${what} gradient ${i}`));
+  tf.dispose([w, ...gm, ...gr]);
+}
+
+test("fast step ops: takeRows, rowVecTimesMatrix and normRows give the values and gradients of the tfjs ops they replace", async () => {
+  await initBackend({ force: "cpu", quiet: true });
+  const B = 9;
+  const emb = tf.randomNormal([B, 3, 4], 0, 1, "float32", 1);
+  const num = tf.randomNormal([B, 2], 0, 1, "float32", 2);
+  const order = Int32Array.from([4, 0, 8, 2, 6, 1, 3, 7, 5]);
+  const idx = tf.tensor1d(order, "int32");
+  sameOpAndGrads((e, n) => takeRows([e, n], order), (e, n) => tf.gather(tf.concat([tf.reshape(e, [B, 12]), n], 1), idx), [emb, num], "takeRows");
+  const z = tf.randomNormal([B, 3], 0, 1, "float32", 3);
+  const H = tf.randomNormal([B, 3, 3], 0, 1, "float32", 4);
+  sameOpAndGrads((a, h) => rowVecTimesMatrix(a as tf.Tensor2D, h, 3), (a, h) => tf.reshape(tf.matMul(tf.reshape(a, [B, 1, 3]) as tf.Tensor3D, h as tf.Tensor3D), [B, 3]), [z, H], "rowVecTimesMatrix");
+  const x = tf.randomNormal([B, 5], 1, 2, "float32", 5);
+  const gamma = tf.randomNormal([5], 1, 0.5, "float32", 6);
+  const beta = tf.randomNormal([5], 0, 1, "float32", 7);
+  const all = tf.ones([B, 1]) as tf.Tensor2D;
+  sameOpAndGrads((a, g, b) => normRows(a as tf.Tensor2D, g, b), (a, g, b) => domainNorm(a as tf.Tensor2D, all, g, b), [x, gamma, beta], "normRows");
+  tf.dispose([emb, num, idx, z, H, x, gamma, beta, all]);
+});
+
 test("official U, V = ones init: the bottleneck units stay identical while training (effective width 1)", async () => {
   await initBackend({ force: "cpu", quiet: true });
   const { train } = smallMulti(2, 1500);
@@ -251,7 +288,7 @@ test("measuredFromGrid: keys per run and domain, and the per-seed smallest per-d
   const run = (label: string, baseline: string | null, d0: number[], d1: number[]): GridRun => ({
     data: "x", label, model: label, baseline, seeds: [1, 2], auc: [0.7, 0.71], logloss: [0.5, 0.5],
     perDomain: { d0: { auc: d0, logloss: [0, 0], count: 1 }, d1: { auc: d1, logloss: [0, 0], count: 1 } },
-    curves: [], adapterRatio: {}, gradCosine: {}, paramCount: { embedding: 0, dense: 0 }, wallSecPerSeed: 0, recordPath: "",
+    curves: [], epochs: [], bestEpoch: [], adapterRatio: {}, gradCosine: {}, paramCount: { embedding: 0, dense: 0 }, wallSecPerSeed: 0, recordPath: "",
   });
   const m = measuredFromGrid([run("mlp", null, [0.6, 0.6], [0.7, 0.7]), run("mlp+hamur", "mlp", [0.65, 0.58], [0.71, 0.75])]);
   assert.deepEqual(m["x.mlp+hamur.d1.auc"], [0.71, 0.75]);

@@ -69,11 +69,6 @@ export function requiresMultiDomain(schema: DatasetSchema, axis = DEFAULT_DOMAIN
   return requiresDomainAxis(schema, axis);
 }
 
-/** Flattened categorical embeddings only, [B, F·D] (the deep input of Wide&Deep). */
-function flatEmb(inputs: ModelInputs, numFields: number, embDim: number): tf.Tensor2D {
-  return tf.reshape(inputs.emb, [inputs.batch.size, numFields * embDim]) as tf.Tensor2D;
-}
-
 export class MdBackbone extends ModelBase<MdBackboneConfig> {
   readonly numDomains: number;
   /** towers[d][l]: hidden layer l of domain d's tower. */
@@ -147,52 +142,110 @@ export class MdBackbone extends ModelBase<MdBackboneConfig> {
     const cfg = this.config;
     const ids = domainIds(inputs.batch, this.schema, cfg.domainAxis);
     const part = partitionByDomain(ids, this.numDomains);
-    const x0 = this.flatInput(inputs); // [B, d0]
-    const towerIn = this.kind === "wd" ? flatEmb(inputs, this.numFields, cfg.embDim) : x0; // [B, d_in]
+    const order = part.order;
+    // Everything row-wise runs on the batch sorted by domain (one row permutation of the inputs,
+    // fused with the flattening), so each domain's rows are one contiguous block; the logits are
+    // put back in row order at the end.
+    const num = inputs.num;
+    const x0 = takeRows([inputs.emb, ...(num ? [num] : [])], order); // [B, d0], sorted by domain
+    const towerIn = this.kind === "wd" ? (num ? takeRows([inputs.emb], order) : x0) : x0; // [B, d_in]
     const xc = this.cross ? this.cross.apply(x0) : null; // [B, d0]
     const H = this.hyper ? this.hyper.apply(x0) : null; // [B, k·k]
     const k = cfg.adapter?.rank ?? 0;
     const stats = !ctx.training; // adapter norms for the figures, at evaluation only
     const placement = cfg.adapter?.placement ?? [];
+    const present = part.idx.map((r) => r.length > 0);
+    const sizes = part.idx.filter((r) => r.length > 0).map((r) => r.length);
+    const split = <T extends tf.Tensor>(t: T | null): (T | null)[] => {
+      if (!t) return part.idx.map(() => null);
+      const blocks = sizes.length === 1 ? [t] : (tf.split(t, sizes, 0) as T[]);
+      let at = 0;
+      // An absent domain runs on row 0 and enters the output with weight 0 (see partitionByDomain).
+      return present.map((p) => (p ? blocks[at++] : (tf.slice(t, [0, 0], [1, -1]) as T)));
+    };
+    const towerIns = split(towerIn);
+    const xcs = split(xc);
+    const Hs = split(H);
     const pieces: tf.Tensor1D[] = [];
     const branchNorms: tf.Tensor1D[][] = placement.map(() => []);
     const inputNorms: tf.Tensor1D[][] = placement.map(() => []);
     const absent: tf.Scalar[] = [];
     for (let g = 0; g < this.numDomains; g++) {
-      // An absent domain runs on row 0 and enters the output with weight 0 (see partitionByDomain).
-      const rows = part.idx[g].length > 0 ? tf.tensor1d(part.idx[g], "int32") : tf.tensor1d([0], "int32");
-      const n = rows.shape[0];
-      let h = tf.gather(towerIn, rows) as tf.Tensor2D; // [n_g, d_in]
-      const Hg = H ? (tf.reshape(tf.gather(H, rows), [n, k, k]) as tf.Tensor3D) : null; // [n_g, k, k]
+      let h = towerIns[g] as tf.Tensor2D; // [n_g, d_in]
+      const n = h.shape[0];
+      const Hg = Hs[g] ? (tf.reshape(Hs[g]!, [n, k, k]) as tf.Tensor3D) : null; // [n_g, k, k]
       this.towers[g].forEach((layer, l) => {
         h = dropout(layer.apply(h, "relu"), cfg.dropout, ctx.training, ctx.rng); // [n_g, h_l]
         const i = placement.indexOf(l + 1);
         if (i >= 0) {
           const cell = this.cells[i][cfg.adapter!.perDomain ? g : 0];
           const { y, branch } = cell.apply(h, Hg, null); // domain norm over this domain's rows
-          if (stats && part.idx[g].length > 0) {
+          if (stats && present[g]) {
             branchNorms[i].push(tf.norm(branch, "euclidean", 1) as tf.Tensor1D); // [n_g]
             inputNorms[i].push(tf.norm(h, "euclidean", 1) as tf.Tensor1D); // [n_g]
           }
           h = y; // [n_g, h_l]
         }
       });
-      const z = xc ? (tf.concat([tf.gather(xc, rows) as tf.Tensor2D, h], 1) as tf.Tensor2D) : h; // [n_g, ·]
+      const z = xcs[g] ? (tf.concat([xcs[g]!, h], 1) as tf.Tensor2D) : h; // [n_g, ·]
       const out = tf.reshape(this.outs[g].apply(z), [n]) as tf.Tensor1D; // [n_g]
-      if (part.idx[g].length > 0) pieces.push(out);
+      if (present[g]) pieces.push(out);
       else absent.push(tf.mul(tf.sum(out), 0) as tf.Scalar);
     }
-    const inv = tf.tensor1d(part.inverse, "int32");
-    let logit = tf.gather(tf.concat(pieces, 0), inv) as tf.Tensor1D; // [B] back in row order
+    const inv = part.inverse;
+    const unsort = (ts: tf.Tensor1D[]) => tf.reshape(takeRows([ts.length === 1 ? ts[0] : tf.concat(ts, 0)], inv), [B]) as tf.Tensor1D; // [B] back in row order
+    let logit = unsort(pieces);
     if (absent.length > 0) logit = tf.add(logit, tf.addN(absent)) as tf.Tensor1D;
-    if (this.wide && inputs.num) logit = tf.add(logit, tf.reshape(this.wide.apply(inputs.num), [B])) as tf.Tensor1D;
+    if (this.wide && num) logit = tf.add(logit, tf.reshape(this.wide.apply(num), [B])) as tf.Tensor1D;
     const internals: Record<string, tf.Tensor> = {};
     if (stats) placement.forEach((p, i) => {
-      internals[`adapter${p}.branchNorm`] = tf.gather(tf.concat(branchNorms[i], 0), inv); // [B] ‖adapter branch‖, own domain
-      internals[`adapter${p}.inputNorm`] = tf.gather(tf.concat(inputNorms[i], 0), inv); // [B] ‖adapter input‖
+      internals[`adapter${p}.branchNorm`] = unsort(branchNorms[i]); // [B] ‖adapter branch‖, own domain
+      internals[`adapter${p}.inputNorm`] = unsort(inputNorms[i]); // [B] ‖adapter input‖
     });
     return { logits: [logit], internals };
   }
+}
+
+/**
+ * Rows `order` of the column concatenation of `parts` (each read as [B, ·]: a [B, F, D] embedding
+ * block is flattened), as one [B, Σ width] tensor: out[i] = [parts[0][order[i]] ‖ parts[1][order[i]] ‖ …].
+ * `order` must be a permutation of 0..B-1; the gradient is the inverse permutation (a row copy
+ * back into each part's shape). Same values and gradients as tf.gather(tf.concat(flattened parts,
+ * 1), order), as one typed-array copy each way: on the tfjs CPU backend, gather's gradient goes
+ * through two generic (identity) transposes and a segment sum, and the column concat copies
+ * element by element, which made up most of a multi-domain training step.
+ */
+export function takeRows(parts: tf.Tensor[], order: Int32Array): tf.Tensor2D {
+  const B = order.length;
+  const widths = parts.map((t) => {
+    if (t.shape[0] !== B) throw new Error(`takeRows: part of shape [${t.shape}] has ${t.shape[0]} rows, order has ${B}`);
+    return t.size / B;
+  });
+  const W = widths.reduce((a, b) => a + b, 0);
+  const offs = widths.map((_, j) => widths.slice(0, j).reduce((a, b) => a + b, 0));
+  const shapes = parts.map((t) => t.shape);
+  const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const out = new Float32Array(B * W);
+    (args.slice(0, parts.length) as tf.Tensor[]).forEach((t, j) => {
+      const v = t.dataSync() as Float32Array;
+      const w = widths[j];
+      const o = offs[j];
+      for (let i = 0; i < B; i++) out.set(v.subarray(order[i] * w, order[i] * w + w), i * W + o);
+    });
+    return {
+      value: tf.tensor2d(out, [B, W]),
+      gradFunc: (dy: tf.Tensor) => {
+        const g = dy.dataSync() as Float32Array;
+        return widths.map((w, j) => {
+          const o = offs[j];
+          const dx = new Float32Array(B * w);
+          for (let i = 0; i < B; i++) dx.set(g.subarray(i * W + o, i * W + o + w), order[i] * w);
+          return tf.tensor(dx, shapes[j]);
+        });
+      },
+    };
+  });
+  return f(...parts) as tf.Tensor2D;
 }
 
 /** Rows of each domain and the permutation back to row order. */
@@ -201,11 +254,14 @@ export interface DomainPartition {
   idx: Int32Array[];
   /** inverse[b]: position of row b in the concatenation idx[0] ++ idx[1] ++ ... */
   inverse: Int32Array;
+  /** order = idx[0] ++ idx[1] ++ ...: the batch rows sorted by domain (order[inverse[b]] = b). */
+  order: Int32Array;
 }
 
 /**
- * Partition routing: each domain's tower runs only on its own rows (gathered), and the outputs
- * are put back in row order with the inverse permutation. Same result as the mask routing of
+ * Partition routing: each domain's tower runs only on its own rows (the batch is sorted by domain
+ * once with `takeRows(…, order)` and split into contiguous blocks), and the outputs are put back
+ * in row order with the inverse permutation. Same result as the mask routing of
  * src/models/layers/routing.ts (a row reads and back-propagates into its own domain only), at
  * 1/G of the tower compute, and the adapter's domain norm sees exactly the domain's rows. tfjs's
  * valueAndGrads rejects variables that are off the tape, so the forward pass keeps a domain that
@@ -218,9 +274,10 @@ export function partitionByDomain(ids: Int32Array, numGroups: number): DomainPar
   const fill = new Int32Array(numGroups);
   for (let i = 0; i < ids.length; i++) idx[ids[i]][fill[ids[i]]++] = i;
   const inverse = new Int32Array(ids.length);
+  const order = new Int32Array(ids.length);
   let at = 0;
-  for (const rows of idx) for (const r of rows) inverse[r] = at++;
-  return { idx, inverse };
+  for (const rows of idx) for (const r of rows) (order[at] = r), (inverse[r] = at++);
+  return { idx, inverse, order };
 }
 
 /** Default config of a plain multi-domain backbone (MovieLens settings of the official code). */

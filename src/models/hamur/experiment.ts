@@ -49,6 +49,9 @@ export interface GridRun {
   perDomain: Record<string, { auc: number[]; logloss: number[]; count: number }>;
   /** Step records (validation AUC every evalEverySteps) per seed. */
   curves: StepRecord[][];
+  /** Per seed: epochs trained, and the 1-based epoch whose weights were tested (early stopping restores the best). */
+  epochs: number[];
+  bestEpoch: number[];
   /** Mean ‖adapter branch‖ / ‖adapter input‖ per domain on the test split (last seed; empty without adapter). */
   adapterRatio: Record<string, number>;
   /** Cosine between per-domain gradients of the shared embedding tables on the test split (last seed), per domain pair "a|b". */
@@ -118,6 +121,8 @@ export async function runGrid(o: GridOptions): Promise<GridRun[]> {
       logloss: res.runs.map((x) => x.test[head].logloss),
       perDomain,
       curves: res.runs.map((x) => x.history.steps),
+      epochs: res.runs.map((x) => x.history.epochs.length),
+      bestEpoch: res.runs.map((x) => x.history.bestEpoch),
       adapterRatio: adapterRatioPerDomain(model, sample, axis, names),
       gradCosine: domainGradientCosine(model, sample, axis, names),
       paramCount: model.paramCount(),
@@ -317,6 +322,7 @@ export function comparisonRows(runs: readonly GridRun[]): Record<string, string 
       const c = compareSpread(r.auc, base.auc);
       row["ΔAUC vs baseline"] = `${signed(c.diff)} vs ${base.label}${c.tie ? " (inside spread)" : ""}`;
     } else row["ΔAUC vs baseline"] = "—";
+    row["epochs (best)"] = r.epochs.map((e, s) => (r.bestEpoch[s] > 0 && r.bestEpoch[s] !== e ? `${e} (${r.bestEpoch[s]})` : `${e}`)).join(", ");
     row["dense params"] = r.paramCount.dense;
     row["s / seed"] = Number(r.wallSecPerSeed.toFixed(1));
     return row;
