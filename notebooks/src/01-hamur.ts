@@ -329,10 +329,11 @@ rr.plots.showTable(verdictRows, { maxRows: 40 });
 //   wider grid train one epoch on 16k rows: far from converged (compare the reference AUCs
 //   above), so their verdicts describe that regime only. The `paper` profile (complete ml-1m,
 //   paper widths, early stopping everywhere) is the test of the paper's setting.
-// - The regime matters: in development runs with the kit's default embedding lr (1e-3,
-//   embeddings barely move in one epoch) HAMUR won everywhere, because its domain-normalised
-//   branch rescales small hidden states to unit variance; with the lr used here the plain towers
-//   learn too (README, "Measured").
+// - The regime matters (an observation from development runs that this notebook does not
+//   reproduce; numbers in the README, "Measured"): with the kit's default embedding lr (1e-3,
+//   embeddings barely move in one epoch) HAMUR came out ahead, plausibly because its
+//   domain-normalised branch rescales small hidden states to unit variance; with the lr used here
+//   the plain towers learn too.
 // - The synthetic set is where the expected ordering is known: domains conflict by construction,
 //   so per-domain models (and HAMUR) should beat the pooled shared MLP there.
 // - Deviations from the official code, all configurable or documented: per-domain adapters by

@@ -389,7 +389,7 @@ await rr.plots.closeExporter();
 const summaryPath = `${rr.data.projectRoot()}/${FIG_DIR}/summary-${profile}.json`;
 rr.plots.writeFileAtomic(
   summaryPath,
-  JSON.stringify({ profile: profile, createdAt: new Date().toISOString(), comparison: [...runs, ...largeRuns].map((r) => hr.comparisonRows([r], r.label)[0]), ablation: ablationRows, diversity: diversityRows, verdicts: verdictRows, wallTimeSec: (Date.now() - t0) / 1000 }, null, 1) + "\n",
+  JSON.stringify({ profile: profile, createdAt: new Date().toISOString(), comparison: hr.comparisonRows([...runs, ...largeRuns], "hierrec"), ablation: ablationRows, diversity: diversityRows, verdicts: verdictRows, wallTimeSec: (Date.now() - t0) / 1000 }, null, 1) + "\n",
 );
 const record = rr.report.readRunRecord(`${rr.data.projectRoot()}/figures/hierrec/ml-age-hierrec-${profile}/run.json`);
 rr.plots.showTable([

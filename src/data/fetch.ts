@@ -263,7 +263,12 @@ async function extractMember(entry: DatasetEntry, file: DataFileSpec, cached: st
   } finally {
     fs.rmSync(tmp, { force: true });
   }
-  return verifyLocal(entry, file, cached, cacheDir, opts.log);
+  try {
+    return verifyLocal(entry, file, cached, cacheDir, opts.log);
+  } catch (e) {
+    fs.rmSync(cached, { force: true }); // never leave an unverified member where the next load would trust it
+    throw e;
+  }
 }
 
 /** Resolves the named files of `entry` (default: all), in order. */

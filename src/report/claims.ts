@@ -287,6 +287,12 @@ function compareOne(
     }
     return row;
   }
+  if (!cmp.spreadKnown && typeof right !== "number") {
+    // One seed on both sides: there is no spread to judge a difference against.
+    row.verdict = "not measurable";
+    row.reason = `d = ${signed(d)} from one seed per side: no spread, no verdict (run more seeds)`;
+    return row;
+  }
   const sign = relation.kind === "greater" ? 1 : -1;
   const margin = relation.margin ?? 0;
   row.directionHolds = sign * d > 0;

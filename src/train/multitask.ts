@@ -12,7 +12,10 @@
  * The shared parameters theta_sh of a model are `model.sharedVariables?.()` plus the batch's
  * field-embedding block [B, F, D] (the embeddings feed every head). Gradient surgery and the
  * conflict measure treat theta_sh as one flat vector: [d emb (B*F*D) | shared dense variables in
- * their declared order].
+ * their declared order]. The embedding part is the gradient with respect to the batch's looked-up
+ * embedding activations, a proxy for the table rows: when an id repeats in a batch, the table
+ * gradient is the per-id sum of those rows, so cosines and projections on the activations differ
+ * from (but, for the dense part, equal) those on the parameters themselves.
  *
  * Schemes:
  * - equal (default; `null` or `{kind: "equal"}`): L = sum_t L_t, or the model's own `loss`. One

@@ -17,6 +17,8 @@ const MEASURED: Record<string, number[]> = {
   "m.zero": [0, 0, 0],
   "m.empty": [],
   "m.nan": [1, NaN],
+  "m.one1": [0.7],
+  "m.one2": [0.6],
   "g.x.ours": [2, 2.5, 3],
   "g.x.base": [1, 1, 1],
   "g.y.ours": [2, 2.5, 3],
@@ -103,6 +105,15 @@ test("not measurable: missing key, no values, non-finite value", () => {
   assert.equal(missing.withinTolerance, null);
   assert.equal(one({ relation: { kind: "within", a: "m.empty", b: 1, tol: 1 } }).reason, "empty values for m.empty");
   assert.equal(one({ relation: { kind: "less", ours: "m.nan", than: 1 } }).reason, "m.nan[1] = NaN is not finite");
+});
+
+test("not measurable: one seed on both sides has no spread to judge a difference against", () => {
+  const r = one({ relation: { kind: "greater", ours: "m.one1", than: "m.one2" } });
+  assert.equal(r.verdict, "not measurable");
+  assert.match(r.reason, /one seed per side/);
+  assert.equal(one({ relation: { kind: "less", ours: "m.one1", than: "m.one2" } }).verdict, "not measurable");
+  // a constant reference keeps its verdict (the claim is about one value)
+  assert.equal(one({ relation: { kind: "greater", ours: "m.one1", than: 0.5 } }).verdict, "holds");
 });
 
 test("forEach: every group must hold; one failure decides; ties and gaps propagate", () => {

@@ -80,7 +80,7 @@ export interface GridOptions {
 /**
  * Evaluation batch of the grid: the adapter's domain norm and STAR's partitioned norm use batch
  * statistics at evaluation too (no running statistics, as in the official code), so evaluation
- * runs on large batches whose statistics are stable.
+ * runs on one batch of at least this many rows that also covers the whole valid / test split.
  */
 export const EVAL_BATCH_SIZE = 32768;
 
@@ -91,7 +91,7 @@ export async function runGrid(o: GridOptions): Promise<GridRun[]> {
   const names = o.data.schema.groups.find((g) => g.name === axis)?.names;
   for (const [i, r] of o.runs.entries()) {
     const seeds = r.seeds ?? o.seeds;
-    const presets = Object.fromEntries(Object.entries(o.trainPresets).map(([p, c]) => [p, { evalBatchSize: EVAL_BATCH_SIZE, ...c }]));
+    const presets = Object.fromEntries(Object.entries(o.trainPresets).map(([p, c]) => [p, { evalBatchSize: Math.max(EVAL_BATCH_SIZE, o.data.valid.numRows, o.data.test.numRows), ...c }]));
     const res = await runExperiment({
       paper: "hamur",
       model: r.model,

@@ -91,7 +91,8 @@ export async function runCells(o: CellGridOptions): Promise<CellRun[]> {
       data: o.data,
       seeds: cell.seeds ?? o.seeds,
       modelConfig: { ...(o.commonModelConfig ?? {}), ...(cell.modelConfig ?? {}) } as never,
-      trainPresets: o.trainPresets,
+      // Batch-statistics norms of baselines (HAMUR's domain norm, STAR) see the whole split at evaluation.
+      trainPresets: Object.fromEntries(Object.entries(o.trainPresets).map(([p, c]) => [p, { evalBatchSize: Math.max(8192, o.data.valid.numRows, o.data.test.numRows), ...c }])) as typeof o.trainPresets,
       groupAxis: axis,
       runId: `${o.dataName}-${cell.label}-${o.profile}`,
       verbose: (o.verbose ?? true) && i === 0,
