@@ -23,9 +23,11 @@
  * - less: the mirror image (d < 0; d <= -margin).
  * - within (|a - b| <= tol): withinTolerance = |d| <= tol -> "holds"; directionHolds is n/a.
  *   Otherwise the excess |d| - tol inside the spread -> "tie (inside spread)"; else "does not hold".
- * - any operand missing, empty or non-finite -> "not measurable", with the reason.
+ * - any operand missing, empty or non-finite -> "not measurable", with the reason; likewise a
+ *   comparison of two runs with one seed each (no spread to judge the difference against).
  * - forEach: the claim is checked once per group ({group} replaced in keys and text); the claim
- *   holds only if every group holds; one "does not hold" decides; else a tie if any is a tie.
+ *   holds only if every group holds; one "does not hold" decides; else "not measurable" if a
+ *   group is; else a tie if any is a tie.
  *
  * `paperValue` is the paper's number for the `ours` (or `a`) operand; `delta` = mean(ours) - paperValue
  * puts our absolute number next to the paper's (meaningful where data and budget match).
@@ -321,7 +323,8 @@ function problem(key: string, measured: Readonly<Record<string, readonly number[
 
 function aggregate(claim: Claim, parts: ClaimRow[]): ClaimRow {
   const count = (v: Verdict) => parts.filter((p) => p.verdict === v).length;
-  const verdict: Verdict = count("not measurable") > 0 ? "not measurable" : count("does not hold") > 0 ? "does not hold" : count("tie (inside spread)") > 0 ? "tie (inside spread)" : "holds";
+  // "Every group" claims: one group that clearly fails settles it; otherwise a gap leaves it open.
+  const verdict: Verdict = count("does not hold") > 0 ? "does not hold" : count("not measurable") > 0 ? "not measurable" : count("tie (inside spread)") > 0 ? "tie (inside spread)" : "holds";
   const all = (f: (p: ClaimRow) => boolean | null): boolean | null => {
     const vs = parts.map(f);
     return vs.some((v) => v === null) ? null : vs.every(Boolean);

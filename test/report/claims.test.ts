@@ -116,7 +116,7 @@ test("not measurable: one seed on both sides has no spread to judge a difference
   assert.equal(one({ relation: { kind: "greater", ours: "m.one1", than: 0.5 } }).verdict, "holds");
 });
 
-test("forEach: every group must hold; one failure decides; ties and gaps propagate", () => {
+test("forEach: every group must hold; one failure decides (even next to a gap); ties and gaps propagate", () => {
   const base = { id: "C2", text: "ours beats base on {group}", relation: { kind: "greater" as const, ours: "g.{group}.ours", than: "g.{group}.base" } };
   // x, y: d = 1.5 > spread 0.5 -> hold
   const all = compareClaims([{ ...base, forEach: ["x", "y"], paperValue: { x: 2 } }], MEASURED)[0];
@@ -134,6 +134,8 @@ test("forEach: every group must hold; one failure decides; ties and gaps propaga
   const gap = compareClaims([{ ...base, forEach: ["x", "w"] }], MEASURED)[0];
   assert.equal(gap.verdict, "not measurable");
   assert.equal(gap.directionHolds, null);
+  // a failing group decides even next to a gap
+  assert.equal(compareClaims([{ ...base, forEach: ["x", "w", "z"] }], MEASURED)[0].verdict, "does not hold");
   // a tie among holds -> tie
   const tieMeasured = { ...MEASURED, "g.y.ours": [1, 1.5, 2] };
   assert.equal(compareClaims([{ ...base, forEach: ["x", "y"] }], tieMeasured)[0].verdict, "tie (inside spread)");
