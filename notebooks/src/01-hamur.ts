@@ -312,8 +312,8 @@ rr.plots.showHtml(rr.report.claimsTableHtml(verdicts));
 
 // %%
 const verdictRows = verdicts.flatMap((v) => [
-  { id: v.id, group: "all groups", "paper's value": "not known here", verdict: hamur.issueVerdict(v.verdict), measured: v.reason },
-  ...(v.parts ?? []).map((p, i) => ({ id: v.id, group: claims.claims.find((c) => c.id === v.id)?.forEach?.[i] ?? "", "paper's value": "", verdict: hamur.issueVerdict(p.verdict), measured: p.reason })),
+  { id: v.id, group: "all groups", "paper's value": "not known here", verdict: rr.report.verdictText(v.verdict), measured: v.reason },
+  ...(v.parts ?? []).map((p, i) => ({ id: v.id, group: claims.claims.find((c) => c.id === v.id)?.forEach?.[i] ?? "", "paper's value": "", verdict: rr.report.verdictText(p.verdict), measured: p.reason })),
 ]);
 rr.plots.showTable(verdictRows, { maxRows: 40 });
 

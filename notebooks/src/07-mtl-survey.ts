@@ -365,7 +365,7 @@ rr.plots.showHtml(rr.report.claimsTableHtml(verdicts));
 const closing = verdicts.map((v) => ({
   id: v.id,
   conclusion: v.text,
-  "on this data": v.verdict === "holds" ? "shows" : v.verdict === "does not hold" ? "does not show" : v.verdict === "tie (inside spread)" ? "tie: not measurable at this scale" : "not measurable",
+  "on this data": v.verdict === "holds" ? "shows" : v.verdict === "does not hold" ? "does not show" : rr.report.verdictText(v.verdict),
   measured: v.reason,
 }));
 rr.plots.showTable(closing);

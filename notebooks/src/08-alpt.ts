@@ -324,7 +324,7 @@ const verdicts = rr.report.compareClaims(claims.claims, measured);
 rr.plots.showHtml(rr.report.claimsTableHtml(verdicts));
 
 // %%
-const verdictRows = verdicts.map((v) => ({ id: v.id, claim: v.text, "paper's value": "not known here", verdict: alpt.issueVerdict(v.verdict), measured: v.reason }));
+const verdictRows = verdicts.map((v) => ({ id: v.id, claim: v.text, "paper's value": "not known here", verdict: rr.report.verdictText(v.verdict), measured: v.reason }));
 rr.plots.showTable(verdictRows);
 
 // %% [markdown]

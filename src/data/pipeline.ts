@@ -137,12 +137,13 @@ export function fingerprintOf(input: PrepareInput, opts: PreprocessOptions): str
   );
 }
 
-function fileLabel(f: InputFile): string {
+/** How errors name an input: the file, or `archive!member` for a member of a tar. */
+export function fileLabel(f: { path: string; tarMember?: string }): string {
   return f.tarMember === undefined ? f.path : `${f.path}!${f.tarMember}`;
 }
 
 /** Exact-size seeded assignment of a stream of rows to splits (sequential selection sampling). */
-class SplitAssigner {
+export class SplitAssigner {
   private readonly remaining: number[];
   private left: number;
   private readonly rng: Rng;

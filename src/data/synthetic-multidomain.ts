@@ -50,6 +50,7 @@
 import { Rng } from "../engine/rng";
 import { DataError } from "./errors";
 import { sha256Text, stableStringify } from "./hash";
+import { drawFmRow } from "./synthetic";
 import type { DatasetSchema, FeatureSpec, TabularDataset } from "./schema";
 
 /** Scale of the domain-specific (conflict) part relative to c ~ N(0, 1), before `conflict`. */
@@ -123,28 +124,6 @@ function normalTable(rng: Rng, n: number, V: number): Float32Array[] {
   });
 }
 
-/** Draws row r's features into `cat` and returns the shared FM logit (without bias). */
-function drawShared(rng: Rng, r: number, cat: Int32Array[], V: number, k: number, weights: Float32Array[], factors: Float32Array[], sum: Float64Array): number {
-  let logit = 0;
-  let sq = 0;
-  sum.fill(0);
-  for (let f = 0; f < cat.length; f++) {
-    const u = rng.next();
-    const x = 1 + Math.floor((V - 1) * u * u);
-    cat[f][r] = x;
-    logit += weights[f][x];
-    const e = factors[f];
-    for (let d = 0; d < k; d++) {
-      const v = e[x * k + d];
-      sum[d] += v;
-      sq += v * v;
-    }
-  }
-  let s2 = 0;
-  for (let d = 0; d < k; d++) s2 += sum[d] * sum[d];
-  return logit + 0.5 * (s2 - sq);
-}
-
 /** Index drawn from normalised `cum` (cumulative shares, last = 1). */
 function drawIndex(rng: Rng, cum: Float64Array): number {
   const u = rng.next();
@@ -209,11 +188,12 @@ export function syntheticMultiDomain(o: SyntheticMultiDomainOptions): { dataset:
   const trueProb = new Float32Array(N);
   const sum = new Float64Array(k);
   const fieldCols = cat.slice(0, F);
+  const fieldVocab = fieldCols.map(() => V);
   for (let r = 0; r < N; r++) {
     const d = drawIndex(drng, cum);
     domain[r] = d;
     cat[F][r] = d + 1;
-    let logit = bias + drawShared(drng, r, fieldCols, V, k, weights, factors, sum);
+    let logit = bias + drawFmRow(drng, r, fieldCols, fieldVocab, k, weights, factors, sum);
     let spec = 0;
     for (let f = 0; f < Fc; f++) spec += domainWeights[d][f] * conflictWeights[f][cat[f][r]];
     logit += conflict * CONFLICT_SCALE * spec;
@@ -310,11 +290,12 @@ export function syntheticLatentScenario(o: SyntheticLatentScenarioOptions): { da
   const trueProb = new Float32Array(N);
   const sum = new Float64Array(k);
   const fieldCols = cat.slice(0, F);
+  const fieldVocab = fieldCols.map(() => V);
   for (let r = 0; r < N; r++) {
     const s = drawIndex(drng, cum);
     scenario[r] = s;
     cat[F][r] = s + 1;
-    let logit = bias + scenarioBias[s] + drawShared(drng, r, fieldCols, V, k, weights, factors, sum);
+    let logit = bias + scenarioBias[s] + drawFmRow(drng, r, fieldCols, fieldVocab, k, weights, factors, sum);
     const h = (cat[F - 2][r] + cat[F - 1][r]) % L;
     latent[r] = h;
     let sp = 0;

@@ -94,24 +94,7 @@ export function syntheticCtr(o: SyntheticCtrOptions): SyntheticCtr {
   const trueProb = new Float32Array(N);
   const sum = new Float64Array(k);
   for (let r = 0; r < N; r++) {
-    let logit = bias;
-    sum.fill(0);
-    let sq = 0;
-    for (let f = 0; f < F; f++) {
-      const u = drng.next();
-      const x = 1 + Math.floor((V[f] - 1) * u * u);
-      cat[f][r] = x;
-      logit += weights[f][x];
-      const e = factors[f];
-      for (let d = 0; d < k; d++) {
-        const v = e[x * k + d];
-        sum[d] += v;
-        sq += v * v;
-      }
-    }
-    let s2 = 0;
-    for (let d = 0; d < k; d++) s2 += sum[d] * sum[d];
-    logit += 0.5 * (s2 - sq);
+    let logit = drawFmRow(drng, r, cat, V, k, weights, factors, sum, bias);
     for (let j = 0; j < nNum; j++) {
       const z = drng.normal();
       num[j][r] = z;
@@ -139,6 +122,32 @@ export function syntheticCtr(o: SyntheticCtrOptions): SyntheticCtr {
     meta: { source: "synthetic-ctr (seeded generator)", fingerprint: sha256Text(stableStringify({ generator: "synthetic-ctr/1", ...params })), notes: { synthetic: true, ...params } },
   };
   return { dataset, trueProb, truth: { bias, weights, factors, numericWeights } };
+}
+
+/**
+ * Draws row r's categorical ids into `cat` (id 1 + floor((V_f - 1) u^2), a skewed popularity) and
+ * returns `start` plus the FM-shaped logit sum_f w_f[x_f] + sum_{f<g} <v_f[x_f], v_g[x_g]> of the
+ * planted truth. `sum` is scratch of length k. Shared by the seeded generators.
+ */
+export function drawFmRow(rng: Rng, r: number, cat: Int32Array[], V: ArrayLike<number>, k: number, weights: Float32Array[], factors: Float32Array[], sum: Float64Array, start = 0): number {
+  let logit = start;
+  sum.fill(0);
+  let sq = 0;
+  for (let f = 0; f < cat.length; f++) {
+    const u = rng.next();
+    const x = 1 + Math.floor((V[f] - 1) * u * u);
+    cat[f][r] = x;
+    logit += weights[f][x];
+    const e = factors[f];
+    for (let d = 0; d < k; d++) {
+      const v = e[x * k + d];
+      sum[d] += v;
+      sq += v * v;
+    }
+  }
+  let s2 = 0;
+  for (let d = 0; d < k; d++) s2 += sum[d] * sum[d];
+  return logit + 0.5 * (s2 - sq);
 }
 
 /** Options of {@link writeCriteoText}. */

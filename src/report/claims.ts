@@ -363,6 +363,20 @@ export interface ClaimDisplayRow {
 }
 
 /** Flattens rows (forEach parts follow their claim) into display rows rounded to `digits`. */
+/**
+ * A verdict in the words the notebooks' verdict tables use: a tie inside the seed spread is
+ * "not measurable at this scale" (the difference is real noise, not evidence either way).
+ */
+export function verdictText(v: Verdict | string): string {
+  const words: Record<Verdict, string> = {
+    holds: "holds",
+    "does not hold": "does not hold",
+    "tie (inside spread)": "tie: not measurable at this scale (difference inside the seed spread)",
+    "not measurable": "not measurable",
+  };
+  return words[v as Verdict] ?? v;
+}
+
 export function claimRowsForDisplay(rows: readonly ClaimRow[], digits = 4): ClaimDisplayRow[] {
   const round = (x: number | null) => (x === null ? null : Number(x.toFixed(digits)));
   const yn = (b: boolean | null) => (b === null ? "n/a" : b ? "yes" : "no");

@@ -17,7 +17,7 @@ export {
   RUN_RECORD_FILE,
 } from "./run-record";
 export type { RunRecord, RunData, NonFiniteEntry } from "./run-record";
-export { loadClaims, validateClaims, compareClaims, claimRowsForDisplay, claimsTableHtml, ClaimsError } from "./claims";
+export { loadClaims, validateClaims, compareClaims, claimRowsForDisplay, claimsTableHtml, verdictText, ClaimsError } from "./claims";
 export type {
   Claim,
   ClaimsFile,

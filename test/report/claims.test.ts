@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { Claim, ClaimsError, claimRowsForDisplay, claimsTableHtml, compareClaims, loadClaims, validateClaims } from "../../src/report";
+import { Claim, ClaimsError, claimRowsForDisplay, claimsTableHtml, compareClaims, loadClaims, validateClaims, verdictText } from "../../src/report";
 
 // mean 2, std 1  |  mean 3, std 0.5  |  mean 4, std 0.5  |  mean 0, std 0
 const MEASURED: Record<string, number[]> = {
@@ -210,4 +210,10 @@ test("loadClaims reads claims.json; validation names the file and field", () => 
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test("verdictText: one wording of the verdicts for every notebook", () => {
+  assert.equal(verdictText("holds"), "holds");
+  assert.equal(verdictText("tie (inside spread)"), "tie: not measurable at this scale (difference inside the seed spread)");
+  assert.equal(verdictText("not measurable"), "not measurable");
 });

@@ -29,9 +29,9 @@
  * The vocabularies are then built on the train split by the pipeline (minCount from the entry).
  */
 import * as fs from "fs";
-import { Rng } from "../../engine/rng";
 import { DataError, RowError } from "../errors";
 import { forEachLine } from "../lines";
+import { fileLabel, SplitAssigner } from "../pipeline";
 import type { DeriveContext, DeriveSpec } from "./derived";
 import { LineWriter, rowError, typedTsvFormat, typedTsvHeader } from "./derived";
 
@@ -106,35 +106,6 @@ export function parseCensusLine(line: string): CensusRow {
   return { income, marital: ms === "Never married" ? 1 : 0, num, cat };
 }
 
-/** Exact-size seeded assignment to splits (sequential selection sampling, as in pipeline.ts). */
-class Assigner {
-  private readonly remaining: number[];
-  private left: number;
-  private readonly rng: Rng;
-
-  constructor(total: number, ratios: number[], seed: number) {
-    const sum = ratios.reduce((a, b) => a + b, 0);
-    const a = Math.round((total * ratios[0]) / sum);
-    const b = Math.min(total - a, Math.round((total * ratios[1]) / sum));
-    this.remaining = [a, b, total - a - b];
-    this.left = total;
-    this.rng = new Rng(seed);
-  }
-
-  next(): number {
-    if (this.left <= 0) throw new DataError("BAD_CACHE", "census input changed while being derived (more rows than counted)");
-    const u = this.rng.int(this.left);
-    this.left--;
-    const s = u < this.remaining[0] ? 0 : u < this.remaining[0] + this.remaining[1] ? 1 : 2;
-    this.remaining[s]--;
-    return s;
-  }
-}
-
-function fileLabel(s: { path: string; tarMember?: string }): string {
-  return s.tarMember === undefined ? s.path : `${s.path}!${s.tarMember}`;
-}
-
 /** Streams the parsed rows of one source file; malformed rows raise BAD_ROW naming file and line. */
 async function eachRow(src: { path: string; tarMember?: string }, onRow: (r: CensusRow) => void): Promise<number> {
   let n = 0;
@@ -184,10 +155,10 @@ async function deriveCensus(ctx: DeriveContext): Promise<Record<string, unknown>
   // split assignment, replayed identically in passes 2 and 3
   const makePick = (): ((file: number) => number) => {
     if (o.split === "random") {
-      const a = new Assigner(total, o.ratios, o.seed);
+      const a = new SplitAssigner(total, { ratios: [o.ratios[0], o.ratios[1], o.ratios[2]], seed: o.seed });
       return () => a.next();
     }
-    const a = new Assigner(counts[1], [0, 1, 1], o.seed);
+    const a = new SplitAssigner(counts[1], { ratios: [0, 1, 1], seed: o.seed });
     return (file) => (file === 0 ? 0 : a.next());
   };
   // pass 2: numeric statistics over the train rows

@@ -171,14 +171,3 @@ export function packedRatio(r: GridRun): number {
   if (r.bits >= 32) return 1;
   return (r.memory.fp32WeightBytes * (r.bits / 32) + r.memory.stepBytes) / r.memory.fp32WeightBytes;
 }
-
-/** The kit's verdicts in the issue's words: a tie inside the seed spread is "not measurable at this scale". */
-export function issueVerdict(v: string): string {
-  const words: Record<string, string> = {
-    holds: "holds",
-    "does not hold": "does not hold",
-    "tie (inside spread)": "not measurable at this scale (difference inside the seed spread)",
-    "not measurable": "not measurable",
-  };
-  return words[v] ?? v;
-}

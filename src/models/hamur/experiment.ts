@@ -328,14 +328,3 @@ export function comparisonRows(runs: readonly GridRun[]): Record<string, string 
     return row;
   });
 }
-
-/** The kit's verdicts in the issue's words: a tie inside the seed spread is "not measurable at this scale". */
-export function issueVerdict(v: string): string {
-  const words: Record<string, string> = {
-    holds: "holds",
-    "does not hold": "does not hold",
-    "tie (inside spread)": "tie: not measurable at this scale (difference inside the seed spread)",
-    "not measurable": "not measurable",
-  };
-  return words[v] ?? v;
-}

@@ -233,14 +233,3 @@ export function subsample(data: ExperimentData, rows: SplitSizes, seed: number):
   const tag = `sub${train.numRows}-${valid.numRows}-${test.numRows}-s${seed}`;
   return { schema: data.schema, train, valid, test, meta: { id: `${data.meta.id}-${tag}`, fingerprint: `${data.meta.fingerprint}+${tag}` } };
 }
-
-/** The kit's verdicts in the issue's words: a tie inside the seed spread is reported as a tie. */
-export function issueVerdict(v: string): string {
-  const words: Record<string, string> = {
-    holds: "holds",
-    "does not hold": "does not hold",
-    "tie (inside spread)": "tie: difference inside the seed spread (not measurable at this scale)",
-    "not measurable": "not measurable",
-  };
-  return words[v] ?? v;
-}
