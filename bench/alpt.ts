@@ -17,7 +17,7 @@ import * as os from "os";
 import * as path from "path";
 import { initBackend } from "../src/engine/backend";
 import { Rng } from "../src/engine/rng";
-import { ALPT_DNN, type AlptVariant } from "../src/models/alpt/spec";
+import { ALPT_DNN, type AlptVariant } from "../src/papers/alpt/spec";
 import { Trainer } from "../src/train/trainer";
 import { benchSchema, makeBatches, REFERENCE_SHAPE, type BenchShape } from "./data";
 import { argValue, nowMs, resultsDir, writeJsonAtomic } from "./util";

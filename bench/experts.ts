@@ -18,7 +18,7 @@ import { tf } from "../src/engine/tf";
 import { loadDataset } from "../src/data";
 import { batches } from "../src/data/batches";
 import type { Batch } from "../src/data/schema";
-import { MODELS } from "../src/models";
+import { MODELS } from "../src/papers";
 import type { BaseModelConfig, RecModel } from "../src/models/types";
 import { ExpertTaskModel, type BackboneFactory } from "../src/models/multitask/task-models";
 import { MIX_STRATEGIES, setMixStrategy } from "../src/models/multitask/blocks";

@@ -1,36 +1,16 @@
 /** Small helpers shared by the benchmark scripts (no timing logic here). */
 import * as fs from "fs";
 import * as path from "path";
+import { projectRoot } from "../src/util/root";
 
-/** Repository root: the first ancestor of this file that holds package.json. */
-export function repoRoot(): string {
-  let dir = __dirname;
-  for (let i = 0; i < 6; i++) {
-    if (fs.existsSync(path.join(dir, "package.json"))) return dir;
-    const parent = path.dirname(dir);
-    if (parent === dir) break;
-    dir = parent;
-  }
-  return process.cwd();
-}
+export { writeJsonAtomic } from "../src/util/fs";
+/** The repository root (src/util/root.ts). */
+export const repoRoot = projectRoot;
 
 export function resultsDir(): string {
   const d = path.join(repoRoot(), "bench", "results");
   fs.mkdirSync(d, { recursive: true });
   return d;
-}
-
-/** Writes JSON atomically: temp file in the same folder, fsync, rename. */
-export function writeJsonAtomic(file: string, value: unknown): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  const fd = fs.openSync(tmp, "w");
-  try {
-    fs.writeSync(fd, JSON.stringify(value, null, 2) + "\n");
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  fs.renameSync(tmp, file);
 }
 
 /** `--name value` or `--name=value` from argv. */

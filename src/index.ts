@@ -12,7 +12,9 @@ export * as train from "./train";
 export * as metrics from "./metrics";
 export * as plots from "./plots";
 export * as report from "./report";
-export * as survey from "./survey";
+export * as papers from "./papers";
+export * as util from "./util";
+export { MODELS, PAPERS, getModelSpec } from "./papers";
 
 // Inside a tslab kernel, make its output sockets safe for long cells before anything prints.
 tslab();

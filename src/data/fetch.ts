@@ -13,6 +13,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
+import { writeFileAtomic } from "../util/fs";
 import { Readable, Transform } from "stream";
 import { pipeline } from "stream/promises";
 import * as crypto from "crypto";
@@ -58,15 +59,7 @@ interface VerifyRecord {
 const verifyCaches = new Map<string, Map<string, VerifyRecord>>();
 
 function writeJsonAtomic(file: string, value: unknown): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.tmp-${tempSuffix()}`;
-  try {
-    fs.writeFileSync(tmp, JSON.stringify(value, null, 1));
-    fs.renameSync(tmp, file);
-  } catch (e) {
-    fs.rmSync(tmp, { force: true });
-    throw e;
-  }
+  writeFileAtomic(file, JSON.stringify(value, null, 1));
 }
 
 function readJson<T>(file: string, fallback: T): T {

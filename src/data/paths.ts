@@ -10,27 +10,8 @@
 import * as fs from "fs";
 import * as path from "path";
 
-let cachedRoot: string | undefined;
-
-/** The project root: the nearest ancestor of this module holding the kit's package.json. */
-export function projectRoot(): string {
-  if (cachedRoot !== undefined) return cachedRoot;
-  let dir = __dirname;
-  for (;;) {
-    const pkg = path.join(dir, "package.json");
-    if (fs.existsSync(pkg)) {
-      try {
-        const name = (JSON.parse(fs.readFileSync(pkg, "utf8")) as { name?: string }).name;
-        if (name === "recrepro") return (cachedRoot = dir);
-      } catch {
-        // not the kit's package.json; keep walking up
-      }
-    }
-    const parent = path.dirname(dir);
-    if (parent === dir) return (cachedRoot = process.cwd());
-    dir = parent;
-  }
-}
+export { projectRoot } from "../util/root";
+import { projectRoot } from "../util/root";
 
 /** Mirror folder from `RECREPRO_DATA_MIRROR` (resolved against the project root), or null. */
 export function defaultMirror(): string | null {

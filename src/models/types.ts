@@ -103,3 +103,22 @@ export interface ModelSpec<C extends BaseModelConfig = BaseModelConfig> {
   requires(schema: DatasetSchema): string | null;
   build(schema: DatasetSchema, config: C, seed: number): RecModel;
 }
+
+/**
+ * A spec as an entry of a model index. A spec's config type only flows from `defaults` and
+ * `presets` into its own `build`, which the trainer calls with the resolved config of those same
+ * defaults, so erasing C to BaseModelConfig in the index is sound; this is the one place it happens.
+ */
+export function defineModel<C extends BaseModelConfig>(spec: ModelSpec<C>): ModelSpec<BaseModelConfig> {
+  return spec as unknown as ModelSpec<BaseModelConfig>;
+}
+
+/** Model specs by id. */
+export type ModelIndex = Readonly<Record<string, ModelSpec<BaseModelConfig>>>;
+
+/** The spec `id` of `index`; throws listing the known ids. */
+export function specOf(index: ModelIndex, id: string): ModelSpec<BaseModelConfig> {
+  const spec = index[id];
+  if (!spec) throw new Error(`unknown model "${id}"; known: ${Object.keys(index).join(", ")}`);
+  return spec;
+}

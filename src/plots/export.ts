@@ -10,6 +10,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
+import { writeFileAtomic } from "../util/fs";
 import type { Browser, Page } from "playwright-core";
 import { projectRoot } from "../data/paths";
 import { DEFAULT_EXPORT_WIDTH, DEFAULT_HEIGHT, Figure, isFigure } from "./figure";
@@ -79,7 +80,6 @@ interface Session {
 
 let session: Promise<Session> | null = null;
 let idleTimer: NodeJS.Timeout | null = null;
-let tmpCounter = 0;
 
 function idleMs(): number {
   const v = Number(process.env.RECREPRO_EXPORT_IDLE_MS);
@@ -148,19 +148,7 @@ export async function closeExporter(): Promise<void> {
   }
 }
 
-/** Writes `data` to `file` via a temporary name in the same folder, then renames it into place. */
-export function writeFileAtomic(file: string, data: string | Uint8Array): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  tmpCounter += 1;
-  const tmp = `${file}.tmp-${process.pid}-${tmpCounter}`;
-  try {
-    fs.writeFileSync(tmp, data);
-    fs.renameSync(tmp, file);
-  } catch (err) {
-    fs.rmSync(tmp, { force: true });
-    throw err;
-  }
-}
+export { writeFileAtomic };
 
 function standaloneHtml(fig: Figure, title: string, height: number, bundle: { src?: string; inline?: string }): string {
   const layout = { ...fig.layout, autosize: true };

@@ -37,11 +37,20 @@ import * as fs from "node:fs";
 import { compareSpread, formatMeanStd, SeedSummary } from "../metrics/seeds";
 import { escapeHtml } from "./tables";
 
-/** `ours` exceeds `than` (a metric key or a constant) by at least `margin`. */
+/**
+ * A per-seed operand: a metric key, or an expression over keys evaluated seed by seed (seeds are
+ * paired by position, the shorter operand decides the count):
+ * - `{ "diff": [a, b] }`: a − b per seed (e.g. a gain over a baseline, same seed);
+ * - `{ "min": x }`: per seed, the smallest value of `x` over every value of the wildcard `{*}` in
+ *   its keys for which all of them are measured (e.g. the smallest per-domain gain).
+ */
+export type Operand = string | { diff: [Operand, Operand] } | { min: Operand };
+
+/** `ours` exceeds `than` (a metric key, an expression or a constant) by at least `margin`. */
 export interface GreaterRelation {
   kind: "greater";
-  ours: string;
-  than: string | number;
+  ours: Operand;
+  than: Operand | number;
   /** Minimum claimed improvement; default 0. */
   margin?: number;
 }
@@ -49,8 +58,8 @@ export interface GreaterRelation {
 /** `ours` is below `than` by at least `margin` (for losses, latency, memory). */
 export interface LessRelation {
   kind: "less";
-  ours: string;
-  than: string | number;
+  ours: Operand;
+  than: Operand | number;
   /** Minimum claimed reduction; default 0. */
   margin?: number;
 }
@@ -58,8 +67,8 @@ export interface LessRelation {
 /** `a` and `b` differ by at most `tol`. */
 export interface WithinRelation {
   kind: "within";
-  a: string;
-  b: string | number;
+  a: Operand;
+  b: Operand | number;
   /** Largest allowed |mean(a) - mean(b)|. */
   tol: number;
 }
@@ -175,9 +184,12 @@ export function validateClaims(data: unknown, file = "claims.json"): ClaimsFile 
     }
     const r = c.relation;
     if (!obj(r)) return fail(`${at}.relation`, "an object", r);
+    const isOperand = (v: unknown): boolean =>
+      str(v) ||
+      (obj(v) && Object.keys(v).length === 1 && ((Array.isArray(v.diff) && v.diff.length === 2 && v.diff.every(isOperand)) || (v.min !== undefined && isOperand(v.min))));
     const operand = (key: string, allowNumber: boolean) => {
       const v = r[key];
-      if (!(str(v) || (allowNumber && fin(v)))) fail(`${at}.relation.${key}`, allowNumber ? "a metric key or a finite number" : "a metric key", v);
+      if (!(isOperand(v) || (allowNumber && fin(v)))) fail(`${at}.relation.${key}`, allowNumber ? "a metric key, an expression {diff}/{min} or a finite number" : "a metric key or an expression {diff}/{min}", v);
     };
     if (r.kind === "greater" || r.kind === "less") {
       operand("ours", false);
@@ -226,9 +238,54 @@ function fill(s: string, group: string): string {
   return s.split("{group}").join(group);
 }
 
+function mapKeys<V extends Operand | number>(v: V, f: (key: string) => string): V {
+  const o = v as Operand | number;
+  if (typeof o === "number") return v;
+  if (typeof o === "string") return f(o) as V;
+  if ("diff" in o) return { diff: [mapKeys(o.diff[0], f), mapKeys(o.diff[1], f)] } as V;
+  return { min: mapKeys(o.min, f) } as V;
+}
+
 function fillRelation(r: ClaimRelation, g: string): ClaimRelation {
-  const f = <V>(v: V): V => (typeof v === "string" ? (fill(v, g) as V) : v);
-  return r.kind === "within" ? { ...r, a: f(r.a), b: f(r.b) } : { ...r, ours: f(r.ours), than: f(r.than) };
+  const f = (k: string) => fill(k, g);
+  return r.kind === "within" ? { ...r, a: mapKeys(r.a, f), b: mapKeys(r.b, f) } : { ...r, ours: mapKeys(r.ours, f), than: mapKeys(r.than, f) };
+}
+
+function keysOf(v: Operand): string[] {
+  if (typeof v === "string") return [v];
+  if ("diff" in v) return [...keysOf(v.diff[0]), ...keysOf(v.diff[1])];
+  return keysOf(v.min);
+}
+
+/** Per-seed values of an operand, or the reason it has none. */
+export function evaluateOperand(v: Operand, measured: Readonly<Record<string, readonly number[]>>): { values: number[] } | { problem: string } {
+  if (typeof v === "string") {
+    const p = problem(v, measured);
+    return p ? { problem: p } : { values: [...measured[v]] };
+  }
+  if ("diff" in v) {
+    const a = evaluateOperand(v.diff[0], measured);
+    if ("problem" in a) return a;
+    const b = evaluateOperand(v.diff[1], measured);
+    if ("problem" in b) return b;
+    const n = Math.min(a.values.length, b.values.length);
+    return { values: Array.from({ length: n }, (_, i) => a.values[i] - b.values[i]) };
+  }
+  const patterns = keysOf(v.min).filter((k) => k.includes("{*}"));
+  if (patterns.length === 0) return { problem: `min over ${JSON.stringify(v.min)}: no {*} wildcard` };
+  const [pre, post] = patterns[0].split("{*}");
+  const candidates = Object.keys(measured)
+    .filter((k) => k.length > pre.length + post.length && k.startsWith(pre) && k.endsWith(post))
+    .map((k) => k.slice(pre.length, k.length - post.length));
+  const matched = candidates.filter((w) => patterns.every((p) => p.split("{*}").join(w) in measured));
+  if (matched.length === 0) return { problem: `no values for ${patterns[0]}` };
+  let out: number[] | null = null;
+  for (const w of matched) {
+    const r = evaluateOperand(mapKeys(v.min, (k) => k.split("{*}").join(w)), measured);
+    if ("problem" in r) return r;
+    out = out === null ? r.values : Array.from({ length: Math.min(out.length, r.values.length) }, (_, i) => Math.min(out![i], r.values[i]));
+  }
+  return { values: out! };
 }
 
 function signed(x: number, digits = 4): string {
@@ -259,15 +316,14 @@ function compareOne(
     verdict: "not measurable",
     reason: "",
   };
-  const left = relation.kind === "within" ? relation.a : relation.ours;
-  const right = relation.kind === "within" ? relation.b : relation.than;
-  const missing = [left, right].map((k) => (typeof k === "number" ? null : problem(k, measured))).find((p) => p !== null);
-  if (missing) {
-    row.reason = missing;
+  const left = evaluateOperand(relation.kind === "within" ? relation.a : relation.ours, measured);
+  const rightOp = relation.kind === "within" ? relation.b : relation.than;
+  const right = typeof rightOp === "number" ? rightOp : evaluateOperand(rightOp, measured);
+  if ("problem" in left || (typeof right !== "number" && "problem" in right)) {
+    row.reason = "problem" in left ? left.problem : (right as { problem: string }).problem;
     return row;
   }
-  const a = measured[left] as readonly number[];
-  const cmp = compareSpread(a, typeof right === "number" ? right : (measured[right] as readonly number[]), { minSpread: options.minSpread });
+  const cmp = compareSpread(left.values, typeof right === "number" ? right : right.values, { minSpread: options.minSpread });
   const d = cmp.diff;
   row.ours = cmp.a;
   row.reference = cmp.b;

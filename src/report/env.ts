@@ -82,7 +82,7 @@ export interface EnvironmentOptions {
 
 /** A snapshot of the environment. Never throws for missing git, packages or engine. */
 export function environmentInfo(options: EnvironmentOptions = {}): EnvironmentInfo {
-  const root = options.root ?? kitRoot();
+  const root = options.root ?? projectRoot();
   const cpuList = os.cpus();
   const packages: Record<string, string | null> = {};
   for (const name of options.packages ?? KEY_PACKAGES) packages[name] = packageVersion(name, root);
@@ -99,8 +99,6 @@ export function environmentInfo(options: EnvironmentOptions = {}): EnvironmentIn
   };
 }
 
-/** The kit's root (one definition for the whole kit: data/paths.ts). */
-export const kitRoot = projectRoot;
 
 /** HEAD commit and dirty flag via git; nulls when git or the repository is absent. */
 export function gitInfo(dir: string): GitInfo {

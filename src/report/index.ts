@@ -4,7 +4,7 @@
  */
 export { resolveConfig, configFromEnv, formatConfig, getPath, ConfigError, CONFIG_LAYERS, ENV_KEYS } from "./config";
 export type { ConfigLayer, DeepPartial, ResolvedConfig, ResolveConfigOptions } from "./config";
-export { environmentInfo, formatEnvironmentLine, gitInfo, packageVersion, kitRoot, KEY_PACKAGES } from "./env";
+export { environmentInfo, formatEnvironmentLine, gitInfo, packageVersion, KEY_PACKAGES } from "./env";
 export type { BackendInfo, EnvironmentInfo, EnvironmentOptions, GitInfo } from "./env";
 export {
   writeRunRecord,

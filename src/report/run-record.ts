@@ -15,6 +15,7 @@
 
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { writeFileAtomic } from "../util/fs";
 import type { ConfigLayer } from "./config";
 import type { EnvironmentInfo } from "./env";
 
@@ -26,7 +27,7 @@ export const RUN_RECORD_FILE = "run.json";
 
 /** Where the rows of a run came from. */
 export interface RunData {
-  /** Dataset id from the registry, e.g. "aliccp-smoke". */
+  /** Dataset id from the registry, e.g. "movielens-1m-subset". */
   id: string;
   /** sha256 of inputs + preprocessing (DatasetMeta.fingerprint). */
   fingerprint: string;
@@ -49,10 +50,15 @@ export interface RunRecord {
   schemaVersion: number;
   /** Paper id, e.g. "hamur". */
   paper: string;
-  /** Model id from MODELS, e.g. "hamur" or "shared-bottom". */
+  /** Model id from MODELS, e.g. "hamur-mlp" or "shared-bottom". */
   model: string;
-  /** Unique within the paper's figures folder, e.g. "hamur-smoke-seed1". */
+  /** Unique within the paper's figures folder, e.g. "ml1m-mlp-hamur-smoke". */
   runId: string;
+  /**
+   * The grid cell this run is (train/grid.ts): data set name and cell label in measured keys
+   * (`data.label.metric`), and the model's heads (a single head is left out of the keys).
+   */
+  cell?: { data: string; label: string; heads: string[] };
   /** "smoke" (minutes, small data) or "paper" (full data, the paper's settings). */
   profile: "smoke" | "paper";
   /** Seeds run, in order; per-seed metric arrays follow this order. */
@@ -145,26 +151,9 @@ export function writeRunRecord(dir: string, record: RunRecord, fileName = RUN_RE
     for (const e of nonFinite) notes.push(`non-finite value ${e.value} at ${e.path} written as null`);
   }
   const text = JSON.stringify(obj, null, 2) + "\n";
-  fs.mkdirSync(dir, { recursive: true });
-  const target = path.join(dir, fileName);
-  const tmp = path.join(dir, `.${fileName}.${process.pid}.${Date.now()}.${tmpCounter++}.tmp`);
-  try {
-    const fd = fs.openSync(tmp, "wx");
-    try {
-      fs.writeFileSync(fd, text);
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-    fs.renameSync(tmp, target);
-  } catch (err) {
-    fs.rmSync(tmp, { force: true });
-    throw err;
-  }
-  return target;
+  return writeFileAtomic(path.join(dir, fileName), text);
 }
 
-let tmpCounter = 0;
 
 /**
  * Reads and validates a run record; `file` is run.json or a directory holding it. Non-finite

@@ -5,23 +5,17 @@
  * record (`run.json`) with the per-seed metrics that claim comparisons read.
  */
 import * as path from "path";
-import type { DatasetSchema, TabularDataset } from "../data/schema";
-import { projectRoot } from "../data/paths";
+import type { Dataset } from "../data/dataset";
+import { projectRoot } from "../util/root";
 import { getBackendInfo, initBackend } from "../engine/backend";
-import { getModelSpec } from "../models";
-import type { BaseModelConfig, RecModel } from "../models/types";
+import { BASELINES } from "../models";
+import { specOf, type BaseModelConfig, type ModelSpec, type RecModel } from "../models/types";
 import { summariseSeeds, type SeedSummary } from "../metrics";
 import { configFromEnv, environmentInfo, formatConfig, resolveConfig, writeRunRecord, type DeepPartial, type RunRecord } from "../report";
 import { DEFAULT_TRAIN_CONFIG, Trainer, type Evaluation, type History, type TrainConfig } from "./trainer";
 
-export type Profile = "smoke" | "paper";
-
-/** The profile of this process: RECREPRO_PROFILE (smoke | paper), default smoke. */
-export function profile(): Profile {
-  const p = (process.env.RECREPRO_PROFILE ?? "smoke").trim();
-  if (p !== "smoke" && p !== "paper") throw new Error(`RECREPRO_PROFILE="${p}" must be "smoke" or "paper"`);
-  return p;
-}
+export { profile, type Profile } from "../util/profile";
+import { profile, type Profile } from "../util/profile";
 
 /** Environment variables of the "environment" config layer (highest precedence). */
 export const EXPERIMENT_ENV_KEYS: Readonly<Record<string, string>> = {
@@ -39,20 +33,14 @@ export function seedsFromEnv(): number[] | null {
   return seeds;
 }
 
-/** A data set ready for training: three in-memory splits and provenance. */
-export interface ExperimentData {
-  schema: DatasetSchema;
-  train: TabularDataset;
-  valid: TabularDataset;
-  test: TabularDataset;
-  meta: { id: string; fingerprint: string };
-}
+/** A data set ready for training: the kit's one dataset type (src/data/dataset.ts). */
+export type ExperimentData = Dataset;
 
 export interface ExperimentOptions<C extends BaseModelConfig = BaseModelConfig> {
   /** Paper id; the record goes to figures/<paper>/<runId>/run.json. */
   paper: string;
-  /** Model id in MODELS. */
-  model: string;
+  /** The model's spec, or the id of a baseline in BASELINES (a paper's own models are passed as specs). */
+  model: string | ModelSpec<BaseModelConfig>;
   data: ExperimentData;
   /** Seeds; one model is trained per seed. Default [2022]; RECREPRO_SEEDS overrides. */
   seeds?: number[];
@@ -71,14 +59,16 @@ export interface ExperimentOptions<C extends BaseModelConfig = BaseModelConfig> 
   /** Keep the last seed's model alive for inspection (default true); others are disposed. */
   keepModel?: boolean;
   /** Called with each seed's trained model after its test evaluation, before it is disposed (per-seed internals for figures and claims). */
-  inspect?: (model: RecModel, seed: number) => void;
+  inspect?: (model: RecModel, seed: number, trainer: Trainer, history: History) => void;
+  /** The grid cell this run is (train/grid.ts); recorded so measured keys can be rebuilt from the record. */
+  cell?: { data: string; label: string };
   /**
    * Extra per-seed metrics computed on each trained model before it is disposed (e.g. CVR AUC on
    * the clicked rows only, or on another split). Stored like the test metrics (`seedMetrics`,
    * `summary`; two-part keys such as "cvrClicked.auc" also in `metrics`); every seed must return
    * the same keys.
    */
-  extraMetrics?: (run: { seed: number; model: RecModel; trainer: Trainer; data: ExperimentData }) => Record<string, number>;
+  extraMetrics?: (run: { seed: number; model: RecModel; trainer: Trainer; history: History; data: ExperimentData }) => Record<string, number>;
   notes?: string[];
   /** Print the resolved config (default true). */
   verbose?: boolean;
@@ -109,7 +99,7 @@ export async function runExperiment<C extends BaseModelConfig>(opts: ExperimentO
   const t0 = Date.now();
   const backend = await initBackend({ quiet: true });
   const prof = profile();
-  const spec = getModelSpec(opts.model);
+  const spec = typeof opts.model === "string" ? specOf(BASELINES, opts.model) : opts.model;
   const reason = spec.requires(opts.data.schema);
   if (reason) throw new Error(`model ${spec.id} cannot run on ${opts.data.meta.id}: ${reason}`);
   const defaults = { model: spec.defaults as unknown as C, train: DEFAULT_TRAIN_CONFIG };
@@ -128,14 +118,16 @@ export async function runExperiment<C extends BaseModelConfig>(opts: ExperimentO
   }
   const runs: SeedRun[] = [];
   let kept: { model: RecModel; trainer: Trainer } | null = null;
+  let heads: string[] = [];
   for (const [i, seed] of seeds.entries()) {
     const s0 = Date.now();
     const model = spec.build(opts.data.schema, config.model, seed);
     const trainer = new Trainer(model, { ...config.train, seed });
     const history = await trainer.fit(opts.data.train, opts.data.valid);
     const test = trainer.evaluate(opts.data.test, opts.groupAxis).heads;
-    opts.inspect?.(model, seed);
-    const extra = opts.extraMetrics?.({ seed, model, trainer, data: opts.data }) ?? {};
+    heads = [...model.heads];
+    opts.inspect?.(model, seed, trainer, history);
+    const extra = opts.extraMetrics?.({ seed, model, trainer, history, data: opts.data }) ?? {};
     runs.push({ seed, history, test, extra, wallSec: (Date.now() - s0) / 1000 });
     if (i === seeds.length - 1 && (opts.keepModel ?? true)) kept = { model, trainer };
     else {
@@ -190,6 +182,7 @@ export async function runExperiment<C extends BaseModelConfig>(opts: ExperimentO
     paper: opts.paper,
     model: spec.id,
     runId,
+    ...(opts.cell ? { cell: { ...opts.cell, heads } } : {}),
     profile: prof,
     seeds,
     config: config as unknown as Record<string, unknown>,

@@ -4,7 +4,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { MODELS } from "../../src/models";
+import { MODELS } from "../../src/papers";
 import { initBackend } from "../../src/engine/backend";
 import { tf } from "../../src/engine/tf";
 import { Rng } from "../../src/engine/rng";

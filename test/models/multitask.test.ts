@@ -6,7 +6,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { MODELS } from "../../src/models";
+import { MODELS } from "../../src/papers";
 import type { BaseModelConfig, ForwardOutput, ModelSpec, RecModel } from "../../src/models/types";
 import { ExpertSet, mixExperts } from "../../src/models/multitask/blocks";
 import { Mlp } from "../../src/models/layers/mlp";

@@ -12,7 +12,7 @@
  * ids unique, categories known); links into the kit are checked by {@link kitLinks} against the
  * live registries (test/survey/taxonomy.test.ts), so a row cannot point at a model that is gone.
  */
-import rawTaxonomy from "./mtl-taxonomy.json";
+import rawTaxonomy from "./taxonomy.json";
 
 /**
  * Multi-task weighting schemes the kit's trainer implements: the `kind`s of

@@ -12,18 +12,18 @@
  * - `measuredFromCells`: the per-seed values the survey's claims (src/survey/mtl-claims.json) read;
  * - figures: gradient conflict over training, task weights over training, negative transfer.
  */
-import type { Batch, TabularDataset } from "../data/schema";
-import { labelIndex } from "../data/schema";
-import { batches, subset } from "../data/batches";
-import { tf } from "../engine/tf";
-import { auc, compareSpread, formatMeanStd, meanStd, summariseSeeds } from "../metrics";
-import type { DeepPartial } from "../report";
-import { getModelSpec } from "../models";
-import type { ForwardOutput, RecModel } from "../models/types";
-import { baseLayout, colorAt, type Figure, type Trace } from "../plots/figure";
-import { runExperiment, type ExperimentData, type ExperimentOptions, type Profile } from "../train/experiment";
-import type { ConflictRecord, TaskWeightingConfig, TaskWeightRecord } from "../train/multitask";
-import type { TrainConfig } from "../train/trainer";
+import type { Batch, TabularDataset } from "../../data/schema";
+import { labelIndex } from "../../data/schema";
+import { batches, subset } from "../../data/batches";
+import { tf } from "../../engine/tf";
+import { auc, compareSpread, formatMeanStd, meanStd, summariseSeeds } from "../../metrics";
+import type { DeepPartial } from "../../report";
+import { BASELINES, specOf } from "../../models";
+import type { ForwardOutput, RecModel } from "../../models/types";
+import { baseLayout, colorAt, type Figure, type Trace } from "../../plots/figure";
+import { runExperiment, type ExperimentData, type ExperimentOptions, type Profile } from "../../train/experiment";
+import type { ConflictRecord, TaskWeightingConfig, TaskWeightRecord } from "../../train/multitask";
+import type { TrainConfig } from "../../train/trainer";
 
 /** One cell of the grid: a model under a weighting scheme (optionally on its own data). */
 export interface MtlCell {
@@ -94,7 +94,7 @@ export async function runMtlCells(opts: MtlGridOptions): Promise<MtlCellResult[]
   const out: MtlCellResult[] = [];
   for (const [i, cell] of opts.cells.entries()) {
     const data = cell.data ?? opts.data;
-    const ce = cell.conflictEvery ?? (getModelSpec(cell.model).task === "multi-task" ? opts.conflictEvery ?? 0 : 0);
+    const ce = cell.conflictEvery ?? (specOf(BASELINES, cell.model).task === "multi-task" ? opts.conflictEvery ?? 0 : 0);
     const t0 = Date.now();
     const r = await runExperiment({
       paper: opts.paper,

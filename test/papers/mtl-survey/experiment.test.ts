@@ -2,15 +2,15 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as path from "path";
-import { initBackend } from "../../src/engine/backend";
-import { tf } from "../../src/engine/tf";
-import { getModelSpec } from "../../src/models";
-import { loadClaims } from "../../src/report";
-import { projectRoot } from "../../src/data/paths";
-import type { TabularDataset } from "../../src/data/schema";
-import { Trainer } from "../../src/train/trainer";
-import { cvrSpaceMetrics, measuredFromCells, negativeTransferRows, predictHead, restrictData, toyForward, type MtlCellResult } from "../../src/survey/mtl-experiment";
-import { smallMulti } from "../helpers";
+import { initBackend } from "../../../src/engine/backend";
+import { tf } from "../../../src/engine/tf";
+import { getModelSpec } from "../../../src/papers";
+import { loadClaims } from "../../../src/report";
+import { projectRoot } from "../../../src/data/paths";
+import type { TabularDataset } from "../../../src/data/schema";
+import { Trainer } from "../../../src/train/trainer";
+import { cvrSpaceMetrics, measuredFromCells, negativeTransferRows, predictHead, restrictData, toyForward, type MtlCellResult } from "../../../src/papers/mtl-survey/experiment";
+import { smallMulti } from "../../helpers";
 
 function cell(label: string, auc: Record<string, number[]>, conflicts: number[][] = []): MtlCellResult {
   return {
@@ -30,7 +30,7 @@ function cell(label: string, auc: Record<string, number[]>, conflicts: number[][
 }
 
 test("the survey claims file validates and names cells the notebook trains", () => {
-  const claims = loadClaims(path.join(projectRoot(), "src", "survey", "mtl-claims.json"));
+  const claims = loadClaims(path.join(projectRoot(), "src", "papers", "mtl-survey", "claims.json"));
   assert.equal(claims.paper, "mtl-survey");
   const cells = ["single-task:income", "single-task:marital", "shared-bottom", "mmoe", "cgc", "ple", "cross-stitch", "shared-bottom+uncertainty", "shared-bottom+gradnorm", "shared-bottom+pcgrad", "esmm", "aitm", "independent:cvr"];
   for (const c of claims.claims) {

@@ -7,14 +7,14 @@ import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import * as fs from "fs";
 import * as path from "path";
-import { DATASETS } from "../../src/data";
-import { MODELS } from "../../src/models";
-import { KIT_METHODS, TaxonomyError, citation, kitLinks, methodTable, taskRelationTable, taxonomy, validateTaxonomy } from "../../src/survey";
-import { parseTaskWeighting, type TaskWeightingConfig } from "../../src/train";
-import { projectRoot } from "../../src/data/paths";
-import * as rr from "../../src";
+import { DATASETS } from "../../../src/data";
+import { MODELS } from "../../../src/papers";
+import { KIT_METHODS, TaxonomyError, citation, kitLinks, methodTable, taskRelationTable, taxonomy, validateTaxonomy } from "../../../src/papers/mtl-survey";
+import { parseTaskWeighting, type TaskWeightingConfig } from "../../../src/train";
+import { projectRoot } from "../../../src/data/paths";
+import * as rr from "../../../src";
 
-const FILE = path.join(projectRoot(), "src", "survey", "mtl-taxonomy.json");
+const FILE = path.join(projectRoot(), "src", "papers", "mtl-survey", "taxonomy.json");
 
 function raw(): Record<string, unknown> {
   return JSON.parse(fs.readFileSync(FILE, "utf8")) as Record<string, unknown>;
@@ -25,7 +25,7 @@ test("taxonomy file validates: three task relations, three method families, uniq
   assert.deepEqual(t.taskRelations.map((r) => r.id), ["parallel", "cascaded", "auxiliary-with-main"]);
   assert.deepEqual([...new Set(t.methods.map((m) => m.category))], ["parameter-sharing", "optimisation", "training-mechanism"]);
   assert.strictEqual(taxonomy(), taxonomy(), "validated once and cached");
-  assert.equal(rr.survey.taxonomy().methods.length, t.methods.length, "exported as rr.survey");
+  assert.equal(rr.papers.mtlSurvey.taxonomy().methods.length, t.methods.length, "exported as rr.papers.mtlSurvey");
   // the survey's named examples are all present
   const names = t.methods.map((m) => m.id);
   for (const id of ["hard-sharing", "expert-gate", "customised-gate", "cross-stitch", "sparse-sharing", "uncertainty-weighting", "gradnorm", "dynamic-weight-average", "pcgrad", "metabalance", "reinforcement-learning", "automl", "distillation"]) {

@@ -21,8 +21,8 @@ import { compareSpread, formatMeanStd, summariseSeeds } from "../../metrics/seed
 import type { DeepPartial } from "../../report/config";
 import { runExperiment, type ExperimentData, type Profile } from "../../train/experiment";
 import type { StepRecord, TrainConfig } from "../../train/trainer";
-import type { RecModel } from "../types";
-import { domainIds } from "../layers/routing";
+import type { RecModel } from "../../models/types";
+import { domainIds } from "../../models/layers/routing";
 
 /** One cell of the grid: a model id with config overrides, under a label. */
 export interface RunSpec {

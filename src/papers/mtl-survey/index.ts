@@ -5,4 +5,4 @@
  *   rr.survey.taskRelationTable()   // rows for the notebook's taxonomy tables
  */
 export * from "./taxonomy";
-export * from "./mtl-experiment";
+export * from "./experiment";

@@ -3,9 +3,9 @@
  * sections "model" and "ablation". The network is in model.ts.
  */
 import type { DatasetSchema } from "../../data/schema";
-import { DEFAULT_EMBEDDING } from "../base";
-import { DEFAULT_DOMAIN_AXIS } from "../layers/routing";
-import type { ModelSpec } from "../types";
+import { DEFAULT_EMBEDDING } from "../../models/base";
+import { DEFAULT_DOMAIN_AXIS } from "../../models/layers/routing";
+import { defineModel, type ModelIndex, type ModelSpec } from "../../models/types";
 import { HierRecModel, type HierRecConfig } from "./model";
 
 /** The official code's defaults (run_v0.py / HierRec.py): emb 16, mlp_dims [[64],[16,64],[16,64],[64]], im_num 4, dropout 0.2. */
@@ -75,3 +75,6 @@ export function getAblation(id: string): HierRecAblation {
   if (!a) throw new Error(`unknown HierRec ablation "${id}"; known: ${HIERREC_ABLATIONS.map((x) => x.id).join(", ")}`);
   return a;
 }
+
+/** The models this paper adds to the kit's index. */
+export const HIERREC_MODELS: ModelIndex = { hierrec: defineModel(HIERREC) };

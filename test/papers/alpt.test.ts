@@ -5,9 +5,9 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { MODELS } from "../../src/models";
-import { ALPT_DNN, ALPT_VARIANTS, AlptModel, backboneConfig, stepTracePoint } from "../../src/models/alpt/spec";
-import { convexProblem, meanLogDistance, quantisedSgd } from "../../src/models/alpt/convex";
+import { MODELS } from "../../src/papers";
+import { ALPT_DNN, ALPT_VARIANTS, AlptModel, backboneConfig, stepTracePoint } from "../../src/papers/alpt/spec";
+import { convexProblem, meanLogDistance, quantisedSgd } from "../../src/papers/alpt/convex";
 import { initBackend } from "../../src/engine/backend";
 import { syntheticCtr } from "../../src/data/synthetic";
 import { split } from "../../src/data/batches";

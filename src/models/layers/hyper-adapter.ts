@@ -37,7 +37,7 @@
  */
 import { Rng } from "../../engine/rng";
 import { tf } from "../../engine/tf";
-import { Dense, glorotUniform } from "../layers/dense";
+import { Dense, glorotUniform } from "./dense";
 
 /** Configuration of the HAMUR adapter attached to a multi-domain backbone. */
 export interface AdapterConfig {

@@ -21,9 +21,9 @@ import { DEFAULT_EMBEDDING, ModelBase } from "../base";
 import { dropout, glorotUniform } from "../layers/dense";
 import { Mlp } from "../layers/mlp";
 import { DEFAULT_DOMAIN_AXIS, domainIds, domainMask, numDomains, selectByDomain } from "../layers/routing";
-import type { ForwardOutput, ModelContext, ModelInputs } from "../types";
-import { domainNorm } from "./adapter";
-import { headOf, type MultiDomainConfig } from "./backbones";
+import type { ForwardOutput, ModelContext, ModelInputs, ModelSpec } from "../types";
+import { domainNorm } from "../layers/hyper-adapter";
+import { headOf, MD_SMOKE_TOWERS, requiresMultiDomain, type MultiDomainConfig } from "./md-backbones";
 
 export interface SharedMlpConfig extends MultiDomainConfig {
   /** Hidden widths. Default [256, 128] (as the MovieLens towers). */
@@ -163,3 +163,24 @@ export function sharedMlpDefaults(): SharedMlpConfig {
 export function starDefaults(): StarConfig {
   return { embDim: 16, embedding: DEFAULT_EMBEDDING, domainAxis: DEFAULT_DOMAIN_AXIS, label: null, hidden: [256, 128], dropout: 0, auxHidden: [64], partitionedNorm: true };
 }
+
+export const SHARED_MLP: ModelSpec<SharedMlpConfig> = {
+  id: "shared-mlp",
+  name: "shared MLP (domain id as a feature)",
+  task: "multi-domain",
+  defaults: sharedMlpDefaults(),
+  presets: { smoke: MD_SMOKE_TOWERS, paper: {} },
+  requires: (schema) => requiresMultiDomain(schema),
+  build: (schema, config, seed) => new SharedMlpModel(schema, config, seed),
+};
+
+export const STAR: ModelSpec<StarConfig> = {
+  id: "star",
+  name: "STAR",
+  paper: { title: "One Model to Serve All: Star Topology Adaptive Recommender for Multi-Domain CTR Prediction", venue: "CIKM 2021", url: "https://arxiv.org/abs/2101.11427" },
+  task: "multi-domain",
+  defaults: starDefaults(),
+  presets: { smoke: { ...MD_SMOKE_TOWERS, auxHidden: [32] }, paper: {} },
+  requires: (schema) => requiresMultiDomain(schema),
+  build: (schema, config, seed) => new StarModel(schema, config, seed),
+};

@@ -49,11 +49,11 @@ import type { Batch, DatasetSchema } from "../../data/schema";
 import { categoricalFeatures } from "../../data/schema";
 import type { Rng } from "../../engine/rng";
 import { tf } from "../../engine/tf";
-import { ModelBase } from "../base";
-import { Dense, dropout, glorotUniform } from "../layers/dense";
-import { Mlp } from "../layers/mlp";
-import { DEFAULT_DOMAIN_AXIS, domainIds, domainMask, numDomains } from "../layers/routing";
-import type { BaseModelConfig, ForwardOutput, ModelContext, ModelInputs } from "../types";
+import { ModelBase } from "../../models/base";
+import { Dense, dropout, glorotUniform } from "../../models/layers/dense";
+import { Mlp } from "../../models/layers/mlp";
+import { DEFAULT_DOMAIN_AXIS, domainIds, domainMask, numDomains } from "../../models/layers/routing";
+import type { BaseModelConfig, ForwardOutput, ModelContext, ModelInputs } from "../../models/types";
 
 export type WeightMode = "generated" | "static";
 

@@ -18,12 +18,12 @@
  */
 import type { DatasetSchema } from "../../data/schema";
 import type { PrecisionConfig, Rounding } from "../../engine/embedding-table";
-import type { BaseModelConfig, ForwardOutput, ModelContext, ModelInputs, ModelSpec, ParamCount, RecModel, StepInfo } from "../types";
+import { defineModel, type BaseModelConfig, type ForwardOutput, type ModelContext, type ModelIndex, type ModelInputs, type ModelSpec, type ParamCount, type RecModel, type StepInfo } from "../../models/types";
 import type { Batch } from "../../data/schema";
 import type { tf } from "../../engine/tf";
 import type { EmbeddingCollection } from "../../engine/embedding-collection";
-import { DCN } from "../baselines/dcn";
-import { DNN } from "../baselines/dnn";
+import { DCN } from "../../models/baselines/dcn";
+import { DNN } from "../../models/baselines/dnn";
 
 export type AlptVariant = "fp32" | "lpt-det" | "lpt-sto" | "alpt";
 
@@ -189,3 +189,6 @@ export function alptSpec<C extends BaseModelConfig>(backbone: ModelSpec<C>): Mod
 export const ALPT_DNN = alptSpec(DNN);
 /** ALPT on DCN, the second backbone. */
 export const ALPT_DCN = alptSpec(DCN);
+
+/** The models this paper adds to the kit's index. */
+export const ALPT_MODELS: ModelIndex = { "alpt-dnn": defineModel(ALPT_DNN), "alpt-dcn": defineModel(ALPT_DCN) };

@@ -31,8 +31,8 @@ import { DEFAULT_EMBEDDING, ModelBase } from "../base";
 import { CrossNetwork } from "../layers/cross";
 import { Dense, dropout } from "../layers/dense";
 import { DEFAULT_DOMAIN_AXIS, domainIds, numDomains, requiresDomainAxis } from "../layers/routing";
-import type { BaseModelConfig, ForwardOutput, ModelContext, ModelInputs } from "../types";
-import { AdapterCell, checkAdapterConfig, HyperNetwork, type AdapterConfig } from "./adapter";
+import type { BaseModelConfig, ForwardOutput, ModelContext, ModelInputs, ModelSpec, PaperRef } from "../types";
+import { AdapterCell, checkAdapterConfig, HyperNetwork, type AdapterConfig } from "../layers/hyper-adapter";
 
 /** Config fields every multi-domain model of this package shares. */
 export interface MultiDomainConfig extends BaseModelConfig {
@@ -293,3 +293,37 @@ export function backboneDefaults(kind: BackboneKind): MdBackboneConfig {
     adapter: null,
   };
 }
+
+/** HAMUR (CIKM 2023), whose experiments define these backbones (PAPERS.md §1). */
+export const HAMUR_PAPER: PaperRef = { title: "HAMUR: Hyper Adapter for Multi-Domain Recommendation", venue: "CIKM 2023", url: "https://arxiv.org/abs/2309.06217" };
+
+const BACKBONE_NAMES: Record<BackboneKind, string> = { mlp: "MLP", wd: "Wide&Deep", dcn: "DCN" };
+
+/** Smoke towers of every multi-domain baseline. */
+export const MD_SMOKE_TOWERS = { hidden: [64, 32] };
+
+/**
+ * The spec of a multi-domain backbone: `md-<kind>` without adapter, `hamur-<kind>` with the given
+ * adapter per profile (paper = defaults, smoke = the preset).
+ */
+export function mdBackboneSpec(kind: BackboneKind, adapter: { paper: AdapterConfig; smoke: AdapterConfig } | null = null): ModelSpec<MdBackboneConfig> {
+  const id = `${adapter ? "hamur" : "md"}-${kind}`;
+  const defaults: MdBackboneConfig = { ...backboneDefaults(kind), adapter: adapter ? adapter.paper : null };
+  return {
+    id,
+    name: adapter ? `${BACKBONE_NAMES[kind]} + HAMUR` : `multi-domain ${BACKBONE_NAMES[kind]}`,
+    paper: HAMUR_PAPER,
+    task: "multi-domain",
+    defaults,
+    presets: {
+      smoke: { ...MD_SMOKE_TOWERS, ...(adapter ? { adapter: adapter.smoke } : {}) },
+      paper: {},
+    },
+    requires: (schema: DatasetSchema) => requiresMultiDomain(schema),
+    build: (schema, config, seed) => new MdBackbone(id, kind, schema, config, seed),
+  };
+}
+
+export const MD_MLP = mdBackboneSpec("mlp");
+export const MD_WD = mdBackboneSpec("wd");
+export const MD_DCN = mdBackboneSpec("dcn");
