@@ -36,6 +36,7 @@ export const BASELINES: ModelIndex = {
 };
 
 export * from "./types";
+export * from "./inputs";
 export { ModelBase, DEFAULT_EMBEDDING } from "./base";
 export { Dense, dropout, glorotUniform } from "./layers/dense";
 export { Mlp } from "./layers/mlp";

@@ -37,3 +37,4 @@ export {
   KIT_ROOT,
 } from "./export";
 export { plotlyVersion } from "./bundle";
+export { seedBand, bandTraces, areaTrace, rgba } from "./bands";

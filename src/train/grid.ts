@@ -17,6 +17,7 @@ import { runExperiment, type ExperimentData } from "./experiment";
 import type { ModelIndex, RecModel } from "../models/types";
 import { specOf } from "../models/types";
 import type { RunRecord } from "../report/run-record";
+import { compareSpread, formatMeanStd, summariseSeeds } from "../metrics/seeds";
 import { mergeDeep } from "../util/object";
 import { profile as currentProfile, type Profile } from "../util/profile";
 
@@ -212,4 +213,44 @@ export function cellOf(results: readonly CellResult[], label: string, data?: str
 export function wholeSplitEval(presets: Partial<Record<Profile, Partial<TrainConfig>>>, data: ExperimentData, minRows: number): Partial<Record<Profile, Partial<TrainConfig>>> {
   const rows = Math.max(minRows, data.valid.numRows, data.test.numRows);
   return Object.fromEntries(Object.entries(presets).map(([p, c]) => [p, { evalBatchSize: rows, ...c }]));
+}
+
+/** Options of {@link comparisonRows}. */
+export interface ComparisonOptions {
+  /** Label of the cell each row is compared with: a fixed label, or per row (default: the cell's `baseline`). */
+  reference?: string | ((r: CellResult) => string | null);
+  /** Metrics shown as mean ± std columns (default ["auc", "logloss"]). */
+  metrics?: string[];
+  /** Per-group AUC columns (default true). */
+  perGroup?: boolean;
+  /** Extra columns per row (memory, epochs, ...). */
+  extra?: (r: CellResult) => Record<string, string | number>;
+}
+
+function signed(d: number, digits = 4): string {
+  return `${d >= 0 ? "+" : ""}${d.toFixed(digits)}`;
+}
+
+/**
+ * The comparison table of a grid: per cell, the metrics as mean ± std over seeds, per-group AUC,
+ * and the AUC difference to its reference cell (same data set) marked "(inside spread)" when it is
+ * smaller than the larger seed std (a tie).
+ */
+export function comparisonRows(results: readonly CellResult[], opts: ComparisonOptions = {}): Record<string, string | number>[] {
+  const metrics = opts.metrics ?? ["auc", "logloss"];
+  return results.map((r) => {
+    const row: Record<string, string | number> = { data: r.data, cell: r.label, model: r.model, seeds: r.seeds.length };
+    for (const m of metrics) row[m === "auc" ? "AUC" : m] = r.metrics[m] ? formatMeanStd(summariseSeeds(r.metrics[m])) : "—";
+    if (opts.perGroup ?? true) for (const g of r.groups) row[`AUC ${g}`] = formatMeanStd(summariseSeeds(r.metrics[`${g}.auc`] ?? []));
+    const refLabel = typeof opts.reference === "function" ? opts.reference(r) : opts.reference ?? r.baseline;
+    const ref = refLabel ? results.find((x) => x.data === r.data && x.label === refLabel) : undefined;
+    if (ref && ref !== r) {
+      const c = compareSpread(r.metrics.auc, ref.metrics.auc);
+      row["ΔAUC vs reference"] = `${signed(c.diff)} vs ${ref.label}${c.tie ? " (inside spread)" : ""}`;
+    } else row["ΔAUC vs reference"] = "—";
+    Object.assign(row, opts.extra?.(r) ?? {});
+    row["dense params"] = r.paramCount.dense;
+    row["s / seed"] = Number(r.wallSecPerSeed.toFixed(1));
+    return row;
+  });
 }
