@@ -4,8 +4,13 @@
  * with per-field id offsets). `lookup` writes the batch's field embeddings into one buffer
  * [B, F, D]; `applyGradients` takes the gradient of that buffer and updates each table once.
  */
-import type { DatasetSchema } from "../data/schema";
-import { categoricalFeatures } from "../data/schema";
+/** A categorical field as the collection needs it (a schema's categorical feature is one). */
+export interface EmbeddingField {
+  name: string;
+  vocabSize: number;
+  /** Name of the field whose table this one uses. */
+  shareWith?: string;
+}
 import { EmbeddingTable, EmbeddingTableState, InitConfig, PrecisionConfig, TableMemory } from "./embedding-table";
 import { SparseOptimizerConfig } from "./sparse-optim";
 
@@ -41,8 +46,10 @@ export class EmbeddingCollection {
   private idScratch: Int32Array = new Int32Array(0);
   private allIdScratch: Int32Array = new Int32Array(0);
 
-  constructor(schema: DatasetSchema, readonly config: EmbeddingCollectionConfig, seed: number) {
-    const fields = categoricalFeatures(schema);
+  /** `source`: the data set's name (for errors) and its categorical fields in schema order. */
+  constructor(source: { name: string; fields: readonly EmbeddingField[] }, readonly config: EmbeddingCollectionConfig, seed: number) {
+    const fields = source.fields;
+    const schema = source;
     if (fields.length === 0) throw new Error(`dataset ${schema.name}: no categorical features to embed`);
     this.numFields = fields.length;
     this.embDim = config.embDim;

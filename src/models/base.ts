@@ -28,7 +28,7 @@ export abstract class ModelBase<C extends BaseModelConfig> implements RecModel {
 
   constructor(readonly id: string, readonly schema: DatasetSchema, readonly config: C, seed: number, heads?: string[]) {
     this.rng = new Rng(seed);
-    this.embeddings = new EmbeddingCollection(schema, { embDim: config.embDim, ...config.embedding }, seed);
+    this.embeddings = new EmbeddingCollection({ name: schema.name, fields: categoricalFeatures(schema) }, { embDim: config.embDim, ...config.embedding }, seed);
     this.numFields = categoricalFeatures(schema).length;
     this.numNumeric = numericFeatures(schema).length;
     this.heads = heads ?? [schema.labels[0].name];
