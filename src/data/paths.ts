@@ -7,7 +7,6 @@
  *   (git-ignored).
  * - `RECREPRO_OFFLINE=1`: never download; a file absent from mirror and cache is an error.
  */
-import * as fs from "fs";
 import * as path from "path";
 
 export { projectRoot } from "../util/root";
