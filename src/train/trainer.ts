@@ -48,7 +48,10 @@ export interface TrainConfig {
   numEpochs: number;
   /** Mini-batch size B. Default 1024. */
   batchSize: number;
-  /** Dense optimiser (embeddings use the tables' own row-wise optimiser). Default Adam, lr 1e-3. */
+  /**
+   * Dense optimiser (embeddings use the tables' own row-wise optimiser). Default Adam, lr 1e-3,
+   * weightDecay 0 (PyTorch's `weight_decay`: L2 added to the gradient; HAMUR 1e-5, HierRec 1e-6).
+   */
   optimizer: DenseOptimizerConfig;
   /** Seed of shuffling and dropout (model init uses the model's seed). Default 2022. */
   seed: number;
@@ -80,7 +83,7 @@ export interface TrainConfig {
 export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   numEpochs: 10,
   batchSize: 1024,
-  optimizer: { kind: "adam", lr: 1e-3 },
+  optimizer: { kind: "adam", lr: 1e-3, weightDecay: 0 },
   seed: 2022,
   earlyStopping: { metric: "auc", patience: 2, restoreBest: true },
   evalBatchSize: 8192,
