@@ -624,8 +624,11 @@ napi_value DedupRows(napi_env env, napi_callback_info info) {
   return Num(env, static_cast<double>(n));
 }
 
-// adamRows(table, m, v, dim, rows Int32Array (unique), grads [n,dim], lr, beta1, beta2, eps, step)
+// adamRows(table, m, v, dim, rows Int32Array (unique), grads [n,dim], lr, beta1, beta2, eps, step
+//          [, weightDecay])
 //   Row-wise ("lazy") Adam: only the listed rows are updated, with bias correction at `step`.
+//   weightDecay (optional, default 0; ABI >= 2): g' = g + wd*w for those rows before the moments
+//   (PyTorch Adam's L2 weight_decay, applied lazily to the looked-up rows only).
 napi_value AdamRows(napi_env env, napi_callback_info info) {
   Args a;
   const char* fn = "adamRows";
@@ -642,6 +645,8 @@ napi_value AdamRows(napi_env env, napi_callback_info info) {
       !GetDouble(env, a.argv[7], &b1, fn, "beta1") || !GetDouble(env, a.argv[8], &b2, fn, "beta2") ||
       !GetDouble(env, a.argv[9], &eps, fn, "eps") || !GetInt64(env, a.argv[10], &step, fn, "step"))
     return nullptr;
+  double wd = 0.0;
+  if (a.argc > 11 && !GetDouble(env, a.argv[11], &wd, fn, "weightDecay")) return nullptr;
   if (dim <= 0 || step < 1 || !NeedLen(env, lm, static_cast<int64_t>(lt), fn, "m") ||
       !NeedLen(env, lv, static_cast<int64_t>(lt), fn, "v") ||
       !NeedLen(env, lg, static_cast<int64_t>(lr) * dim, fn, "grads"))
@@ -652,6 +657,7 @@ napi_value AdamRows(napi_env env, napi_callback_info info) {
   const float stepSize = static_cast<float>(lr_ / bc1);
   const float invSqrtBc2 = static_cast<float>(1.0 / std::sqrt(bc2));
   const float fb1 = static_cast<float>(b1), fb2 = static_cast<float>(b2), feps = static_cast<float>(eps);
+  const float fwd = static_cast<float>(wd);
   for (size_t k = 0; k < lr; ++k) {
     const int64_t r = rows[k];
     if (r < 0 || r >= nrows) {
@@ -662,10 +668,19 @@ napi_value AdamRows(napi_env env, napi_callback_info info) {
     float* m = Mm + r * dim;
     float* v = V + r * dim;
     const float* g = G + k * dim;
-    for (int64_t j = 0; j < dim; ++j) {
-      m[j] = fb1 * m[j] + (1.0f - fb1) * g[j];
-      v[j] = fb2 * v[j] + (1.0f - fb2) * g[j] * g[j];
-      t[j] -= stepSize * m[j] / (std::sqrt(v[j]) * invSqrtBc2 + feps);
+    if (fwd == 0.0f) {
+      for (int64_t j = 0; j < dim; ++j) {
+        m[j] = fb1 * m[j] + (1.0f - fb1) * g[j];
+        v[j] = fb2 * v[j] + (1.0f - fb2) * g[j] * g[j];
+        t[j] -= stepSize * m[j] / (std::sqrt(v[j]) * invSqrtBc2 + feps);
+      }
+    } else {
+      for (int64_t j = 0; j < dim; ++j) {
+        const float gj = g[j] + fwd * t[j];
+        m[j] = fb1 * m[j] + (1.0f - fb1) * gj;
+        v[j] = fb2 * v[j] + (1.0f - fb2) * gj * gj;
+        t[j] -= stepSize * m[j] / (std::sqrt(v[j]) * invSqrtBc2 + feps);
+      }
     }
   }
   return Undefined(env);
@@ -758,7 +773,7 @@ napi_value Info(napi_env env, napi_callback_info) {
   napi_create_string_utf8(env, openblas_get_corename(), NAPI_AUTO_LENGTH, &v);
   napi_set_named_property(env, obj, "blasCore", v);
   napi_set_named_property(env, obj, "threads", Num(env, openblas_get_num_threads()));
-  napi_set_named_property(env, obj, "abiVersion", Num(env, 1));
+  napi_set_named_property(env, obj, "abiVersion", Num(env, 2));
   return obj;
 }
 

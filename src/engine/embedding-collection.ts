@@ -119,6 +119,31 @@ export class EmbeddingCollection {
 
   /** Apply d(loss)/d(lookup output) ([B, F, D]) to the tables, one optimiser step per table. */
   applyGradients(cat: Int32Array[], batchSize: number, grad: Float32Array, lrScale = 1): void {
+    this.eachTable(cat, batchSize, grad, (table, ids, g, off, stride) => table.applyGradients(ids, g, off, stride, lrScale));
+  }
+
+  /** Whether some table learns its step sizes with `stepGrad: "two-pass"` (the trainer then runs a second pass). */
+  get needsSecondPass(): boolean {
+    return this.tables.some((t) => t.learnStep?.stepGrad === "two-pass");
+  }
+
+  /**
+   * Second pass of two-pass ALPT: d(loss)/d(lookup output) ([B, F, D]) of the same batch looked up
+   * again after `applyGradients`; each two-pass table updates its step sizes and stores its rows.
+   */
+  applyStepGradients(cat: Int32Array[], batchSize: number, grad: Float32Array, lrScale = 1): void {
+    this.eachTable(cat, batchSize, grad, (table, ids, g, off, stride) => {
+      if (table.stepUpdatePending) table.applyStepGradients(ids, g, off, stride, lrScale);
+    });
+  }
+
+  /** Hand each table the ids and gradient rows of its fields in `grad` ([B, F, D]). */
+  private eachTable(
+    cat: Int32Array[],
+    batchSize: number,
+    grad: Float32Array,
+    fn: (table: EmbeddingTable, ids: Int32Array, g: Float32Array, offset: number, stride: number) => void,
+  ): void {
     const F = this.numFields;
     const D = this.embDim;
     for (let t = 0; t < this.tables.length; t++) {
@@ -126,10 +151,10 @@ export class EmbeddingCollection {
       const table = this.tables[t];
       if (fields.length === 1) {
         const f = fields[0];
-        table.applyGradients(this.fieldIds(cat[f], f, batchSize), grad, f * D, F * D, lrScale);
+        fn(table, this.fieldIds(cat[f], f, batchSize), grad, f * D, F * D);
       } else if (fields.length === F) {
         // Every field in this table: the [B, F, D] buffer is already one entry per (b, f).
-        table.applyGradients(this.allFieldIds(cat, batchSize), grad, 0, D, lrScale);
+        fn(table, this.allFieldIds(cat, batchSize), grad, 0, D);
       } else {
         const n = fields.length * batchSize;
         const ids = new Int32Array(n);
@@ -141,7 +166,7 @@ export class EmbeddingCollection {
             g.set(grad.subarray((b * F + f) * D, (b * F + f + 1) * D), i * D);
           }
         }
-        table.applyGradients(ids, g, 0, D, lrScale);
+        fn(table, ids, g, 0, D);
       }
     }
   }

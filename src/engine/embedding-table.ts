@@ -13,14 +13,23 @@
  *
  * ALPT (adaptive LPT, ALPT paper, ALPT part): with `learnStep` set, the step sizes are trained by gradient
  * descent in the same pass (see `applyGradients`): for each touched row the optimiser gives the
- * full-precision update w' of the de-quantised row; the LSQ gradient of the quantiser
- *     ŵ(Δ) = Δ·clip(R(w'/Δ), qmin, qmax),  dŵ/dΔ = R(w'/Δ) − w'/Δ inside the range, qmin|qmax when clipped
- * (R the table's rounding, its realised draw) is contracted with the batch gradient g of the row:
+ * full-precision update w' of the de-quantised row; the LSQ gradient (Esser et al. 2020) of the quantiser
+ *     ŵ(Δ) = Δ·R(clip(v, qmin, qmax)),  v = w'/Δ,
+ *     dŵ/dΔ = round(v) − v if qmin < v < qmax,  qmin if v ≤ qmin,  qmax if v ≥ qmax
+ * (round = round to nearest; the clip test looks at v, before any rounding) is contracted with the
+ * gradient of the de-quantised row:
  *     gΔ = s · Σ_k g_k·dŵ_k/dΔ,  s = 1/√(n·qmax) with `gradScale` (n = elements sharing that Δ in the batch)
  * and Δ takes one Adam (or SGD) step, floored at 1e-3 of its initial value; the row is then stored with
- * the new Δ. One-pass approximation: g is the gradient at the *previous* quantised weights, used as
- * the proxy for ∂L/∂ŵ'; the Hetu re-implementation instead re-runs the model on ŵ' to get it (twice
- * the cost per step). See src/models/alpt/README.md.
+ * the new Δ, stochastic tables drawing fresh uniforms for that store. Which g (`LearnStepConfig.stepGrad`):
+ *  - "lsq" (default, one pass): the batch gradient at the previous quantised weights, the proxy for
+ *    ∂L/∂ŵ at Δ·round(w'/Δ);
+ *  - "two-pass" (Hetu's form, twice the cost): `applyGradients` only updates the rows and holds
+ *    Δ·round(w'/Δ) for the lookup; the trainer runs the model again on it and hands that gradient to
+ *    `applyStepGradients`, which updates Δ and stores the rows;
+ *  - "legacy-sr" (ablation only: the rule before issue 12): the residual of the *stochastic* draw
+ *    that is also stored, and a clip test on that rounded code. Its residual is independent of g, so
+ *    E[gΔ] ≈ 0 inside the range and Δ random-walks.
+ * See src/models/alpt/README.md.
  *
  * Memory is reported from the actual buffers (`memory()`), split into weights, step sizes,
  * optimiser state (including the step sizes' Adam moments) and scratch.
@@ -56,6 +65,32 @@ export interface LearnStepConfig {
   gradScale?: boolean;
   /** Update rule of Δ. Default "adam" (lazy, like the rows'). */
   optimizer?: "sgd" | "adam";
+  /**
+   * Which gradient of the de-quantised rows Δ's LSQ gradient uses (module header): "lsq" (default:
+   * one pass, the batch gradient), "two-pass" (the model re-run on Δ·round(w'/Δ), Hetu; needs the
+   * trainer's second pass, see `EmbeddingTable.applyStepGradients`) or "legacy-sr" (ablation: the
+   * pre-issue-12 rule with the stored stochastic residual, zero in expectation).
+   */
+  stepGrad?: StepGradient;
+}
+
+/** Step-size gradient rule of ALPT (`LearnStepConfig.stepGrad`). */
+export type StepGradient = "lsq" | "two-pass" | "legacy-sr";
+
+/** Round to nearest, half away from zero (the tables' deterministic rounding). */
+export function roundHalfAway(x: number): number {
+  return x >= 0 ? Math.floor(x + 0.5) : -Math.floor(0.5 - x);
+}
+
+/**
+ * LSQ derivative dŵ/dΔ of ŵ(Δ) = Δ·round(clip(v, qmin, qmax)) at v = w/Δ, with the straight-through
+ * estimator for the rounding (Esser et al. 2020): round(v) − v strictly inside (qmin, qmax), qmin
+ * when v ≤ qmin, qmax when v ≥ qmax. The clip test is on v, not on the rounded code.
+ */
+export function lsqStepDerivative(v: number, qmin: number, qmax: number): number {
+  if (v <= qmin) return qmin;
+  if (v >= qmax) return qmax;
+  return roundHalfAway(v) - v;
 }
 
 export type InitConfig = { kind: "normal"; std: number } | { kind: "uniform"; scale: number } | { kind: "zeros" };
@@ -118,14 +153,23 @@ export interface StepStats {
  */
 export interface RowKernels {
   gatherRows(table: Float32Array, dim: number, ids: Int32Array, out: Float32Array): void;
-  adamRows(table: Float32Array, m: Float32Array, v: Float32Array, dim: number, rows: Int32Array, grads: Float32Array, lr: number, beta1: number, beta2: number, eps: number, step: number): void;
+  /**
+   * Lazy Adam on the listed rows; `weightDecay` (addon ABI >= 2) adds wd·w to the gradient of those
+   * rows before the moments (PyTorch Adam's L2 `weight_decay`, applied to looked-up rows only).
+   */
+  adamRows(table: Float32Array, m: Float32Array, v: Float32Array, dim: number, rows: Int32Array, grads: Float32Array, lr: number, beta1: number, beta2: number, eps: number, step: number, weightDecay?: number): void;
+  /** Build information; abiVersion >= 2 means adamRows takes weightDecay. */
+  info?(): { abiVersion: number };
 }
 
 let rowKernels: RowKernels | null = null;
+/** Whether the row kernels take adamRows' weightDecay argument (older builds ignore it). */
+let rowKernelsDecay = false;
 
 /** Use native row kernels for fp32 tables (null: JS loops). */
 export function setRowKernels(k: RowKernels | null): void {
   rowKernels = k;
+  rowKernelsDecay = k !== null && typeof k.info === "function" && k.info().abiVersion >= 2;
 }
 
 /** The row kernels in use, or null. */
@@ -173,6 +217,12 @@ export class EmbeddingTable {
   private updBuf = new Float32Array(0);
   private readonly rowBuf: Float32Array;
   private readonly noiseBuf: Float64Array;
+  // Two-pass ALPT: rows updated by applyGradients and held (full precision) until applyStepGradients.
+  private pendingRows = 0;
+  private pendIds = new Int32Array(0);
+  private pendW = new Float32Array(0);
+  private pendAcc = new Float64Array(0);
+  private pendSlot: Int32Array | null = null;
 
   constructor(config: EmbeddingTableConfig, seed: number) {
     if (!Number.isInteger(config.rows) || config.rows <= 0) throw new Error(`embedding table ${config.name}: rows must be a positive integer, got ${config.rows}`);
@@ -214,7 +264,9 @@ export class EmbeddingTable {
       if (p.learnStep) {
         const ls = p.learnStep;
         if (!(ls.lr > 0)) throw new Error(`embedding table ${config.name}: learnStep.lr must be > 0, got ${ls.lr}`);
-        this.learnStep = { lr: ls.lr, gradScale: ls.gradScale ?? true, optimizer: ls.optimizer ?? "adam" };
+        const stepGrad = ls.stepGrad ?? "lsq";
+        if (!["lsq", "two-pass", "legacy-sr"].includes(stepGrad)) throw new Error(`embedding table ${config.name}: learnStep.stepGrad must be "lsq", "two-pass" or "legacy-sr", got ${stepGrad}`);
+        this.learnStep = { lr: ls.lr, gradScale: ls.gradScale ?? true, optimizer: ls.optimizer ?? "adam", stepGrad };
         if (this.learnStep.optimizer === "adam") this.stepMoments = new Float32Array(2 * this.steps.length);
       } else this.learnStep = null;
       this.weights = p.bits === 16 ? new Int16Array(n) : new Int8Array(n);
@@ -311,23 +363,35 @@ export class EmbeddingTable {
    * Apply the gradients of a batch: `grads` holds one dim-vector per entry of `ids` (entry i at
    * offset gradOffset + i·gradStride). Duplicate ids are summed first, then each unique row is
    * updated once by the optimiser and written back (re-quantised for int tables; with `learnStep`
-   * the step sizes take their own gradient step first, see the module header).
+   * the step sizes take their own gradient step first, see the module header). With
+   * `stepGrad: "two-pass"` the rows are updated but Δ is not: until `applyStepGradients` the
+   * touched rows hold Δ·round(w'/Δ) (what the second forward pass looks up).
    * Returns the number of unique rows updated.
    */
   applyGradients(ids: ArrayLike<number>, grads: Float32Array, gradOffset = 0, gradStride = this.dim, lrScale = 1): number {
+    if (this.pendingRows > 0) throw new Error(`embedding table ${this.name}: a two-pass step-size update is pending; call applyStepGradients before the next applyGradients`);
     const { uniq, summed } = this.sumDuplicates(ids, grads, gradOffset, gradStride);
     this.step += 1;
     const nu = uniq.length;
-    if (this.learnStep) {
-      if (this.steps!.length === 1) this.applyLearnedTableStep(uniq, summed, lrScale);
+    const ls = this.learnStep;
+    if (ls) {
+      if (ls.stepGrad === "two-pass") this.beginTwoPass(uniq, summed, lrScale);
+      else if (this.steps!.length === 1) this.applyLearnedTableStep(uniq, summed, lrScale);
+      else if (ls.stepGrad === "legacy-sr") this.applyLegacyRowSteps(uniq, summed, lrScale);
       else this.applyLearnedRowSteps(uniq, summed, lrScale);
       return nu;
     }
     const k = rowKernels;
     const oc = this.optimizer.config;
-    if (k && this.steps === null && oc.kind === "adam" && oc.weightDecay === 0) {
-      k.adamRows(this.weights as Float32Array, this.optimizer.m!, this.optimizer.v!, this.dim, uniq, summed, oc.lr * lrScale, oc.beta1, oc.beta2, oc.eps, this.step);
-      return nu;
+    if (k && this.steps === null && oc.kind === "adam") {
+      if (oc.weightDecay === 0) {
+        k.adamRows(this.weights as Float32Array, this.optimizer.m!, this.optimizer.v!, this.dim, uniq, summed, oc.lr * lrScale, oc.beta1, oc.beta2, oc.eps, this.step);
+        return nu;
+      }
+      if (rowKernelsDecay) {
+        k.adamRows(this.weights as Float32Array, this.optimizer.m!, this.optimizer.v!, this.dim, uniq, summed, oc.lr * lrScale, oc.beta1, oc.beta2, oc.eps, this.step, oc.weightDecay);
+        return nu;
+      }
     }
     const w = this.rowBuf;
     for (let u = 0; u < nu; u++) {
@@ -339,29 +403,105 @@ export class EmbeddingTable {
     return nu;
   }
 
+  /** True while a two-pass table holds rows awaiting `applyStepGradients`. */
+  get stepUpdatePending(): boolean {
+    return this.pendingRows > 0;
+  }
+
   /**
-   * LSQ gradient of the quantiser w.r.t. Δ contracted with g: Σ_k g_k·dŵ_k/dΔ for a row `w` (full
-   * precision, at offset wo) with step `delta`, g at offset go. Draws the rounding (stochastic
-   * tables consume one uniform per element). The per-row hot path inlines the same computation.
+   * Second half of a "two-pass" step (`LearnStepConfig.stepGrad`): `grads` is the gradient of the
+   * loss with respect to the looked-up rows Δ·round(w'/Δ) of the same `ids` (the model run again
+   * after `applyGradients`), laid out as in `applyGradients`. Δ takes its LSQ step with it, then
+   * the held rows w' are stored with the new Δ (fresh uniforms for stochastic rounding).
+   * Returns the number of unique rows stored.
+   */
+  applyStepGradients(ids: ArrayLike<number>, grads: Float32Array, gradOffset = 0, gradStride = this.dim, lrScale = 1): number {
+    const np = this.pendingRows;
+    if (np === 0) throw new Error(`embedding table ${this.name}: applyStepGradients without a pending two-pass update (stepGrad "two-pass" and applyGradients first)`);
+    const { uniq, summed } = this.sumDuplicates(ids, grads, gradOffset, gradStride);
+    const d = this.dim;
+    const slot = this.pendSlot!;
+    const acc = this.pendAcc;
+    acc.fill(0, 0, np);
+    const held = this.pendW;
+    const { qmin, qmax } = this;
+    for (let u = 0; u < uniq.length; u++) {
+      const r = uniq[u];
+      const s = slot[r];
+      if (s < 0) throw new Error(`embedding table ${this.name}: applyStepGradients got id ${r}, which the pending applyGradients did not touch`);
+      const inv = 1 / this.stepOf(r);
+      let a = 0;
+      for (let k = 0; k < d; k++) a += summed[u * d + k] * lsqStepDerivative(held[s * d + k] * inv, qmin, qmax);
+      acc[s] += a;
+    }
+    const adam = this.learnStep!.optimizer === "adam" ? this.stepAdamConstants(lrScale) : null;
+    const rows = this.pendIds;
+    if (this.steps!.length === 1) {
+      let gd = 0;
+      for (let s = 0; s < np; s++) gd += acc[s];
+      const scale = this.learnStep!.gradScale ? 1 / Math.sqrt(np * d * qmax) : 1;
+      this.updateStep(0, scale * gd, lrScale, adam);
+    } else {
+      const scale = this.learnStep!.gradScale ? 1 / Math.sqrt(d * qmax) : 1;
+      for (let s = 0; s < np; s++) this.updateStep(rows[s], scale * acc[s], lrScale, adam);
+    }
+    for (let s = 0; s < np; s++) {
+      this.storeRow(rows[s], held, s * d);
+      slot[rows[s]] = -1;
+    }
+    this.pendingRows = 0;
+    return np;
+  }
+
+  /** Two-pass, first half: optimiser update of the rows into the held buffer; codes round(w'/Δ) for the second lookup. */
+  private beginTwoPass(uniq: Int32Array, summed: Float32Array, lrScale: number): void {
+    const d = this.dim;
+    const nu = uniq.length;
+    if (this.pendW.length < nu * d) this.pendW = new Float32Array(Math.max(nu * d, 2 * this.pendW.length));
+    if (this.pendIds.length < nu) {
+      this.pendIds = new Int32Array(Math.max(nu, 2 * this.pendIds.length));
+      this.pendAcc = new Float64Array(this.pendIds.length);
+    }
+    if (!this.pendSlot) this.pendSlot = new Int32Array(this.rows).fill(-1);
+    const held = this.pendW;
+    const codes = this.weights;
+    const { qmin, qmax } = this;
+    for (let u = 0; u < nu; u++) {
+      const r = uniq[u];
+      const row = held.subarray(u * d, (u + 1) * d);
+      this.readRow(r, row);
+      this.optimizer.updateRow(r, row, summed, u * d, this.step, lrScale);
+      const inv = 1 / this.stepOf(r);
+      for (let k = 0; k < d; k++) {
+        const q = roundHalfAway(row[k] * inv);
+        codes[r * d + k] = q > qmax ? qmax : q < qmin ? qmin : q;
+      }
+      this.pendIds[u] = r;
+      this.pendSlot[r] = u;
+    }
+    this.pendingRows = nu;
+  }
+
+  /**
+   * Σ_k g_k·dŵ_k/dΔ for a row `w` (full precision, at offset wo) with step `delta`, g at offset go,
+   * under this table's `stepGrad` rule: LSQ with round to nearest ("lsq", "two-pass"; no random
+   * draws) or, for "legacy-sr" on a stochastic table, the residual of a stochastic draw with the clip
+   * test on the rounded code (one uniform per element). The per-row hot path inlines the same computation.
    */
   stepGradient(w: Float32Array, wo: number, g: Float32Array, go: number, delta: number): number {
     const d = this.dim;
     const inv = 1 / delta;
     const { qmin, qmax } = this;
     let acc = 0;
-    if (this.stochastic) {
+    if (this.learnStep?.stepGrad === "legacy-sr") {
       for (let k = 0; k < d; k++) {
         const v = w[wo + k] * inv;
-        const q = Math.floor(v + this.rng.next());
+        const q = this.stochastic ? Math.floor(v + this.rng.next()) : roundHalfAway(v);
         acc += g[go + k] * (q >= qmax ? qmax : q <= qmin ? qmin : q - v);
       }
-    } else {
-      for (let k = 0; k < d; k++) {
-        const v = w[wo + k] * inv;
-        const q = v >= 0 ? Math.floor(v + 0.5) : -Math.floor(0.5 - v);
-        acc += g[go + k] * (q >= qmax ? qmax : q <= qmin ? qmin : q - v);
-      }
+      return acc;
     }
+    for (let k = 0; k < d; k++) acc += g[go + k] * lsqStepDerivative(w[wo + k] * inv, qmin, qmax);
     return acc;
   }
 
@@ -387,11 +527,61 @@ export class EmbeddingTable {
   }
 
   /**
-   * ALPT with one Δ per row, fused into one pass per row (hot path: no calls per element):
-   * de-quantise, optimiser update, round w'/Δ (stochastic: the same uniforms serve Δ's gradient and
-   * the store, so each rounding stays unbiased with half the draws), Δ's gradient and update, store.
+   * ALPT with one Δ per row, "lsq" rule, fused into one pass per row (hot path: no calls per
+   * element): de-quantise, optimiser update, LSQ gradient of Δ (round to nearest, clip test on v),
+   * Δ update, store with the new Δ (stochastic: fresh uniforms).
    */
   private applyLearnedRowSteps(uniq: Int32Array, summed: Float32Array, lrScale: number): void {
+    const d = this.dim;
+    const w = this.rowBuf;
+    const codes = this.weights;
+    const steps = this.steps!;
+    const { qmin, qmax, stochastic, minStep } = this;
+    const scale = this.learnStep!.gradScale ? 1 / Math.sqrt(d * qmax) : 1;
+    const adam = this.learnStep!.optimizer === "adam" ? this.stepAdamConstants(lrScale) : null;
+    const sgdLr = this.learnStep!.lr * lrScale;
+    const mv = this.stepMoments;
+    const rng = this.rng;
+    for (let u = 0; u < uniq.length; u++) {
+      const r = uniq[u];
+      const base = r * d;
+      const go = u * d;
+      const delta = steps[r];
+      for (let k = 0; k < d; k++) w[k] = delta * codes[base + k];
+      this.optimizer.updateRow(r, w, summed, go, this.step, lrScale);
+      const inv = 1 / delta;
+      let acc = 0;
+      for (let k = 0; k < d; k++) {
+        const v = w[k] * inv;
+        const dq = v <= qmin ? qmin : v >= qmax ? qmax : (v >= 0 ? Math.floor(v + 0.5) : -Math.floor(0.5 - v)) - v;
+        acc += summed[go + k] * dq;
+      }
+      const gd = scale * acc;
+      let next: number;
+      if (adam === null || mv === null) next = delta - sgdLr * gd;
+      else {
+        const m = (mv[2 * r] = 0.9 * mv[2 * r] + 0.1 * gd);
+        const vv = (mv[2 * r + 1] = 0.999 * mv[2 * r + 1] + 0.001 * gd * gd);
+        next = delta - (adam[0] * m) / (Math.sqrt(vv) + adam[1]);
+      }
+      steps[r] = next > minStep ? next : minStep;
+      const inv2 = 1 / steps[r];
+      for (let k = 0; k < d; k++) {
+        const s2 = w[k] * inv2;
+        let q = stochastic ? Math.floor(s2 + rng.next()) : s2 >= 0 ? Math.floor(s2 + 0.5) : -Math.floor(0.5 - s2);
+        if (q > qmax) q = qmax;
+        else if (q < qmin) q = qmin;
+        codes[base + k] = q;
+      }
+    }
+  }
+
+  /**
+   * Ablation "legacy-sr" (one Δ per row): the rule before issue 12. The same uniforms serve Δ's
+   * gradient and the store, Δ's gradient uses the stochastic residual q − v and the clip test looks
+   * at the rounded code q. Kept only to measure what the fix changes.
+   */
+  private applyLegacyRowSteps(uniq: Int32Array, summed: Float32Array, lrScale: number): void {
     const d = this.dim;
     const w = this.rowBuf;
     const noise = this.noiseBuf;
@@ -429,8 +619,7 @@ export class EmbeddingTable {
         const vv = (mv[2 * r + 1] = 0.999 * mv[2 * r + 1] + 0.001 * gd * gd);
         next = delta - (adam[0] * m) / (Math.sqrt(vv) + adam[1]);
       }
-      const nd = next > minStep ? next : minStep;
-      steps[r] = nd;
+      steps[r] = next > minStep ? next : minStep;
       const inv2 = 1 / steps[r];
       for (let k = 0; k < d; k++) {
         const s2 = w[k] * inv2;
@@ -529,9 +718,13 @@ export class EmbeddingTable {
       weightBytes: this.weights.byteLength,
       stepBytes: this.steps?.byteLength ?? 0,
       optimizerBytes: this.optimizer.bytes() + (this.stepMoments?.byteLength ?? 0),
-      scratchBytes: (this.slot?.byteLength ?? 0) + this.uniqBuf.byteLength + this.sumBuf.byteLength + this.updBuf.byteLength,
+      scratchBytes: (this.slot?.byteLength ?? 0) + this.uniqBuf.byteLength + this.sumBuf.byteLength + this.updBuf.byteLength + this.pendBytes(),
       fp32WeightBytes: this.rows * this.dim * 4,
     };
+  }
+
+  private pendBytes(): number {
+    return this.pendIds.byteLength + this.pendW.byteLength + this.pendAcc.byteLength + (this.pendSlot?.byteLength ?? 0);
   }
 
   /** All de-quantised weights as fp32 ([rows, dim]); for inspection and tests. */

@@ -63,10 +63,15 @@ export interface NativeAddon {
     ids: Int32Array, grads: Float32Array, dim: number, stamp: Int32Array, slot: Int32Array,
     stampValue: number, uniqOut: Int32Array, sumOut: Float32Array,
   ): number;
-  /** Row-wise ("lazy") Adam on the listed (unique) rows, bias-corrected at `step` (>= 1). */
+  /**
+   * Row-wise ("lazy") Adam on the listed (unique) rows, bias-corrected at `step` (>= 1).
+   * `weightDecay` (default 0; abiVersion >= 2, older builds ignore it) adds wd·w to the gradient of
+   * those rows before the moments, as PyTorch Adam's L2 `weight_decay` (lazy: looked-up rows only).
+   */
   adamRows(
     table: Float32Array, m: Float32Array, v: Float32Array, dim: number, rows: Int32Array,
     grads: Float32Array, lr: number, beta1: number, beta2: number, eps: number, step: number,
+    weightDecay?: number,
   ): void;
   /**
    * In-place Adam over whole arrays with PyTorch semantics (src/train/dense-optim.ts): weight decay
@@ -80,6 +85,7 @@ export interface NativeAddon {
   tuneMalloc(mmapThreshold: number, trimThreshold: number): boolean;
   setThreads(n: number): number;
   getThreads(): number;
+  /** Build information; abiVersion 2 adds adamRows' weightDecay. */
   info(): { blasConfig: string; blasCore: string; threads: number; abiVersion: number };
 }
 

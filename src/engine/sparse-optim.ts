@@ -19,7 +19,12 @@ export interface SparseOptimizerConfig {
   beta2?: number;
   /** Numerical epsilon (Adam, Adagrad). Default 1e-8 (Adam), 1e-10 (Adagrad). */
   eps?: number;
-  /** L2 penalty added to the gradient of touched rows only. Default 0. */
+  /**
+   * L2 weight decay as PyTorch's Adam/SGD/Adagrad `weight_decay` (g ← g + wd·w before the moments),
+   * but lazy and row-wise: applied only to the rows looked up in a batch, once per step, so rows
+   * absent from a batch do not shrink (PyTorch's dense Adam would decay every row every step).
+   * The native row-Adam kernel applies it the same way. Default 0.
+   */
   weightDecay?: number;
   /** Adagrad initial accumulator. Default 0. */
   initialAccumulator?: number;

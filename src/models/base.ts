@@ -17,6 +17,13 @@ export const DEFAULT_EMBEDDING: NonNullable<BaseModelConfig["embedding"]> = {
   optimizer: { kind: "adam", lr: 1e-3 },
 };
 
+/** A layer with non-trainable state updated once per step (see layers/batch-norm.ts). */
+interface BufferedLayer {
+  buffers(): tf.Variable[];
+  updateBuffers(): void;
+  discardPending?(): void;
+}
+
 export abstract class ModelBase<C extends BaseModelConfig> implements RecModel {
   readonly embeddings: EmbeddingCollection;
   readonly heads: string[];
@@ -25,6 +32,7 @@ export abstract class ModelBase<C extends BaseModelConfig> implements RecModel {
   /** Seeded RNG for parameter initialisation. */
   protected readonly rng: Rng;
   private vars: tf.Variable[] = [];
+  private buffered: BufferedLayer[] = [];
 
   constructor(readonly id: string, readonly schema: DatasetSchema, readonly config: C, seed: number, heads?: string[]) {
     this.rng = new Rng(seed);
@@ -35,10 +43,25 @@ export abstract class ModelBase<C extends BaseModelConfig> implements RecModel {
     for (const h of this.heads) labelIndex(schema, h);
   }
 
-  /** Register dense variables (call once per layer, in a fixed order). */
+  /**
+   * Register dense variables (call once per layer, in a fixed order). Layers with buffers
+   * (`buffers()` and `updateBuffers()`, e.g. an Mlp with BatchNorm) are registered for those too.
+   */
   protected track<T extends { variables(): tf.Variable[] }>(layer: T): T {
     this.vars.push(...layer.variables());
+    const b = layer as unknown as Partial<BufferedLayer>;
+    if (typeof b.buffers === "function" && typeof b.updateBuffers === "function") this.buffered.push(b as BufferedLayer);
     return layer;
+  }
+
+  /** Non-trainable buffers of the tracked layers (BatchNorm running statistics), in tracking order. */
+  buffers(): tf.Variable[] {
+    return this.buffered.flatMap((l) => l.buffers());
+  }
+
+  /** Once per training step: fold recorded batch statistics into the tracked layers' buffers. */
+  updateBuffers(): void {
+    for (const l of this.buffered) l.updateBuffers();
   }
 
   /** Width of `flatInput`: F·D plus the numeric features. */
@@ -69,6 +92,9 @@ export abstract class ModelBase<C extends BaseModelConfig> implements RecModel {
 
   dispose(): void {
     for (const v of this.vars) v.dispose();
+    for (const l of this.buffered) l.discardPending?.();
+    for (const v of this.buffers()) if (!v.isDisposed) v.dispose();
     this.vars = [];
+    this.buffered = [];
   }
 }

@@ -72,6 +72,17 @@ export interface RecModel {
   taskLosses?(out: ForwardOutput, batch: Batch): tf.Scalar[];
   /** Non-gradient updates after each optimiser step (ALPT re-quantisation, AutoAssign+ policy). */
   afterStep?(info: StepInfo): void;
+  /**
+   * Non-trainable state (PyTorch's buffers: BatchNorm running mean/variance and batches tracked),
+   * in a stable order. Checkpoints and best-epoch snapshots save it; the optimiser never sees it and
+   * `paramCount` does not count it. Absent or empty: none.
+   */
+  buffers?(): tf.Variable[];
+  /**
+   * Fold the statistics recorded by the step's training forward passes into the buffers; the trainer
+   * calls it exactly once per optimisation step, after the dense update (see layers/batch-norm.ts).
+   */
+  updateBuffers?(): void;
   paramCount(): ParamCount;
   /** The resolved config the model was built with (JSON-serialisable). */
   getConfig(): Record<string, unknown>;

@@ -126,9 +126,10 @@ function mergeLayer(
     }
     const current = target[k];
     if (v === null) {
-      // null switches an optional block off (e.g. earlyStopping: null).
+      // null switches an optional block off (e.g. earlyStopping: null): the block's leaves give way
+      // to one entry for the block, in the place of its first leaf.
       target[k] = null;
-      sources[key] = layer;
+      replaceSubtree(sources, key, layer);
       continue;
     }
     if (isPlain(current) && Object.keys(current).length > 0) {
@@ -141,6 +142,25 @@ function mergeLayer(
     }
     target[k] = clone(v);
     sources[key] = layer;
+  }
+}
+
+/** Replace the sources of `key` and of every leaf under it by one entry `key: layer`, keeping the order. */
+function replaceSubtree(sources: Record<string, ConfigLayer>, key: string, layer: ConfigLayer): void {
+  const entries = Object.entries(sources);
+  const inside = (k: string) => k === key || k.startsWith(key + ".");
+  if (!entries.some(([k]) => inside(k))) {
+    sources[key] = layer;
+    return;
+  }
+  for (const [k] of entries) delete sources[k];
+  let placed = false;
+  for (const [k, l] of entries) {
+    if (!inside(k)) sources[k] = l;
+    else if (!placed) {
+      sources[key] = layer;
+      placed = true;
+    }
   }
 }
 

@@ -19,6 +19,14 @@ export interface DenseOptimizerConfig {
   weightDecay?: number;
 }
 
+/** A non-trainable zero variable shaped like `x`, without leaving its initial tensor behind. */
+function zeroState(x: tf.Variable): tf.Variable {
+  const z = tf.zerosLike(x);
+  const v = tf.variable(z, false);
+  z.dispose();
+  return v;
+}
+
 export class DenseOptimizer {
   readonly config: Required<DenseOptimizerConfig>;
   /** Adam m / Adagrad accumulator, one per variable. */
@@ -28,8 +36,8 @@ export class DenseOptimizer {
 
   constructor(config: DenseOptimizerConfig, readonly vars: tf.Variable[]) {
     this.config = { kind: config.kind, lr: config.lr, beta1: config.beta1 ?? 0.9, beta2: config.beta2 ?? 0.999, eps: config.eps ?? 1e-8, weightDecay: config.weightDecay ?? 0 };
-    if (config.kind !== "sgd") this.m = vars.map((x) => tf.variable(tf.zerosLike(x), false));
-    if (config.kind === "adam") this.v = vars.map((x) => tf.variable(tf.zerosLike(x), false));
+    if (config.kind !== "sgd") this.m = vars.map(zeroState);
+    if (config.kind === "adam") this.v = vars.map(zeroState);
   }
 
   /** Apply one step; `grads[i]` belongs to `vars[i]`. Does not dispose `grads`. */

@@ -7,7 +7,10 @@
  *   1. look up the batch's field embeddings from the kit tables into a buffer [B, F, D];
  *   2. wrap it as a leaf tensor and run the model's forward and loss under tfjs's tape;
  *   3. take gradients w.r.t. the leaf and the dense variables (tf.valueAndGrads);
- *   4. dense variables: DenseOptimizer; embeddings: sparse row updates in the tables;
+ *   4. dense variables: DenseOptimizer; model.updateBuffers (BatchNorm running statistics, once per
+ *      step); embeddings: sparse row updates in the tables;
+ *   4b. two-pass ALPT tables only (`stepGrad: "two-pass"`): the model runs again on the updated rows
+ *      Δ·round(w'/Δ) with the step's dropout masks, and that gradient updates the step sizes Δ;
  *   5. model.afterStep (non-gradient updates).
  *
  * Multi-task models: `taskWeighting` (uncertainty, GradNorm, PCGrad) and `conflictEvery`
@@ -48,7 +51,10 @@ export interface TrainConfig {
   numEpochs: number;
   /** Mini-batch size B. Default 1024. */
   batchSize: number;
-  /** Dense optimiser (embeddings use the tables' own row-wise optimiser). Default Adam, lr 1e-3. */
+  /**
+   * Dense optimiser (embeddings use the tables' own row-wise optimiser). Default Adam, lr 1e-3,
+   * weightDecay 0 (PyTorch's `weight_decay`: L2 added to the gradient; HAMUR 1e-5, HierRec 1e-6).
+   */
   optimizer: DenseOptimizerConfig;
   /** Seed of shuffling and dropout (model init uses the model's seed). Default 2022. */
   seed: number;
@@ -80,7 +86,7 @@ export interface TrainConfig {
 export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   numEpochs: 10,
   batchSize: 1024,
-  optimizer: { kind: "adam", lr: 1e-3 },
+  optimizer: { kind: "adam", lr: 1e-3, weightDecay: 0 },
   seed: 2022,
   earlyStopping: { metric: "auc", patience: 2, restoreBest: true },
   evalBatchSize: 8192,
@@ -152,6 +158,8 @@ export interface Evaluation {
 
 interface Snapshot {
   dense: Float32Array[];
+  /** Model buffers (BatchNorm running statistics), in `model.buffers()` order. */
+  buffers: Float32Array[];
   tables: EmbeddingTableState[];
 }
 
@@ -233,6 +241,7 @@ export class Trainer {
     const bal = this.balancer;
     const ce = this.config.conflictEvery ?? 0;
     const measure = ce > 0 && (this.globalStep + 1) % ce === 0;
+    const rngStart = model.embeddings.needsSecondPass ? rng.getState() : null;
     const t0 = performance.now();
     const { emb, num } = this.inputs(batch);
     const t1 = performance.now();
@@ -277,13 +286,45 @@ export class Trainer {
       num?.dispose();
       throw new TrainingDivergedError(where.epoch, where.step, this.globalStep, "the gradient of the field embeddings holds NaN/inf while the loss is finite");
     }
+    model.updateBuffers?.();
     model.embeddings.applyGradients(batch.cat, batch.size, embGrad!);
-    const t4 = performance.now();
     emb.dispose();
     num?.dispose();
+    if (rngStart) this.stepSizePass(batch, rngStart, where);
+    const t4 = performance.now();
     model.afterStep?.({ epoch: where.epoch, step: where.step, globalStep: this.globalStep, loss: lossValue });
     this.lastStepTimings = { lookupMs: t1 - t0, forwardBackwardMs: t2 - t1, denseOptimizerMs: t3 - t2, sparseUpdateMs: t4 - t3, afterStepMs: performance.now() - t4 };
     return lossValue;
+  }
+
+  /**
+   * Second pass of two-pass ALPT: forward/backward on the batch looked up again (two-pass tables
+   * now hold Δ·round(w'/Δ), the other tables and the dense variables their updated values) with the
+   * step's dropout masks (a copy of the generator, so the run's stream is unchanged); the gradient of
+   * the looked-up rows goes to the tables' step sizes. BatchNorm statistics recorded here are not
+   * folded in (updateBuffers already ran for this step; the next step's forward replaces them).
+   */
+  private stepSizePass(batch: Batch, rngStart: ReturnType<Rng["getState"]>, where: { epoch: number; step: number }): void {
+    const { emb, num } = this.inputs(batch);
+    const passRng = new Rng(0);
+    passRng.setState(rngStart);
+    let loss = NaN;
+    let grad: Float32Array | null = null;
+    try {
+      tf.tidy(() => {
+        const f = () => this.stepLoss(this.model.forward({ batch, emb, num }, { training: true, rng: passRng }), batch);
+        const { value, grad: g } = tf.valueAndGrad(f)(emb);
+        loss = value.dataSync()[0];
+        grad = g.dataSync() as Float32Array; // [B, F, D]
+      });
+    } finally {
+      emb.dispose();
+      num?.dispose();
+    }
+    if (!Number.isFinite(loss) || !isFiniteArray(grad!)) {
+      throw new TrainingDivergedError(where.epoch, where.step, this.globalStep, `the two-pass ALPT step-size pass is not finite (loss ${loss})`);
+    }
+    this.model.embeddings.applyStepGradients(batch.cat, batch.size, grad!);
   }
 
   /** Milliseconds per phase of the last `trainStep` (synchronous backends: exact; others: dispatch time). */
@@ -329,11 +370,18 @@ export class Trainer {
   }
 
   private snapshot(): Snapshot {
-    return { dense: this.optimizer.vars.map((v) => v.dataSync().slice() as Float32Array), tables: this.model.embeddings.getState() };
+    return {
+      dense: this.optimizer.vars.map((v) => v.dataSync().slice() as Float32Array),
+      buffers: (this.model.buffers?.() ?? []).map((v) => v.dataSync().slice() as Float32Array),
+      tables: this.model.embeddings.getState(),
+    };
   }
 
   private restore(s: Snapshot): void {
     this.optimizer.vars.forEach((v, i) => tf.tidy(() => v.assign(tf.tensor(s.dense[i], v.shape))));
+    (this.model.buffers?.() ?? []).forEach((v, i) => {
+      if (s.buffers[i]) tf.tidy(() => v.assign(tf.tensor(s.buffers[i], v.shape)));
+    });
     this.model.embeddings.setState(s.tables);
   }
 
@@ -432,6 +480,7 @@ export class Trainer {
     const arrays: Record<string, StoredArray> = {};
     const putSnap = (prefix: string, s: Snapshot) => {
       s.dense.forEach((a, i) => (arrays[`${prefix}dense/${i}`] = a));
+      s.buffers.forEach((a, i) => (arrays[`${prefix}buffer/${i}`] = a));
       s.tables.forEach((t, i) => {
         arrays[`${prefix}table/${i}/weights`] = t.weights;
         if (t.steps) arrays[`${prefix}table/${i}/steps`] = t.steps;
@@ -481,6 +530,7 @@ export class Trainer {
     }
     const readSnap = (prefix: string, tmeta: Meta["tables"]): Snapshot => ({
       dense: this.optimizer.vars.map((_, i) => arrays[`${prefix}dense/${i}`] as Float32Array),
+      buffers: (this.model.buffers?.() ?? []).map((_, i) => arrays[`${prefix}buffer/${i}`] as Float32Array),
       tables: this.model.embeddings.tables.map((t, i) => ({
         config: t.config,
         step: tmeta[i].step,

@@ -148,7 +148,7 @@ test("state round trip restores weights, optimiser state, step and rounding RNG"
 
 // ALPT: learned step sizes.
 
-test("learned step: Δ takes the LSQ gradient step of the one-pass rule (SGD on Δ, no grad scale)", () => {
+test("learned step: Δ takes the LSQ gradient step of the one-pass \"lsq\" rule (SGD on Δ, no grad scale)", () => {
   const dim = 4;
   const precision = { kind: "int" as const, bits: 4 as const, rounding: "deterministic" as const, initStep: 0.1, learnStep: { lr: 0.05, gradScale: false, optimizer: "sgd" as const } };
   const t = new EmbeddingTable({ name: "a", rows: 3, dim, precision, optimizer: { kind: "sgd", lr: 0.5 } }, 2);
@@ -156,12 +156,12 @@ test("learned step: Δ takes the LSQ gradient step of the one-pass rule (SGD on 
   t.readRow(1, w0);
   const g = new Float32Array([0.3, -0.2, 0.9, -2]);
   t.applyGradients([1], g);
-  // Expected: w' = w − 0.5 g; gΔ = Σ g_k (round(w'_k/Δ) − w'_k/Δ), or g_k·q_clip when clipped.
+  // Expected: w' = w − 0.5 g, v = w'/Δ; gΔ = Σ g_k (round(v_k) − v_k) inside, g_k·qmax|qmin when v_k is outside.
   let gd = 0;
   for (let k = 0; k < dim; k++) {
     const v = (w0[k] - 0.5 * g[k]) / 0.1;
     const q = v >= 0 ? Math.floor(v + 0.5) : -Math.floor(0.5 - v);
-    gd += g[k] * (q >= 7 ? 7 : q <= -8 ? -8 : q - v);
+    gd += g[k] * (v >= 7 ? 7 : v <= -8 ? -8 : q - v);
   }
   const want = Math.fround(0.1) - 0.05 * gd;
   assert.ok(Math.abs(t.stepOf(1) - want) < 1e-6, `Δ ${t.stepOf(1)} vs ${want}`);

@@ -498,3 +498,68 @@ describe("fp32 embedding tables on the native row kernels", () => {
     }
   });
 });
+
+describe("fp32 embedding tables with weight decay stay on the native row-Adam kernel", () => {
+  it("adamRows with weightDecay is PyTorch Adam's L2 on the listed rows (g + wd·w before the moments)", () => {
+    const { addon, error } = loadNativeAddon();
+    assert.ok(addon, `native addon missing (${error}); run: bash native/build.sh`);
+    assert.ok(addon.info().abiVersion >= 2, "addon built before adamRows took weightDecay: run bash native/build.sh");
+    const rows = 40, D = 8, wd = 0.05;
+    const w = new Float32Array(rows * D).map(() => rng.normal());
+    const wr = Float64Array.from(w), mr = new Float64Array(rows * D), vr = new Float64Array(rows * D);
+    const m = new Float32Array(rows * D), v = new Float32Array(rows * D);
+    const uniq = new Int32Array([3, 17, 0, 39]);
+    for (let t = 1; t <= 4; t++) {
+      const g = new Float32Array(uniq.length * D).map(() => rng.normal());
+      addon.adamRows(w, m, v, D, uniq, g, 0.01, 0.9, 0.999, 1e-8, t, wd);
+      uniq.forEach((r, s) => {
+        for (let j = 0; j < D; j++) {
+          const i = r * D + j;
+          const gi = g[s * D + j] + wd * wr[i];
+          mr[i] = 0.9 * mr[i] + 0.1 * gi;
+          vr[i] = 0.999 * vr[i] + 0.001 * gi * gi;
+          wr[i] -= ((0.01 / (1 - 0.9 ** t)) * mr[i]) / (Math.sqrt(vr[i] / (1 - 0.999 ** t)) + 1e-8);
+        }
+      });
+    }
+    for (let i = 0; i < w.length; i++) assert.ok(Math.abs(w[i] - wr[i]) <= 1e-6 * Math.max(1, Math.abs(wr[i])), `weight ${i}: ${w[i]} vs ${wr[i]}`);
+    const untouched = 1 * D;
+    assert.equal(m[untouched], 0, "rows absent from the batch are not decayed (lazy, row-wise)");
+  });
+
+  it("a table with weightDecay > 0 runs adamRows natively and equals its JS loop", () => {
+    const { addon, error } = loadNativeAddon();
+    assert.ok(addon, `native addon missing (${error}); run: bash native/build.sh`);
+    let calls = 0;
+    const counting = {
+      gatherRows: addon.gatherRows.bind(addon),
+      adamRows: (...a: Parameters<NativeAddon["adamRows"]>) => {
+        calls++;
+        assert.equal(a[11], 1e-3, "weight decay reaches the kernel");
+        addon.adamRows(...a);
+      },
+      info: () => addon.info(),
+    };
+    const mk = () => new EmbeddingTable({ name: "wd", rows: 300, dim: 16, optimizer: { kind: "adam", lr: 0.01, weightDecay: 1e-3 } }, 4);
+    const js = mk();
+    const nat = mk();
+    const r = new Rng(9);
+    try {
+      for (let step = 0; step < 6; step++) {
+        const ids = new Int32Array(200).map(() => r.int(50));
+        const g = new Float32Array(200 * 16).map(() => r.normal());
+        setRowKernels(null);
+        js.applyGradients(ids, g);
+        setRowKernels(counting);
+        nat.applyGradients(ids, g);
+      }
+      assert.equal(calls, 6, "the native kernel served every step");
+      setRowKernels(null);
+      const a = js.toFloat32();
+      const b = nat.toFloat32();
+      for (let i = 0; i < a.length; i++) assert.ok(Math.abs(a[i] - b[i]) <= 1e-6 * Math.max(1, Math.abs(a[i])), `value ${i}: ${a[i]} vs ${b[i]}`);
+    } finally {
+      setRowKernels(null);
+    }
+  });
+});

@@ -72,3 +72,37 @@ test("formatConfig prints one aligned line per key with its source", () => {
   const r = resolveConfig({ lr: 0.001, numEpochs: 10, opt: { name: "adam" } }, { numEpochs: 2 });
   assert.equal(formatConfig(r), ["lr         0.001   (default)", "numEpochs  2       (preset)", 'opt.name   "adam"  (default)'].join("\n"));
 });
+
+test("train defaults know optimizer.weightDecay: a preset setting it resolves and reaches the dense optimiser", async () => {
+  const { DEFAULT_TRAIN_CONFIG } = await import("../../src/train/trainer");
+  const { DenseOptimizer } = await import("../../src/train/dense-optim");
+  const { tf } = await import("../../src/engine/tf");
+  const defaults = { model: { embDim: 16 }, train: DEFAULT_TRAIN_CONFIG };
+  assert.equal(DEFAULT_TRAIN_CONFIG.optimizer.weightDecay, 0);
+  const r = resolveConfig(defaults, { train: { optimizer: { kind: "adam", lr: 1e-3, weightDecay: 1e-5 } } });
+  assert.equal(r.config.train.optimizer.weightDecay, 1e-5);
+  assert.equal(r.sources["train.optimizer.weightDecay"], "preset");
+  const w = tf.variable(tf.tensor1d([2]));
+  const opt = new DenseOptimizer({ ...r.config.train.optimizer, kind: "sgd", lr: 0.1 }, [w]);
+  const g = tf.tensor1d([0]);
+  opt.apply([g]);
+  assert.ok(Math.abs(w.dataSync()[0] - (2 - 0.1 * 1e-5 * 2)) < 1e-7, "L2 term g + wd·w applied");
+  tf.dispose([w, g]);
+  opt.dispose();
+});
+
+test("formatConfig prints a block switched off with null as one line, not its default leaves", async () => {
+  const { DEFAULT_TRAIN_CONFIG } = await import("../../src/train/trainer");
+  const r = resolveConfig({ train: DEFAULT_TRAIN_CONFIG }, { train: { earlyStopping: null } });
+  assert.equal(r.config.train.earlyStopping, null);
+  assert.ok(!Object.keys(r.sources).some((k) => k.startsWith("train.earlyStopping.")), Object.keys(r.sources).join(", "));
+  const text = formatConfig(r);
+  assert.match(text, /^train\.earlyStopping\s+null\s+\(preset\)$/m);
+  assert.doesNotMatch(text, /earlyStopping\.metric|undefined/);
+  // the block keeps its place among its siblings
+  const keys = Object.keys(r.sources);
+  assert.equal(keys.indexOf("train.earlyStopping"), keys.indexOf("train.seed") + 1);
+  // switched off in the environment after a preset set one of its leaves
+  const r2 = resolveConfig({ train: DEFAULT_TRAIN_CONFIG }, { train: { earlyStopping: { patience: 4 } } } as never, {}, { train: { earlyStopping: null } });
+  assert.match(formatConfig(r2), /^train\.earlyStopping\s+null\s+\(environment\)$/m);
+});

@@ -110,3 +110,36 @@ test("an exploding learning rate is caught as non-finite with a diagnosis", asyn
   await assert.rejects(trainer.fit(train, valid), /training diverged at epoch \d+, step \d+/);
   model.dispose();
 });
+
+test("two-pass ALPT: the trainer re-runs the model on Δ·round(w'/Δ) and hands that gradient to the step sizes", async () => {
+  await initBackend({ force: "cpu", quiet: true });
+  const { train, valid } = smallCtr(3, 1200);
+  const withRule = (stepGrad: "lsq" | "two-pass") => ({
+    ...modelConfig,
+    embedding: {
+      layout: "per-field" as const,
+      precision: { kind: "int" as const, bits: 8 as const, rounding: "stochastic" as const, clipRange: 0.1, learnStep: { lr: 1e-4, optimizer: "adam" as const, stepGrad } },
+      optimizer: { kind: "adam" as const, lr: 1e-2 },
+    },
+  });
+  const out: Record<string, { loss: number; moved: number; pending: boolean }> = {};
+  for (const rule of ["lsq", "two-pass"] as const) {
+    const model = DNN.build(train.schema, withRule(rule), 3);
+    const trainer = new Trainer(model, { ...trainCfg, numEpochs: 1 });
+    let passes = 0;
+    const forward = model.forward.bind(model);
+    model.forward = (inputs, ctx) => {
+      if (ctx.training) passes++;
+      return forward(inputs, ctx);
+    };
+    const h = await trainer.fit(train, valid);
+    assert.equal(passes, (rule === "two-pass" ? 2 : 1) * h.epochs[0].steps, `${rule}: training forwards per step`);
+    const t = model.embeddings.tables[0];
+    out[rule] = { loss: h.epochs[0].trainLoss, moved: Array.from(t.steps!).filter((d) => d !== Math.fround(t.initStep)).length, pending: model.embeddings.tables.some((x) => x.stepUpdatePending) };
+    model.dispose();
+    trainer.dispose();
+  }
+  assert.ok(!out["two-pass"].pending, "no update left pending after a step");
+  assert.ok(out["two-pass"].moved > 0 && out.lsq.moved > 0, "step sizes learned");
+  assert.ok(Number.isFinite(out["two-pass"].loss) && Math.abs(out["two-pass"].loss - out.lsq.loss) < 0.05, `losses ${out["two-pass"].loss} vs ${out.lsq.loss}`);
+});

@@ -1,0 +1,129 @@
+/**
+ * BatchNorm over the feature axis of [B, C] activations, as PyTorch's `nn.BatchNorm1d` (defaults
+ * momentum 0.1, eps 1e-5, affine, track_running_stats):
+ *
+ *   training:   y = γ·(x − μ_B)/√(σ²_B + ε) + β   with the batch mean μ_B and biased variance σ²_B;
+ *   evaluation: y = γ·(x − μ_run)/√(σ²_run + ε) + β with the running statistics.
+ *
+ * γ (ones) and β (zeros) are trainable dense variables (`variables()`). The running mean (zeros),
+ * running variance (ones, updated with the *unbiased* batch variance as PyTorch does) and the
+ * number of batches tracked are non-trainable buffers (`buffers()`): checkpoints save them, the
+ * optimiser does not see them and they are not counted as parameters (PyTorch's `parameters()`
+ * excludes them too).
+ *
+ * When the running statistics move: a training forward only records its batch statistics; the
+ * update happens in `updateBuffers()`, which the trainer calls once per optimisation step (after
+ * the dense update), so forward passes repeated within one step (per-task gradients, conflict
+ * measures, the two-pass ALPT pass) never count twice; the last training forward of the step wins.
+ * Code that trains without the Trainer calls `updateBuffers()` itself after each step.
+ */
+import { tf } from "../../engine/tf";
+
+/** A variable initialised from `t`, disposing `t` (tf.variable keeps its own reference to the data). */
+function owned(t: tf.Tensor, trainable: boolean): tf.Variable {
+  const v = tf.variable(t, trainable);
+  t.dispose();
+  return v;
+}
+
+export interface BatchNormConfig {
+  /**
+   * Weight of the new batch in the running statistics: r ← (1 − m)·r + m·batch. Default 0.1
+   * (PyTorch). null: cumulative average over all batches tracked (PyTorch `momentum=None`).
+   */
+  momentum?: number | null;
+  /** ε added to the variance. Default 1e-5 (PyTorch). */
+  eps?: number;
+}
+
+export class BatchNorm {
+  /** γ [C], initialised to ones. */
+  readonly gamma: tf.Variable;
+  /** β [C], initialised to zeros. */
+  readonly beta: tf.Variable;
+  /** Running mean [C] (buffer), initialised to zeros. */
+  readonly runningMean: tf.Variable;
+  /** Running (unbiased) variance [C] (buffer), initialised to ones. */
+  readonly runningVar: tf.Variable;
+  /** Number of running-statistics updates so far (buffer, a float32 scalar). */
+  readonly numBatchesTracked: tf.Variable;
+  readonly momentum: number | null;
+  readonly eps: number;
+  private pendingMean: tf.Tensor1D | null = null;
+  private pendingVar: tf.Tensor1D | null = null;
+
+  constructor(readonly dim: number, config: BatchNormConfig = {}) {
+    if (!(Number.isInteger(dim) && dim > 0)) throw new Error(`batch norm: dim must be a positive integer, got ${dim}`);
+    this.momentum = config.momentum === undefined ? 0.1 : config.momentum;
+    this.eps = config.eps ?? 1e-5;
+    if (this.momentum !== null && !(this.momentum >= 0 && this.momentum <= 1)) throw new Error(`batch norm: momentum must be in [0, 1] or null, got ${this.momentum}`);
+    if (!(this.eps > 0)) throw new Error(`batch norm: eps must be > 0, got ${this.eps}`);
+    this.gamma = owned(tf.ones([dim]), true);
+    this.beta = owned(tf.zeros([dim]), true);
+    this.runningMean = owned(tf.zeros([dim]), false);
+    this.runningVar = owned(tf.ones([dim]), false);
+    this.numBatchesTracked = owned(tf.scalar(0), false);
+  }
+
+  /** x [B, C] -> [B, C]: batch statistics when `training` (recorded for `updateBuffers`), running ones otherwise. */
+  apply(x: tf.Tensor2D, training: boolean): tf.Tensor2D {
+    if (x.shape[1] !== this.dim) throw new Error(`batch norm: input has ${x.shape[1]} features, layer has ${this.dim}`);
+    if (!training) {
+      return tf.batchNorm(x, this.runningMean as tf.Tensor1D, this.runningVar as tf.Tensor1D, this.beta as tf.Tensor1D, this.gamma as tf.Tensor1D, this.eps) as tf.Tensor2D;
+    }
+    const B = x.shape[0];
+    if (B < 2) throw new Error(`batch norm: training needs more than 1 value per feature, got a batch of ${B}`);
+    const { mean, variance } = tf.moments(x, 0); // [C], [C] (biased)
+    this.record(mean as tf.Tensor1D, tf.mul(variance, B / (B - 1)) as tf.Tensor1D);
+    const xhat = tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, this.eps))); // [B, C]
+    return tf.add(tf.mul(xhat, this.gamma), this.beta) as tf.Tensor2D;
+  }
+
+  private record(mean: tf.Tensor1D, unbiasedVar: tf.Tensor1D): void {
+    this.pendingMean?.dispose();
+    this.pendingVar?.dispose();
+    this.pendingMean = tf.keep(tf.clone(mean));
+    this.pendingVar = tf.keep(tf.clone(unbiasedVar));
+  }
+
+  /** Fold the statistics of the last training forward into the running ones (no-op when none is pending). */
+  updateBuffers(): void {
+    const pm = this.pendingMean;
+    const pv = this.pendingVar;
+    if (!pm || !pv) return;
+    const n = this.numBatchesTracked.dataSync()[0] + 1;
+    const m = this.momentum === null ? 1 / n : this.momentum;
+    tf.tidy(() => {
+      this.runningMean.assign(tf.add(tf.mul(this.runningMean, 1 - m), tf.mul(pm, m)));
+      this.runningVar.assign(tf.add(tf.mul(this.runningVar, 1 - m), tf.mul(pv, m)));
+      this.numBatchesTracked.assign(tf.scalar(n));
+    });
+    pm.dispose();
+    pv.dispose();
+    this.pendingMean = null;
+    this.pendingVar = null;
+  }
+
+  /** Trainable variables: [γ, β] (PyTorch's weight, bias). */
+  variables(): tf.Variable[] {
+    return [this.gamma, this.beta];
+  }
+
+  /** Non-trainable state in a stable order: [running mean, running variance, batches tracked]. */
+  buffers(): tf.Variable[] {
+    return [this.runningMean, this.runningVar, this.numBatchesTracked];
+  }
+
+  /** Drop recorded batch statistics without using them. */
+  discardPending(): void {
+    this.pendingMean?.dispose();
+    this.pendingVar?.dispose();
+    this.pendingMean = null;
+    this.pendingVar = null;
+  }
+
+  dispose(): void {
+    this.discardPending();
+    for (const v of [...this.variables(), ...this.buffers()]) if (!v.isDisposed) v.dispose();
+  }
+}
