@@ -4,7 +4,7 @@
  * tfjs's auto-generated variable names) and weight decay matches PyTorch's `weight_decay`
  * (added to the gradient).
  */
-import { tf } from "../engine/tf";
+import { ownedVariable, tf } from "../engine/tf";
 
 export interface DenseOptimizerConfig {
   /** "adam" (default), "adagrad" or "sgd". */
@@ -28,8 +28,8 @@ export class DenseOptimizer {
 
   constructor(config: DenseOptimizerConfig, readonly vars: tf.Variable[]) {
     this.config = { kind: config.kind, lr: config.lr, beta1: config.beta1 ?? 0.9, beta2: config.beta2 ?? 0.999, eps: config.eps ?? 1e-8, weightDecay: config.weightDecay ?? 0 };
-    if (config.kind !== "sgd") this.m = vars.map((x) => tf.variable(tf.zerosLike(x), false));
-    if (config.kind === "adam") this.v = vars.map((x) => tf.variable(tf.zerosLike(x), false));
+    if (config.kind !== "sgd") this.m = vars.map((x) => ownedVariable(tf.zerosLike(x), false));
+    if (config.kind === "adam") this.v = vars.map((x) => ownedVariable(tf.zerosLike(x), false));
   }
 
   /** Apply one step; `grads[i]` belongs to `vars[i]`. Does not dispose `grads`. */

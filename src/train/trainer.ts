@@ -493,7 +493,7 @@ export class Trainer {
       })),
     });
     this.restore(readSnap("", meta.tables));
-    this.optimizer.stateTensors().forEach((v, i) => v.assign(tf.tensor(arrays[`opt/${i}`] as Float32Array, v.shape)));
+    this.optimizer.stateTensors().forEach((v, i) => tf.tidy(() => v.assign(tf.tensor(arrays[`opt/${i}`] as Float32Array, v.shape))));
     this.optimizer.t = meta.optimizerT;
     this.globalStep = meta.globalStep;
     if (meta.balancer) this.balancer.setState(meta.balancer);
