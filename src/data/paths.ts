@@ -9,6 +9,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
+import { envFlag } from "../engine/env";
 
 let cachedRoot: string | undefined;
 
@@ -44,8 +45,7 @@ export function defaultCacheDir(): string {
   return c ? path.resolve(projectRoot(), c) : path.join(projectRoot(), ".cache", "data");
 }
 
-/** False when `RECREPRO_OFFLINE` is set to 1/true. */
+/** False when `RECREPRO_OFFLINE` is set to 1/true/yes/on; any other value than those or 0/false/no/off is an error. */
 export function downloadsAllowed(): boolean {
-  const v = (process.env.RECREPRO_OFFLINE ?? "").toLowerCase();
-  return !(v === "1" || v === "true" || v === "yes");
+  return !envFlag("RECREPRO_OFFLINE", false);
 }

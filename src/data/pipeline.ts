@@ -207,6 +207,7 @@ async function scanFile(
           if (stats !== null) stats.filtered++;
           return;
         }
+        checkBinaryLabels(st.parser, st.row);
       } catch (e) {
         if (!(e instanceof RowError)) throw e;
         const msg = `${label}:${lineNo}: ${e.message}`;
@@ -223,6 +224,14 @@ async function scanFile(
     { tarMember: f.tarMember },
   );
   if (stats !== null) stats.lines = lines;
+}
+
+/** Every label of the kit is binary: a parsed label that is not exactly 0 or 1 (NaN, 2, 0.5) is a bad row. */
+function checkBinaryLabels(parser: RowParser, row: RowScratch): void {
+  for (let j = 0; j < row.labels.length; j++) {
+    const v = row.labels[j];
+    if (v !== 0 && v !== 1) throw new RowError(`label ${parser.labelNames[j]} must be 0 or 1 (binary task), found ${v}`);
+  }
 }
 
 /** Counts data rows (non-blank, non-header) of the given files. */
@@ -515,10 +524,15 @@ async function build(input: PrepareInput, opts: PreprocessOptions, cfg: PrepareC
           return true;
         };
     await scanFile(f, st, pick, encode, stats);
+    if (stats.rows + stats.skipped + stats.filtered === 0) {
+      const label = fileLabel(f);
+      throw new DataError("EMPTY", `${label}: no data rows (the file is empty or holds only a header); a data set file must hold at least one row`, { file: label });
+    }
     inputs.push(stats);
   }
   for (const w of writers) w.flush();
   const trainRows = writers[0].total;
+  if (trainRows === 0) throw new DataError("EMPTY", `${input.id}: the train split has 0 rows after reading ${order.map(([f]) => fileLabel(f)).join(", ")} (all rows skipped or filtered?)`);
   cfg.log?.(`${input.id}: encoded ${writers.map((w) => w.total).join("/")} rows in ${Date.now() - t0} ms`);
 
   const schema = buildSchema(input.id, parser, vocab);

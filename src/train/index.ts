@@ -4,3 +4,4 @@ export * from "./dense-optim";
 export * from "./checkpoint";
 export * from "./progress";
 export * from "./experiment";
+export * from "./validate";
