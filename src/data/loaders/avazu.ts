@@ -73,7 +73,11 @@ export const AVAZU_FORMAT: RowFormat = {
         const hk = q2 - q1 === 9 ? tokenKey(line, q1 + 1, q2) : -1;
         let t = hk >= 0 ? cache.get(hk) : undefined;
         if (t === undefined) {
-          t = timeTokens(line.slice(q1 + 1, q2));
+          try {
+            t = timeTokens(line.slice(q1 + 1, q2));
+          } catch (e) {
+            throw line.split(",").length !== AVAZU_COLUMNS.length ? columnError(line) : e;
+          }
           if (cache.size < 100_000) cache.set(hk, t);
         }
         setToken(row, 0, t[0], 0, t[0].length);
