@@ -232,7 +232,7 @@ export async function resolveFile(entry: DatasetEntry, file: DataFileSpec, opts:
 
   const allow = opts.allowDownload ?? downloadsAllowed();
   const missing = (why: string): DataError =>
-    new DataError("MISSING_FILE", `dataset ${entry.id}: file "${file.name}" (${rel}) not found; tried ${tried.join(", ")}; ${why}`, { file: cached });
+    new DataError("MISSING_FILE", `dataset ${entry.id}: file "${file.name}" (${rel}) not found; tried ${tried.join(", ")}; ${why}. \`npm run data -- check smoke|paper\` lists every file a profile needs, with sizes, URLs and where to put them`, { file: cached });
   if (file.manual !== undefined) throw missing(`it is not downloaded automatically: ${file.manual}`);
   if (!allow) throw missing(`downloads are disabled (allowDownload: false or RECREPRO_OFFLINE=1); official URL ${file.url}`);
 
