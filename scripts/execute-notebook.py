@@ -12,18 +12,150 @@ tslab kernel needs:
   first failure; the notebook executed so far is still written.
 * tslab sends no execute_input message, so nbconvert leaves execution counts empty; here
   they are numbered 1, 2, ... in execution order.
+* tslab only logs an exception thrown asynchronously (inside setTimeout, an unhandled promise
+  rejection) to the kernel's stderr and carries on. A hidden setup cell records them; a hidden
+  check after every cell, and once more after a short settle at the end, turns them into an
+  `error` output (UncaughtException / UnhandledRejection) on the cell that ran last, which
+  fails the cell and the notebook.
+* The kernel must not outlive the run: jupyter_client starts it in its own session, out of
+  reach of the runner's process-group signals. SIGINT/SIGTERM/SIGHUP to this script kill the
+  kernel's process group first; a watchdog thread (and PR_SET_PDEATHSIG on Linux) does the same
+  when the runner dies, even by kill -9; and the hidden setup cell makes the kernel exit by
+  itself when this script is gone (JPY_PARENT_PID no longer alive).
 
 usage: execute-notebook.py INPUT OUTPUT [--kernel tslab] [--timeout SECONDS] [--startup-timeout SECONDS]
 exit: 0 all cells ran; 1 a cell failed (error output added); 2 the kernel could not run.
 """
 import argparse
+import ctypes
+import json
 import os
 import re
+import signal
 import sys
+import threading
+import time
 
 import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+from nbclient.util import run_sync
+
+
+MARKER = "__RECREPRO_ASYNC_ERRORS__"
+
+# Installed once in the kernel: records asynchronous errors, and exits when this executor is gone.
+SETUP_CELL = """{
+  const g = globalThis as any;
+  if (!g.__recreproAsync) {
+    g.__recreproAsync = [];
+    process.on("uncaughtException", (e: any) => g.__recreproAsync.push({ kind: "UncaughtException", message: String(e?.stack ?? e) }));
+    process.on("unhandledRejection", (r: any) => g.__recreproAsync.push({ kind: "UnhandledRejection", message: String(r?.stack ?? r) }));
+    const parent = Number(process.env.JPY_PARENT_PID);
+    const ppid = process.ppid;
+    setInterval(() => {
+      let alive = process.ppid === ppid;
+      if (alive && parent > 0) {
+        try { process.kill(parent, 0); } catch { alive = false; }
+      }
+      if (!alive) process.exit(70);
+    }, 500).unref();
+  }
+}"""
+
+CHECK_CELL = "{ const g = globalThis as any; const e = (g.__recreproAsync ?? []).splice(0); if (e.length > 0) console.log(\"%s\" + JSON.stringify(e)); }" % MARKER
+SETTLE_CELL = "await new Promise((resolve) => setTimeout(resolve, 300));"
+
+KERNEL_PID = None
+
+
+def kill_kernel():
+    """SIGKILL the kernel's process group (its own session), if it was started."""
+    pid = KERNEL_PID
+    if pid is None:
+        return
+    for kill in (lambda: os.killpg(pid, signal.SIGKILL), lambda: os.kill(pid, signal.SIGKILL)):
+        try:
+            kill()
+            return
+        except (ProcessLookupError, PermissionError, OSError):
+            continue
+
+
+def on_signal(signum, _frame):
+    kill_kernel()
+    os._exit(128 + signum)
+
+
+def watch_parent():
+    """Dies with the runner: PR_SET_PDEATHSIG where available, and polling the parent pid."""
+    parent = os.getppid()
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+    def loop():
+        while True:
+            if os.getppid() != parent:
+                kill_kernel()
+                os._exit(3)
+            time.sleep(0.5)
+
+    threading.Thread(target=loop, daemon=True).start()
+    if os.getppid() != parent:
+        os._exit(3)
+
+
+def kernel_pid(client):
+    km = client.km
+    for get in (lambda: km.provisioner.process.pid, lambda: km.kernel.pid):
+        try:
+            return int(get())
+        except Exception:
+            continue
+    return None
+
+
+def run_hidden(client, code, timeout=60):
+    """Runs `code` in the kernel without touching the notebook; returns its stream text."""
+    msg_id = client.kc.execute(code, store_history=False, allow_stdin=False)
+    get = run_sync(client.kc.get_iopub_msg)
+    text = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            msg = get(timeout=max(0.1, deadline - time.monotonic()))
+        except Exception:
+            break
+        if msg.get("parent_header", {}).get("msg_id") != msg_id:
+            continue
+        if msg["msg_type"] == "stream":
+            text.append(msg["content"].get("text", ""))
+        elif msg["msg_type"] == "status" and msg["content"].get("execution_state") == "idle":
+            break
+    client.wait_for_reply(msg_id)
+    return "".join(text)
+
+
+def async_errors(client, settle=False):
+    """Asynchronous errors the kernel recorded since the last check: [(kind, message)]."""
+    if settle:
+        run_hidden(client, SETTLE_CELL)
+    text = run_hidden(client, CHECK_CELL)
+    out = []
+    for line in text.splitlines():
+        if line.startswith(MARKER):
+            out.extend((e["kind"], e["message"]) for e in json.loads(line[len(MARKER):]))
+    return out
+
+
+def add_async_error(cell, errors):
+    kind, message = errors[0]
+    lines = [f"{k}: {m}" for k, m in errors]
+    first = message.splitlines()[0] if message else ""
+    evalue = f"{first} (asynchronous: detected after this cell ran; a timer or promise of this or an earlier cell threw{'' if len(errors) == 1 else f'; {len(errors) - 1} more'})"
+    cell.outputs.append(error_output(kind, evalue, lines))
 
 
 def error_output(ename, evalue, traceback):
@@ -67,12 +199,19 @@ def main():
     )
     status = 0
     failed_index = None
+    global KERNEL_PID
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, on_signal)
+    watch_parent()
     try:
         with client.setup_kernel():
+            KERNEL_PID = kernel_pid(client)
             info = client.wait_for_reply(client.kc.kernel_info())
             if info is not None and "language_info" in info["content"]:
                 nb.metadata["language_info"] = info["content"]["language_info"]
+            run_hidden(client, SETUP_CELL)
             count = 0
+            last_index = None
             for index, cell in enumerate(nb.cells):
                 if cell.cell_type != "code" or not cell.source.strip():
                     continue
@@ -89,7 +228,21 @@ def main():
                     cell.outputs.append(error_output("CellTimeoutError", str(e).splitlines()[0], str(e).splitlines()))
                     status = 1
                     break
+                errors = async_errors(client)
+                if errors:
+                    add_async_error(cell, errors)
+                    status = 1
+                    break
+                last_index = index
                 failed_index = None
+            if status == 0 and last_index is not None:
+                failed_index = last_index
+                errors = async_errors(client, settle=True)
+                if errors:
+                    add_async_error(nb.cells[last_index], errors)
+                    status = 1
+                else:
+                    failed_index = None
     except DeadKernelError as e:
         if failed_index is not None:
             nb.cells[failed_index].outputs.append(error_output("DeadKernelError", "the kernel died while running this cell", str(e).splitlines()))
@@ -102,6 +255,7 @@ def main():
         if failed_index is not None:
             nb.cells[failed_index].outputs.append(error_output(type(e).__name__, str(e).splitlines()[0] if str(e) else "", str(e).splitlines()))
         status = 2
+    kill_kernel()
     nbformat.write(nb, args.output)
     if status == 1:
         print(f"execute-notebook: cell {failed_index} failed; later cells were not run", file=sys.stderr)

@@ -61,6 +61,16 @@ export interface NotebookResult {
   message?: string;
 }
 
+/** Outputs of earlier runs found next to this run's, which this run did not produce. */
+export interface StaleOutputs {
+  /** Executed notebooks, renderings and logs in the output folder from notebooks not run now (renamed to `*.stale.*`). */
+  notebooks: string[];
+  /** Run records under figures/ older than this run (notebooks not run now, or records they no longer write). */
+  runRecords: string[];
+  /** Other files under figures/ older than this run, in folders this run wrote to (left beside new figures). */
+  figures: string[];
+}
+
 /** summary.json */
 export interface RunSummary {
   profile: string;
@@ -70,6 +80,8 @@ export interface RunSummary {
   cellTimeoutSeconds: number | null;
   ok: boolean;
   notebooks: NotebookResult[];
+  /** What in build/notebooks and figures/ is left over from earlier runs (not current). */
+  stale: StaleOutputs;
 }
 
 interface Options {
@@ -156,6 +168,71 @@ function cellTimeout(profile: string): number | null {
     return v <= 0 ? null : v;
   }
   return profile === "smoke" ? 1800 : null;
+}
+
+/** True when a process with this pid exists (signal 0). */
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * Removes temp folders and files (`.tmp-<pid>-*`, `*.tmp-<pid>`) that a runner killed before it
+ * could clean up (kill -9) left in `outDir`; those of a runner still alive are kept. Returns
+ * the names removed.
+ */
+export function cleanStaleTemps(outDir: string): string[] {
+  if (!fs.existsSync(outDir)) return [];
+  const removed: string[] = [];
+  for (const name of fs.readdirSync(outDir)) {
+    const m = /(?:^|\.)tmp-(\d+)?/.exec(name);
+    if (!m) continue;
+    const pid = m[1] === undefined ? NaN : Number(m[1].slice(0, 10));
+    if (pid === process.pid || (Number.isFinite(pid) && pidAlive(pid))) continue;
+    fs.rmSync(path.join(outDir, name), { recursive: true, force: true });
+    removed.push(name);
+  }
+  return removed;
+}
+
+/**
+ * Outputs of earlier runs: executed notebooks, renderings and logs in `outDir` of notebooks this
+ * run did not execute are renamed `NAME.stale.EXT` (so none sits beside the new ones as if
+ * current), and run records under `figuresDir` last written before `startedMs` are listed.
+ */
+export function markStale(outDir: string, current: readonly string[], startedMs: number, figuresDir: string = path.join(REPO_ROOT, "figures")): StaleOutputs {
+  const notebooks: string[] = [];
+  if (fs.existsSync(outDir)) {
+    for (const name of fs.readdirSync(outDir).sort()) {
+      const m = /^(\d{2}-.+?|[^.]+?)\.(ipynb|html|log)$/.exec(name);
+      if (!m || current.includes(m[1]) || name.includes(".stale.")) continue;
+      const to = `${m[1]}.stale.${m[2]}`;
+      fs.renameSync(path.join(outDir, name), path.join(outDir, to));
+      notebooks.push(path.relative(REPO_ROOT, path.join(outDir, to)));
+    }
+    for (const name of fs.readdirSync(outDir)) if (name.includes(".stale.") && !notebooks.includes(path.relative(REPO_ROOT, path.join(outDir, name)))) notebooks.push(path.relative(REPO_ROOT, path.join(outDir, name)));
+  }
+  const runRecords: string[] = [];
+  const figures: string[] = [];
+  const walk = (dir: string, depth: number): void => {
+    if (depth > 4 || !fs.existsSync(dir)) return;
+    const old: string[] = [];
+    let fresh = false;
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) walk(p, depth + 1);
+      else if (fs.statSync(p).mtimeMs >= startedMs - 1000) fresh = true;
+      else if (e.name === "run.json") runRecords.push(path.relative(REPO_ROOT, p));
+      else old.push(path.relative(REPO_ROOT, p));
+    }
+    if (fresh) figures.push(...old);
+  };
+  walk(figuresDir, 0);
+  return { notebooks: notebooks.sort(), runRecords: runRecords.sort(), figures: figures.sort() };
 }
 
 let activeChild: ReturnType<typeof spawn> | null = null;
@@ -323,7 +400,9 @@ export async function main(argv: string[]): Promise<number> {
   const started = new Date();
   console.log(`run-notebooks: ${notebooks.length} notebook(s), profile ${profile}, cell timeout ${timeout === null ? "none" : `${timeout}s`}, output ${path.relative(REPO_ROOT, opts.outDir) || "."}`);
   fs.mkdirSync(opts.outDir, { recursive: true });
-  const tmpDir = fs.mkdtempSync(path.join(opts.outDir, ".tmp-"));
+  const removed = cleanStaleTemps(opts.outDir);
+  if (removed.length > 0) console.log(`run-notebooks: removed ${removed.length} temp folder(s) of an interrupted earlier run: ${removed.join(", ")}`);
+  const tmpDir = fs.mkdtempSync(path.join(opts.outDir, `.tmp-${process.pid}-`));
   tempPaths.add(tmpDir);
   const results: NotebookResult[] = [];
   try {
@@ -352,6 +431,7 @@ export async function main(argv: string[]): Promise<number> {
     cleanupTemps();
   }
   const finished = new Date();
+  const stale = markStale(opts.outDir, notebooks.map((f) => path.basename(f, ".ipynb")), started.getTime());
   const summary: RunSummary = {
     profile,
     startedAt: started.toISOString(),
@@ -360,8 +440,12 @@ export async function main(argv: string[]): Promise<number> {
     cellTimeoutSeconds: timeout,
     ok: results.every((r) => r.status === "pass"),
     notebooks: results,
+    stale,
   };
   writeJsonAtomic(path.join(opts.outDir, "summary.json"), summary);
+  if (stale.notebooks.length > 0) console.log(`run-notebooks: stale (from earlier runs, not current): ${stale.notebooks.join(", ")}`);
+  if (stale.runRecords.length > 0) console.log(`run-notebooks: ${stale.runRecords.length} run record(s) not rewritten by this run (stale; listed in summary.json)`);
+  if (stale.figures.length > 0) console.log(`run-notebooks: ${stale.figures.length} figure file(s) older than this run beside new ones (stale; listed in summary.json)`);
   const failed = results.filter((r) => r.status !== "pass").length;
   console.log(
     `run-notebooks: ${results.length - failed}/${results.length} passed in ${summary.wallSeconds.toFixed(1)}s; ` +

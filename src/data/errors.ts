@@ -16,6 +16,7 @@ export type DataErrorCode =
   | "BAD_GZIP"
   | "BAD_ARCHIVE"
   | "BAD_ROW"
+  | "EMPTY"
   | "BAD_CACHE"
   | "BAD_OPTION";
 

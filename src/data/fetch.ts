@@ -6,7 +6,9 @@
  * `<project root>/.cache/data`); (3) the file's URL, downloaded into a temp name in the cache and
  * renamed only once complete and verified. Every file is sha256-verified (streamed) before use;
  * the result is remembered in `<cache>/verified.json` keyed by absolute path + size + mtime, so
- * a repeated load does not re-hash gigabytes. Files without a pinned checksum are trusted on
+ * a repeated load does not re-hash gigabytes (a file changed in place without changing size or
+ * mtime is caught when it is next used to build processed data: pipeline.ts re-hashes every
+ * input before a build). Files without a pinned checksum are trusted on
  * first use: their hash is recorded in `<cache>/<id>/checksums.json` and enforced afterwards.
  * A file with `archive` (a zip member, e.g. MovieLens ml-1m) found nowhere unpacked is
  * extracted from its archive into the cache (see `extractMember`).
@@ -84,6 +86,19 @@ function rememberHash(cacheDir: string, abs: string, st: fs.Stats, sha256: strin
   m.set(abs, { size: st.size, mtimeMs: st.mtimeMs, sha256 });
   const merged = { ...readJson<Record<string, VerifyRecord>>(path.join(cacheDir, "verified.json"), {}), ...Object.fromEntries(m) };
   writeJsonAtomic(path.join(cacheDir, "verified.json"), merged);
+}
+
+/**
+ * Drops the verification-cache record of `file` (after a full re-hash found it changed), so the
+ * next load hashes it again instead of trusting path, size and mtime.
+ */
+export function forgetVerified(file: string, cacheDir: string): void {
+  const abs = path.resolve(file);
+  const m = verifyCache(cacheDir);
+  m.delete(abs);
+  const onDisk = readJson<Record<string, VerifyRecord>>(path.join(cacheDir, "verified.json"), {});
+  delete onDisk[abs];
+  writeJsonAtomic(path.join(cacheDir, "verified.json"), { ...onDisk, ...Object.fromEntries(m) });
 }
 
 /**
@@ -210,7 +225,7 @@ export async function resolveFile(entry: DatasetEntry, file: DataFileSpec, opts:
 
   const allow = opts.allowDownload ?? downloadsAllowed();
   const missing = (why: string): DataError =>
-    new DataError("MISSING_FILE", `dataset ${entry.id}: file "${file.name}" (${rel}) not found; tried ${tried.join(", ")}; ${why}`, { file: cached });
+    new DataError("MISSING_FILE", `dataset ${entry.id}: file "${file.name}" (${rel}) not found; tried ${tried.join(", ")}; ${why}. \`npm run data -- check smoke|paper\` lists every file a profile needs, with sizes, URLs and where to put them`, { file: cached });
   if (file.manual !== undefined) throw missing(`it is not downloaded automatically: ${file.manual}`);
   if (!allow) throw missing(`downloads are disabled (allowDownload: false or RECREPRO_OFFLINE=1); official URL ${file.url}`);
 
@@ -257,7 +272,7 @@ async function extractMember(entry: DatasetEntry, file: DataFileSpec, cached: st
     fs.rmSync(tmp, { force: true });
   }
   try {
-    return verifyLocal(entry, file, cached, cacheDir, opts.log);
+    return await verifyLocal(entry, file, cached, cacheDir, opts.log);
   } catch (e) {
     fs.rmSync(cached, { force: true }); // never leave an unverified member where the next load would trust it
     throw e;

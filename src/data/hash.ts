@@ -3,6 +3,8 @@
  */
 import * as crypto from "crypto";
 import * as fs from "fs";
+import * as zlib from "zlib";
+import { crc32 as tableCrc32 } from "./zip";
 
 /** sha256 (hex) of a file, read as a stream in 1 MiB chunks (bounded memory). */
 export function sha256File(file: string): Promise<string> {
@@ -39,4 +41,15 @@ export function stableStringify(value: unknown): string {
 /** A short random suffix for temp names (crypto-random; not part of any seeded computation). */
 export function tempSuffix(): string {
   return `${process.pid}-${crypto.randomBytes(6).toString("hex")}`;
+}
+
+const nativeCrc32 = (zlib as unknown as { crc32?: (data: Uint8Array, value?: number) => number }).crc32;
+
+/**
+ * CRC-32 (the zip/gzip polynomial) of `buf`, continuing from `crc`: Node's zlib.crc32 where the
+ * Node version has it (20.15+), else the table-driven one of the zip reader. Both give the same
+ * value; used for the per-shard checksums of processed data.
+ */
+export function crc32(buf: Uint8Array, crc = 0): number {
+  return nativeCrc32 ? nativeCrc32(buf, crc) >>> 0 : tableCrc32(buf, crc);
 }

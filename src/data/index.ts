@@ -314,3 +314,4 @@ export function listDatasets(): DatasetSummary[] {
     licence: d.licence,
   }));
 }
+export { PROFILE_DATASETS, checkProfile, formatProfileCheck, type FileCheck } from "./check";

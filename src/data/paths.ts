@@ -8,6 +8,7 @@
  * - `RECREPRO_OFFLINE=1`: never download; a file absent from mirror and cache is an error.
  */
 import * as path from "path";
+import { envFlag } from "../engine/env";
 
 export { projectRoot } from "../util/root";
 import { projectRoot } from "../util/root";
@@ -24,8 +25,7 @@ export function defaultCacheDir(): string {
   return c ? path.resolve(projectRoot(), c) : path.join(projectRoot(), ".cache", "data");
 }
 
-/** False when `RECREPRO_OFFLINE` is set to 1/true. */
+/** False when `RECREPRO_OFFLINE` is set to 1/true/yes/on; any other value than those or 0/false/no/off is an error. */
 export function downloadsAllowed(): boolean {
-  const v = (process.env.RECREPRO_OFFLINE ?? "").toLowerCase();
-  return !(v === "1" || v === "true" || v === "yes");
+  return !envFlag("RECREPRO_OFFLINE", false);
 }

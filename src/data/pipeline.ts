@@ -19,7 +19,8 @@ import * as os from "os";
 import * as path from "path";
 import { Rng } from "../engine/rng";
 import { DataError, RowError } from "./errors";
-import { sha256Text, stableStringify, tempSuffix } from "./hash";
+import { crc32, sha256File, sha256Text, stableStringify, tempSuffix } from "./hash";
+import { forgetVerified } from "./fetch";
 import { forEachLine } from "./lines";
 import type { NumericTransform, RowFormat, RowParser, RowScratch } from "./loaders/types";
 import type { ResplitOptions } from "./registry";
@@ -207,6 +208,7 @@ async function scanFile(
           if (stats !== null) stats.filtered++;
           return;
         }
+        checkBinaryLabels(st.parser, st.row);
       } catch (e) {
         if (!(e instanceof RowError)) throw e;
         const msg = `${label}:${lineNo}: ${e.message}`;
@@ -223,6 +225,31 @@ async function scanFile(
     { tarMember: f.tarMember },
   );
   if (stats !== null) stats.lines = lines;
+}
+
+/**
+ * Before a build, every input is hashed again in full: the fetch layer trusts a file whose path,
+ * size and mtime match its verified.json record, so a file corrupted in place would otherwise be
+ * baked into the processed cache. A mismatch drops the record and is a CHECKSUM error.
+ */
+async function rehashInputs(files: readonly InputFile[], cacheDir: string): Promise<void> {
+  const seen = new Set<string>();
+  for (const f of files) {
+    if (seen.has(f.path)) continue;
+    seen.add(f.path);
+    const actual = await sha256File(f.path);
+    if (actual === f.sha256) continue;
+    forgetVerified(f.path, cacheDir);
+    throw new DataError("CHECKSUM", `${f.path}: sha256 is now ${actual} but the file was verified as ${f.sha256} (same path, size and modification time): it changed in place or is corrupt; restore it or delete it to fetch it again`, { file: f.path });
+  }
+}
+
+/** Every label of the kit is binary: a parsed label that is not exactly 0 or 1 (NaN, 2, 0.5) is a bad row. */
+function checkBinaryLabels(parser: RowParser, row: RowScratch): void {
+  for (let j = 0; j < row.labels.length; j++) {
+    const v = row.labels[j];
+    if (v !== 0 && v !== 1) throw new RowError(`label ${parser.labelNames[j]} must be 0 or 1 (binary task), found ${v}`);
+  }
 }
 
 /** Counts data rows (non-blank, non-header) of the given files. */
@@ -264,7 +291,7 @@ class ShardWriter {
   n = 0;
   total = 0;
   readonly positives: number[];
-  readonly shards: { file: string; rows: number }[] = [];
+  readonly shards: { file: string; rows: number; crc32: number }[] = [];
 
   constructor(
     private readonly dir: string,
@@ -320,14 +347,17 @@ class ShardWriter {
     const abs = path.join(this.dir, rel);
     fs.mkdirSync(path.dirname(abs), { recursive: true });
     const fd = fs.openSync(abs, "w");
+    let crc = 0;
     try {
       for (const col of [...this.cat, ...this.num, ...this.labels, ...this.groups]) {
-        fs.writeSync(fd, new Uint8Array(col.buffer, col.byteOffset, this.n * 4));
+        const bytes = new Uint8Array(col.buffer, col.byteOffset, this.n * 4);
+        crc = crc32(bytes, crc);
+        fs.writeSync(fd, bytes);
       }
     } finally {
       fs.closeSync(fd);
     }
-    this.shards.push({ file: rel, rows: this.n });
+    this.shards.push({ file: rel, rows: this.n, crc32: crc });
     this.n = 0;
   }
 
@@ -374,6 +404,9 @@ export function openProcessed(dir: string): ProcessedDataset {
     throw new DataError("BAD_CACHE", `${metaFile}: unreadable processed meta (${(e as Error).message})`, { file: metaFile, cause: e });
   }
   if (meta.version !== PIPELINE_VERSION || meta.endianness !== "LE") throw new DataError("BAD_CACHE", `${metaFile}: processed with pipeline v${meta.version}/${meta.endianness}, need v${PIPELINE_VERSION}/LE`, { file: metaFile });
+  for (const split of SPLITS) {
+    if ((meta.splits[split]?.shards ?? []).some((sh) => typeof sh.crc32 !== "number")) throw new DataError("BAD_CACHE", `${metaFile}: written before shards carried CRC-32 checksums; rebuild`, { file: metaFile });
+  }
   const splits = Object.fromEntries(SPLITS.map((s) => [s, new ShardedDataset(dir, meta.splits[s], meta.schema, splitMeta(meta, s))])) as Record<SplitName, ShardedDataset>;
   return { dir, meta, splits, built: false };
 }
@@ -429,6 +462,7 @@ async function build(input: PrepareInput, opts: PreprocessOptions, cfg: PrepareC
     domainBy: opts.domainBy,
     side: side.length > 0 ? Object.fromEntries(side.map((f) => [f.name, f.path])) : undefined,
   });
+  await rehashInputs([...input.splits.train, ...input.splits.valid, ...input.splits.test, ...side], cfg.cacheDir);
   const nc = parser.catNames.length;
   const nn = parser.numNames.length;
   const nl = parser.labelNames.length;
@@ -515,10 +549,15 @@ async function build(input: PrepareInput, opts: PreprocessOptions, cfg: PrepareC
           return true;
         };
     await scanFile(f, st, pick, encode, stats);
+    if (stats.rows + stats.skipped + stats.filtered === 0) {
+      const label = fileLabel(f);
+      throw new DataError("EMPTY", `${label}: no data rows (the file is empty or holds only a header); a data set file must hold at least one row`, { file: label });
+    }
     inputs.push(stats);
   }
   for (const w of writers) w.flush();
   const trainRows = writers[0].total;
+  if (trainRows === 0) throw new DataError("EMPTY", `${input.id}: the train split has 0 rows after reading ${order.map(([f]) => fileLabel(f)).join(", ")} (all rows skipped or filtered?)`);
   cfg.log?.(`${input.id}: encoded ${writers.map((w) => w.total).join("/")} rows in ${Date.now() - t0} ms`);
 
   const schema = buildSchema(input.id, parser, vocab);

@@ -10,6 +10,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { DataError } from "./errors";
+import { crc32 } from "./hash";
 import type { DatasetMeta, DatasetSchema, TabularDataset } from "./schema";
 import { categoricalFeatures, numericFeatures } from "./schema";
 
@@ -18,6 +19,8 @@ export interface ShardInfo {
   /** Path relative to the processed folder. */
   file: string;
   rows: number;
+  /** CRC-32 of the shard's bytes, checked on every read (caches written before it existed are rebuilt). */
+  crc32?: number;
 }
 
 /** Rows and shards of one split, as recorded in meta.json. */
@@ -37,8 +40,12 @@ export function rowBytes(schema: DatasetSchema): number {
   return 4 * (categoricalFeatures(schema).length + numericFeatures(schema).length + schema.labels.length + schema.groups.length);
 }
 
-/** Reads one shard file into a TabularDataset (columns are views into one ArrayBuffer). */
-export function readShard(file: string, rows: number, schema: DatasetSchema, meta: DatasetMeta): TabularDataset {
+/**
+ * Reads one shard file into a TabularDataset (columns are views into one ArrayBuffer). With
+ * `expectedCrc`, a shard whose CRC-32 differs (a flipped byte, a partial overwrite) is a
+ * BAD_CACHE error naming the file, instead of ids or values that fail far from the cause.
+ */
+export function readShard(file: string, rows: number, schema: DatasetSchema, meta: DatasetMeta, expectedCrc?: number): TabularDataset {
   const nc = categoricalFeatures(schema).length;
   const nn = numericFeatures(schema).length;
   const nl = schema.labels.length;
@@ -57,6 +64,12 @@ export function readShard(file: string, rows: number, schema: DatasetSchema, met
     }
   } finally {
     fs.closeSync(fd);
+  }
+  if (expectedCrc !== undefined) {
+    const actual = crc32(new Uint8Array(buf));
+    if (actual !== expectedCrc) {
+      throw new DataError("BAD_CACHE", `${file}: processed shard fails its CRC-32 check (stored ${expectedCrc.toString(16).padStart(8, "0")}, computed ${actual.toString(16).padStart(8, "0")}): the processed cache is corrupt; delete ${path.dirname(path.dirname(file))} to rebuild it`, { file });
+    }
   }
   let o = 0;
   const cat: Int32Array[] = [];
@@ -80,7 +93,7 @@ export class ShardedDataset {
   readonly numRows: number;
   readonly meta: DatasetMeta;
   /** Absolute shard files with row counts and the global index of their first row. */
-  readonly shards: readonly { file: string; rows: number; offset: number }[];
+  readonly shards: readonly { file: string; rows: number; offset: number; crc32?: number }[];
   /** Positive labels per label column (from meta.json). */
   readonly positives: readonly number[];
 
@@ -91,7 +104,7 @@ export class ShardedDataset {
     this.positives = split.positives;
     let offset = 0;
     this.shards = split.shards.map((s) => {
-      const r = { file: path.join(dir, s.file), rows: s.rows, offset };
+      const r = { file: path.join(dir, s.file), rows: s.rows, offset, crc32: s.crc32 };
       offset += s.rows;
       return r;
     });
@@ -101,7 +114,7 @@ export class ShardedDataset {
   readShard(i: number): TabularDataset {
     const s = this.shards[i];
     if (s === undefined) throw new DataError("BAD_OPTION", `${this.schema.name}: no shard ${i} (has ${this.shards.length})`);
-    return readShard(s.file, s.rows, this.schema, this.meta);
+    return readShard(s.file, s.rows, this.schema, this.meta, s.crc32);
   }
 
   /** Shards in order, one TabularDataset at a time. */

@@ -15,6 +15,7 @@
 import { tf } from "./tf";
 import { registerFastKernels } from "./kernels";
 import { setRowKernels, type RowKernels } from "./embedding-table";
+import { envInteger } from "./env";
 
 export type BackendChoice = "tensorflow-gpu" | "tensorflow" | "cpu-native" | "wasm" | "cpu";
 
@@ -114,6 +115,7 @@ export interface InitBackendOptions {
  * different backend is forced, in which case it switches.
  */
 export async function initBackend(opts: InitBackendOptions = {}): Promise<BackendInfo> {
+  envInteger("RECREPRO_THREADS", 2, { min: 1, max: 1024 });
   const forced = opts.force ?? parseForced(process.env.RECREPRO_BACKEND);
   if (current && (!forced || forced === current.name)) return current;
   if (pending && !forced) return pending;

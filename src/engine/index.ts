@@ -1,4 +1,5 @@
-export { tf } from "./tf";
+export { tf, ownedVariable } from "./tf";
+export * from "./env";
 export * from "./rng";
 export * from "./backend";
 export * from "./kernels";

@@ -21,6 +21,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
+import { envFlag, envInteger } from "./env";
 import * as tf from "@tensorflow/tfjs";
 
 /** The functions exported by native/src/recrepro_native.cc. */
@@ -495,10 +496,9 @@ export function loadNativeKernels(opts: NativeLoadOptions = {}): NativeLoadResul
     return nativeStatus();
   }
   const nat = loaded.addon;
-  const envThreads = Number(process.env.RECREPRO_THREADS);
-  const threads = opts.threads ?? (Number.isFinite(envThreads) && envThreads > 0 ? envThreads : 2);
+  const threads = opts.threads ?? envInteger("RECREPRO_THREADS", 2, { min: 1, max: 1024 });
   nat.setThreads(threads);
-  const tune = opts.tuneMalloc ?? process.env.RECREPRO_MALLOC_TUNE !== "0";
+  const tune = opts.tuneMalloc ?? envFlag("RECREPRO_MALLOC_TUNE", true);
   const mallocTuned = tune && typeof nat.tuneMalloc === "function" ? nat.tuneMalloc(MALLOC_MMAP_THRESHOLD, MALLOC_TRIM_THRESHOLD) : false;
 
   const table = kernelTable();

@@ -216,7 +216,9 @@ export async function exportFigure(fig: Figure, outBase: string, opts: ExportOpt
   }
 
   const raster = formats.filter((f): f is "png" | "svg" => f === "png" || f === "svg");
-  if (raster.length > 0 && (process.env.RECREPRO_EXPORT_IMAGES ?? "").toLowerCase() === "off") {
+  const exportImages = (process.env.RECREPRO_EXPORT_IMAGES ?? "").trim().toLowerCase();
+  if (!["", "on", "off"].includes(exportImages)) throw new Error(`RECREPRO_EXPORT_IMAGES=${JSON.stringify(process.env.RECREPRO_EXPORT_IMAGES)} is not valid: expected "off" (skip PNG/SVG) or "on"`);
+  if (raster.length > 0 && exportImages === "off") {
     console.warn(`plots.exportFigure: RECREPRO_EXPORT_IMAGES=off, skipping ${raster.join("/")} for ${base}`);
     result.skipped.push(...raster);
   } else if (raster.length > 0) {

@@ -12,6 +12,7 @@ import { BASELINES } from "../models";
 import { specOf, type BaseModelConfig, type ModelSpec, type RecModel } from "../models/types";
 import { summariseSeeds, type SeedSummary } from "../metrics";
 import { configFromEnv, environmentInfo, formatConfig, resolveConfig, writeRunRecord, type DeepPartial, type RunRecord } from "../report";
+import { validateTrainConfig } from "./validate";
 import { DEFAULT_TRAIN_CONFIG, Trainer, type Evaluation, type History, type TrainConfig } from "./trainer";
 
 export { profile, type Profile } from "../util/profile";
@@ -24,13 +25,42 @@ export const EXPERIMENT_ENV_KEYS: Readonly<Record<string, string>> = {
   RECREPRO_LR: "train.optimizer.lr",
 };
 
-/** RECREPRO_SEEDS="1,2,3" overrides the seeds a notebook asks for; null when unset. */
+/**
+ * RECREPRO_SEEDS="1,2,3" overrides the seeds a notebook asks for; null when unset. Every entry
+ * must be an integer >= 0 ("1,,2" is refused, not read as 1,0,2) and no seed may repeat (a
+ * repeated seed would report a spread of zero between identical runs).
+ */
 export function seedsFromEnv(): number[] | null {
   const raw = process.env.RECREPRO_SEEDS;
   if (!raw || !raw.trim()) return null;
-  const seeds = raw.split(",").map((x) => Number(x.trim()));
-  if (seeds.some((x) => !Number.isInteger(x))) throw new Error(`RECREPRO_SEEDS="${raw}" must be comma-separated integers`);
+  const parts = raw.split(",").map((x) => x.trim());
+  const bad = parts.findIndex((x) => !/^\d+$/.test(x) || !Number.isSafeInteger(Number(x)));
+  if (bad >= 0) throw new Error(`RECREPRO_SEEDS="${raw}" must be comma-separated integers >= 0; entry ${bad + 1} is ${JSON.stringify(parts[bad])}`);
+  const seeds = parts.map(Number);
+  checkSeeds(seeds, `RECREPRO_SEEDS="${raw}"`);
   return seeds;
+}
+
+/** Refuses an empty seed list, non-integer or negative seeds, and repeated seeds. */
+export function checkSeeds(seeds: readonly number[], where: string): void {
+  if (seeds.length === 0) throw new Error(`${where}: no seeds; give at least one`);
+  const bad = seeds.find((x) => !Number.isSafeInteger(x) || x < 0);
+  if (bad !== undefined) throw new Error(`${where}: seed ${bad} is not an integer >= 0`);
+  const dup = seeds.find((x, i) => seeds.indexOf(x) !== i);
+  if (dup !== undefined) throw new Error(`${where}: seed ${dup} appears twice; repeated seeds give identical runs and a fake zero spread`);
+}
+
+/**
+ * The checkpoint file of one seed of one run: `<dir>/<name>.<runId>.seed<seed><ext>` for
+ * `checkpointPath` = `<dir>/<name><ext>`, so the seeds of a multi-seed run (and different run
+ * ids sharing one path) never overwrite or refuse each other's checkpoints. Empty stays empty.
+ */
+export function seedCheckpointPath(checkpointPath: string, runId: string, seed: number): string {
+  if (!checkpointPath) return "";
+  const ext = path.extname(checkpointPath);
+  const base = ext ? checkpointPath.slice(0, -ext.length) : checkpointPath;
+  const safeRun = runId.replace(/[^A-Za-z0-9._-]/g, "_");
+  return `${base}.${safeRun}.seed${seed}${ext}`;
 }
 
 /** A data set ready for training: the kit's one dataset type (src/data/dataset.ts). */
@@ -110,7 +140,19 @@ export async function runExperiment<C extends BaseModelConfig>(opts: ExperimentO
     configFromEnv(defaults as object, process.env, EXPERIMENT_ENV_KEYS),
   );
   const config = resolved.config as { model: C; train: TrainConfig };
+  const envVarOf = Object.fromEntries(Object.entries(EXPERIMENT_ENV_KEYS).map(([v, k]) => [k, v]));
+  validateTrainConfig(config.train, (key) => {
+    const full = `train.${key}`;
+    const source = resolved.sources[full];
+    if (source === "environment" && envVarOf[full]) return `set by ${envVarOf[full]}=${process.env[envVarOf[full]]}`;
+    return source ? `set by the ${source} layer` : "";
+  });
   const seeds = seedsFromEnv() ?? opts.seeds ?? [2022];
+  if (!seedsFromEnv()) checkSeeds(seeds, `runExperiment ${opts.paper}/${spec.id}: seeds [${seeds.join(", ")}]`);
+  for (const part of ["train", "valid", "test"] as const) {
+    if (opts.data[part].numRows === 0) throw new Error(`runExperiment ${opts.paper}/${spec.id}: the ${part} split of ${opts.data.meta.id} has 0 rows; refusing to record a run that trains or evaluates on nothing`);
+  }
+  const runId = opts.runId ?? `${spec.id}-${prof}`;
   const configText = formatConfig(resolved);
   if (opts.verbose ?? true) {
     console.log(`[recrepro] ${opts.paper}/${spec.id} profile=${prof} seeds=${seeds.join(",")} backend=${backend.name} data=${opts.data.meta.id}`);
@@ -122,12 +164,21 @@ export async function runExperiment<C extends BaseModelConfig>(opts: ExperimentO
   for (const [i, seed] of seeds.entries()) {
     const s0 = Date.now();
     const model = spec.build(opts.data.schema, config.model, seed);
-    const trainer = new Trainer(model, { ...config.train, seed });
-    const history = await trainer.fit(opts.data.train, opts.data.valid);
-    const test = trainer.evaluate(opts.data.test, opts.groupAxis).heads;
-    heads = [...model.heads];
-    opts.inspect?.(model, seed, trainer, history);
-    const extra = opts.extraMetrics?.({ seed, model, trainer, history, data: opts.data }) ?? {};
+    const trainer = new Trainer(model, { ...config.train, seed, checkpointPath: seedCheckpointPath(config.train.checkpointPath, runId, seed) });
+    let history: History;
+    let test: Evaluation["heads"];
+    let extra: Record<string, number>;
+    try {
+      history = await trainer.fit(opts.data.train, opts.data.valid);
+      test = trainer.evaluate(opts.data.test, opts.groupAxis).heads;
+      heads = [...model.heads];
+      opts.inspect?.(model, seed, trainer, history);
+      extra = opts.extraMetrics?.({ seed, model, trainer, history, data: opts.data }) ?? {};
+    } catch (e) {
+      model.dispose();
+      trainer.dispose();
+      throw e;
+    }
     runs.push({ seed, history, test, extra, wallSec: (Date.now() - s0) / 1000 });
     if (i === seeds.length - 1 && (opts.keepModel ?? true)) kept = { model, trainer };
     else {
@@ -176,7 +227,6 @@ export async function runExperiment<C extends BaseModelConfig>(opts: ExperimentO
       count: runs[0].test[head0].perGroup[g].count,
     };
   }
-  const runId = opts.runId ?? `${spec.id}-${prof}`;
   const record: RunRecord = {
     schemaVersion: 1,
     paper: opts.paper,

@@ -5,3 +5,4 @@ export * from "./checkpoint";
 export * from "./progress";
 export * from "./experiment";
 export * from "./grid";
+export * from "./validate";

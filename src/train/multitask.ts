@@ -54,7 +54,7 @@
  */
 import type { Batch } from "../data/schema";
 import { Rng, type RngState } from "../engine/rng";
-import { tf } from "../engine/tf";
+import { ownedVariable, tf } from "../engine/tf";
 import type { ForwardOutput, ModelInputs, RecModel } from "../models/types";
 
 /** Task weighting / gradient surgery of a multi-task model. */
@@ -313,7 +313,7 @@ export class TaskBalancer {
     this.adamM = new Array<number>(this.numTasks).fill(0);
     this.adamV = new Array<number>(this.numTasks).fill(0);
     this.rng = new Rng((Math.imul(seed ^ 0x2c1b3c6d, 0x297a2d39) + 0x6d2b79f5) >>> 0);
-    if (this.config.kind === "uncertainty") this.extraVariables.push(tf.tidy(() => tf.variable(tf.zeros([this.numTasks])))); // s_t = 0: weights 1
+    if (this.config.kind === "uncertainty") this.extraVariables.push(ownedVariable(tf.zeros([this.numTasks]))); // s_t = 0: weights 1
     if (this.config.kind !== "equal" && model.loss && !model.taskLosses) {
       throw new Error(`trainer: model ${model.id} defines its own loss but no taskLosses; taskWeighting "${this.config.kind}" needs the per-task losses`);
     }

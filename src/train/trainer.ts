@@ -17,13 +17,21 @@
  * (gradient-conflict measure) are handled by ./multitask.ts; schemes that need per-task
  * gradients run T forward/backward passes in step 2-3 and combine them before step 4.
  *
+ * Divergence: a non-finite loss or gradient stops at once (TrainingDivergedError with the step and
+ * the cause); so does a loss that explodes while staying finite: the mean training loss of a
+ * logging window (every `logEverySteps` steps, and the rest at the end of an epoch) above
+ * max(LOSS_EXPLOSION_FACTOR × |loss of the first step|, LOSS_EXPLOSION_FLOOR) = max(100 × |first|,
+ * 100). For binary cross-entropy, which starts near 0.69 per head, that is a mean loss of 100:
+ * far beyond anything a run that learns reaches, and reached within a few steps by one that
+ * diverges (e.g. lr 1e6). `TrainConfig.lossExplosion` changes or (null) disables it.
+ *
  * Determinism: parameter init, shuffling and dropout all draw from seeded generators; the shuffle
  * and dropout generators of epoch e are derived from (seed, e), so a resumed run replays exactly
  * what an uninterrupted run would have done.
  */
 import * as fs from "fs";
 import type { Batch, TabularDataset } from "../data/schema";
-import { labelIndex } from "../data/schema";
+import { labelIndex, numericFeatures } from "../data/schema";
 import { batches } from "../data/batches";
 import { Rng } from "../engine/rng";
 import { tf } from "../engine/tf";
@@ -32,6 +40,7 @@ import type { ForwardOutput, RecModel } from "../models/types";
 import { loadCheckpoint, saveCheckpoint, type StoredArray } from "./checkpoint";
 import { DenseOptimizer, type DenseOptimizerConfig } from "./dense-optim";
 import { TaskBalancer, conflictRecord, perTaskGradients, taskLossesOf, type ConflictRecord, type PerTaskGradients, type TaskBalancerState, type TaskWeightRecord, type TaskWeightingConfig } from "./multitask";
+import { checkSplit, validateTrainConfig } from "./validate";
 import { createProgress, type Progress, type ProgressMode } from "./progress";
 import type { EmbeddingTableState } from "../engine/embedding-table";
 
@@ -44,6 +53,19 @@ export interface EarlyStoppingConfig {
   restoreBest: boolean;
   /** Smallest change that counts as an improvement. Default 0. */
   minDelta?: number;
+}
+
+/** The loss-explosion guard's default factor over |first step's loss| (see the module comment). */
+export const LOSS_EXPLOSION_FACTOR = 100;
+/** The loss-explosion guard's absolute floor: a window mean at or below this never trips it. */
+export const LOSS_EXPLOSION_FLOOR = 100;
+
+/** The loss-explosion guard: stop when a logging window's mean loss exceeds max(factor × |first step's loss|, floor). */
+export interface LossExplosionConfig {
+  /** Default LOSS_EXPLOSION_FACTOR (100). */
+  factor: number;
+  /** Default LOSS_EXPLOSION_FLOOR (100). */
+  floor: number;
 }
 
 export interface TrainConfig {
@@ -81,6 +103,11 @@ export interface TrainConfig {
   taskWeighting?: TaskWeightingConfig | null;
   /** Record the cosine between per-task gradients on the shared parameters every this many steps; 0 = never. Default 0. */
   conflictEvery?: number;
+  /**
+   * The loss-explosion guard (see the module comment); unset: factor 100, floor 100; null
+   * disables it (NaN/inf still stop training).
+   */
+  lossExplosion?: LossExplosionConfig | null;
 }
 
 export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
@@ -128,6 +155,8 @@ export interface History {
   conflicts?: ConflictRecord[];
   /** Task weights after every logged step (uncertainty and GradNorm). */
   taskWeights?: TaskWeightRecord[];
+  /** Loss of the first training step (at the initial parameters): the loss-explosion guard's reference. */
+  firstLoss?: number;
 }
 
 export interface StepTimings {
@@ -185,7 +214,7 @@ export class Trainer {
 
   constructor(readonly model: RecModel, config: Partial<TrainConfig> = {}) {
     this.config = { ...DEFAULT_TRAIN_CONFIG, ...config };
-    if (!(this.config.batchSize > 0)) throw new Error(`trainer: batchSize must be > 0, got ${this.config.batchSize}`);
+    validateTrainConfig(this.config);
     const ce = this.config.conflictEvery ?? 0;
     if (!(Number.isInteger(ce) && ce >= 0)) throw new Error(`trainer: conflictEvery must be an integer >= 0, got ${ce}`);
     if (ce > 0 && model.heads.length < 2) throw new Error(`trainer: conflictEvery needs a model with at least two heads; ${model.id} has ${model.heads.join(", ")}`);
@@ -333,13 +362,35 @@ export class Trainer {
   private diagnose(loss: number, batch: Batch): string {
     const parts = [`loss is ${loss}`];
     if (!isFiniteArray(this.embBuf)) parts.push("the looked-up embeddings hold NaN/inf (a table diverged)");
+    const numNames = numericFeatures(this.model.schema).map((f) => f.name);
     batch.num.forEach((c, j) => {
-      if (!isFiniteArray(c)) parts.push(`numeric input ${j} holds NaN/inf`);
+      if (!isFiniteArray(c)) parts.push(`numeric input ${j} holds NaN/inf (feature ${numNames[j] ?? `#${j}`}, batch row ${Array.from(c).findIndex((x) => !Number.isFinite(x))})`);
+    });
+    this.labelCols.forEach((col, h) => {
+      const y = batch.labels[col];
+      const r = Array.from(y).findIndex((v) => v !== 0 && v !== 1);
+      if (r >= 0) parts.push(`label ${this.model.heads[h]} is ${y[r]} at batch row ${r} (labels must be 0 or 1)`);
     });
     const bad = this.model.variables().findIndex((v) => !isFiniteArray(v.dataSync()));
     if (bad >= 0) parts.push(`dense variable #${bad} (${this.model.variables()[bad].shape}) holds NaN/inf`);
     if (parts.length === 1) parts.push(`the inputs and parameters are finite: the forward pass overflowed (try a lower lr, now ${this.config.optimizer.lr})`);
     return parts.join("; ");
+  }
+
+  /** Throws TrainingDivergedError when a window's mean loss is above the explosion limit. */
+  private checkExplosion(windowMean: number, windowSteps: number, epoch: number, step: number): void {
+    const g = this.config.lossExplosion === undefined ? { factor: LOSS_EXPLOSION_FACTOR, floor: LOSS_EXPLOSION_FLOOR } : this.config.lossExplosion;
+    const first = this.history.firstLoss;
+    if (!g || first === undefined) return;
+    const limit = Math.max(g.factor * Math.abs(first), g.floor);
+    if (windowMean <= limit) return;
+    const from = this.globalStep - windowSteps + 1;
+    throw new TrainingDivergedError(
+      epoch,
+      step,
+      this.globalStep,
+      `the loss exploded: mean training loss ${windowMean.toPrecision(4)} over global steps ${from}-${this.globalStep} is above the limit ${limit.toPrecision(4)} (max(${g.factor} × |first step's loss ${first.toPrecision(4)}|, ${g.floor})); try a lower lr, now ${this.config.optimizer.lr}`,
+    );
   }
 
   /** Predicted probabilities per head for every row of `ds`. */
@@ -358,6 +409,7 @@ export class Trainer {
 
   /** AUC / log loss per head, with per-group breakdowns for every group axis of the schema. */
   evaluate(ds: TabularDataset, groupAxis?: string): Evaluation {
+    checkSplit(ds, "evaluation", this.labelCols, { numeric: true });
     const probs = this.predict(ds);
     const heads: Record<string, BinaryEvaluation> = {};
     const gi = groupAxis !== undefined ? ds.schema.groups.findIndex((g) => g.name === groupAxis) : ds.schema.groups.length > 0 ? 0 : -1;
@@ -388,6 +440,9 @@ export class Trainer {
   /** Train on `train`, validating on `valid` after each epoch (and every evalEverySteps steps). */
   async fit(train: TabularDataset, valid?: TabularDataset): Promise<History> {
     const cfg = this.config;
+    if (train.numRows === 0) throw new Error(`trainer: the training split of ${train.schema.name} has 0 rows; nothing to train on (check the data files)`);
+    if (valid && valid.numRows === 0) throw new Error(`trainer: the validation split of ${valid.schema.name} has 0 rows; pass no validation split or fix the data`);
+    checkSplit(train, "training", this.labelCols, { numeric: false });
     const es = cfg.earlyStopping && valid ? { minDelta: 0, ...cfg.earlyStopping } : null;
     const sign = es?.metric === "logloss" ? -1 : 1;
     let best = -Infinity;
@@ -417,6 +472,7 @@ export class Trainer {
         if (cfg.maxStepsPerEpoch > 0 && step >= cfg.maxStepsPerEpoch) break;
         step++;
         const loss = this.trainStep(batch, dropRng, { epoch, step });
+        this.history.firstLoss ??= loss;
         sum += loss;
         runSum += loss;
         runN++;
@@ -428,6 +484,7 @@ export class Trainer {
             rec.validAuc = ev.auc;
             rec.validLogloss = ev.logloss;
           }
+          this.checkExplosion(rec.trainLoss, runN, epoch, step);
           this.history.steps.push(rec);
           const w = this.balancer.currentWeights();
           if (w) (this.history.taskWeights ??= []).push({ step: this.globalStep, weights: w });
@@ -437,6 +494,7 @@ export class Trainer {
         progress.update({ label: `epoch ${epoch}/${cfg.numEpochs}`, done: step, total, info: { loss: sum / step } });
         if (step % 16 === 0) await new Promise((r) => setImmediate(r));
       }
+      if (runN > 0) this.checkExplosion(runSum / runN, runN, epoch, step);
       const rec: EpochRecord = { epoch, trainLoss: sum / Math.max(step, 1), steps: step, wallSec: (Date.now() - t0) / 1000 };
       if (valid) {
         const ev = this.evaluate(valid).heads[this.model.heads[0]];
@@ -543,7 +601,7 @@ export class Trainer {
       })),
     });
     this.restore(readSnap("", meta.tables));
-    this.optimizer.stateTensors().forEach((v, i) => v.assign(tf.tensor(arrays[`opt/${i}`] as Float32Array, v.shape)));
+    this.optimizer.stateTensors().forEach((v, i) => tf.tidy(() => v.assign(tf.tensor(arrays[`opt/${i}`] as Float32Array, v.shape))));
     this.optimizer.t = meta.optimizerT;
     this.globalStep = meta.globalStep;
     if (meta.balancer) this.balancer.setState(meta.balancer);

@@ -25,6 +25,18 @@ function columnError(line: string): RowError {
   return new RowError(`expected 24 comma-separated columns (${HEADER.slice(0, 30)}...), found ${line.split(",").length}`);
 }
 
+/** A header line that is not Avazu's: names the missing, unexpected or misplaced columns. */
+function headerError(line: string): RowError {
+  const cols = line.split(",").map((c) => c.trim());
+  const missing = AVAZU_COLUMNS.filter((c) => !cols.includes(c));
+  const extra = cols.filter((c) => !(AVAZU_COLUMNS as readonly string[]).includes(c));
+  const parts: string[] = [];
+  if (missing.length > 0) parts.push(`missing column${missing.length > 1 ? "s" : ""} ${missing.map((c) => `"${c}"`).join(", ")}`);
+  if (extra.length > 0) parts.push(`unexpected column${extra.length > 1 ? "s" : ""} ${extra.slice(0, 5).map((c) => `"${c.slice(0, 40)}"`).join(", ")}`);
+  if (parts.length === 0) parts.push("the columns are in a different order");
+  return new RowError(`header is not Avazu's ${AVAZU_COLUMNS.length} columns (${HEADER.slice(0, 30)}...): ${parts.join("; ")}`);
+}
+
 /** [hour-of-day token, weekday token] of a YYMMDDHH string. */
 function timeTokens(hour: string): [string, string] {
   if (!/^\d{8}$/.test(hour)) throw new RowError(`hour must be YYMMDDHH (8 digits), found "${hour.slice(0, 40)}"`);
@@ -48,6 +60,7 @@ export const AVAZU_FORMAT: RowFormat = {
       labelNames: ["click"],
       parse(line: string, _lineNo: number, row: RowScratch): boolean {
         if (line.length === HEADER.length && line === HEADER) return false;
+        if (line.startsWith("id,")) throw headerError(line);
         const q0 = line.indexOf(",");
         const q1 = q0 < 0 ? -1 : line.indexOf(",", q0 + 1);
         const q2 = q1 < 0 ? -1 : line.indexOf(",", q1 + 1);
@@ -55,11 +68,16 @@ export const AVAZU_FORMAT: RowFormat = {
         const l = q1 - q0 === 2 ? line.charCodeAt(q0 + 1) : -1;
         if (l === 48) row.labels[0] = 0;
         else if (l === 49) row.labels[0] = 1;
+        else if (line.split(",").length !== AVAZU_COLUMNS.length) throw columnError(line);
         else throw new RowError(`click must be 0 or 1, found "${line.slice(q0 + 1, q1).slice(0, 40)}"`);
         const hk = q2 - q1 === 9 ? tokenKey(line, q1 + 1, q2) : -1;
         let t = hk >= 0 ? cache.get(hk) : undefined;
         if (t === undefined) {
-          t = timeTokens(line.slice(q1 + 1, q2));
+          try {
+            t = timeTokens(line.slice(q1 + 1, q2));
+          } catch (e) {
+            throw line.split(",").length !== AVAZU_COLUMNS.length ? columnError(line) : e;
+          }
           if (cache.size < 100_000) cache.set(hk, t);
         }
         setToken(row, 0, t[0], 0, t[0].length);

@@ -16,7 +16,7 @@
  */
 import type { DatasetSchema } from "../../data/schema";
 import type { Rng } from "../../engine/rng";
-import { tf } from "../../engine/tf";
+import { ownedVariable, tf } from "../../engine/tf";
 import { DEFAULT_EMBEDDING, ModelBase } from "../base";
 import { dropout, glorotUniform } from "../layers/dense";
 import { Mlp } from "../layers/mlp";
@@ -75,10 +75,10 @@ class StarLayer {
   readonly bd: tf.Variable[];
 
   constructor(inDim: number, outDim: number, G: number, rng: Rng) {
-    this.w = tf.variable(tf.tensor2d(glorotUniform(inDim, outDim, rng), [inDim, outDim]));
-    this.b = tf.variable(tf.zeros([outDim]));
-    this.wd = Array.from({ length: G }, () => tf.variable(tf.ones([inDim, outDim])));
-    this.bd = Array.from({ length: G }, () => tf.variable(tf.zeros([outDim])));
+    this.w = ownedVariable(tf.tensor2d(glorotUniform(inDim, outDim, rng), [inDim, outDim]));
+    this.b = ownedVariable(tf.zeros([outDim]));
+    this.wd = Array.from({ length: G }, () => ownedVariable(tf.ones([inDim, outDim])));
+    this.bd = Array.from({ length: G }, () => ownedVariable(tf.zeros([outDim])));
   }
 
   apply(x: tf.Tensor2D, g: number, activation: "relu" | "linear"): tf.Tensor2D {
@@ -109,8 +109,8 @@ export class StarModel extends ModelBase<StarConfig> {
     const G = numDomains(schema, config.domainAxis);
     this.numDomains = G;
     const d0 = this.flatInputDim;
-    this.pnShared = config.partitionedNorm ? [tf.variable(tf.ones([d0])), tf.variable(tf.zeros([d0]))] : [];
-    this.pnDomain = config.partitionedNorm ? Array.from({ length: G }, () => [tf.variable(tf.ones([d0])), tf.variable(tf.zeros([d0]))]) : [];
+    this.pnShared = config.partitionedNorm ? [ownedVariable(tf.ones([d0])), ownedVariable(tf.zeros([d0]))] : [];
+    this.pnDomain = config.partitionedNorm ? Array.from({ length: G }, () => [ownedVariable(tf.ones([d0])), ownedVariable(tf.zeros([d0]))]) : [];
     this.layers = [];
     let d = d0;
     for (const h of [...config.hidden, 1]) {
@@ -118,7 +118,7 @@ export class StarModel extends ModelBase<StarConfig> {
       this.layers.push(new StarLayer(d, h, G, this.rng));
       d = h;
     }
-    this.domainEmb = tf.variable(tf.tensor2d(glorotUniform(G, config.embDim, this.rng), [G, config.embDim]));
+    this.domainEmb = ownedVariable(tf.tensor2d(glorotUniform(G, config.embDim, this.rng), [G, config.embDim]));
     this.aux = new Mlp(d0 + config.embDim, { hidden: config.auxHidden, output: 1 }, this.rng);
     this.shared.push(...this.pnShared, ...this.layers.flatMap((l) => l.sharedVariables()), this.domainEmb, ...this.aux.variables());
     this.track({ variables: () => [...this.shared, ...this.pnDomain.flat(), ...this.layers.flatMap((l) => l.domainVariables())] });

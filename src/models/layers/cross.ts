@@ -3,7 +3,7 @@
  * Each layer adds 2·d parameters and one explicit feature-crossing degree.
  */
 import { Rng } from "../../engine/rng";
-import { tf } from "../../engine/tf";
+import { ownedVariable, tf } from "../../engine/tf";
 import { glorotUniform } from "./dense";
 
 export class CrossNetwork {
@@ -14,8 +14,8 @@ export class CrossNetwork {
     this.w = [];
     this.b = [];
     for (let l = 0; l < numLayers; l++) {
-      this.w.push(tf.variable(tf.tensor2d(glorotUniform(dim, 1, rng), [dim, 1])));
-      this.b.push(tf.variable(tf.zeros([dim])));
+      this.w.push(ownedVariable(tf.tensor2d(glorotUniform(dim, 1, rng), [dim, 1])));
+      this.b.push(ownedVariable(tf.zeros([dim])));
     }
   }
 

@@ -3,7 +3,7 @@
  * seed gives the same model on every backend).
  */
 import { Rng } from "../../engine/rng";
-import { tf } from "../../engine/tf";
+import { ownedVariable, tf } from "../../engine/tf";
 
 export type Activation = "linear" | "relu" | "sigmoid";
 
@@ -20,8 +20,8 @@ export class Dense {
   readonly b: tf.Variable | null;
 
   constructor(readonly inDim: number, readonly outDim: number, rng: Rng, opts: { bias?: boolean } = {}) {
-    this.w = tf.variable(tf.tensor2d(glorotUniform(inDim, outDim, rng), [inDim, outDim]));
-    this.b = opts.bias === false ? null : tf.variable(tf.zeros([outDim]));
+    this.w = ownedVariable(tf.tensor2d(glorotUniform(inDim, outDim, rng), [inDim, outDim]));
+    this.b = opts.bias === false ? null : ownedVariable(tf.zeros([outDim]));
   }
 
   /** x [B, inDim] -> [B, outDim] with a fused activation. */

@@ -36,7 +36,7 @@
  *   the same factorisation and parameter shapes.
  */
 import { Rng } from "../../engine/rng";
-import { tf } from "../../engine/tf";
+import { ownedVariable, tf } from "../../engine/tf";
 import { Dense, glorotUniform } from "./dense";
 
 /** Configuration of the HAMUR adapter attached to a multi-domain backbone. */
@@ -122,7 +122,7 @@ export class HyperNetwork {
 
 function uvVariable(rows: number, cols: number, init: AdapterConfig["uvInit"], rng: Rng): tf.Variable {
   const values = init === "ones" ? new Float32Array(rows * cols).fill(1) : glorotUniform(rows, cols, rng);
-  return tf.variable(tf.tensor2d(values, [rows, cols]));
+  return ownedVariable(tf.tensor2d(values, [rows, cols]));
 }
 
 /** Parameters of one adapter cell on a hidden layer of width m (one set; per domain there are G). */
@@ -142,13 +142,13 @@ export class AdapterCell {
     const { bottleneck: r, rank: k } = cfg;
     this.u1 = uvVariable(width, k, cfg.uvInit, rng); // [m, k]
     this.v1 = uvVariable(k, r, cfg.uvInit, rng); // [k, r]
-    this.b1 = tf.variable(tf.zeros([r]));
+    this.b1 = ownedVariable(tf.zeros([r]));
     this.u2 = uvVariable(r, k, cfg.uvInit, rng); // [r, k]
     this.v2 = uvVariable(k, width, cfg.uvInit, rng); // [k, m]
-    this.b2 = tf.variable(tf.zeros([width]));
-    this.gamma = cfg.domainNorm ? tf.variable(tf.ones([width])) : null;
-    this.beta = cfg.domainNorm ? tf.variable(tf.zeros([width])) : null;
-    this.hStatic = cfg.hyper ? null : tf.variable(tf.eye(k));
+    this.b2 = ownedVariable(tf.zeros([width]));
+    this.gamma = cfg.domainNorm ? ownedVariable(tf.ones([width])) : null;
+    this.beta = cfg.domainNorm ? ownedVariable(tf.zeros([width])) : null;
+    this.hStatic = cfg.hyper ? null : ownedVariable(tf.eye(k));
   }
 
   /** Number of parameters: 2·m·k + 2·k·r + r + m (+ 2·m with the domain norm) (+ k² static). */

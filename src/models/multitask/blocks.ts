@@ -21,7 +21,7 @@
  * as one matMul (`sharedInputMatMul`); the gate mix is a batched matMul. See bench/README.md.
  */
 import type { Rng } from "../../engine/rng";
-import { tf } from "../../engine/tf";
+import { ownedVariable, tf } from "../../engine/tf";
 import { Dense, dropout, glorotUniform } from "../layers/dense";
 import { Mlp } from "../layers/mlp";
 
@@ -112,7 +112,7 @@ export class ExpertSet {
       for (let l = 1; l < hidden.length; l++) layers.push(new Dense(hidden[l - 1], hidden[l], rng));
       this.deeper.push(layers);
     }
-    this.first = { w: tf.variable(tf.tensor2d(w1, [inDim, size * h1])), b: tf.variable(tf.zeros([size * h1])) };
+    this.first = { w: ownedVariable(tf.tensor2d(w1, [inDim, size * h1])), b: ownedVariable(tf.zeros([size * h1])) };
   }
 
   /** Every expert on x: [B, n*H], expert i at columns [i*H, (i+1)*H); null when the set is empty. */

@@ -19,7 +19,7 @@
  * task's output layer belongs to its head alone.
  */
 import type { DatasetSchema } from "../../data/schema";
-import { tf } from "../../engine/tf";
+import { ownedVariable, tf } from "../../engine/tf";
 import { DEFAULT_EMBEDDING, ModelBase } from "../base";
 import { Dense, dropout } from "../layers/dense";
 import type { BaseModelConfig, ForwardOutput, ModelContext, ModelInputs, ModelSpec } from "../types";
@@ -61,7 +61,7 @@ export class CrossStitchModel extends ModelBase<CrossStitchConfig> {
       const row: Dense[] = [];
       for (let t = 0; t < T; t++) row.push(this.track(new Dense(d, h, this.rng)));
       this.layers.push(row);
-      const a = tf.variable(tf.tensor2d(init, [T, T]));
+      const a = ownedVariable(tf.tensor2d(init, [T, T]));
       this.track({ variables: () => [a] });
       this.stitch.push(a);
       d = h;

@@ -48,7 +48,7 @@
 import type { Batch, DatasetSchema } from "../../data/schema";
 import { categoricalFeatures } from "../../data/schema";
 import type { Rng } from "../../engine/rng";
-import { tf } from "../../engine/tf";
+import { ownedVariable, tf } from "../../engine/tf";
 import { ModelBase } from "../../models/base";
 import { Dense, dropout, glorotUniform } from "../../models/layers/dense";
 import { Mlp } from "../../models/layers/mlp";
@@ -87,7 +87,7 @@ export interface HierRecConfig extends BaseModelConfig {
 /** A Dense layer whose bias starts as a Glorot-initialised [rows, cols] matrix (the generated weight's static part). */
 function generator(inDim: number, rows: number, cols: number, rng: Rng): Dense {
   const d = new Dense(inDim, rows * cols, rng);
-  d.b!.assign(tf.tensor1d(glorotUniform(rows, cols, rng)));
+  tf.tidy(() => d.b!.assign(tf.tensor1d(glorotUniform(rows, cols, rng))));
   return d;
 }
 
@@ -95,7 +95,7 @@ function generator(inDim: number, rows: number, cols: number, rng: Rng): Dense {
 function glorotVar(fanIn: number, fanOut: number, shape: number[], rng: Rng, copies = 1): tf.Variable {
   const a = new Float32Array(fanIn * fanOut * copies);
   for (let c = 0; c < copies; c++) a.set(glorotUniform(fanIn, fanOut, rng), c * fanIn * fanOut);
-  return tf.variable(tf.tensor(a, shape));
+  return ownedVariable(tf.tensor(a, shape));
 }
 
 function positiveInts(name: string, v: unknown, len?: number): number[] {
@@ -205,7 +205,7 @@ export class HierRecModel extends ModelBase<HierRecConfig> {
     const rng = this.rng;
 
     // Parameters are created (and tracked) in a fixed order: checkpoints restore by position.
-    this.scenarioEmb = useS ? tf.variable(tf.tensor2d(glorotUniform(this.numScenarios, ds, rng), [this.numScenarios, ds])) : null;
+    this.scenarioEmb = useS ? ownedVariable(tf.tensor2d(glorotUniform(this.numScenarios, ds, rng), [this.numScenarios, ds])) : null;
     if (this.scenarioEmb) this.track(group([this.scenarioEmb]));
     const baseIn = F * D + this.numNumeric + (useS && c.explicitWeights === "static" ? ds : 0);
     this.base = this.track(new Mlp(baseIn, { hidden: baseHidden, dropout: c.dropout }, rng));
@@ -215,7 +215,7 @@ export class HierRecModel extends ModelBase<HierRecConfig> {
         this.exGen = { w1: generator(ds, this.xDim, e1, rng), b1: new Dense(ds, e1, rng), w2: generator(ds, e1, e2, rng), b2: new Dense(ds, e2, rng) };
         this.track(group(Object.values(this.exGen).flatMap((d) => d.variables())));
       } else {
-        this.exStatic = { w1: glorotVar(this.xDim, e1, [this.xDim, e1], rng), b1: tf.variable(tf.zeros([e1])), w2: glorotVar(e1, e2, [e1, e2], rng), b2: tf.variable(tf.zeros([e2])) };
+        this.exStatic = { w1: glorotVar(this.xDim, e1, [this.xDim, e1], rng), b1: ownedVariable(tf.zeros([e1])), w2: glorotVar(e1, e2, [e1, e2], rng), b2: ownedVariable(tf.zeros([e2])) };
         this.track(group(Object.values(this.exStatic)));
       }
       this.exDim = e2;
@@ -228,7 +228,7 @@ export class HierRecModel extends ModelBase<HierRecConfig> {
       } else {
         const logits = new Float32Array(H * F);
         for (let i = 0; i < logits.length; i++) logits[i] = 0.1 * rng.normal();
-        this.headLogits = tf.variable(tf.tensor2d(logits, [H, F]));
+        this.headLogits = ownedVariable(tf.tensor2d(logits, [H, F]));
         this.track(group([this.headLogits]));
       }
       // Q, K, V projections as one [D, 3D] matrix (PyTorch in_proj_weight), then the output projection.
@@ -239,9 +239,9 @@ export class HierRecModel extends ModelBase<HierRecConfig> {
     } else if (c.implicit) {
       this.imStatic = {
         w1: glorotVar(this.exDim, i1, [H, this.exDim, i1], rng, H),
-        b1: tf.variable(tf.zeros([H, 1, i1])),
+        b1: ownedVariable(tf.zeros([H, 1, i1])),
         w2: glorotVar(i1, i2, [H, i1, i2], rng, H),
-        b2: tf.variable(tf.zeros([H, 1, i2])),
+        b2: ownedVariable(tf.zeros([H, 1, i2])),
       };
       this.track(group(Object.values(this.imStatic)));
     }
