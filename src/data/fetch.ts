@@ -23,7 +23,7 @@ import { DataError } from "./errors";
 import { sha256File, tempSuffix } from "./hash";
 import { defaultCacheDir, defaultMirror, downloadsAllowed } from "./paths";
 import type { DataFileSpec, DatasetEntry } from "./registry";
-import { validateDatasetId } from "./registry";
+import { checkDatasetId as validateDatasetId } from "./ids";
 import { readZipMember } from "./zip";
 
 /** Where to look for files and whether to download. */

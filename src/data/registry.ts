@@ -8,6 +8,7 @@
  * `sha256: null` and are pinned trust-on-first-use in the download cache (see fetch.ts).
  * Entries with `loader: null` register files (and checksums) for loaders still to come.
  */
+import { checkDatasetId } from "./ids";
 import { DataError } from "./errors";
 import { AVAZU_FORMAT } from "./loaders/avazu";
 import { CENSUS_FORMAT, censusDerive } from "./loaders/census";
@@ -479,14 +480,9 @@ export const DATASETS: readonly DatasetEntry[] = [
   },
 ];
 
-const ID_RE = /^[a-z0-9][a-z0-9._-]*$/;
-
 /** Throws `DataError("BAD_ID")` unless `id` is a safe data set id (no path separators, no ".."). */
 export function validateDatasetId(id: unknown): string {
-  if (typeof id !== "string" || !ID_RE.test(id) || id.includes("..")) {
-    throw new DataError("BAD_ID", `invalid dataset id ${JSON.stringify(id)}: ids match /^[a-z0-9][a-z0-9._-]*$/ and never contain ".." (known ids: ${DATASETS.map((d) => d.id).join(", ")})`);
-  }
-  return id;
+  return checkDatasetId(id, DATASETS.map((d) => d.id));
 }
 
 /** The registry entry for `id`; unknown or path-like ids throw a DataError naming the id and listing the known ones. */
