@@ -20,7 +20,7 @@
  * and Δ takes one Adam (or SGD) step, floored at 1e-3 of its initial value; the row is then stored with
  * the new Δ. One-pass approximation: g is the gradient at the *previous* quantised weights, used as
  * the proxy for ∂L/∂ŵ'; the Hetu re-implementation instead re-runs the model on ŵ' to get it (twice
- * the cost per step). See src/models/alpt/README.md.
+ * the cost per step). See src/papers/alpt/README.md.
  *
  * Memory is reported from the actual buffers (`memory()`), split into weights, step sizes,
  * optimiser state (including the step sizes' Adam moments) and scratch.
