@@ -29,7 +29,7 @@
  *  - "legacy-sr" (ablation only: the rule before issue 12): the residual of the *stochastic* draw
  *    that is also stored, and a clip test on that rounded code. Its residual is independent of g, so
  *    E[gΔ] ≈ 0 inside the range and Δ random-walks.
- * See src/models/alpt/README.md.
+ * See src/papers/alpt/README.md.
  *
  * Memory is reported from the actual buffers (`memory()`), split into weights, step sizes,
  * optimiser state (including the step sizes' Adam moments) and scratch.

@@ -1,13 +1,19 @@
 /**
- * ALPT (src/models/alpt): the variants map to the right table storage, the smoke preset trains,
+ * ALPT (src/papers/alpt): the variants map to the right table storage, the smoke preset trains,
  * 8-bit ALPT lands within a tolerance of FP32 on a seeded synthetic set with a strong signal, the
- * step-size trace is recorded, and the convex check of C2 behaves as the paper's analysis says.
+ * step-size trace is recorded, the convex check of C2 behaves as the paper's analysis says, and the
+ * grid cells, measurement hooks and claims expressions produce the keys claims.json names.
  */
+import * as path from "path";
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { MODELS } from "../../src/papers";
 import { ALPT_DNN, ALPT_VARIANTS, AlptModel, backboneConfig, stepTracePoint } from "../../src/papers/alpt/spec";
 import { convexProblem, meanLogDistance, quantisedSgd } from "../../src/papers/alpt/convex";
+import { ABLATIONS, cellLabel, cellsOf, dcnVariants, mainVariants, measure, PROFILES, runConvex, variantOf } from "../../src/papers/alpt/experiment";
+import { compareClaims, loadClaims } from "../../src/report/claims";
+import { projectRoot } from "../../src/util/root";
+import type { SeedContext } from "../../src/train/grid";
 import { initBackend } from "../../src/engine/backend";
 import { syntheticCtr } from "../../src/data/synthetic";
 import { split } from "../../src/data/batches";
@@ -94,4 +100,62 @@ test("convex check: Newton finds the optimum; stochastic rounding ends closer an
   const fp = quantisedSgd(p, { rounding: "fp32", clipRange: clip, steps: 1500, seed: 2 });
   assert.equal(fp.delta, 0);
   assert.ok(fp.dist[fp.dist.length - 1] < 0.3);
+});
+
+test("grid cells: labels keep the old measured keys and read back to variant and bits", () => {
+  const s = PROFILES.smoke;
+  const cells = cellsOf("alpt-dnn", mainVariants(s));
+  assert.deepEqual(cells.map((c) => c.label).slice(0, 4), ["alpt-dnn.fp32", "alpt-dnn.b8.lpt-det", "alpt-dnn.b8.lpt-sto", "alpt-dnn.b8.alpt"]);
+  assert.equal(cells.length, 1 + 3 * s.bits.length);
+  assert.deepEqual(cells[3].modelConfig, { variant: "alpt", bits: 8 });
+  assert.equal(cells[3].baseline, "alpt-dnn.fp32");
+  assert.equal(cells[0].baseline, undefined);
+  assert.ok(dcnVariants(s).every((v) => v.variant === "fp32" || v.bits !== 4));
+  const abl = cellsOf("alpt-dnn", ABLATIONS);
+  assert.ok(abl.some((c) => c.label === "alpt-dnn.b2.alpt-frozen" && (c.modelConfig as { stepLr: number }).stepLr === 1e-6));
+  for (const [label, want] of [["alpt-dnn.fp32", { variant: "fp32", bits: 32 }], ["alpt-dcn.b2.alpt-table", { variant: "alpt-table", bits: 2 }]] as const) {
+    assert.deepEqual(variantOf({ label, model: label.split(".")[0] }), want);
+  }
+  assert.equal(cellLabel("alpt-dcn", { variant: "lpt-sto", bits: 4 }), "alpt-dcn.b4.lpt-sto");
+});
+
+test("measure hook: 8-bit tables hold integer codes at <= 0.32x fp32 bytes; fp32 tables hold floats at 1x", async () => {
+  await initBackend({ force: "cpu", quiet: true });
+  const { train } = smallCtr(1, 300);
+  for (const [variant, codes, ratio] of [["alpt", 1, 0.3125], ["lpt-sto", 1, 0.3125], ["fp32", 0, 1]] as const) {
+    const model = ALPT_DNN.build(train.schema, { ...ALPT_DNN.defaults, ...ALPT_DNN.presets.smoke, variant, bits: 8 }, 1);
+    const m = measure({ model } as unknown as SeedContext);
+    assert.equal(m.intCodes, codes, variant);
+    assert.ok(Math.abs(m.memRatio - ratio) < 1e-9, `${variant}: ${m.memRatio}`);
+    model.dispose();
+  }
+});
+
+test("claims.json: C3b's gain is the per-seed ALPT - LPT-sto difference of the grid's keys; C1 reads the hook keys", () => {
+  const claims = loadClaims(path.join(projectRoot(), "src/papers/alpt/claims.json")).claims;
+  const m: Record<string, number[]> = {};
+  for (const g of ["criteo.alpt-dnn", "avazu.alpt-dnn", "criteo.alpt-dcn"]) {
+    // Same-seed gain 0.02 at 2 bits, 0.0 at 8 bits; the LPT-sto AUCs themselves vary a lot between seeds.
+    m[`${g}.b2.lpt-sto.auc`] = [0.6, 0.7, 0.65];
+    m[`${g}.b2.alpt.auc`] = [0.62, 0.72, 0.67];
+    m[`${g}.b8.lpt-sto.auc`] = [0.7, 0.6, 0.75];
+    m[`${g}.b8.alpt.auc`] = [0.7, 0.6, 0.75];
+    m[`${g}.b8.alpt.memRatio`] = [0.3125, 0.3125, 0.3125];
+    m[`${g}.b8.alpt.intCodes`] = [1, 1, 1];
+  }
+  const rows = compareClaims(claims, m);
+  const c3b = rows.find((r) => r.id === "C3b")!;
+  assert.equal(c3b.verdict, "holds", JSON.stringify(c3b.parts?.map((p) => p.reason)));
+  assert.ok(c3b.parts!.every((p) => Math.abs(p.difference! - 0.02) < 1e-9));
+  // Unpaired, the same numbers would be a tie: the seed spread of the AUCs is 0.05.
+  m["criteo.alpt-dnn.b2.alpt.auc"] = [0.72, 0.67, 0.62];
+  assert.equal(compareClaims(claims, m).find((r) => r.id === "C3b")!.parts![0].verdict, "tie (inside spread)");
+  for (const id of ["C1a", "C1b"]) assert.equal(rows.find((r) => r.id === id)!.verdict, "holds", id);
+});
+
+test("runConvex: measured keys per bit width and rounding, one value per rounding seed", () => {
+  const c = runConvex([4], [1, 2]);
+  assert.deepEqual(Object.keys(c.measured).sort(), ["convex.4bit.det.finalDist", "convex.4bit.det.meanLogDist", "convex.4bit.sto.finalDist", "convex.4bit.sto.meanLogDist"]);
+  assert.equal(c.measured["convex.4bit.sto.finalDist"].length, 2);
+  assert.equal(c.table.length, 1);
 });

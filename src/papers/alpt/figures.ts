@@ -1,12 +1,17 @@
 /**
- * ALPT figures (notebook 08-alpt, section "figures"): convergence of LPT-det / LPT-sto / ALPT at one
- * bit width (training loss and validation AUC against steps, mean over seeds with a ±1 std band,
- * FP32 as the dashed reference), the learned step sizes over training, and the convex C2 check.
- * Pure builders returning plotly figures in the kit theme.
+ * ALPT figures (notebook 08-alpt, sections "data", "evaluate", "ablation", "figures"): the
+ * vocabulary sizes, test AUC per bit width, the ablation differences, convergence of LPT-det /
+ * LPT-sto / ALPT at one bit width (training loss and validation AUC against steps, mean over seeds
+ * with a ±1 std band, FP32 as the dashed reference), the learned step sizes over training, and the
+ * convex C2 check. Pure builders over the grid's CellResult[], returning plotly figures in the kit theme.
  */
+import type { Dataset } from "../../data/dataset";
+import { meanStd } from "../../metrics/seeds";
+import { areaTrace, seedBand } from "../../plots/bands";
+import { fromSeeds, groupedBars } from "../../plots/builders";
 import { baseLayout, FONT_FAMILY, type Figure, type Trace } from "../../plots/figure";
-import type { GridRun } from "./experiment";
-import type { QuantisedSgdResult } from "./convex";
+import type { CellResult } from "../../train/grid";
+import { ABLATION_BITS, ABLATION_NAMES, cellAt, stepTraceOf, variantOf, type ConvexRuns } from "./experiment";
 
 /** Fixed colours per variant, so every figure reads the same (Okabe-Ito). */
 export const VARIANT_COLOURS: Record<string, string> = {
@@ -21,50 +26,53 @@ const backboneName = (model: string) => BACKBONES[model] ?? model;
 
 const NAMES: Record<string, string> = { fp32: "FP32", "lpt-det": "LPT, deterministic", "lpt-sto": "LPT, stochastic", alpt: "ALPT (learned Δ)" };
 
-function rgba(hex: string, a: number): string {
-  const n = parseInt(hex.slice(1), 16);
-  return `rgba(${(n >> 16) & 255},${(n >> 8) & 255},${n & 255},${a})`;
-}
-
 /** Mean and std over seeds of one field of the step records, on the steps all seeds share. */
-function meanCurve(curves: GridRun["curves"], field: "trainLoss" | "validAuc"): { x: number[]; mean: number[]; std: number[] } {
-  const per = curves.map((c) => c.filter((r) => r[field] !== undefined && Number.isFinite(r[field])));
-  const n = Math.min(...per.map((c) => c.length));
-  const x: number[] = [];
-  const mean: number[] = [];
-  const std: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const v = per.map((c) => c[i][field] as number);
-    const m = v.reduce((a, b) => a + b, 0) / v.length;
-    x.push(per[0][i].step);
-    mean.push(m);
-    std.push(v.length > 1 ? Math.sqrt(v.reduce((a, b) => a + (b - m) ** 2, 0) / (v.length - 1)) : 0);
-  }
-  return { x, mean, std };
+function meanCurve(r: CellResult, field: "trainLoss" | "validAuc"): { x: number[]; mean: number[]; std: number[] } {
+  return seedBand(r.histories.map((h) => h.steps.filter((s) => s[field] !== undefined && Number.isFinite(s[field])).map((s) => ({ x: s.step, y: s[field] as number }))));
 }
 
-function band(x: number[], lo: number[], hi: number[], colour: string, xaxis: string, yaxis: string, group: string): Trace {
-  return {
-    type: "scatter",
-    x: [...x, ...[...x].reverse()],
-    y: [...hi, ...[...lo].reverse()],
-    fill: "toself",
-    fillcolor: rgba(colour, 0.15),
-    line: { width: 0 },
-    hoverinfo: "skip",
-    showlegend: false,
-    legendgroup: group,
-    xaxis,
-    yaxis,
-  };
+/** Log10 vocabulary size per categorical field (rows of each embedding table). */
+export function vocabFigure(d: Dataset, name = "Criteo sample"): Figure {
+  const cats = d.schema.features.filter((f) => f.kind === "categorical") as { name: string; vocabSize: number }[];
+  return groupedBars(
+    cats.map((f) => f.name),
+    { criteo: cats.map((f) => Math.log10(f.vocabSize)) },
+    { title: `${name}: log10 vocabulary size per field (rows of each embedding table)`, yTitle: "log10 rows" },
+  );
+}
+
+/** Test AUC per bit width of LPT-det, LPT-sto and ALPT (DNN; mean ± std over seeds; FP32 as a line). */
+export function aucPerBitsFigure(results: readonly CellResult[], data: string, bits: readonly number[]): Figure {
+  const fp = cellAt(results, data, "alpt-dnn", "fp32", 32)!;
+  const series = Object.fromEntries(
+    (["lpt-det", "lpt-sto", "alpt"] as const).map((v) => [v, fromSeeds(fp.seeds.map((_, s) => bits.map((b) => cellAt(results, data, "alpt-dnn", v, b)!.metrics.auc[s])))]),
+  );
+  return groupedBars(bits.map((b) => `${b}-bit`), series, {
+    title: `${data} · DNN: test AUC per bit width (mean ± std over seeds; line = FP32)`,
+    yTitle: "test AUC",
+    referenceLine: { y: meanStd(fp.metrics.auc).mean, label: "FP32" },
+  });
+}
+
+/** Each ablation's test AUC minus ALPT's (same seed; mean ± std), per bit width (Criteo, DNN). */
+export function ablationFigure(results: readonly CellResult[]): Figure {
+  const at = (v: string, b: number) => cellAt(results, "criteo", "alpt-dnn", v, b)!;
+  const seeds = at("alpt", ABLATION_BITS[0]).seeds;
+  const fig = groupedBars(
+    ABLATION_BITS.map((b) => `${b}-bit`),
+    Object.fromEntries(Object.keys(ABLATION_NAMES).map((l) => [ABLATION_NAMES[l], fromSeeds(seeds.map((_, s) => ABLATION_BITS.map((b) => at(l, b).metrics.auc[s] - at("alpt", b).metrics.auc[s])))])),
+    { title: "Criteo · DNN: ablations, test AUC minus ALPT's (same seed; mean ± std)", yTitle: "ΔAUC vs ALPT", referenceLine: { y: 0, label: "ALPT" }, height: 540 },
+  );
+  Object.assign(fig.layout, { legend: { orientation: "h", yanchor: "top", y: -0.12, xanchor: "center", x: 0.5 }, margin: { l: 70, r: 30, t: 60, b: 150 } });
+  return fig;
 }
 
 /**
  * Convergence at one bit width: left panel training loss, right panel validation AUC, against
  * steps; LPT-det, LPT-sto and ALPT (mean over seeds, ±1 std band) and FP32 dashed.
  */
-export function convergenceFigure(runs: readonly GridRun[], opts: { bits: number; data: string; model: string; title?: string }): Figure {
-  const pick = (label: string) => runs.find((r) => r.data === opts.data && r.model === opts.model && r.label === label && (label === "fp32" || r.bits === opts.bits));
+export function convergenceFigure(runs: readonly CellResult[], opts: { bits: number; data: string; model: string; title?: string }): Figure {
+  const pick = (label: string) => cellAt(runs, opts.data, opts.model, label, opts.bits);
   const data: Trace[] = [];
   for (const label of ["fp32", "lpt-det", "lpt-sto", "alpt"]) {
     const r = pick(label);
@@ -72,9 +80,9 @@ export function convergenceFigure(runs: readonly GridRun[], opts: { bits: number
     const colour = VARIANT_COLOURS[label];
     const dash = label === "fp32" ? "dash" : "solid";
     for (const [field, ax] of [["trainLoss", ["x", "y"]], ["validAuc", ["x2", "y2"]]] as const) {
-      const c = meanCurve(r.curves, field);
+      const c = meanCurve(r, field);
       if (c.x.length === 0) continue;
-      if (label !== "fp32") data.push(band(c.x, c.mean.map((m, i) => m - c.std[i]), c.mean.map((m, i) => m + c.std[i]), colour, ax[0], ax[1], label));
+      if (label !== "fp32") data.push(areaTrace(c.x, c.mean.map((m, i) => m - c.std[i]), c.mean.map((m, i) => m + c.std[i]), colour, label, { xaxis: ax[0], yaxis: ax[1] }));
       data.push({
         type: "scatter",
         mode: "lines",
@@ -104,20 +112,23 @@ export function convergenceFigure(runs: readonly GridRun[], opts: { bits: number
 }
 
 /** Learned step sizes over training: median Δ/Δ0 with the 10-90 percentile band, one line per bit width. */
-export function stepSizeFigure(runs: readonly GridRun[], opts: { data: string; model: string; title?: string }): Figure {
+export function stepSizeFigure(runs: readonly CellResult[], opts: { data: string; model: string; title?: string }): Figure {
   const palette = ["#009E73", "#0072B2", "#D55E00", "#CC79A7", "#E69F00"];
   const data: Trace[] = [];
-  const alpt = runs.filter((r) => r.data === opts.data && r.model === opts.model && r.label === "alpt" && r.stepTrace.length > 0).sort((a, b) => b.bits - a.bits);
+  const alpt = runs
+    .filter((r) => r.data === opts.data && r.model === opts.model && variantOf(r).variant === "alpt" && stepTraceOf(r).length > 0)
+    .map((r) => ({ bits: variantOf(r).bits, trace: stepTraceOf(r) }))
+    .sort((a, b) => b.bits - a.bits);
   alpt.forEach((r, i) => {
     const colour = palette[i % palette.length];
-    const x = r.stepTrace.map((p) => p.step);
-    data.push(band(x, r.stepTrace.map((p) => p.p10), r.stepTrace.map((p) => p.p90), colour, "x", "y", `b${r.bits}`));
+    const x = r.trace.map((p) => p.step);
+    data.push(areaTrace(x, r.trace.map((p) => p.p10), r.trace.map((p) => p.p90), colour, `b${r.bits}`, { xaxis: "x", yaxis: "y" }));
     data.push({
       type: "scatter",
       mode: "lines",
-      name: `${r.bits}-bit (Δ0 = ${r.stepTrace[0].initStep.toPrecision(2)})`,
+      name: `${r.bits}-bit (Δ0 = ${r.trace[0].initStep.toPrecision(2)})`,
       x,
-      y: r.stepTrace.map((p) => p.p50),
+      y: r.trace.map((p) => p.p50),
       line: { color: colour, width: 2.5 },
       legendgroup: `b${r.bits}`,
     });
@@ -134,8 +145,10 @@ export function stepSizeFigure(runs: readonly GridRun[], opts: { data: string; m
   return { data, layout };
 }
 
-/** The convex C2 check: ‖w_t − w*‖ (log scale) for deterministic vs stochastic rounding per bit width, fp32 SGD for reference. */
-export function convexFigure(results: { bits: number; det: QuantisedSgdResult; sto: QuantisedSgdResult }[], fp32: QuantisedSgdResult, opts: { title?: string } = {}): Figure {
+/** The convex C2 check: ‖w_t − w*‖ (log scale) for deterministic vs stochastic rounding per bit width (first rounding seed), fp32 SGD for reference. */
+export function convexFigure(c: Pick<ConvexRuns, "runs" | "fp32">, opts: { title?: string } = {}): Figure {
+  const results = c.runs.map((r) => ({ bits: r.bits, det: r.det[0], sto: r.sto[0] }));
+  const fp32 = c.fp32;
   const palette = ["#0072B2", "#D55E00", "#009E73", "#CC79A7"];
   const data: Trace[] = [];
   results.forEach((r, i) => {
