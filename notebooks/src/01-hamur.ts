@@ -150,7 +150,8 @@ nb.figure(hamur.ablationFigure(synthGrid, { data: "synthetic", labels: ABL_LABEL
 // ### Per-domain AUC, every backbone with and without HAMUR
 
 // %%
-const FIG_LABELS = ["mlp", "mlp+hamur", "mlp+static", "wd", "wd+hamur", "dcn", "dcn+hamur", "shared-mlp", "star"];
+const FIG_LABELS = ["mlp", "mlp+hamur", "mlp+static", "wd", "wd+hamur", "dcn", "dcn+hamur", "shared-mlp",
+  "star"];
 for (const data of ["ml1m", "ml1m-wide", "ml100k", "synthetic"]) {
   const labels = hamur.present(grid, data, FIG_LABELS);
   nb.figure(hamur.perDomainAucFigure(grid, { data, labels }), `${data}-per-domain-auc`);
@@ -164,7 +165,8 @@ for (const data of ["ml1m", "ml1m-wide", "ml100k", "synthetic"]) {
 
 // %%
 for (const data of ["ml1m", "synthetic"]) {
-  const labels = hamur.present(grid, data, ["shared-mlp", "mlp", "mlp+hamur", "mlp+static", "mlp+hamur-shared"]);
+  const cells = ["shared-mlp", "mlp", "mlp+hamur", "mlp+static", "mlp+hamur-shared"];
+  const labels = hamur.present(grid, data, cells);
   nb.figure(hamur.interferenceFigure(grid, { data, labels }), `${data}-interference`);
 }
 
@@ -179,7 +181,7 @@ for (const data of ["ml1m", "synthetic"]) {
 
 // %% [markdown]
 // ## Comparison with the paper
-// HAMUR's own table is **not known here** (PAPERS.md §1). The Scenario-Wise-Rec benchmark draft
+// HAMUR's own table is **not known here** (`src/papers/hamur/README.md`). The Scenario-Wise-Rec benchmark draft
 // reports baselines on the complete ml-1m split (emb 16, batch 4096, Adam 1e-3, early stopping):
 // reference values for the `paper` profile. Under `smoke` these baselines are in the wider grid
 // (one epoch on 16k rows of a 100k-rating subset, about 1.6% of ml-1m), so the gap says little;
