@@ -10,7 +10,10 @@ import { tf } from "../../src/engine/tf";
 import { Rng } from "../../src/engine/rng";
 import { batches } from "../../src/data/batches";
 import { MODELS } from "../../src/papers";
-import { AdapterCell, adapterRatioPerDomain, domainGradientCosine, domainNorm, HyperNetwork, measuredFromGrid, normRows, partitionByDomain, rowVecTimesMatrix, syntheticData, takeRows, type AdapterConfig, type GridRun, type MdBackbone } from "../../src/papers/hamur";
+import { AdapterCell, adapterRatioPerDomain, domainGradientCosine, domainNorm, HyperNetwork, normRows, partitionByDomain, rowVecTimesMatrix, syntheticData, takeRows, type AdapterConfig, type MdBackbone } from "../../src/papers/hamur";
+import { measured, type CellResult } from "../../src/train/grid";
+import { compareClaims, evaluateOperand, loadClaims } from "../../src/report/claims";
+import { projectRoot } from "../../src/util/root";
 import { Trainer } from "../../src/train/trainer";
 import { summariseSeeds } from "../../src/metrics/seeds";
 import type { Batch } from "../../src/data/schema";
@@ -284,18 +287,30 @@ test("interference measurements: gradient cosines in [-1, 1] per domain pair, ad
   plain.dispose();
 });
 
-test("measuredFromGrid: keys per run and domain, and the per-seed smallest per-domain gain (by hand)", () => {
-  const run = (label: string, baseline: string | null, d0: number[], d1: number[]): GridRun => ({
-    data: "x", label, model: label, baseline, seeds: [1, 2], auc: [0.7, 0.71], logloss: [0.5, 0.5],
-    perDomain: { d0: { auc: d0, logloss: [0, 0], count: 1 }, d1: { auc: d1, logloss: [0, 0], count: 1 } },
-    curves: [], epochs: [], bestEpoch: [], adapterRatio: {}, gradCosine: {}, paramCount: { embedding: 0, dense: 0 }, wallSecPerSeed: 0, recordPath: "",
+test("C3's expression on the grid's measured keys: the per-seed smallest per-domain gain over the plain backbone (by hand)", () => {
+  const cell = (label: string, baseline: string | null, d0: number[], d1: number[]): CellResult => ({
+    data: "x", label, model: label, baseline, seeds: [1, 2], heads: ["click"],
+    metrics: { auc: [0.7, 0.71], logloss: [0.5, 0.5], "d0.auc": d0, "d1.auc": d1, "d0.logloss": [0, 0], "d1.logloss": [0, 0] },
+    groupRows: { d0: 1, d1: 1 }, groups: ["d0", "d1"], histories: [], paramCount: { embedding: 0, dense: 0 }, wallSecPerSeed: 0, recordPath: "", inspected: {},
   });
-  const m = measuredFromGrid([run("mlp", null, [0.6, 0.6], [0.7, 0.7]), run("mlp+hamur", "mlp", [0.65, 0.58], [0.71, 0.75])]);
+  const m = measured([cell("mlp", null, [0.6, 0.6], [0.7, 0.7]), cell("mlp+hamur", "mlp", [0.65, 0.58], [0.71, 0.75])]);
   assert.deepEqual(m["x.mlp+hamur.d1.auc"], [0.71, 0.75]);
   assert.deepEqual(m["x.mlp.auc"], [0.7, 0.71]);
-  const g = m["x.mlp+hamur.minDomainGain"];
-  assert.ok(Math.abs(g[0] - 0.01) < 1e-12 && Math.abs(g[1] - -0.02) < 1e-12, JSON.stringify(g));
-  assert.equal(m["x.mlp.minDomainGain"], undefined);
+  const c3 = loadClaims(`${projectRoot()}/src/papers/hamur/claims.json`).claims.find((c) => c.id === "C3")!;
+  assert.equal(c3.relation.kind, "greater");
+  // The claim's operand with {group} = x.mlp: per seed, min over domains of (hamur - plain).
+  const ours = JSON.parse(JSON.stringify((c3.relation as { ours: unknown }).ours).split("{group}").join("x.mlp"));
+  const g = evaluateOperand(ours, m);
+  assert.ok("values" in g, JSON.stringify(g));
+  assert.ok(Math.abs(g.values[0] - 0.01) < 1e-12 && Math.abs(g.values[1] - -0.02) < 1e-12, JSON.stringify(g.values));
+  // Judged through compareClaims as the notebook does: mean gain -0.005, inside a spread of 0.0212 -> a tie.
+  const [row] = compareClaims([{ ...c3, forEach: ["x.mlp"] }], m);
+  assert.ok(row.parts && row.parts.length === 1);
+  assert.ok(Math.abs(row.parts[0].ours!.mean - -0.005) < 1e-12, JSON.stringify(row.parts[0].ours));
+  assert.equal(row.parts[0].verdict, "tie (inside spread)");
+  // A backbone without the plain cell is not measurable.
+  const [none] = compareClaims([{ ...c3, forEach: ["x.wd"] }], m);
+  assert.equal(none.parts![0].verdict, "not measurable");
 });
 
 test("smoke HAMUR (MLP backbone) beats the shared MLP on the synthetic set with planted domain conflict (3 seeds, margin > spread)", async () => {

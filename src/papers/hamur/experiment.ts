@@ -1,193 +1,311 @@
 /**
- * The HAMUR notebook's experiment grid (notebook 01-hamur, sections "evaluate", "ablation",
- * "figures"): each labelled model configuration trained over seeds through `runExperiment` (one
- * run record each), reduced to what the tables, figures and claims need: per-seed test AUC and
- * log loss overall and per domain, validation curves, and two interference measurements on the
- * last seed's model (adapter branch norms per domain; cosine between the per-domain gradients of
- * the shared embedding tables).
+ * The HAMUR notebook's experiment (notebook 01-hamur): the per-profile settings, the data sets,
+ * the cells of every grid, the interference measurements run on the last seed of each cell, and
+ * thin functions the notebook calls. Every grid goes through the kit's one runner
+ * (`runGrid`, src/train/grid.ts), so the measured keys are the kit's:
  *
- * Measured keys (what claims.json relations name), per data set name `data` and run label:
- *   `${data}.${label}.auc|logloss`, `${data}.${label}.${domain}.auc|logloss` (per seed),
- *   `${data}.${label}.minDomainGain` (per seed: the smallest per-domain AUC gain of the run over
- *   its `baseline` run, same seed).
+ *   `${data}.${label}.auc|logloss`, `${data}.${label}.${domain}.auc|logloss` (per seed);
+ *
+ * claim C3 (the smallest per-domain gain over the plain backbone, paired by seed) is an expression
+ * over those keys in claims.json (`{"min": {"diff": [...]}}`), not a key of its own.
+ *
+ * Inspected on the last seed of every cell (`CellResult.inspected`, figures' data):
+ *   `adapterRatio` (domain → mean ‖adapter branch‖ / ‖adapter input‖; {} without adapter),
+ *   `gradCosine` ("a|b" → cosine between per-domain gradients of the shared embedding tables).
  */
-import type { Batch, TabularDataset } from "../../data/schema";
+import type { Batch } from "../../data/schema";
 import { categoricalFeatures, labelIndex } from "../../data/schema";
-import { batches, split, subset } from "../../data/batches";
+import { batches } from "../../data/batches";
+import { loadDataset } from "../../data";
+import { capRows, groupSizes, splitDataset, type Dataset, type SplitCaps } from "../../data/dataset";
 import { syntheticMultiDomain, type SyntheticMultiDomainOptions } from "../../data/synthetic-multidomain";
 import { Rng } from "../../engine/rng";
 import { tf } from "../../engine/tf";
-import { compareSpread, formatMeanStd, summariseSeeds } from "../../metrics/seeds";
-import type { DeepPartial } from "../../report/config";
-import { runExperiment, type ExperimentData, type Profile } from "../../train/experiment";
-import type { StepRecord, TrainConfig } from "../../train/trainer";
+import { formatMeanStd, summariseSeeds } from "../../metrics/seeds";
+import type { TrainConfig } from "../../train/trainer";
+import { cellOf, comparisonRows as gridComparisonRows, runGrid, wholeSplitEval, type CellResult, type GridCell, type SeedContext } from "../../train/grid";
 import type { RecModel } from "../../models/types";
+import { headBatch, modelInputs } from "../../models/inputs";
 import { domainIds } from "../../models/layers/routing";
+import { AdapterCell } from "../../models/layers/hyper-adapter";
+import type { MdBackbone, MdBackboneConfig } from "../../models/baselines/md-backbones";
+import { BASELINES as BASELINE_MODELS } from "../../models";
+import type { ModelIndex } from "../../models/types";
+import { PROFILES_ORDER, type Profile } from "../../util/profile";
+import { HAMUR_ADAPTER_SMOKE, HAMUR_MLP, HAMUR_MODELS } from "./spec";
 
-/** One cell of the grid: a model id with config overrides, under a label. */
-export interface RunSpec {
-  /** Name in keys, tables and figures, e.g. "hamur-mlp", "static", "k4". */
-  label: string;
-  /** Model id in MODELS. */
-  model: string;
-  modelConfig?: DeepPartial<Record<string, unknown>>;
-  /** Label of the run this one is compared with per domain (e.g. the backbone without adapter). */
-  baseline?: string;
-  /** Seeds of this cell (default: the grid's). */
-  seeds?: number[];
-}
+/** The models of the notebook: the kit's baselines and HAMUR's. */
+const MODELS: ModelIndex = { ...BASELINE_MODELS, ...HAMUR_MODELS };
 
-export interface GridRun {
-  data: string;
-  label: string;
-  model: string;
-  baseline: string | null;
+type Presets = Partial<TrainConfig>;
+
+/** What differs between the profiles: data ids, caps, seeds, train presets, model config. */
+export interface HamurSettings {
+  /** Registry id of the ml-1m set (the 100k-rating subset under smoke). */
+  ml1m: string;
+  /** Caps of the wider grid and ml-100k (the main comparison uses its set whole). */
+  caps: SplitCaps;
   seeds: number[];
-  auc: number[];
-  logloss: number[];
-  /** Per domain name: per-seed AUC and log loss. */
-  perDomain: Record<string, { auc: number[]; logloss: number[]; count: number }>;
-  /** Step records (validation AUC every evalEverySteps) per seed. */
-  curves: StepRecord[][];
-  /** Per seed: epochs trained, and the 1-based epoch whose weights were tested (early stopping restores the best). */
-  epochs: number[];
-  bestEpoch: number[];
-  /** Mean ‖adapter branch‖ / ‖adapter input‖ per domain on the test split (last seed; empty without adapter). */
-  adapterRatio: Record<string, number>;
-  /** Cosine between per-domain gradients of the shared embedding tables on the test split (last seed), per domain pair "a|b". */
-  gradCosine: Record<string, number>;
-  paramCount: { embedding: number; dense: number };
-  wallSecPerSeed: number;
-  recordPath: string;
+  wideSeeds: number[];
+  ml100kSeeds: number[];
+  synthRows: number;
+  synthSeeds: number[];
+  /** Seeds of the synthetic ablations other than the static adapter. */
+  ablationSeeds: number[];
+  /** Ranks k of the rank ablation. */
+  ranks: number[];
+  /** Test rows of the interference measurements. */
+  interferenceRows: number;
+  /** Model config under every cell's (the embedding optimiser). */
+  modelConfig: Record<string, unknown>;
+  /** Train presets: the wider grids and ml-100k, the main comparison (to the validation optimum), the synthetic set. */
+  train: { grid: Presets; main: Presets; synth: Presets };
 }
 
-export interface GridOptions {
-  /** Name of the data set in keys ("ml1m"). */
-  dataName: string;
-  data: ExperimentData;
-  runs: RunSpec[];
-  seeds: number[];
-  trainPresets: Partial<Record<Profile, Partial<TrainConfig>>>;
-  profile: Profile;
-  /** Model config applied to every run under the run's own `modelConfig` (e.g. the embedding optimiser). */
-  modelConfig?: DeepPartial<Record<string, unknown>>;
-  /** Rows of the test split used for the interference measurements. Default 4096. */
-  interferenceRows?: number;
-  /** Print the resolved config of the first cell. Default true. */
-  verbose?: boolean;
-}
+const SMOKE_TRAIN: Presets = { numEpochs: 1, batchSize: 512, evalEverySteps: 8, logEverySteps: 8, optimizer: { kind: "adam", lr: 3e-3 }, progress: "none", earlyStopping: null };
+const PAPER_TRAIN: Presets = { numEpochs: 50, batchSize: 4096, evalEverySteps: 100, logEverySteps: 50, optimizer: { kind: "adam", lr: 1e-3, weightDecay: 1e-5 }, earlyStopping: { metric: "auc", patience: 4, restoreBest: true } };
+
+export const PROFILES: Record<Profile, HamurSettings> = {
+  smoke: {
+    ml1m: "movielens-1m-subset",
+    caps: { train: 16000, valid: 3000 },
+    seeds: [1, 2, 3],
+    wideSeeds: [1, 2, 3],
+    ml100kSeeds: [1],
+    synthRows: 8000,
+    synthSeeds: [1, 2, 3],
+    ablationSeeds: [1, 2],
+    ranks: [2, 16],
+    interferenceRows: 2048,
+    modelConfig: { embedding: { optimizer: { lr: 1e-2 } } },
+    train: {
+      grid: SMOKE_TRAIN,
+      main: { ...SMOKE_TRAIN, numEpochs: 4, evalEverySteps: 80, logEverySteps: 80, earlyStopping: { metric: "auc", patience: 1, restoreBest: true } },
+      synth: { ...SMOKE_TRAIN, numEpochs: 2, evalEverySteps: 7, logEverySteps: 7 },
+    },
+  },
+  paper: {
+    ml1m: "movielens-1m",
+    caps: {},
+    seeds: [1, 2, 3, 4, 5],
+    wideSeeds: [1, 2, 3, 4, 5],
+    ml100kSeeds: [1, 2, 3],
+    synthRows: 100000,
+    synthSeeds: [1, 2, 3, 4, 5],
+    ablationSeeds: [1, 2, 3, 4, 5],
+    ranks: [8, 16, 64],
+    interferenceRows: 8192,
+    modelConfig: {},
+    train: { grid: PAPER_TRAIN, main: PAPER_TRAIN, synth: PAPER_TRAIN },
+  },
+};
 
 /**
- * Evaluation batch of the grid: the adapter's domain norm and STAR's partitioned norm use batch
+ * Evaluation batch of the grids: the adapter's domain norm and STAR's partitioned norm use batch
  * statistics at evaluation too (no running statistics, as in the official code), so evaluation
  * runs on one batch of at least this many rows that also covers the whole valid / test split.
  */
 export const EVAL_BATCH_SIZE = 32768;
 
-/** Train every cell (one runExperiment each), measure, dispose the models. */
-export async function runGrid(o: GridOptions): Promise<GridRun[]> {
-  const out: GridRun[] = [];
-  const axis = "domain";
-  const names = o.data.schema.groups.find((g) => g.name === axis)?.names;
-  for (const [i, r] of o.runs.entries()) {
-    const seeds = r.seeds ?? o.seeds;
-    const presets = Object.fromEntries(Object.entries(o.trainPresets).map(([p, c]) => [p, { evalBatchSize: Math.max(EVAL_BATCH_SIZE, o.data.valid.numRows, o.data.test.numRows), ...c }]));
-    const res = await runExperiment({
-      paper: "hamur",
-      model: r.model,
-      data: o.data,
-      seeds,
-      modelConfig: mergeDeep(o.modelConfig ?? {}, r.modelConfig ?? {}) as never,
-      trainPresets: presets,
-      groupAxis: axis,
-      runId: runIdOf(o.dataName, r.label, o.profile),
-      verbose: (o.verbose ?? true) && i === 0,
-      notes: [`HAMUR grid cell ${r.label}: model ${r.model}${r.modelConfig ? ` ${JSON.stringify(r.modelConfig)}` : ""}`],
-    });
-    const head = Object.keys(res.runs[0].test)[0];
-    const perDomain: GridRun["perDomain"] = {};
-    for (const g of Object.keys(res.runs[0].test[head].perGroup)) {
-      perDomain[g] = { auc: res.runs.map((x) => x.test[head].perGroup[g].auc), logloss: res.runs.map((x) => x.test[head].perGroup[g].logloss), count: res.runs[0].test[head].perGroup[g].count };
-    }
-    const model = res.model!;
-    const sample = headRows(o.data.test, o.interferenceRows ?? 4096);
-    out.push({
-      data: o.dataName,
-      label: r.label,
-      model: r.model,
-      baseline: r.baseline ?? null,
-      seeds,
-      auc: res.runs.map((x) => x.test[head].auc),
-      logloss: res.runs.map((x) => x.test[head].logloss),
-      perDomain,
-      curves: res.runs.map((x) => x.history.steps),
-      epochs: res.runs.map((x) => x.history.epochs.length),
-      bestEpoch: res.runs.map((x) => x.history.bestEpoch),
-      adapterRatio: adapterRatioPerDomain(model, sample, axis, names),
-      gradCosine: domainGradientCosine(model, sample, axis, names),
-      paramCount: model.paramCount(),
-      wallSecPerSeed: res.runs.reduce((s, x) => s + x.wallSec, 0) / res.runs.length,
-      recordPath: res.recordPath,
-    });
-    model.dispose();
-    res.trainer?.optimizer.dispose();
+// ---- cells -----------------------------------------------------------------------------------
+
+/** Every backbone with and without the adapter. */
+export const CORE: GridCell[] = [
+  { label: "mlp", model: "md-mlp" },
+  { label: "mlp+hamur", model: "hamur-mlp", baseline: "mlp" },
+  { label: "wd", model: "md-wd" },
+  { label: "wd+hamur", model: "hamur-wd", baseline: "wd" },
+  { label: "dcn", model: "md-dcn" },
+  { label: "dcn+hamur", model: "hamur-dcn", baseline: "dcn" },
+];
+/** The "w/o hyper-network" ablation: static adapter weights of the same shape. */
+export const STATIC: GridCell = { label: "mlp+static", model: "hamur-mlp", modelConfig: { adapter: { hyper: false } }, baseline: "mlp" };
+/** One MLP for every domain, the domain id as a feature. */
+export const SHARED: GridCell = { label: "shared-mlp", model: "shared-mlp" };
+/** The multi-domain baselines of the wider grid. */
+export const BASELINES: GridCell[] = ["md-shared-bottom", "md-mmoe", "md-ple", "star"].map((m) => ({ label: m, model: m }));
+
+/** The synthetic set's ablations: each HAMUR part changed alone. */
+function ablations(s: HamurSettings): GridCell[] {
+  const seeds = s.ablationSeeds;
+  return [
+    STATIC,
+    { label: "mlp+hamur-nodn", model: "hamur-mlp", modelConfig: { adapter: { domainNorm: false } }, baseline: "mlp", seeds },
+    { label: "mlp+hamur-shared", model: "hamur-mlp", modelConfig: { adapter: { perDomain: false } }, baseline: "mlp", seeds },
+    ...s.ranks.map((k) => ({ label: `mlp+hamur-k${k}`, model: "hamur-mlp", modelConfig: { adapter: { rank: k } }, baseline: "mlp", seeds })),
+  ];
+}
+export const ABLATIONS: Record<Profile, GridCell[]> = { smoke: ablations(PROFILES.smoke), paper: ablations(PROFILES.paper) };
+
+/** The notebook's data sets (keys are the `data` part of the measured keys). */
+export type HamurDataName = "ml1m" | "ml1m-wide" | "ml100k" | "synthetic";
+export type HamurData = Record<HamurDataName, Dataset>;
+
+/** The grids, in notebook order: cells, seeds and train presets of each data set. */
+export function gridOf(name: HamurDataName, prof: Profile): { cells: GridCell[]; seeds: number[]; presets: Presets } {
+  const s = PROFILES[prof];
+  switch (name) {
+    case "ml1m":
+      return { cells: [CORE[0], CORE[1], STATIC, SHARED], seeds: s.seeds, presets: s.train.main };
+    case "ml1m-wide":
+      return { cells: [...CORE.slice(2), ...BASELINES], seeds: s.wideSeeds, presets: s.train.grid };
+    case "ml100k":
+      return { cells: [...CORE, SHARED], seeds: s.ml100kSeeds, presets: s.train.grid };
+    case "synthetic":
+      return { cells: [...CORE, SHARED, ...ABLATIONS[prof]], seeds: s.synthSeeds, presets: s.train.synth };
   }
-  return out;
 }
 
-/**
- * A loaded data set as grid input. For smoke budgets, `maxTrainRows` keeps the first rows of the
- * (already shuffled) train split and `maxValidRows` those of the validation split (evaluated
- * several times per run); the test split is kept whole. The fingerprint records the caps.
- */
-export function experimentData(
-  d: { schema: ExperimentData["schema"]; train: TabularDataset; valid: TabularDataset; test: TabularDataset; meta: { id: string; fingerprint: string } },
-  caps: { maxTrainRows?: number; maxValidRows?: number } = {},
-): ExperimentData {
-  const head = (ds: TabularDataset, n = 0) => (n > 0 && ds.numRows > n ? subset(ds, Int32Array.from({ length: n }, (_, i) => i)) : ds);
-  const train = head(d.train, caps.maxTrainRows);
-  const valid = head(d.valid, caps.maxValidRows);
-  const capped = train !== d.train || valid !== d.valid;
-  const note = capped ? ` (first ${train.numRows} train / ${valid.numRows} valid rows)` : "";
-  return { schema: d.schema, train, valid, test: d.test, meta: { id: d.meta.id + note, fingerprint: capped ? `${d.meta.fingerprint}:train${train.numRows}:valid${valid.numRows}` : d.meta.fingerprint } };
-}
+// ---- data ------------------------------------------------------------------------------------
 
 /** The SYNTHETIC planted-conflict set (src/data/synthetic-multidomain.ts) split 70/10/20 with `seed + 1`. */
-export function syntheticData(o: SyntheticMultiDomainOptions): ExperimentData {
-  const s = syntheticMultiDomain(o);
-  const [train, valid, test] = split(s.dataset, [0.7, 0.1, 0.2], new Rng(o.seed + 1));
-  return { schema: s.dataset.schema, train, valid, test, meta: { id: s.dataset.schema.name, fingerprint: s.dataset.meta.fingerprint } };
+export function syntheticData(o: SyntheticMultiDomainOptions): Dataset {
+  return splitDataset(syntheticMultiDomain(o).dataset, [0.7, 0.1, 0.2], o.seed + 1);
 }
 
-function mergeDeep(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...a };
-  for (const [k, v] of Object.entries(b)) {
-    const cur = out[k];
-    const plain = (x: unknown): x is Record<string, unknown> => x !== null && typeof x === "object" && !Array.isArray(x);
-    out[k] = plain(cur) && plain(v) ? mergeDeep(cur, v) : v;
-  }
-  return out;
+/** The four data sets of the notebook under profile `prof`. */
+export async function loadData(prof: Profile): Promise<HamurData> {
+  const s = PROFILES[prof];
+  const ml1m = await loadDataset(s.ml1m);
+  const ml100k = await loadDataset("movielens-100k");
+  return {
+    ml1m: capRows(ml1m),
+    "ml1m-wide": capRows(ml1m, s.caps),
+    ml100k: capRows(ml100k, s.caps),
+    synthetic: syntheticData({ numRows: s.synthRows, numDomains: 2, vocabSize: 20, conflict: 1, seed: 11 }),
+  };
 }
 
-/** Run id (folder under figures/hamur/) of a grid cell: "+" and other symbols become "-". */
-export function runIdOf(data: string, label: string, profile: Profile): string {
-  return `${data}-${label}-${profile}`.replace(/[^A-Za-z0-9_-]+/g, "-");
+/** Per data set and domain: train rows, share and click rate, and the valid / test sizes. */
+export function domainRows(data: HamurData): Record<string, string | number>[] {
+  return Object.entries(data).flatMap(([name, d]) =>
+    groupSizes(d, "domain")
+      .filter((g) => g.split === "train")
+      .map((g) => ({ data: name, id: d.meta.id, domain: g.group, "train rows": g.rows, share: g.share.toFixed(3), "click rate": g.positiveRate.toFixed(3), "valid / test rows": `${d.valid.numRows} / ${d.test.numRows}` })),
+  );
 }
 
-/** The first `n` rows of a data set, as one batch. */
-export function headRows(ds: TabularDataset, n: number): Batch {
-  return batches(ds, { batchSize: Math.min(n, ds.numRows) }).next().value!;
+// ---- model: toy batch and parameter counts --------------------------------------------------
+
+/**
+ * The notebook's toy batch: 4 rows through the HAMUR MLP (smoke widths), with the adapter's
+ * W1 = U1·H·V1 and W2 = U2·H·V2 materialised for row 0; and the official ones-init next to the
+ * kit's Glorot init (distinct columns of W1 = bottleneck units that can differ).
+ */
+export function toyAdapter(d: Dataset): { shapes: Record<string, string>[]; init: Record<string, string | number>[] } {
+  const model = HAMUR_MLP.build(d.schema, { ...HAMUR_MLP.defaults, ...HAMUR_MLP.presets.smoke } as MdBackboneConfig, 0) as MdBackbone;
+  const toy = batches(d.train, { batchSize: 4 }).next().value!;
+  const D = model.embeddings.embDim;
+  const F = model.embeddings.numFields;
+  const res = tf.tidy(() => {
+    const { emb, num } = modelInputs(model, toy);
+    const x0 = tf.concat([tf.reshape(emb, [4, F * D]), ...(num ? [num] : [])], 1) as tf.Tensor2D;
+    const H = model.hyper!.matrices(x0); // [4, k, k]
+    const H0 = tf.squeeze(tf.slice(H, [0, 0, 0], [1, -1, -1]), [0]) as tf.Tensor2D; // [k, k]
+    const cell = model.cells[0][0];
+    const { w1, w2 } = cell.weights(H0);
+    const out = model.forward({ batch: toy, emb, num }, { training: false });
+    const branch = out.internals!["adapter2.branchNorm"].dataSync();
+    const input = out.internals!["adapter2.inputNorm"].dataSync();
+    const ratio = Array.from(branch, (v, i) => v / input[i]);
+    const shapes = [
+      { tensor: "x0 (embeddings ‖ age)", shape: JSON.stringify(x0.shape) },
+      { tensor: "H (hyper-network, one per row)", shape: JSON.stringify(H.shape) },
+      { tensor: "U1, V1", shape: `${JSON.stringify(cell.u1.shape)}, ${JSON.stringify(cell.v1.shape)}` },
+      { tensor: "W1 = U1·H0·V1, W2 = U2·H0·V2 (row 0)", shape: `${JSON.stringify(w1.shape)}, ${JSON.stringify(w2.shape)}` },
+      { tensor: "logit", shape: JSON.stringify(out.logits[0].shape) },
+      { tensor: "‖adapter branch‖ / ‖input‖ per row", shape: ratio.map((v) => v.toFixed(2)).join(", ") },
+    ];
+    const onesCell = new AdapterCell(cell.width, { ...HAMUR_ADAPTER_SMOKE, uvInit: "ones" }, new Rng(0));
+    const w1ones = onesCell.weights(H0).w1;
+    const describe = (w: tf.Tensor2D) => {
+      const cols = (tf.transpose(w).arraySync() as number[][]).map((c) => c.map((v) => v.toFixed(5)).join());
+      const a = Array.from(w.dataSync());
+      return { "W1 entries": `${Math.min(...a).toFixed(3)} … ${Math.max(...a).toFixed(3)}`, "distinct columns (bottleneck units)": new Set(cols).size, of: w.shape[1] };
+    };
+    const init = [
+      { init: "Glorot (kit default)", ...describe(w1) },
+      { init: "ones (official code)", ...describe(w1ones) },
+    ];
+    tf.dispose(onesCell.variables());
+    return { shapes, init };
+  });
+  model.dispose();
+  return res;
 }
 
-function modelInputs(model: RecModel, batch: Batch): { emb: tf.Tensor3D; num: tf.Tensor2D | null } {
-  const B = batch.size;
-  const emb = tf.tensor3d(model.embeddings.lookup(batch.cat, B), [B, model.embeddings.numFields, model.embeddings.embDim]);
-  const nn = batch.num.length;
-  if (nn === 0) return { emb, num: null };
-  const buf = new Float32Array(B * nn);
-  for (let j = 0; j < nn; j++) for (let b = 0; b < B; b++) buf[b * nn + j] = batch.num[j][b];
-  return { emb, num: tf.tensor2d(buf, [B, nn]) };
+/** Dense and embedding parameters of every model of the notebook on `d`'s schema under `prof`. */
+export function paramRows(d: Dataset, prof: Profile): Record<string, string | number>[] {
+  return ["md-mlp", "hamur-mlp", "md-wd", "hamur-wd", "md-dcn", "hamur-dcn", "shared-mlp", "star", "md-shared-bottom", "md-mmoe", "md-ple"].map((id) => {
+    const spec = MODELS[id];
+    const m = spec.build(d.schema, { ...spec.defaults, ...spec.presets[prof] }, 0);
+    const pc = m.paramCount();
+    m.dispose();
+    return { model: id, name: spec.name, "dense params": pc.dense, "embedding params": pc.embedding };
+  });
 }
+
+// ---- train -----------------------------------------------------------------------------------
+
+/** The interference measurements of one trained model (runGrid's `inspect` hook, last seed). */
+export function interference(s: SeedContext, rows: number): { adapterRatio: Record<string, number>; gradCosine: Record<string, number> } {
+  const names = s.data.schema.groups.find((g) => g.name === "domain")?.names;
+  const sample = headBatch(s.data.test, rows);
+  return { adapterRatio: adapterRatioPerDomain(s.model, sample, "domain", names), gradCosine: domainGradientCosine(s.model, sample, "domain", names) };
+}
+
+/** Trains the grid of data set `name` (see `gridOf`). */
+export function runData(name: HamurDataName, data: HamurData, prof: Profile, opts: { verbose?: boolean } = {}): Promise<CellResult[]> {
+  const s = PROFILES[prof];
+  const g = gridOf(name, prof);
+  return runGrid({
+    paper: "hamur",
+    models: MODELS,
+    dataName: name,
+    data: data[name],
+    cells: g.cells,
+    seeds: g.seeds,
+    presets: wholeSplitEval(Object.fromEntries(PROFILES_ORDER.map((p) => [p, gridOf(name, p).presets])), data[name], EVAL_BATCH_SIZE),
+    profile: prof,
+    modelConfig: s.modelConfig,
+    groupAxis: "domain",
+    verbose: opts.verbose ?? false,
+    inspect: (ctx) => interference(ctx, s.interferenceRows),
+  });
+}
+
+/** The progress line after a grid: epochs trained / best epoch per seed of every cell. */
+export function epochsLine(results: readonly CellResult[]): string {
+  return results.map((r) => `${r.data}.${r.label} ${r.histories.map((h) => h.epochs.length).join("/")} / ${r.histories.map((h) => h.bestEpoch).join("/")}`).join(", ");
+}
+
+/** The comparison table: the kit's, ΔAUC against the backbone without adapter, epochs trained (tested epoch). */
+export function comparisonRows(results: readonly CellResult[]): Record<string, string | number>[] {
+  return gridComparisonRows(results, {
+    extra: (r) => ({
+      "epochs (best)": r.histories.map((h) => (h.bestEpoch > 0 && h.bestEpoch !== h.epochs.length ? `${h.epochs.length} (${h.bestEpoch})` : `${h.epochs.length}`)).join(", "),
+    }),
+  });
+}
+
+/** Scenario-Wise-Rec benchmark AUCs on the complete ml-1m split (emb 16, batch 4096, Adam 1e-3, early stopping). */
+export const SWR_ML1M_AUC: Record<string, number> = { "md-shared-bottom": 0.8095, "md-mmoe": 0.8086, "md-ple": 0.8091, star: 0.8096 };
+
+/** Our baselines against the Scenario-Wise-Rec reference, and the main comparison's MLPs for scale. */
+export function referenceRows(results: readonly CellResult[], data: HamurData): Record<string, string>[] {
+  return [
+    ...Object.entries(SWR_ML1M_AUC).map(([label, paper]) => {
+      const m = summariseSeeds(cellOf(results, label, "ml1m-wide").metrics.auc);
+      return { model: label, "Scenario-Wise-Rec ml-1m AUC": String(paper), ours: formatMeanStd(m), delta: (m.mean - paper).toFixed(4), data: data["ml1m-wide"].meta.id };
+    }),
+    ...["mlp", "mlp+hamur"].map((label) => {
+      const m = summariseSeeds(cellOf(results, label, "ml1m").metrics.auc);
+      return { model: label, "Scenario-Wise-Rec ml-1m AUC": "—", ours: formatMeanStd(m), delta: "—", data: `${data.ml1m.meta.id}, early stopping` };
+    }),
+  ];
+}
+
+// ---- interference measurements --------------------------------------------------------------
 
 /**
  * Interference view 1: mean ‖adapter branch‖ / ‖adapter input‖ per domain (first adapter cell)
@@ -279,52 +397,4 @@ export function domainGradientCosine(model: RecModel, batch: Batch, axis = "doma
     }
   }
   return res;
-}
-
-/** Per-seed measured values of a grid for claims (see the module header for the keys). */
-export function measuredFromGrid(runs: readonly GridRun[]): Record<string, number[]> {
-  const m: Record<string, number[]> = {};
-  for (const r of runs) {
-    const k = `${r.data}.${r.label}`;
-    m[`${k}.auc`] = r.auc;
-    m[`${k}.logloss`] = r.logloss;
-    for (const [g, v] of Object.entries(r.perDomain)) {
-      m[`${k}.${g}.auc`] = v.auc;
-      m[`${k}.${g}.logloss`] = v.logloss;
-    }
-  }
-  for (const r of runs) {
-    const base = r.baseline ? runs.find((x) => x.data === r.data && x.label === r.baseline) : undefined;
-    if (!base) continue;
-    const n = Math.min(r.seeds.length, base.seeds.length);
-    const gains = Array.from({ length: n }, (_, s) => Math.min(...Object.keys(r.perDomain).map((g) => r.perDomain[g].auc[s] - base.perDomain[g].auc[s])));
-    m[`${r.data}.${r.label}.minDomainGain`] = gains;
-  }
-  return m;
-}
-
-function signed(d: number, digits = 4): string {
-  return `${d >= 0 ? "+" : ""}${d.toFixed(digits)}`;
-}
-
-/**
- * The comparison table: per run, AUC and log loss (mean ± std over seeds) overall and per domain,
- * and the difference to its baseline with the tie rule.
- */
-export function comparisonRows(runs: readonly GridRun[]): Record<string, string | number>[] {
-  return runs.map((r) => {
-    const row: Record<string, string | number> = { data: r.data, run: r.label, model: r.model, seeds: r.seeds.length };
-    row["AUC"] = formatMeanStd(summariseSeeds(r.auc));
-    row["logloss"] = formatMeanStd(summariseSeeds(r.logloss));
-    for (const [g, v] of Object.entries(r.perDomain)) row[`AUC ${g}`] = formatMeanStd(summariseSeeds(v.auc));
-    const base = r.baseline ? runs.find((x) => x.data === r.data && x.label === r.baseline) : undefined;
-    if (base) {
-      const c = compareSpread(r.auc, base.auc);
-      row["ΔAUC vs baseline"] = `${signed(c.diff)} vs ${base.label}${c.tie ? " (inside spread)" : ""}`;
-    } else row["ΔAUC vs baseline"] = "—";
-    row["epochs (best)"] = r.epochs.map((e, s) => (r.bestEpoch[s] > 0 && r.bestEpoch[s] !== e ? `${e} (${r.bestEpoch[s]})` : `${e}`)).join(", ");
-    row["dense params"] = r.paramCount.dense;
-    row["s / seed"] = Number(r.wallSecPerSeed.toFixed(1));
-    return row;
-  });
 }

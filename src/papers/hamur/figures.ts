@@ -1,26 +1,39 @@
 /**
- * HAMUR figures (notebook 01-hamur, section "figures"): per-domain test AUC bars for every
- * backbone with and without the adapter, the interference view (cosine between per-domain
- * gradients of the shared embeddings; adapter branch norms per domain) and validation learning
- * curves. Pure builders over `GridRun`s returning plotly figures in the kit theme.
+ * HAMUR figures (notebook 01-hamur): domain sizes of the data sets, per-domain test AUC bars for
+ * every backbone with and without the adapter, the synthetic ablations against HAMUR, the
+ * interference view (cosine between per-domain gradients of the shared embeddings; adapter branch
+ * norms per domain; `CellResult.inspected` of the last seed) and validation learning curves.
+ * Pure builders over the grid's `CellResult`s returning plotly figures in the kit theme.
  */
 import { baseLayout, colorAt, type Figure, type Trace } from "../../plots/figure";
 import { fromSeeds, groupedBars } from "../../plots/builders";
-import type { GridRun } from "./experiment";
+import { bandTraces, seedBand } from "../../plots/bands";
+import { cellOf, type CellResult } from "../../train/grid";
 
-function pick(runs: readonly GridRun[], data: string, labels: readonly string[]): GridRun[] {
-  return labels.map((l) => {
-    const r = runs.find((x) => x.data === data && x.label === l);
-    if (!r) throw new Error(`hamur figures: no run "${l}" on ${data} (have ${runs.filter((x) => x.data === data).map((x) => x.label).join(", ")})`);
-    return r;
-  });
+/** The cells labelled `labels` on data set `data` that exist (a figure shows what was run). */
+export function present(results: readonly CellResult[], data: string, labels: readonly string[]): string[] {
+  return labels.filter((l) => results.some((r) => r.data === data && r.label === l));
 }
 
-/** Per-domain test AUC (mean ± std over seeds), one bar per run, domains on x. */
-export function perDomainAucFigure(runs: readonly GridRun[], opts: { data: string; labels: readonly string[]; title?: string }): Figure {
-  const sel = pick(runs, opts.data, opts.labels);
-  const domains = Object.keys(sel[0].perDomain);
-  const series = Object.fromEntries(sel.map((r) => [r.label, fromSeeds(r.seeds.map((_, s) => domains.map((g) => r.perDomain[g].auc[s])))]));
+function pick(results: readonly CellResult[], data: string, labels: readonly string[]): CellResult[] {
+  return labels.map((l) => cellOf(results, l, data));
+}
+
+/** Share of train rows and click rate per domain of the MovieLens sets (rows of `domainRows`). */
+export function dataDomainsFigure(rows: readonly Record<string, string | number>[], sets: readonly string[] = ["ml1m", "ml100k"]): Figure {
+  const sel = sets.flatMap((n) => rows.filter((r) => r.data === n));
+  return groupedBars(
+    sel.map((r) => `${r.data} ${r.domain}`),
+    { "share of train rows": sel.map((r) => Number(r.share)), "click rate (rating > 3)": sel.map((r) => Number(r["click rate"])) },
+    { title: "MovieLens age domains: size and label rate", yTitle: "fraction", yRange: [0, 1] },
+  );
+}
+
+/** Per-domain test AUC (mean ± std over seeds), one bar per cell, domains on x. */
+export function perDomainAucFigure(results: readonly CellResult[], opts: { data: string; labels: readonly string[]; title?: string }): Figure {
+  const sel = pick(results, opts.data, opts.labels);
+  const domains = sel[0].groups;
+  const series = Object.fromEntries(sel.map((r) => [r.label, fromSeeds(r.seeds.map((_, s) => domains.map((g) => r.metrics[`${g}.auc`][s])))]));
   return groupedBars(domains, series, {
     title: opts.title ?? `${opts.data}: test AUC per domain (mean ± std over seeds)`,
     yTitle: "test AUC",
@@ -29,18 +42,36 @@ export function perDomainAucFigure(runs: readonly GridRun[], opts: { data: strin
 }
 
 /**
+ * Ablations: test AUC of each cell minus the reference's (HAMUR), overall and per domain, paired
+ * by seed (an ablation's seeds are the first seeds of the reference).
+ */
+export function ablationFigure(results: readonly CellResult[], opts: { data: string; labels: readonly string[]; reference?: string; title?: string }): Figure {
+  const ref = cellOf(results, opts.reference ?? "mlp+hamur", opts.data);
+  const keys = ["auc", ...ref.groups.map((g) => `${g}.auc`)];
+  const series = Object.fromEntries(pick(results, opts.data, opts.labels).map((r) => [r.label, fromSeeds(r.seeds.map((_, s) => keys.map((k) => r.metrics[k][s] - ref.metrics[k][s])))]));
+  return groupedBars(["overall", ...ref.groups], series, {
+    title: opts.title ?? `${opts.data.toUpperCase()} · ablations: test AUC minus HAMUR-MLP's (same seed; mean ± std)`,
+    yTitle: "ΔAUC vs HAMUR (MLP)",
+    referenceLine: { y: 0, label: "HAMUR" },
+    height: 500,
+  });
+}
+
+/**
  * Interference view: left, the cosine between per-domain gradients of the shared embedding tables
  * per domain pair (below 0: the domains pull the shared rows in opposite directions); right, the
- * mean ‖adapter branch‖ / ‖adapter input‖ per domain for runs with an adapter.
+ * mean ‖adapter branch‖ / ‖adapter input‖ per domain for cells with an adapter.
  */
-export function interferenceFigure(runs: readonly GridRun[], opts: { data: string; labels: readonly string[]; title?: string }): Figure {
-  const sel = pick(runs, opts.data, opts.labels);
-  const pairs = Object.keys(sel[0].gradCosine);
+export function interferenceFigure(results: readonly CellResult[], opts: { data: string; labels: readonly string[]; title?: string }): Figure {
+  const sel = pick(results, opts.data, opts.labels);
+  const view = (r: CellResult) => r.inspected as { adapterRatio: Record<string, number>; gradCosine: Record<string, number> };
+  const pairs = Object.keys(view(sel[0]).gradCosine);
   const data: Trace[] = [];
   sel.forEach((r, i) => {
-    data.push({ type: "bar", name: r.label, x: pairs, y: pairs.map((p) => r.gradCosine[p]), marker: { color: colorAt(i) }, legendgroup: r.label, xaxis: "x", yaxis: "y" });
-    const doms = Object.keys(r.adapterRatio);
-    if (doms.length > 0) data.push({ type: "bar", name: r.label, x: doms, y: doms.map((g) => r.adapterRatio[g]), marker: { color: colorAt(i) }, legendgroup: r.label, showlegend: false, xaxis: "x2", yaxis: "y2" });
+    const { gradCosine, adapterRatio } = view(r);
+    data.push({ type: "bar", name: r.label, x: pairs, y: pairs.map((p) => gradCosine[p]), marker: { color: colorAt(i) }, legendgroup: r.label, xaxis: "x", yaxis: "y" });
+    const doms = Object.keys(adapterRatio);
+    if (doms.length > 0) data.push({ type: "bar", name: r.label, x: doms, y: doms.map((g) => adapterRatio[g]), marker: { color: colorAt(i) }, legendgroup: r.label, showlegend: false, xaxis: "x2", yaxis: "y2" });
   });
   const layout = baseLayout({ title: opts.title ?? `${opts.data}: interference between domains (last seed, test rows)`, height: 460 });
   const axis = { showgrid: true, gridcolor: "#E5E5E5", zeroline: true, zerolinecolor: "#888", linecolor: "#444444", ticks: "outside", automargin: true };
@@ -56,38 +87,13 @@ export function interferenceFigure(runs: readonly GridRun[], opts: { data: strin
   return { data, layout };
 }
 
-/** Validation AUC against training steps, mean over seeds (±1 std band), one line per run. */
-export function learningCurvesFigure(runs: readonly GridRun[], opts: { data: string; labels: readonly string[]; title?: string }): Figure {
-  const sel = pick(runs, opts.data, opts.labels);
+/** Validation AUC against training steps, mean over seeds (±1 std band), one line per cell. */
+export function learningCurvesFigure(results: readonly CellResult[], opts: { data: string; labels: readonly string[]; title?: string }): Figure {
   const data: Trace[] = [];
-  sel.forEach((r, i) => {
-    const per = r.curves.map((c) => c.filter((x) => x.validAuc !== undefined && Number.isFinite(x.validAuc)));
-    const n = Math.min(...per.map((c) => c.length));
-    if (!(n > 0)) return;
-    const x = per[0].slice(0, n).map((p) => p.step);
-    const mean: number[] = [];
-    const std: number[] = [];
-    for (let j = 0; j < n; j++) {
-      const v = per.map((c) => c[j].validAuc as number);
-      const m = v.reduce((a, b) => a + b, 0) / v.length;
-      mean.push(m);
-      std.push(v.length > 1 ? Math.sqrt(v.reduce((a, b) => a + (b - m) ** 2, 0) / (v.length - 1)) : 0);
-    }
-    const colour = colorAt(i);
-    data.push({
-      type: "scatter",
-      mode: "lines",
-      x: [...x, ...[...x].reverse()],
-      y: [...mean.map((m, j) => m + std[j]), ...mean.map((m, j) => m - std[j]).reverse()],
-      fill: "toself",
-      fillcolor: colour,
-      opacity: 0.15,
-      line: { width: 0 },
-      hoverinfo: "skip",
-      showlegend: false,
-      legendgroup: r.label,
-    });
-    data.push({ type: "scatter", mode: "lines+markers", name: r.label, x, y: mean, line: { color: colour, width: 2.5 }, legendgroup: r.label });
+  pick(results, opts.data, opts.labels).forEach((r, i) => {
+    const perSeed = r.histories.map((h) => h.steps.filter((p) => p.validAuc !== undefined && Number.isFinite(p.validAuc)).map((p) => ({ x: p.step, y: p.validAuc as number })));
+    const band = seedBand(perSeed);
+    if (band.x.length > 0) data.push(...bandTraces(r.label, colorAt(i), band));
   });
   const layout = baseLayout({ title: opts.title ?? `${opts.data}: validation AUC during training (mean ± std over seeds)`, xTitle: "training step", yTitle: "validation AUC", height: 440 });
   layout.legend = { orientation: "h", yanchor: "top", y: -0.2, xanchor: "center", x: 0.5 };

@@ -4,7 +4,7 @@
  * `hamur-dcn`. The plain backbones (`md-*`), `shared-mlp` and `star` are shared baselines in
  * src/models/.
  *
- * HAMUR presets (paper profile = the official code's MovieLens settings, PAPERS.md §1):
+ * HAMUR presets (paper profile = the official code's MovieLens settings, src/papers/hamur/README.md):
  *   MLP [256, 128], one adapter after hidden layer 2, bottleneck 32, hyper [64], k 35;
  *   DCN 2 cross layers + [256, 128], k 30, hyper [128]; W&D [256, 128] (dropout 0.2), k 45, hyper [128].
  * Smoke presets shrink towers, rank and hyper-network (towers [64, 32], bottleneck 16, k 8, hyper [32]).
