@@ -73,7 +73,7 @@ const stats = hr.scenarioRows(DATA);
 rr.plots.showTable(stats, { maxRows: 40 });
 
 // %%
-nb.figure(hr.clickRateFigure(stats, ["ml-age", "ml-gender", "synthetic"]), "data-click-rate");
+void nb.figure(hr.clickRateFigure(stats, ["ml-age", "ml-gender", "synthetic"]), "data-click-rate");
 
 // %% [markdown]
 // ## Model
@@ -90,19 +90,22 @@ const mlAge = DATA["ml-age"];
 const toyModel = hr.HIERREC.build(mlAge.schema, hr.HIERREC_DEFAULTS, 0) as rr.papers.hierrec.HierRecModel;
 const toy = rr.models.toyForward(toyModel, mlAge.train, 4);
 const toyRows = rr.models.headBatch(mlAge.train, 4);
+const F0 = toyModel.fieldNames.length;
 rr.plots.showTable([
-  { tensor: "field embeddings E (scenario field left out)", shape: `[4, ${toyModel.fieldNames.length}, 16]`, fields: toyModel.fieldNames.join(", ") },
-  ...Object.entries(toy.internals).map(([k, v]) => ({ tensor: k, shape: `[${v.shape.join(", ")}]`, fields: "" })),
+  {
+    tensor: "field embeddings E (scenario field left out)", shape: `[4, ${F0}, 16]`,
+    fields: toyModel.fieldNames.join(", "),
+  },
+  ...Object.entries(toy.internals).map(([k, v]) => ({ tensor: k, shape: JSON.stringify(v.shape), fields: "" })),
 ]);
 
 // %%
-const F0 = toyModel.fieldNames.length;
 const a0 = toy.internals.fieldWeights.values;
 rr.plots.showTable(
   Array.from({ length: 4 }, (_, b) => ({
     row: b,
     scenario: mlAge.schema.groups[0].names![toyRows.groups[0][b]],
-    ...Object.fromEntries(toyModel.fieldNames.map((f, j) => [`head 1 · ${f}`, a0[b * 4 * F0 + j].toFixed(3)])),
+    ...Object.fromEntries(toyModel.fieldNames.map((f, j) => [`head 1 · ${f}`, a0[4 * b * F0 + j].toFixed(3)])),
     "Σ over fields": a0.slice(b * 4 * F0, b * 4 * F0 + F0).reduce((s, v) => s + v, 0).toFixed(4),
   })),
 );
@@ -117,7 +120,10 @@ const variantRows = hr.ABLATIONS.map((a) => {
   const m = hr.HIERREC.build(mlAge.schema, { ...hr.HIERREC_DEFAULTS, ...a.overrides }, 0);
   const pc = m.paramCount();
   m.dispose();
-  return { variant: a.id, description: a.description, "dense params": pc.dense, "embedding params": pc.embedding };
+  return {
+    variant: a.id, description: a.description,
+    "dense params": pc.dense, "embedding params": pc.embedding,
+  };
 });
 toyModel.dispose();
 rr.plots.showTable(variantRows);
@@ -133,7 +139,7 @@ const runs = await hr.runMain(DATA, profile);
 `${runs.length} models trained on ml-age in ${rr.papers.elapsed(nb)}`
 
 // %%
-nb.figure(hr.trainingCurveFigure(rr.train.cellOf(runs, "hierrec"), "HierRec"), "ml-age-hierrec-curve");
+void nb.figure(hr.trainingCurveFigure(rr.train.cellOf(runs, "hierrec"), "HierRec"), "ml-age-hierrec-curve");
 
 // %% [markdown]
 // ## Evaluate
@@ -144,7 +150,7 @@ nb.figure(hr.trainingCurveFigure(rr.train.cellOf(runs, "hierrec"), "HierRec"), "
 rr.plots.showTable(rr.train.comparisonRows(runs, { reference: "hierrec" }), { maxRows: 30 });
 
 // %%
-nb.figure(hr.perScenarioAucFigure(runs, { data: "ml-age" }), "ml-age-auc-per-scenario");
+void nb.figure(hr.perScenarioAucFigure(runs, { data: "ml-age" }), "ml-age-auc-per-scenario");
 
 // %% [markdown]
 // ### Second scenario definition and the synthetic latent-scenario set
@@ -153,11 +159,14 @@ nb.figure(hr.perScenarioAucFigure(runs, { data: "ml-age" }), "ml-age-auc-per-sce
 
 // %%
 runs.push(...(await hr.runScenarioSets(DATA, profile)));
-const c2Runs = runs.filter((r) => r.data === "ml-gender" || r.data === "synthetic");
-rr.plots.showTable(rr.train.comparisonRows(c2Runs, { reference: "hierrec" }), { maxRows: 30 });
+for (const name of ["ml-gender", "synthetic"]) {
+  rr.plots.showTable(rr.train.comparisonRows(runs.filter((r) => r.data === name), { reference: "hierrec" }));
+}
 
 // %%
-for (const name of ["ml-gender", "synthetic"]) nb.figure(hr.perScenarioAucFigure(runs, { data: name }), `${name}-auc-per-scenario`);
+for (const name of ["ml-gender", "synthetic"]) {
+  nb.figure(hr.perScenarioAucFigure(runs, { data: name }), `${name}-auc-per-scenario`);
+}
 
 // %% [markdown]
 // ### Larger scenario sets (format runs under smoke)
@@ -179,10 +188,12 @@ rr.plots.showTable(hr.largeRows(largeRuns, profile));
 
 // %%
 runs.push(...(await hr.runAblations(DATA, profile)));
-rr.plots.showTable(hr.ablationRows(runs, ["synthetic", "ml-age", "ml-gender"]), { maxRows: 40 });
+const ablationSets = ["synthetic", "ml-age", "ml-gender"];
+rr.plots.showTable(hr.ablationRows(runs, ablationSets), { maxRows: 40 });
 
 // %%
-nb.figure(hr.ablationDeltaFigure(runs, { datasets: ["synthetic", "ml-age", "ml-gender"], labels: hr.ABLATION_LABELS }), "ablation-deltas");
+const ablationFig = hr.ablationDeltaFigure(runs, { datasets: ablationSets, labels: hr.ABLATION_LABELS });
+void nb.figure(ablationFig, "ablation-deltas");
 
 // %% [markdown]
 // ## Figures
@@ -192,7 +203,9 @@ nb.figure(hr.ablationDeltaFigure(runs, { datasets: ["synthetic", "ml-age", "ml-g
 // the uniform weight 1/F means the head did not move away from "all fields alike".
 
 // %%
-for (const name of ["ml-age", "synthetic"]) nb.figure(hr.fieldWeightHeatmap(rr.train.cellOf(runs, "hierrec", name)), `${name}-field-weights`);
+for (const name of ["ml-age", "synthetic"]) {
+  nb.figure(hr.fieldWeightHeatmap(rr.train.cellOf(runs, "hierrec", name)), `${name}-field-weights`);
+}
 
 // %%
 rr.plots.showTable(hr.diversityRows(runs), { maxRows: 30 });
