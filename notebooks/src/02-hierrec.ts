@@ -192,7 +192,9 @@ const ablationSets = ["synthetic", "ml-age", "ml-gender"];
 rr.plots.showTable(hr.ablationRows(runs, ablationSets), { maxRows: 40 });
 
 // %%
-const ablationFig = hr.ablationDeltaFigure(runs, { datasets: ablationSets, labels: hr.ABLATION_LABELS });
+const ablationFig = hr.ablationDeltaFigure(runs, {
+  datasets: ablationSets, labels: hr.ABLATION_LABELS
+});
 void nb.figure(ablationFig, "ablation-deltas");
 
 // %% [markdown]
