@@ -8,7 +8,10 @@ import { batches } from "../../src/data/batches";
 import type { Batch, TabularDataset } from "../../src/data/schema";
 import { Trainer } from "../../src/train/trainer";
 import { MODELS } from "../../src/papers";
-import { HIERREC, HIERREC_ABLATIONS, HIERREC_DEFAULTS, HierRecModel, ablationDeltaFigure, runCells, fieldWeightHeatmap, getAblation, headDiversity, measuredFromCells, perScenarioAucFigure, renameScenarioAxis, softmaxLast, subsample, type CellRun, type HierRecConfig } from "../../src/papers/hierrec";
+import { ABLATIONS, CELL_MODELS, HIERREC, HIERREC_DEFAULTS, HierRecModel, ablationDeltaFigure, fieldWeightHeatmap, getAblation, headDiversity, inspectFieldWeights, measureHeads, perScenarioAucFigure, softmaxLast, type HierRecConfig } from "../../src/papers/hierrec";
+import { renameAxis, subsample } from "../../src/data/dataset";
+import { measured, runGrid, type CellResult } from "../../src/train/grid";
+import { compareClaims, loadClaims } from "../../src/report/claims";
 import { smallMulti } from "../helpers";
 import * as fs from "fs";
 import * as os from "os";
@@ -145,10 +148,10 @@ test("without the explicit module the scenario id is not read", async () => {
 test("every ablation config builds, trains a step with a finite loss and leaks nothing", async () => {
   await initBackend({ force: "cpu", quiet: true });
   const { train } = smallMulti(2, 600);
-  const ids = HIERREC_ABLATIONS.map((a) => a.id);
+  const ids = ABLATIONS.map((a) => a.id);
   for (const want of ["no-explicit", "no-implicit", "heads-1", "heads-2", "heads-4", "heads-8", "static"]) assert.ok(ids.includes(want), `ablation ${want} declared`);
   const counts: Record<string, number> = {};
-  for (const abl of HIERREC_ABLATIONS) {
+  for (const abl of ABLATIONS) {
     const cfg = { ...HIERREC_DEFAULTS, ...HIERREC.presets.smoke, ...abl.overrides };
     const model = HIERREC.build(train.schema, cfg, 7) as HierRecModel;
     counts[abl.id] = model.paramCount().dense;
@@ -223,7 +226,7 @@ test("softmaxLast matches tf.softmax in value and gradient", async () => {
   tf.dispose([x, w, ours, ref]);
 });
 
-test("subsample keeps seeded subsets and tags the data id; renameScenarioAxis renames the axis and its field", async () => {
+test("subsample keeps seeded subsets and tags the data id; renameAxis renames the axis and its field", async () => {
   const { train, valid } = smallMulti(2, 600);
   const data = { schema: train.schema, train, valid, test: valid, meta: { id: "x", fingerprint: "f" } };
   const a = subsample(data, { train: 100, valid: 1000, test: 50 }, 3);
@@ -235,32 +238,49 @@ test("subsample keeps seeded subsets and tags the data id; renameScenarioAxis re
   assert.deepEqual(Array.from(a.train.cat[0]), Array.from(b.train.cat[0]));
   assert.throws(() => subsample(data, { train: 0, valid: 1, test: 1 }, 1), /positive integers/);
   const withField = withScenarioField(train);
-  const r = renameScenarioAxis({ ...data, schema: withField.schema, train: withField }, "domain", "scenario");
+  const r = renameAxis({ ...data, schema: withField.schema, train: withField }, "domain", "scenario");
   assert.equal(r.schema.groups[0].name, "scenario");
   assert.ok(r.schema.features.some((f) => f.name === "scenario"));
   assert.equal(r.train.schema, r.schema);
-  assert.throws(() => renameScenarioAxis(data, "nope", "x"), /no group axis "nope"/);
+  assert.throws(() => renameAxis(data, "nope", "x"), /no group axis "nope"/);
   const model = HIERREC.build(r.schema, { ...TINY, scenarioAxis: "scenario" }, 1) as HierRecModel;
   assert.ok(!model.fieldNames.includes("scenario"));
   model.dispose();
 });
 
+/** A grid result as runGrid returns it, for figure and key tests. */
+function cellResult(data: string, label: string, auc: number[], extra: Record<string, number[]> = {}, inspected: Record<string, unknown> = {}): CellResult {
+  return {
+    data, label, model: "hierrec", baseline: null, seeds: [1, 2], heads: ["click"],
+    metrics: { auc, logloss: [0.5, 0.5], "a.auc": auc, "a.logloss": [0.5, 0.5], ...extra },
+    groupRows: { a: 10 }, groups: ["a"], histories: [], paramCount: { embedding: 1, dense: 1 }, wallSecPerSeed: 1, recordPath: "", inspected,
+  };
+}
+
 test("figures: heatmap rows are (scenario, head), ablation deltas are paired by seed", () => {
-  const run = (label: string, auc: number[]): CellRun => ({
-    data: "d", label, model: "hierrec", seeds: [1, 2], auc, logloss: [0.5, 0.5],
-    perScenario: { a: { auc, logloss: [0.5, 0.5], count: 10 } }, scenarioNames: ["a"],
-    fieldWeights: label === "hierrec" ? [[[0.5, 0.5], [0.9, 0.1]]] : null, fieldNames: ["f0", "f1"],
-    headDiversity: [], headDiversityInit: [], steps: [], epochs: [], denseParams: 1, wallSecPerSeed: 1, recordPath: "",
-  });
-  const runs = [run("hierrec", [0.7, 0.8]), run("static", [0.68, 0.77])];
+  const runs = [cellResult("d", "hierrec", [0.7, 0.8], {}, { fieldWeights: [[[0.5, 0.5], [0.9, 0.1]]], fieldNames: ["f0", "f1"] }), cellResult("d", "static", [0.68, 0.77])];
   const h = fieldWeightHeatmap(runs[0]);
   assert.deepEqual(h.data[0].y, ["a · head 1", "a · head 2"]);
   assert.throws(() => fieldWeightHeatmap(runs[1]), /no field weights/);
   const f = ablationDeltaFigure(runs, { datasets: ["d"], labels: ["static"] });
   assert.ok(Math.abs((f.data[0].y as number[])[0] - -0.025) < 1e-9);
-  const m = measuredFromCells(runs);
+  const m = measured(runs);
   assert.deepEqual(m["d.static.a.auc"], [0.68, 0.77]);
   assert.equal(perScenarioAucFigure(runs, { data: "d" }).data.length, 2);
+});
+
+test("claims.json names only keys the grid measures: every claim is judged on a complete grid", () => {
+  const claims = loadClaims(path.join(__dirname, "../../src/papers/hierrec/claims.json"));
+  const labels = ["hierrec", "static", "no-explicit", "no-implicit", "heads-1"];
+  const results = ["synthetic", "ml-age", "ml-gender"].flatMap((d) =>
+    labels.map((l, i) => cellResult(d, l, [0.7 - 0.01 * i, 0.71 - 0.01 * i], l === "hierrec" ? { headDiversity: [0.3, 0.31], headDiversityInit: [0.1, 0.1] } : {})),
+  );
+  const rows = compareClaims(claims.claims, measured(results));
+  assert.equal(rows.length, 5);
+  for (const r of rows) assert.equal(r.verdict, "holds", `${r.id}: ${r.reason}`);
+  // Without the head-diversity hook's keys C3b is not measurable, the others still hold.
+  const noHook = compareClaims(claims.claims, measured(results.map((r) => ({ ...r, metrics: { ...r.metrics, headDiversity: [], headDiversityInit: [] } }))));
+  assert.equal(noHook.find((r) => r.id === "C3b")!.verdict, "not measurable");
 });
 
 test("the fused re-weighting + attention equals the direct formulation softmax((E⊙a)Wq (E⊙a)Wkᵀ/√D)", async () => {
@@ -289,29 +309,39 @@ test("the fused re-weighting + attention equals the direct formulation softmax((
   model.dispose();
 });
 
-test("runCells trains every cell per seed and collects per-scenario metrics and per-seed head diversity", async () => {
+test("runGrid with the HierRec hooks: per-scenario metrics, per-seed head diversity, last seed's field weights", async () => {
   await initBackend({ force: "cpu", quiet: true });
   const { train, valid } = smallMulti(5, 900);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "hierrec-cells-"));
   const data = { schema: train.schema, train, valid, test: valid, meta: { id: "synthetic-multi", fingerprint: "t" } };
-  const runs = await runCells({
+  const runs = await runGrid({
+    paper: "hierrec",
+    models: CELL_MODELS,
     dataName: "toy",
     data,
     cells: [{ label: "hierrec", model: "hierrec" }, { label: "no-implicit", model: "hierrec", modelConfig: { implicit: false } }],
     seeds: [1, 2],
-    trainPresets: { smoke: { numEpochs: 1, batchSize: 128, progress: "none" }, paper: { numEpochs: 1, batchSize: 128, progress: "none" } },
+    presets: { smoke: { numEpochs: 1, batchSize: 128, progress: "none" }, paper: { numEpochs: 1, batchSize: 128, progress: "none" } },
     profile: "smoke",
+    groupAxis: "domain",
     verbose: false,
     figuresDir: dir,
+    measure: measureHeads,
+    inspect: inspectFieldWeights,
   });
   assert.equal(runs.length, 2);
   assert.deepEqual(runs[0].seeds, [1, 2]);
-  assert.equal(runs[0].headDiversity.length, 2, "one diversity value per seed (the inspect hook)");
-  assert.equal(runs[0].headDiversityInit.length, 2);
-  assert.ok(runs[0].fieldWeights && runs[0].fieldWeights.length === 3);
-  assert.deepEqual(runs[0].scenarioNames, ["d0", "d1", "d2"]);
-  assert.equal(runs[0].perScenario.d1.auc.length, 2);
-  assert.equal(runs[1].headDiversity.length, 0);
-  assert.ok(fs.existsSync(path.join(dir, "toy-hierrec-smoke", "run.json")));
+  assert.equal(runs[0].metrics.headDiversity.length, 2, "one diversity value per seed (the measure hook)");
+  assert.equal(runs[0].metrics.headDiversityInit.length, 2);
+  const w = runs[0].inspected.fieldWeights as number[][][];
+  assert.ok(w && w.length === 3);
+  assert.deepEqual(runs[0].groups, ["d0", "d1", "d2"]);
+  assert.equal(runs[0].metrics["d1.auc"].length, 2);
+  assert.equal(runs[1].metrics.headDiversity, undefined);
+  assert.deepEqual(runs[1].inspected, {});
+  const m = measured(runs);
+  assert.equal(m["toy.hierrec.headDiversity"].length, 2);
+  const rec = JSON.parse(fs.readFileSync(path.join(dir, "toy-hierrec-smoke", "run.json"), "utf8"));
+  assert.deepEqual(rec.seedMetrics.headDiversity, runs[0].metrics.headDiversity, "the hook's values are in the run record");
   fs.rmSync(dir, { recursive: true, force: true });
 });

@@ -35,7 +35,7 @@
  * - No BatchNorm: the kit's MLPs are Linear -> ReLU -> dropout (the code has BatchNorm before the
  *   dropout); batch statistics would make a row's output depend on its batch.
  * - Numeric features (the code has none) join the base DNN's input only.
- * - Ablations (config, see `HIERREC_ABLATIONS` in spec.ts):
+ * - Ablations (config, see `ABLATIONS` in experiment.ts):
  *   `explicit: false` removes everything that reads the scenario id: no explicit layers, and the
  *   heads' field weights become learned per-head logits shared by all scenarios (random init, so
  *   the heads are not symmetric). `implicit: false` feeds x_e straight to the output MLP.

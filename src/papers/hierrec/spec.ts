@@ -1,6 +1,6 @@
 /**
- * The HierRec model spec (MODELS id "hierrec") and its ablations as data. Notebook 02-hierrec,
- * sections "model" and "ablation". The network is in model.ts.
+ * The HierRec model spec (MODELS id "hierrec"). Notebook 02-hierrec, section "model". The
+ * network is in model.ts; the ablations (config overrides, as data) are in experiment.ts.
  */
 import type { DatasetSchema } from "../../data/schema";
 import { DEFAULT_EMBEDDING } from "../../models/base";
@@ -44,37 +44,6 @@ export const HIERREC: ModelSpec<HierRecConfig> = {
         : null,
   build: (schema, config, seed) => new HierRecModel(schema, config, seed),
 };
-
-/** One ablation: a name, what it changes in words, and the config overrides. */
-export interface HierRecAblation {
-  id: string;
-  description: string;
-  overrides: Partial<HierRecConfig>;
-}
-
-/**
- * The issue's ablations, as data: without the explicit module; without the implicit module;
- * heads 1/2/4/8; static instead of generated weights (both modules, or one at a time).
- */
-export const HIERREC_ABLATIONS: readonly HierRecAblation[] = [
-  { id: "full", description: "HierRec (explicit + implicit, generated weights, 4 heads)", overrides: {} },
-  { id: "no-explicit", description: "without the explicit module (the scenario id is not read at all)", overrides: { explicit: false } },
-  { id: "no-implicit", description: "without the implicit module (explicit output -> output MLP)", overrides: { implicit: false } },
-  { id: "heads-1", description: "1 implicit head", overrides: { numHeads: 1 } },
-  { id: "heads-2", description: "2 implicit heads", overrides: { numHeads: 2 } },
-  { id: "heads-4", description: "4 implicit heads (the default)", overrides: { numHeads: 4 } },
-  { id: "heads-8", description: "8 implicit heads", overrides: { numHeads: 8 } },
-  { id: "static", description: "static weights in both modules (shared by all rows; s joins the base input)", overrides: { explicitWeights: "static", implicitWeights: "static" } },
-  { id: "static-explicit", description: "static explicit layers, generated implicit heads", overrides: { explicitWeights: "static" } },
-  { id: "static-implicit", description: "generated explicit layers, static implicit heads", overrides: { implicitWeights: "static" } },
-];
-
-/** An ablation by id; throws listing the known ids. */
-export function getAblation(id: string): HierRecAblation {
-  const a = HIERREC_ABLATIONS.find((x) => x.id === id);
-  if (!a) throw new Error(`unknown HierRec ablation "${id}"; known: ${HIERREC_ABLATIONS.map((x) => x.id).join(", ")}`);
-  return a;
-}
 
 /** The models this paper adds to the kit's index. */
 export const HIERREC_MODELS: ModelIndex = { hierrec: defineModel(HIERREC) };
