@@ -250,7 +250,7 @@ export function comparisonRows(results: readonly CellResult[], opts: ComparisonO
     } else row["ΔAUC vs reference"] = "—";
     Object.assign(row, opts.extra?.(r) ?? {});
     row["dense params"] = r.paramCount.dense;
-    row["s / seed"] = Number(r.wallSecPerSeed.toFixed(1));
+    row["s / seed"] = r.wallSecPerSeed.toFixed(1);
     return row;
   });
 }
