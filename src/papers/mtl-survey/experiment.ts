@@ -1,366 +1,161 @@
 /**
- * Experiment helpers of the multi-task survey notebook (notebooks 07-mtl-survey; Wang et al.,
- * "Multi-Task Deep Recommender Systems: A Survey", arXiv 2302.03525; PAPERS.md section 7):
+ * The multi-task survey's experiment (notebook 07-mtl-survey; Wang et al., "Multi-Task Deep
+ * Recommender Systems: A Survey", arXiv 2302.03525): profiles, the two grids (parallel tasks on
+ * Census-Income, cascaded tasks on Taobao) run through the kit's one grid runner (train/grid.ts),
+ * their measurement hooks, and the tables the notebook shows.
  *
- * - `runMtlCells`: a grid of (model, weighting scheme) cells, each one `runExperiment` (one
- *   run.json per cell under figures/<paper>/), over the same seeds, collecting per-head test AUC,
- *   extra metrics, gradient-conflict records and task weights per seed;
- * - `negativeTransferRows`: multi-task minus single-task AUC per task, paired by seed, judged by
- *   the kit's spread rule (src/metrics/seeds.ts);
- * - `predictOutput` / `cvrSpaceMetrics`: scores of any forward output (ESMM's internal pCVR) over a
- *   data set, and CVR AUC over the clicked rows only vs over the entire exposure space;
- * - `measuredFromCells`: the per-seed values the survey's claims (src/survey/mtl-claims.json) read;
- * - figures: gradient conflict over training, task weights over training, negative transfer.
+ * Measured keys (what claims.json names), per seed, by `measured(results)`:
+ *   `census.<cell>.<task>.auc` for a multi-task cell, `census.<single-task cell>.auc`,
+ *   `census.<cell>.conflictShare` / `.meanCosine` (share of recorded steps with cos < 0 and the mean
+ *   cosine between the two tasks' gradients on the shared parameters, from the seed's history),
+ *   `taobao.<cell>.cvrClicked.auc` / `.cvrEntire.auc` / `.ctcvr.auc` (CVR in two spaces, CTCVR).
  */
-import type { Batch, TabularDataset } from "../../data/schema";
+import type { TabularDataset } from "../../data/schema";
 import { labelIndex } from "../../data/schema";
-import { batches, subset } from "../../data/batches";
-import { tf } from "../../engine/tf";
+import { capRows, restrictRows, rowsWhere, sampleRows, type Dataset } from "../../data/dataset";
+import { loadDataset } from "../../data";
 import { auc, compareSpread, formatMeanStd, meanStd, summariseSeeds } from "../../metrics";
-import type { DeepPartial } from "../../report";
-import { BASELINES, specOf } from "../../models";
-import type { ForwardOutput, RecModel } from "../../models/types";
-import { baseLayout, colorAt, type Figure, type Trace } from "../../plots/figure";
-import { runExperiment, type ExperimentData, type ExperimentOptions, type Profile } from "../../train/experiment";
-import type { ConflictRecord, TaskWeightingConfig, TaskWeightRecord } from "../../train/multitask";
+import { BASELINES } from "../../models";
+import { specOf } from "../../models/types";
+import { predictHead, predictOutput, toyForward } from "../../models/inputs";
+import { cellOf, comparisonRows, runGrid, type CellResult, type GridCell, type SeedContext } from "../../train/grid";
+import { cosine, pcgradProject, sumVectors, type TaskWeightingConfig } from "../../train/multitask";
 import type { TrainConfig } from "../../train/trainer";
+import type { Profile } from "../../util/profile";
 
-/** One cell of the grid: a model under a weighting scheme (optionally on its own data). */
-export interface MtlCell {
-  /** Row label and key prefix of its metrics, e.g. "mmoe", "shared-bottom+pcgrad", "single-task:income". */
-  label: string;
-  /** MODELS id. */
-  model: string;
-  modelConfig?: Record<string, unknown>;
-  /** Default: equal weighting. */
-  taskWeighting?: TaskWeightingConfig;
-  /** Record gradient conflict every this many steps; default: the grid's for multi-task models, 0 for others. */
-  conflictEvery?: number;
-  /** Data of this cell when it differs from the grid's (e.g. clicked rows only). */
-  data?: ExperimentData;
-  extraMetrics?: ExperimentOptions["extraMetrics"];
-}
+export const PAPER = "mtl-survey";
 
-/** What one cell measured, per seed. */
-export interface MtlCellResult {
-  label: string;
-  model: string;
-  weighting: string;
+/** Per-profile settings: data ids and slices, seeds, conflict recording, training presets. */
+export interface MtlProfile {
+  census: { id: string; trainRows: number; validRows: number };
+  taobao: { id: string; trainRows: number; validRows: number };
   seeds: number[];
-  /** Test AUC per head, one value per seed. */
-  auc: Record<string, number[]>;
-  logloss: Record<string, number[]>;
-  /** `extraMetrics` keys, one value per seed. */
-  extra: Record<string, number[]>;
-  /** Per seed: the conflict records (empty without recording). */
-  conflicts: ConflictRecord[][];
-  /** Per seed: the task weights after each logged step (uncertainty, GradNorm). */
-  taskWeights: TaskWeightRecord[][];
-  /** Steps trained per seed. */
-  steps: number[];
-  wallSecPerSeed: number;
-  recordPath: string;
+  /** Record the gradient conflict of multi-task models every this many steps. */
+  conflictEvery: number;
 }
 
-export interface MtlGridOptions {
-  /** Figures folder name and run-record paper id, e.g. "mtl-survey". */
-  paper: string;
-  /** Short name of the data in run ids, e.g. "census". */
-  dataName: string;
-  data: ExperimentData;
-  cells: MtlCell[];
-  seeds: number[];
-  trainPresets: Partial<Record<Profile, Partial<TrainConfig>>>;
-  /** Default conflict recording for multi-task models (spec.task "multi-task"); 0 = none. */
-  conflictEvery?: number;
-  /** Folder of the run records; default figures/<paper>. */
-  figuresDir?: string;
-  profile: Profile;
-  /** Print each cell's resolved config (default: the first cell only). */
-  verbose?: boolean;
-  /** Called after each cell (progress lines). */
-  onCell?: (r: MtlCellResult) => void;
-}
+export const PROFILES: Record<Profile, MtlProfile> = {
+  smoke: {
+    census: { id: "census-income-kdd", trainRows: 16000, validRows: 4000 },
+    taobao: { id: "taobao-userbehavior", trainRows: 40000, validRows: 8000 },
+    seeds: [1, 2, 3],
+    conflictEvery: 4,
+  },
+  paper: {
+    census: { id: "census-income-kdd-full", trainRows: Infinity, validRows: Infinity },
+    taobao: { id: "taobao-userbehavior-full", trainRows: Infinity, validRows: Infinity },
+    seeds: [1, 2, 3, 4, 5],
+    conflictEvery: 50,
+  },
+};
+
+export const TRAIN_PRESETS: Record<Profile, Partial<TrainConfig>> = {
+  smoke: { numEpochs: 2, batchSize: 512, optimizer: { kind: "adam", lr: 3e-3 }, earlyStopping: null, logEverySteps: 4, progress: "none" },
+  paper: { numEpochs: 10, batchSize: 1024, optimizer: { kind: "adam", lr: 1e-3 }, earlyStopping: { metric: "auc", patience: 2, restoreBest: true }, logEverySteps: 50 },
+};
+
+export const TASKS = ["income", "marital"] as const;
+export const PAIR = "income/marital";
+export const MT_MODELS = ["shared-bottom", "mmoe", "cgc", "ple", "cross-stitch"] as const;
+export const WEIGHTINGS: TaskWeightingConfig[] = [{ kind: "uncertainty" }, { kind: "gradnorm", alpha: 1.5, lr: 0.01 }, { kind: "pcgrad" }];
+/** Multi-task cells compared with the single-task model (negative transfer). */
+export const TRANSFER_CELLS = [...MT_MODELS, ...WEIGHTINGS.map((w) => `shared-bottom+${w.kind}`)];
+export const singleLabel = (task: string): string => `single-task:${task}`;
+const LABELS = { click: "click", purchase: "purchase" };
 
 /** Name of a weighting config for tables: "equal", "uncertainty", "gradnorm(α=1.5)", "pcgrad". */
-export function weightingName(w: TaskWeightingConfig | undefined): string {
+export function weightingName(w: TaskWeightingConfig | null | undefined): string {
   if (!w || w.kind === "equal") return "equal";
   if (w.kind === "gradnorm") return `gradnorm(α=${w.alpha}${w.lr !== undefined ? `, lr=${w.lr}` : ""})`;
   return w.kind;
 }
 
-/** Runs every cell through `runExperiment` (one run record each) and collects per-seed results. */
-export async function runMtlCells(opts: MtlGridOptions): Promise<MtlCellResult[]> {
-  const out: MtlCellResult[] = [];
-  for (const [i, cell] of opts.cells.entries()) {
-    const data = cell.data ?? opts.data;
-    const ce = cell.conflictEvery ?? (specOf(BASELINES, cell.model).task === "multi-task" ? opts.conflictEvery ?? 0 : 0);
-    const t0 = Date.now();
-    const r = await runExperiment({
-      paper: opts.paper,
-      model: cell.model,
-      data,
-      seeds: opts.seeds,
-      modelConfig: (cell.modelConfig ?? {}) as DeepPartial<never>,
-      trainPresets: opts.trainPresets,
-      trainConfig: { taskWeighting: cell.taskWeighting ?? null, conflictEvery: ce },
-      runId: `${opts.dataName}-${cell.label.replace(/[^A-Za-z0-9.-]+/g, "-")}-${opts.profile}`,
-      keepModel: false,
-      figuresDir: opts.figuresDir,
-      extraMetrics: cell.extraMetrics,
-      verbose: opts.verbose ?? i === 0,
-    });
-    const heads = Object.keys(r.runs[0].test);
-    const res: MtlCellResult = {
-      label: cell.label,
-      model: cell.model,
-      weighting: weightingName(cell.taskWeighting),
-      seeds: r.runs.map((x) => x.seed),
-      auc: Object.fromEntries(heads.map((h) => [h, r.runs.map((x) => x.test[h].auc)])),
-      logloss: Object.fromEntries(heads.map((h) => [h, r.runs.map((x) => x.test[h].logloss)])),
-      extra: Object.fromEntries(Object.keys(r.runs[0].extra).map((k) => [k, r.runs.map((x) => x.extra[k])])),
-      conflicts: r.runs.map((x) => x.history.conflicts ?? []),
-      taskWeights: r.runs.map((x) => x.history.taskWeights ?? []),
-      steps: r.runs.map((x) => x.history.epochs.reduce((s, e) => s + e.steps, 0)),
-      wallSecPerSeed: (Date.now() - t0) / 1000 / r.runs.length,
-      recordPath: r.recordPath,
-    };
-    out.push(res);
-    opts.onCell?.(res);
-  }
-  return out;
-}
-
-/** Finds a cell by label; throws listing the labels when absent. */
-export function cellOf(results: readonly MtlCellResult[], label: string): MtlCellResult {
-  const r = results.find((x) => x.label === label);
-  if (!r) throw new Error(`no grid cell "${label}"; cells: ${results.map((x) => x.label).join(", ")}`);
-  return r;
-}
-
-/** "0.9412 ± 0.0011" over seeds. */
-export function fmt(values: readonly number[], digits = 4): string {
-  return formatMeanStd(summariseSeeds(values), digits);
-}
-
-/** One row per cell: test AUC per head (mean ± std over seeds) and seconds per seed. */
-export function aucTable(results: readonly MtlCellResult[], heads: readonly string[]): Record<string, string | number>[] {
-  return results.map((r) => ({
-    cell: r.label,
-    model: r.model,
-    weighting: r.weighting,
-    ...Object.fromEntries(heads.map((h) => [`${h} AUC`, r.auc[h] ? fmt(r.auc[h]) : "-"])),
-    "s / seed": r.wallSecPerSeed.toFixed(1),
-  }));
-}
-
-/** Per-seed differences a - b (paired by seed index). */
-function paired(a: readonly number[], b: readonly number[]): number[] {
-  if (a.length !== b.length) throw new Error(`paired: ${a.length} vs ${b.length} seeds`);
-  return a.map((x, i) => x - b[i]);
-}
-
-export type TransferRow = {
-  cell: string;
-  task: string;
-  /** mean ± std over seeds of (multi-task AUC - single-task AUC), paired by seed. */
-  "Δ AUC vs single-task": string;
-  verdict: "positive transfer" | "negative transfer" | "tie (inside spread)";
-};
+// ---------------------------------------------------------------------------------------------
+// Data.
 
 /**
- * Negative-transfer table: for each multi-task cell and task, its AUC minus the single-task
- * model's on that task (same seeds). Verdict by the spread rule on the two AUC samples.
+ * Census: the first rows of the train and valid splits (the loader shuffled them). Taobao: its
+ * splits are written user by user (the loader streams the log per user), so a head would hold only
+ * the first users: its slices are a seeded random sample of rows (Rng(2018)) instead. Test splits whole.
  */
-export function negativeTransferRows(results: readonly MtlCellResult[], singleLabel: (task: string) => string, cells: readonly string[], tasks: readonly string[]): TransferRow[] {
-  return cells.flatMap((label) =>
-    tasks.map((task) => {
-      const mt = cellOf(results, label).auc[task];
-      const st = cellOf(results, singleLabel(task)).auc[task];
-      const c = compareSpread(mt, st);
-      const d = meanStd(paired(mt, st));
-      return {
-        cell: label,
-        task,
-        "Δ AUC vs single-task": `${d.mean >= 0 ? "+" : ""}${d.mean.toFixed(4)} ± ${d.std.toFixed(4)}`,
-        verdict: c.tie ? "tie (inside spread)" : c.diff > 0 ? "positive transfer" : "negative transfer",
-      } as TransferRow;
-    }),
-  );
+export async function loadData(prof: Profile): Promise<{ census: Dataset; taobao: Dataset }> {
+  const s = PROFILES[prof];
+  const census = capRows(await loadDataset(s.census.id), { train: s.census.trainRows, valid: s.census.validRows });
+  const tb = await loadDataset(s.taobao.id);
+  const train = sampleRows(tb.train, s.taobao.trainRows, 2018);
+  const valid = sampleRows(tb.valid, s.taobao.validRows, 2018);
+  const sampled = train !== tb.train || valid !== tb.valid;
+  const tag = sampled ? `:sample${train.numRows}-${valid.numRows}-s2018` : "";
+  const taobao: Dataset = { schema: tb.schema, train, valid, test: tb.test, meta: { id: tb.meta.id + tag, fingerprint: tb.meta.fingerprint + tag } };
+  return { census, taobao };
 }
 
-/** Grouped bars of multi-task minus single-task AUC per task (mean ± std of the paired differences). */
-export function negativeTransferFigure(results: readonly MtlCellResult[], singleLabel: (task: string) => string, cells: readonly string[], tasks: readonly string[], title: string): Figure {
-  const data: Trace[] = cells.map((label, i) => {
-    const diffs = tasks.map((t) => meanStd(paired(cellOf(results, label).auc[t], cellOf(results, singleLabel(t)).auc[t])));
-    return {
-      type: "bar",
-      name: label,
-      x: [...tasks],
-      y: diffs.map((d) => d.mean),
-      error_y: { type: "data", array: diffs.map((d) => d.std), visible: true },
-      marker: { color: colorAt(i) },
-    };
-  });
-  const layout = baseLayout({ title, xTitle: "task", yTitle: "AUC(multi-task) − AUC(single-task)" });
-  Object.assign(layout, {
-    barmode: "group",
-    shapes: [{ type: "line", xref: "paper", x0: 0, x1: 1, y0: 0, y1: 0, line: { color: "#444", width: 1, dash: "dash" } }],
-  });
-  legendBelow(layout, Math.ceil(cells.length / 3));
-  return { data, layout };
+function rate(ds: TabularDataset, label: string): number {
+  return ds.labels[labelIndex(ds.schema, label)].reduce((a, b) => a + b, 0) / ds.numRows;
 }
 
-/** Legend under the plot (figures with many series would otherwise cover the title). */
-function legendBelow(layout: Record<string, unknown>, rows: number): void {
-  Object.assign(layout, {
-    legend: { orientation: "h", yanchor: "top", y: -0.24, xanchor: "center", x: 0.5 },
-    margin: { l: 70, r: 30, t: 60, b: 90 + 28 * rows },
-    height: 450 + 28 * rows,
-  });
-}
-
-function rgba(hex: string, a: number): string {
-  const n = parseInt(hex.slice(1), 16);
-  return `rgba(${(n >> 16) & 255},${(n >> 8) & 255},${n & 255},${a})`;
-}
-
-/** Mean and std over seeds of per-seed series on the x values all seeds share. */
-function meanSeries(perSeed: { x: number; y: number }[][]): { x: number[]; mean: number[]; std: number[] } {
-  const n = Math.min(...perSeed.map((s) => s.length));
-  const x: number[] = [];
-  const mean: number[] = [];
-  const std: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const m = meanStd(perSeed.map((s) => s[i].y));
-    x.push(perSeed[0][i].x);
-    mean.push(m.mean);
-    std.push(m.std);
-  }
-  return { x, mean, std };
-}
-
-function lineWithBand(name: string, colour: string, s: { x: number[]; mean: number[]; std: number[] }, dash?: string): Trace[] {
-  const hi = s.mean.map((m, i) => m + s.std[i]);
-  const lo = s.mean.map((m, i) => m - s.std[i]);
+/** Rows and positive rate of every task label per split (and CVR = purchase among clicks). */
+export function dataRows(census: Dataset, taobao: Dataset): Record<string, string | number>[] {
+  const row = (name: string, d: Dataset, l: string) => ({ data: name, label: l, train: d.train.numRows, valid: d.valid.numRows, test: d.test.numRows, "train rate": rate(d.train, l).toFixed(4), "test rate": rate(d.test, l).toFixed(4) });
+  const clicked = (ds: TabularDataset) => rowsWhere(ds, "click").length;
+  const cvr = (ds: TabularDataset) => (rate(ds, "purchase") / rate(ds, "click")).toFixed(4);
   return [
-    { type: "scatter", x: [...s.x, ...[...s.x].reverse()], y: [...hi, ...lo.reverse()], fill: "toself", fillcolor: rgba(colour, 0.15), line: { width: 0 }, hoverinfo: "skip", showlegend: false, legendgroup: name },
-    { type: "scatter", mode: "lines", name, x: s.x, y: s.mean, line: { color: colour, width: 2, ...(dash ? { dash } : {}) }, legendgroup: name },
+    ...TASKS.map((l) => row("census", census, l)),
+    ...["click", "purchase"].map((l) => row("taobao", taobao, l)),
+    { data: "taobao", label: "purchase | click (CVR)", train: clicked(taobao.train), valid: clicked(taobao.valid), test: clicked(taobao.test), "train rate": cvr(taobao.train), "test rate": cvr(taobao.test) },
   ];
 }
 
-/**
- * Gradient conflict over training: cos(g_a, g_b) on the shared parameters for the pair `pair`
- * ("income/marital"), mean over seeds with a ±1 std band, one line per cell.
- */
-export function conflictFigure(results: readonly MtlCellResult[], cells: readonly string[], pair: string, title: string): Figure {
-  const data: Trace[] = cells.flatMap((label, i) => {
-    const r = cellOf(results, label);
-    if (r.conflicts.some((c) => c.length === 0)) throw new Error(`conflictFigure: cell ${label} recorded no gradient conflict (conflictEvery = 0?)`);
-    return lineWithBand(label, colorAt(i), meanSeries(r.conflicts.map((cs) => cs.map((c) => ({ x: c.step, y: c.cosine[pair] })))));
-  });
-  const layout = baseLayout({ title, xTitle: "training step", yTitle: `cos(g_${pair.split("/")[0]}, g_${pair.split("/")[1]}) on shared parameters` });
-  Object.assign(layout, { shapes: [{ type: "line", xref: "paper", x0: 0, x1: 1, y0: 0, y1: 0, line: { color: "#444", width: 1, dash: "dash" } }] });
-  legendBelow(layout, Math.ceil(cells.length / 3));
-  return { data, layout };
-}
-
-/** Task weights over training (uncertainty exp(−s_t), GradNorm w_t), mean over seeds ± std, per cell and head. */
-export function taskWeightFigure(results: readonly MtlCellResult[], cells: readonly string[], heads: readonly string[], title: string): Figure {
-  const data: Trace[] = cells.flatMap((label, i) => {
-    const r = cellOf(results, label);
-    if (r.taskWeights.some((w) => w.length === 0)) throw new Error(`taskWeightFigure: cell ${label} recorded no task weights (equal or pcgrad weighting?)`);
-    return heads.flatMap((h, k) => lineWithBand(`${label} · ${h}`, colorAt(i), meanSeries(r.taskWeights.map((ws) => ws.map((w) => ({ x: w.step, y: w.weights[h] })))), k === 0 ? undefined : "dot"));
-  });
-  const layout = baseLayout({ title, xTitle: "training step", yTitle: "task weight" });
-  legendBelow(layout, Math.ceil((cells.length * heads.length) / 2));
-  return { data, layout };
-}
-
-/** Share of recorded steps with cos < 0, and the mean cosine, per seed. */
-export function conflictStats(r: MtlCellResult, pair: string): { negativeShare: number[]; meanCosine: number[] } {
-  return {
-    negativeShare: r.conflicts.map((cs) => cs.filter((c) => c.cosine[pair] < 0).length / Math.max(cs.length, 1)),
-    meanCosine: r.conflicts.map((cs) => meanStd(cs.map((c) => c.cosine[pair])).mean),
-  };
+/** Positive rates for the label-rate figure: category -> [train, test]. */
+export function labelRates(census: Dataset, taobao: Dataset): { categories: string[]; train: number[]; test: number[] } {
+  const sets: [string, Dataset, string][] = [["census: income", census, "income"], ["census: marital", census, "marital"], ["taobao: click", taobao, "click"], ["taobao: purchase (CTCVR)", taobao, "purchase"]];
+  return { categories: sets.map((x) => x[0]), train: sets.map(([, d, l]) => rate(d.train, l)), test: sets.map(([, d, l]) => rate(d.test, l)) };
 }
 
 // ---------------------------------------------------------------------------------------------
-// Scores over a data set and the CVR spaces.
+// Toy batches and the hand-made PCGrad pair.
 
-/**
- * Scores of one forward output per row of `ds` (inference mode), e.g. ESMM's internal pCVR:
- * `predictOutput(model, test, (out) => out.internals!.cvr)`. `pick` returns a [B] tensor.
- */
-export function predictOutput(model: RecModel, ds: TabularDataset, pick: (out: ForwardOutput, batch: Batch) => tf.Tensor, batchSize = 8192): Float32Array {
-  const res = new Float32Array(ds.numRows);
-  const F = model.embeddings.numFields;
-  const D = model.embeddings.embDim;
-  let at = 0;
-  for (const batch of batches(ds, { batchSize, shuffle: false })) {
-    const B = batch.size;
-    const scores = tf.tidy(() => {
-      const emb = tf.tensor3d(model.embeddings.lookup(batch.cat, B), [B, F, D]); // [B, F, D]
-      const nn = batch.num.length;
-      let num: tf.Tensor2D | null = null;
-      if (nn > 0) {
-        const buf = new Float32Array(B * nn);
-        for (let j = 0; j < nn; j++) for (let b = 0; b < B; b++) buf[b * nn + j] = batch.num[j][b];
-        num = tf.tensor2d(buf, [B, nn]); // [B, Nn]
-      }
-      const s = pick(model.forward({ batch, emb, num }, { training: false }), batch);
-      if (s.size !== B) throw new Error(`predictOutput: the picked output has ${s.size} values for a batch of ${B}`);
-      return s.dataSync() as Float32Array;
-    });
-    res.set(scores, at);
-    at += B;
-  }
-  return res;
+/** MMoE's gate weights over the experts on the first 4 Census test rows (first two rows per gate). */
+export function toyMmoeGates(census: Dataset): Record<string, string | number>[] {
+  const spec = specOf(BASELINES, "mmoe");
+  const model = spec.build(census.schema, { ...spec.defaults, ...spec.presets.smoke }, 0);
+  const toy = toyForward(model, census.test, 4);
+  model.dispose();
+  return Object.entries(toy.internals).flatMap(([gate, t]) =>
+    [0, 1].map((row) => ({ gate, row, shape: `[${t.shape.join(", ")}]`, "weights over the experts": t.values.slice(row * t.shape[1], (row + 1) * t.shape[1]).map((x) => x.toFixed(3)).join(", ") })),
+  );
 }
 
-/**
- * One inference forward pass on the first `rows` rows of `ds` (a toy batch for the notebook):
- * each head's probability and every internal output, read back as nested arrays.
- */
-export function toyForward(model: RecModel, ds: TabularDataset, rows: number): { probs: Record<string, number[]>; internals: Record<string, { shape: number[]; values: number[] }> } {
-  const batch = batches(ds, { batchSize: rows, shuffle: false }).next().value as Batch;
-  const B = batch.size;
-  return tf.tidy(() => {
-    const emb = tf.tensor3d(model.embeddings.lookup(batch.cat, B), [B, model.embeddings.numFields, model.embeddings.embDim]); // [B, F, D]
-    const nn = batch.num.length;
-    const num = nn > 0 ? tf.tensor2d(Float32Array.from({ length: B * nn }, (_, i) => batch.num[i % nn][Math.floor(i / nn)]), [B, nn]) : null; // [B, Nn]
-    const out = model.forward({ batch, emb, num }, { training: false });
-    return {
-      probs: Object.fromEntries(model.heads.map((h, i) => [h, Array.from(tf.sigmoid(out.logits[i]).dataSync())])),
-      internals: Object.fromEntries(Object.entries(out.internals ?? {}).map(([k, t]) => [k, { shape: t.shape, values: Array.from(t.dataSync()) }])),
-    };
-  });
+/** ESMM's identity pCTCVR = pCTR × pCVR on the first 4 Taobao test rows (untrained model). */
+export function toyEsmmRows(taobao: Dataset): Record<string, string | number>[] {
+  const spec = specOf(BASELINES, "esmm");
+  const model = spec.build(taobao.schema, { ...spec.defaults, ...spec.presets.smoke }, 0);
+  const toy = capRows(taobao, { test: 4 }).test;
+  const ctr = predictHead(model, toy, "click");
+  const ctcvr = predictHead(model, toy, "purchase");
+  const cvr = predictOutput(model, toy, (o) => o.internals!.cvr);
+  model.dispose();
+  return Array.from(ctr, (p, i) => ({ row: i, pCTR: p.toFixed(5), pCVR: cvr[i].toFixed(5), "pCTR × pCVR": (p * cvr[i]).toFixed(6), "pCTCVR head": ctcvr[i].toFixed(6), "|difference|": Math.abs(p * cvr[i] - ctcvr[i]).toExponential(1) }));
 }
 
-/** Probability of head `head` (sigmoid of its logit) per row. */
-export function predictHead(model: RecModel, ds: TabularDataset, head: string): Float32Array {
-  const h = model.heads.indexOf(head);
-  if (h < 0) throw new Error(`predictHead: model ${model.id} has no head "${head}" (heads: ${model.heads.join(", ")})`);
-  return predictOutput(model, ds, (out) => tf.sigmoid(out.logits[h]));
+/** PCGrad on g1 = [1, 0], g2 = [−1, 1] (cosine −0.71). */
+export function pcgradPairRows(): Record<string, string>[] {
+  const g1 = new Float32Array([1, 0]);
+  const g2 = new Float32Array([-1, 1]);
+  const [p1, p2] = pcgradProject([g1, g2]);
+  const r = (vector: string, v: Float32Array, other: Float32Array | null) => ({ vector, value: Array.from(v).join(", "), "cos with the other original": other ? cosine(v, other).toFixed(3) : "" });
+  return [r("g1", g1, g2), r("g2", g2, g1), r("PCGrad g1'", p1, g2), r("PCGrad g2'", p2, g1), r("update g1' + g2'", sumVectors([p1, p2]), null)];
 }
 
-/** Row ids of `ds` where binary label `label` is 1. */
-export function rowsWhere(ds: TabularDataset, label: string): Int32Array {
-  const y = ds.labels[labelIndex(ds.schema, label)];
-  const rows: number[] = [];
-  for (let r = 0; r < ds.numRows; r++) if (y[r] === 1) rows.push(r);
-  return Int32Array.from(rows);
-}
+// ---------------------------------------------------------------------------------------------
+// Measurement hooks.
 
-/** An experiment's data restricted to the rows with `label` = 1 in every split (clicked-only space). */
-export function restrictData(data: ExperimentData, label: string): ExperimentData {
-  return {
-    ...data,
-    train: subset(data.train, rowsWhere(data.train, label)),
-    valid: subset(data.valid, rowsWhere(data.valid, label)),
-    test: subset(data.test, rowsWhere(data.test, label)),
-    meta: { id: `${data.meta.id}[${label}=1]`, fingerprint: `${data.meta.fingerprint}[${label}=1]` },
-  };
+/** Share of recorded steps with cos < 0 and the mean cosine of the seed's first recorded pair ({} without records). */
+export function conflictMeasure(s: Pick<SeedContext, "history">): Record<string, number> {
+  const cs = s.history.conflicts ?? [];
+  if (cs.length === 0) return {};
+  const pair = Object.keys(cs[0].cosine)[0];
+  return { conflictShare: cs.filter((c) => c.cosine[pair] < 0).length / cs.length, meanCosine: meanStd(cs.map((c) => c.cosine[pair])).mean };
 }
 
 /**
@@ -384,25 +179,131 @@ export function cvrSpaceMetrics(test: TabularDataset, pCtr: Float32Array, pCvr: 
 }
 
 // ---------------------------------------------------------------------------------------------
-// Claims.
+// The grids.
+
+/** Parallel tasks on Census: single-task towers, the multi-task models, Shared-Bottom under three weighting schemes. */
+export function censusCells(prof: Profile): GridCell[] {
+  const ce = (model: string) => (specOf(BASELINES, model).task === "multi-task" ? PROFILES[prof].conflictEvery : 0);
+  const cell = (label: string, model: string, w: TaskWeightingConfig | null, modelConfig?: Record<string, unknown>): GridCell => ({ label, model, modelConfig, trainConfig: { taskWeighting: w, conflictEvery: ce(model) } as Partial<TrainConfig> });
+  return [
+    ...TASKS.map((t) => cell(singleLabel(t), "single-task", null, { task: t })),
+    ...MT_MODELS.map((m) => cell(m, m, null)),
+    ...WEIGHTINGS.map((w) => cell(`shared-bottom+${w.kind}`, "shared-bottom", w)),
+  ];
+}
 
 /**
- * Per-seed values keyed like the survey's claims: `${label}.${head}.auc` for every cell and head,
- * `${label}.${extraKey}` for extra metrics, `${label}.conflictShare` and `${label}.meanCosine`
- * for cells with conflict records (pair = the first pair recorded).
+ * Cascaded tasks on Taobao: ESMM, AITM (CVR = ratio of its heads), independent CTR and CVR towers
+ * (the CVR one trained on clicked rows only; pCTCVR = the CTR tower's pCTR × its pCVR, same seed),
+ * and a single-task model fitting purchase over all exposures directly.
  */
-export function measuredFromCells(results: readonly MtlCellResult[]): Record<string, number[]> {
-  const m: Record<string, number[]> = {};
-  for (const r of results) {
-    for (const [h, v] of Object.entries(r.auc)) m[`${r.label}.${h}.auc`] = v;
-    for (const [k, v] of Object.entries(r.extra)) m[`${r.label}.${k}`] = v;
-    const first = r.conflicts[0]?.[0];
-    if (first) {
-      const pair = Object.keys(first.cosine)[0];
-      const s = conflictStats(r, pair);
-      m[`${r.label}.conflictShare`] = s.negativeShare;
-      m[`${r.label}.meanCosine`] = s.meanCosine;
-    }
-  }
-  return m;
+export function taobaoCells(taobao: Dataset): GridCell[] {
+  const test = taobao.test;
+  const tower = { embDim: 16, bottomHidden: [16], towerHidden: [8] };
+  const ctrBySeed = new Map<number, Float32Array>();
+  const eq = { taskWeighting: null, conflictEvery: 0 } as Partial<TrainConfig>;
+  const aitmCvr = ({ model }: SeedContext) => {
+    const ctr = predictHead(model, test, "click");
+    const ctcvr = predictHead(model, test, "purchase");
+    return cvrSpaceMetrics(test, ctr, ctcvr.map((p, i) => Math.min(1, p / Math.max(ctr[i], 1e-7))), LABELS);
+  };
+  return [
+    { label: "esmm", model: "esmm", trainConfig: eq, measure: ({ model }) => cvrSpaceMetrics(test, predictHead(model, test, "click"), predictOutput(model, test, (o) => o.internals!.cvr), LABELS) },
+    { label: "aitm", model: "aitm", modelConfig: { embDim: 16 }, trainConfig: eq, measure: aitmCvr },
+    { label: "independent:ctr", model: "single-task", modelConfig: { ...tower, task: "click" }, trainConfig: eq, measure: ({ seed, model }) => (ctrBySeed.set(seed, predictHead(model, test, "click")), {}) },
+    {
+      label: "independent:cvr",
+      model: "single-task",
+      modelConfig: { ...tower, task: "purchase" },
+      trainConfig: eq,
+      data: restrictRows(taobao, "click"),
+      measure: ({ seed, model }) => cvrSpaceMetrics(test, ctrBySeed.get(seed)!, predictHead(model, test, "purchase"), LABELS),
+    },
+    { label: "direct:ctcvr", model: "single-task", modelConfig: { ...tower, task: "purchase" }, trainConfig: eq },
+  ];
+}
+
+const progress = (r: CellResult) => console.log(`${r.label}: ${r.wallSecPerSeed.toFixed(1)} s/seed`);
+
+/** Trains the Census grid (one run record per cell under figures/mtl-survey/). */
+export function runCensus(census: Dataset, prof: Profile): Promise<CellResult[]> {
+  const seeds = PROFILES[prof].seeds;
+  return runGrid({ paper: PAPER, models: BASELINES, dataName: "census", data: census, cells: censusCells(prof), seeds, presets: TRAIN_PRESETS, profile: prof, measure: conflictMeasure, onCell: progress });
+}
+
+/** Trains the Taobao grid. */
+export function runTaobao(taobao: Dataset, prof: Profile): Promise<CellResult[]> {
+  const seeds = PROFILES[prof].seeds;
+  return runGrid({ paper: PAPER, models: BASELINES, dataName: "taobao", data: taobao, cells: taobaoCells(taobao), seeds, presets: TRAIN_PRESETS, profile: prof, onCell: progress });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tables.
+
+/** Per-seed test AUC of `task` in a cell: its head's AUC, or the AUC of a single-head cell predicting `task`. */
+export function taskAuc(r: CellResult, task: string): number[] | undefined {
+  return r.metrics[`${task}.auc`] ?? (r.heads.length === 1 && r.heads[0] === task ? r.metrics.auc : undefined);
+}
+
+/** "0.9412 ± 0.0011" over seeds. */
+export function fmt(values: readonly number[], digits = 4): string {
+  return formatMeanStd(summariseSeeds(values), digits);
+}
+
+/** The Census comparison table: test AUC per task (mean ± std over seeds), weighting, sizes, seconds per seed. */
+export function censusRows(results: readonly CellResult[]): Record<string, string | number>[] {
+  const weighting = (r: CellResult) => weightingName(censusCells("smoke").find((c) => c.label === r.label)?.trainConfig?.taskWeighting);
+  return comparisonRows(results, {
+    metrics: TASKS.map((t) => `${t}.auc`),
+    perGroup: false,
+    reference: () => null,
+    extra: (r) => ({ weighting: weighting(r), ...Object.fromEntries(TASKS.map((t) => [`${t}.auc`, taskAuc(r, t) ? fmt(taskAuc(r, t)!) : "—"])) }),
+  }).map(({ "ΔAUC vs reference": _, ...row }) => row);
+}
+
+/** Per-seed differences a − b (paired by seed index). */
+function paired(a: readonly number[], b: readonly number[]): number[] {
+  if (a.length !== b.length) throw new Error(`paired: ${a.length} vs ${b.length} seeds`);
+  return a.map((x, i) => x - b[i]);
+}
+
+/** Mean ± std over seeds of (multi-task AUC − single-task AUC) on `task`, paired by seed. */
+export function transferDiff(results: readonly CellResult[], label: string, task: string): { mean: number; std: number; mt: number[]; st: number[] } {
+  const mt = taskAuc(cellOf(results, label), task);
+  const st = taskAuc(cellOf(results, singleLabel(task)), task);
+  if (!mt || !st) throw new Error(`transferDiff: no ${task} AUC in ${label} or ${singleLabel(task)}`);
+  return { ...meanStd(paired(mt, st)), mt, st };
+}
+
+export type TransferRow = { cell: string; task: string; "Δ AUC vs single-task": string; verdict: "positive transfer" | "negative transfer" | "tie (inside spread)" };
+
+/** Negative-transfer table: multi-task minus single-task AUC per task (same seeds); verdict by the spread rule on the two AUC samples. */
+export function negativeTransferRows(results: readonly CellResult[], cells: readonly string[] = TRANSFER_CELLS, tasks: readonly string[] = TASKS): TransferRow[] {
+  return cells.flatMap((label) =>
+    tasks.map((task) => {
+      const d = transferDiff(results, label, task);
+      const c = compareSpread(d.mt, d.st);
+      const verdict = c.tie ? "tie (inside spread)" : c.diff > 0 ? "positive transfer" : "negative transfer";
+      return { cell: label, task, "Δ AUC vs single-task": `${d.mean >= 0 ? "+" : ""}${d.mean.toFixed(4)} ± ${d.std.toFixed(4)}`, verdict } as TransferRow;
+    }),
+  );
+}
+
+/** Per cell with conflict records: recorded steps per seed, share of steps with cos < 0, mean cosine. */
+export function conflictRows(results: readonly CellResult[]): Record<string, string | number>[] {
+  return results
+    .filter((r) => r.metrics.conflictShare)
+    .map((r) => ({ cell: r.label, "recorded steps / seed": r.histories[0].conflicts?.length ?? 0, "share of steps with cos < 0": fmt(r.metrics.conflictShare, 3), "mean cosine": fmt(r.metrics.meanCosine, 3) }));
+}
+
+/** The Taobao table: CTR, CVR in both spaces, CTCVR (mean ± std over seeds) per cell. */
+export function cvrRows(results: readonly CellResult[]): Record<string, string>[] {
+  const f = (v: number[] | undefined) => (v ? fmt(v) : "-");
+  return results.map((r) => ({
+    model: r.label,
+    "CTR AUC (all exposures)": f(r.metrics["click.auc"] ?? (r.label === "independent:ctr" ? r.metrics.auc : r.label === "independent:cvr" ? cellOf(results, "independent:ctr").metrics.auc : undefined)),
+    "CVR AUC, clicked rows": f(r.metrics["cvrClicked.auc"]),
+    "CVR AUC, entire space": f(r.metrics["cvrEntire.auc"]),
+    "CTCVR AUC (all exposures)": f(r.metrics["ctcvr.auc"] ?? (r.label === "direct:ctcvr" ? r.metrics.auc : undefined)),
+  }));
 }

@@ -1,5 +1,5 @@
 /**
- * Typed reader of the multi-task recommendation taxonomy (src/survey/mtl-taxonomy.json), the
+ * Typed reader of the multi-task recommendation taxonomy (src/papers/mtl-survey/taxonomy.json), the
  * data behind the taxonomy tables of the multi-task survey notebook (Wang et al., "Multi-Task
  * Deep Recommender Systems: A Survey", arXiv 2302.03525; PAPERS.md section 7).
  *
@@ -104,7 +104,7 @@ type Obj = Record<string, unknown>;
  * and relations, kitMethod in {@link KIT_METHODS}, and every `refs` entry naming a reference.
  * Throws TaxonomyError naming `file` and the path of the first problem.
  */
-export function validateTaxonomy(data: unknown, file = "mtl-taxonomy.json"): MtlTaxonomy {
+export function validateTaxonomy(data: unknown, file = "taxonomy.json"): MtlTaxonomy {
   const fail = (where: string, what: string): never => {
     throw new TaxonomyError(`${file}: ${where}: ${what}`);
   };

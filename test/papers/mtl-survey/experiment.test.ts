@@ -1,38 +1,35 @@
-/** Helpers of the multi-task survey notebook (src/survey/mtl-experiment.ts) and its claims file. */
+/** The multi-task survey's experiment (src/papers/mtl-survey/experiment.ts) and its claims file. */
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as path from "path";
 import { initBackend } from "../../../src/engine/backend";
 import { tf } from "../../../src/engine/tf";
 import { getModelSpec } from "../../../src/papers";
-import { loadClaims } from "../../../src/report";
+import { compareClaims, loadClaims } from "../../../src/report";
 import { projectRoot } from "../../../src/data/paths";
 import type { TabularDataset } from "../../../src/data/schema";
-import { Trainer } from "../../../src/train/trainer";
-import { cvrSpaceMetrics, measuredFromCells, negativeTransferRows, predictHead, restrictData, toyForward, type MtlCellResult } from "../../../src/papers/mtl-survey/experiment";
+import { restrictRows } from "../../../src/data/dataset";
+import { predictHead, toyForward } from "../../../src/models/inputs";
+import { Trainer, type History } from "../../../src/train/trainer";
+import { measured, type CellResult } from "../../../src/train/grid";
+import { censusCells, conflictMeasure, cvrSpaceMetrics, negativeTransferRows } from "../../../src/papers/mtl-survey/experiment";
 import { smallMulti } from "../../helpers";
 
-function cell(label: string, auc: Record<string, number[]>, conflicts: number[][] = []): MtlCellResult {
-  return {
-    label,
-    model: label,
-    weighting: "equal",
-    seeds: [1, 2, 3],
-    auc,
-    logloss: {},
-    extra: {},
-    conflicts: conflicts.map((cs) => cs.map((c, i) => ({ step: i + 1, epoch: 1, cosine: { "a/b": c }, gradNorm: { a: 1, b: 1 } }))),
-    taskWeights: [],
-    steps: [10, 10, 10],
-    wallSecPerSeed: 0,
-    recordPath: "",
-  };
+function history(cosines: number[]): History {
+  return { epochs: [], steps: [], bestEpoch: 1, conflicts: cosines.map((c, i) => ({ step: i + 1, epoch: 1, cosine: { "a/b": c }, gradNorm: { a: 1, b: 1 } })) } as unknown as History;
 }
 
-test("the survey claims file validates and names cells the notebook trains", () => {
+function cell(label: string, heads: string[], metrics: Record<string, number[]>, conflicts: number[][] = []): CellResult {
+  const histories = conflicts.map(history);
+  const m = { ...metrics };
+  if (conflicts.length > 0) for (const k of ["conflictShare", "meanCosine"]) m[k] = histories.map((h) => conflictMeasure({ history: h })[k]);
+  return { data: "census", label, model: label, baseline: null, seeds: [1, 2, 3], heads, metrics: m, groupRows: {}, groups: [], histories, paramCount: { embedding: 0, dense: 0 }, wallSecPerSeed: 0, recordPath: "", inspected: {} };
+}
+
+test("the survey claims file validates and names cells the notebook trains, on the grid's data.label.metric keys", () => {
   const claims = loadClaims(path.join(projectRoot(), "src", "papers", "mtl-survey", "claims.json"));
   assert.equal(claims.paper, "mtl-survey");
-  const cells = ["single-task:income", "single-task:marital", "shared-bottom", "mmoe", "cgc", "ple", "cross-stitch", "shared-bottom+uncertainty", "shared-bottom+gradnorm", "shared-bottom+pcgrad", "esmm", "aitm", "independent:cvr"];
+  const cells = [...censusCells("smoke").map((c) => `census.${c.label}`), "taobao.esmm", "taobao.aitm", "taobao.independent:cvr"];
   for (const c of claims.claims) {
     const r = c.relation;
     const keys = (r.kind === "within" ? [r.a, r.b] : [r.ours, r.than]).filter((k): k is string => typeof k === "string");
@@ -40,6 +37,23 @@ test("the survey claims file validates and names cells the notebook trains", () 
       for (const k of keys.map((x) => x.split("{group}").join(g))) assert.ok(cells.some((l) => k.startsWith(`${l}.`)), `${c.id}: key ${k} names no notebook cell`);
     }
   }
+});
+
+test("the claims are judged on measured(results): multi-head cells keep the head, single-task cells drop it, conflicts per seed", () => {
+  const claims = loadClaims(path.join(projectRoot(), "src", "papers", "mtl-survey", "claims.json"));
+  const rs = [
+    cell("single-task:income", ["income"], { auc: [0.8, 0.81, 0.82] }),
+    cell("single-task:marital", ["marital"], { auc: [0.9, 0.9, 0.9] }),
+    cell("mmoe", ["income", "marital"], { "income.auc": [0.85, 0.86, 0.87], "marital.auc": [0.7, 0.7, 0.7] }, [[-0.5, 0.2], [0.1, 0.2], [-1, 1]]),
+  ];
+  const m = measured(rs);
+  assert.deepEqual(m["census.single-task:income.auc"], [0.8, 0.81, 0.82]);
+  assert.deepEqual(m["census.mmoe.conflictShare"], [0.5, 0, 0.5]);
+  const rows = compareClaims(claims.claims.filter((c) => c.id === "C1" || c.id === "C8"), m);
+  const c1 = rows.find((r) => r.id === "C1")!;
+  assert.deepEqual(c1.parts!.map((p) => p.verdict), ["holds", "does not hold"]);
+  const c8 = rows.find((r) => r.id === "C8")!;
+  assert.equal(c8.parts![1].verdict, "holds", "mmoe's conflict share is judged");
 });
 
 test("CVR judged on clicked rows vs the entire space, and CTCVR, on a hand-made test set", () => {
@@ -62,19 +76,21 @@ test("CVR judged on clicked rows vs the entire space, and CTCVR, on a hand-made 
 
 test("negative-transfer verdicts use the spread rule on paired seeds; conflict shares for claims", () => {
   const rs = [
-    cell("single-task:a", { a: [0.8, 0.81, 0.82] }),
-    cell("single-task:b", { b: [0.9, 0.9, 0.9] }),
-    cell("mt", { a: [0.85, 0.86, 0.87], b: [0.895, 0.905, 0.9] }, [[-0.5, 0.2, 0.3, -0.1], [0.1, 0.2, 0.3, 0.4], [-1, -1, 1, 1]]),
+    cell("single-task:a", ["a"], { auc: [0.8, 0.81, 0.82] }),
+    cell("single-task:b", ["b"], { auc: [0.9, 0.9, 0.9] }),
+    cell("mt", ["a", "b"], { "a.auc": [0.85, 0.86, 0.87], "b.auc": [0.895, 0.905, 0.9] }, [[-0.5, 0.2, 0.3, -0.1], [0.1, 0.2, 0.3, 0.4], [-1, -1, 1, 1]]),
   ];
-  const rows = negativeTransferRows(rs, (t) => `single-task:${t}`, ["mt"], ["a", "b"]);
+  const rows = negativeTransferRows(rs, ["mt"], ["a", "b"]);
   assert.deepEqual(rows.map((r) => r.verdict), ["positive transfer", "tie (inside spread)"]);
   assert.equal(rows[0]["Δ AUC vs single-task"], "+0.0500 ± 0.0000");
-  const m = measuredFromCells(rs);
-  assert.deepEqual(m["mt.conflictShare"], [0.5, 0, 0.5]);
-  assert.deepEqual(m["mt.a.auc"], [0.85, 0.86, 0.87]);
+  const m = measured(rs);
+  assert.deepEqual(m["census.mt.conflictShare"], [0.5, 0, 0.5]);
+  assert.deepEqual(m["census.mt.meanCosine"].map((x) => Number(x.toFixed(6))), [-0.025, 0.25, 0]);
+  assert.deepEqual(m["census.mt.a.auc"], [0.85, 0.86, 0.87]);
+  assert.deepEqual(conflictMeasure({ history: history([]) }), {}, "no conflict records, no keys");
 });
 
-test("predictHead matches the trainer's predictions; restrictData keeps clicked rows; no tensor leak", async () => {
+test("predictHead matches the trainer's predictions; restrictRows keeps clicked rows; no tensor leak", async () => {
   await initBackend({ force: "cpu", quiet: true });
   const { train, valid } = smallMulti(3, 900);
   const spec = getModelSpec("shared-bottom");
@@ -88,7 +104,7 @@ test("predictHead matches the trainer's predictions; restrictData keeps clicked 
   const ref = trainer.predict(valid)[1];
   assert.ok(p.every((x, i) => Math.abs(x - ref[i]) < 1e-6));
   const data = { schema: train.schema, train, valid, test: valid, meta: { id: "x", fingerprint: "f" } };
-  const clicked = restrictData(data, "click");
+  const clicked = restrictRows(data, "click");
   assert.ok(clicked.train.numRows > 0 && clicked.train.numRows < train.numRows);
   assert.ok(clicked.train.labels[0].every((y) => y === 1));
   assert.equal(clicked.meta.id, "x[click=1]");
