@@ -17,6 +17,7 @@ import { DerivedRecord, deriveInputs } from "./loaders/derived";
 import type { NumericTransform, RowFormat } from "./loaders/types";
 import { defaultCacheDir } from "./paths";
 import { InputFile, PreprocessOptions, ProcessedDataset, SPLITS, SplitName, prepare } from "./pipeline";
+import { envFlag } from "../engine/env";
 import { DATASETS, DatasetEntry, LoaderDefaults, ResplitOptions, getDataset, validateDatasetId } from "./registry";
 import type { DatasetSchema, TabularDataset } from "./schema";
 import type { ShardedDataset } from "./sharded";
@@ -200,9 +201,35 @@ function loaderOf(entry: DatasetEntry) {
   return entry.loader;
 }
 
+/**
+ * True when `RECREPRO_STAND_IN=1`: a data set whose files are missing is replaced by its registered
+ * stand-in sample (`DatasetEntry.standIn`), with the substitution in its id, fingerprint and notes.
+ * For exercising the paper profile's code path on the local samples (CI), never for results.
+ */
+export function standInsAllowed(): boolean {
+  return envFlag("RECREPRO_STAND_IN", false);
+}
+
 /** Fetches, verifies and preprocesses a registered data set; splits stay on disk as shards. */
 export async function openDataset(id: string, opts: LoadOptions = {}): Promise<LoadedDataset<ShardedDataset>> {
   const entry = getDataset(id);
+  if (entry.standIn && standInsAllowed()) {
+    try {
+      return await openRegistered(entry, opts);
+    } catch (e) {
+      if (!(e instanceof DataError && e.code === "MISSING_FILE")) throw e;
+      console.warn(`[recrepro] RECREPRO_STAND_IN=1: ${entry.id} is not here (${e.message.split(";")[0]}); using its stand-in ${entry.standIn}`);
+      const d = await openDataset(entry.standIn, opts);
+      d.meta.id = `${d.meta.id} (STAND-IN for ${entry.id})`;
+      d.meta.fingerprint = `${d.meta.fingerprint}:stand-in-for:${entry.id}`;
+      d.meta.notes = `STAND-IN: the sample ${entry.standIn} replaces ${entry.id} (RECREPRO_STAND_IN=1); results are not the paper profile's. ${d.meta.notes}`;
+      return d;
+    }
+  }
+  return openRegistered(entry, opts);
+}
+
+async function openRegistered(entry: DatasetEntry, opts: LoadOptions): Promise<LoadedDataset<ShardedDataset>> {
   const loader = loaderOf(entry);
   const options = resolveOptions(opts, loader.defaults, loader.defaultResplit, loader.format, `dataset ${entry.id}`);
   const derive = loader.derive;

@@ -97,6 +97,11 @@ export interface DatasetEntry {
   files: DataFileSpec[];
   /** Null: files registered (checksums pinned) but no loader yet. */
   loader: LoaderSpec | null;
+  /**
+   * A registered sample of the same data (same loader) that stands in for this entry when its files
+   * are absent and `RECREPRO_STAND_IN=1` (the paper profile's code path in CI, on local samples).
+   */
+  standIn?: string;
 }
 
 const gh = (repo: string, commit: string, p: string): string => `https://github.com/${repo}/raw/${commit}/${p}`;
@@ -191,6 +196,7 @@ export const DATASETS: readonly DatasetEntry[] = [
   },
   {
     id: "criteo-kaggle",
+    standIn: "criteo-8k",
     title: "Criteo Display Advertising Challenge: full Kaggle train.txt (45,840,617 rows)",
     homepage: "https://ailab.criteo.com/ressources/",
     licence: CRITEO_TERMS,
@@ -217,6 +223,7 @@ export const DATASETS: readonly DatasetEntry[] = [
   },
   {
     id: "avazu-kaggle",
+    standIn: "avazu-9k",
     title: "Avazu CTR Prediction: full Kaggle train (40,428,967 rows, 10 days)",
     homepage: "https://www.kaggle.com/c/avazu-ctr-prediction",
     licence: AVAZU_TERMS,
@@ -288,6 +295,7 @@ export const DATASETS: readonly DatasetEntry[] = [
   },
   {
     id: "movielens-1m",
+    standIn: "movielens-1m-subset",
     title: "MovieLens 1M (ml-1m): 1,000,209 ratings, 6,040 users, 3,883 movies",
     homepage: "https://grouplens.org/datasets/movielens/1m/",
     licence: GROUPLENS_TERMS,
@@ -357,6 +365,7 @@ export const DATASETS: readonly DatasetEntry[] = [
   },
   {
     id: "kuairand-1k",
+    standIn: "kuairand-sample",
     title: "KuaiRand-1K: standard logs (11.7M interactions, 1,000 users) with user and video features",
     homepage: "https://kuairand.com/",
     licence: KUAIRAND_TERMS,
@@ -381,6 +390,7 @@ export const DATASETS: readonly DatasetEntry[] = [
   },
   {
     id: "ali-ccp",
+    standIn: "ali-ccp-sample",
     title: "Ali-CCP (Tianchi 408) as preprocessed by torch-rechub / HAMUR: train/val/test csv",
     homepage: "https://tianchi.aliyun.com/dataset/408",
     licence: ALI_CCP_TERMS,
@@ -414,6 +424,7 @@ export const DATASETS: readonly DatasetEntry[] = [
   },
   {
     id: "census-income-kdd-full",
+    standIn: "census-income-kdd",
     title: "Census-Income (KDD): official UCI train + test, 299,285 rows (paper profile)",
     homepage: "https://archive.ics.uci.edu/dataset/117/census+income+kdd",
     licence: "CC BY 4.0 (UCI Machine Learning Repository).",
@@ -453,6 +464,7 @@ export const DATASETS: readonly DatasetEntry[] = [
   },
   {
     id: "taobao-userbehavior-full",
+    standIn: "taobao-userbehavior",
     title: "Taobao UserBehavior (Tianchi 649): full log, 100,150,807 rows (paper profile, manual download)",
     homepage: "https://tianchi.aliyun.com/dataset/649",
     licence: "Alibaba Tianchi research-use terms: non-commercial, cite the source, no redistribution.",

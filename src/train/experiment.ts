@@ -5,7 +5,8 @@
  * record (`run.json`) with the per-seed metrics that claim comparisons read.
  */
 import * as path from "path";
-import type { Dataset } from "../data/dataset";
+import { capRows, type Dataset } from "../data/dataset";
+import { envInteger } from "../engine/env";
 import { projectRoot } from "../util/root";
 import { getBackendInfo, initBackend } from "../engine/backend";
 import { BASELINES } from "../models";
@@ -23,7 +24,18 @@ export const EXPERIMENT_ENV_KEYS: Readonly<Record<string, string>> = {
   RECREPRO_EPOCHS: "train.numEpochs",
   RECREPRO_BATCH_SIZE: "train.batchSize",
   RECREPRO_LR: "train.optimizer.lr",
+  RECREPRO_MAX_STEPS: "train.maxStepsPerEpoch",
 };
+
+/**
+ * RECREPRO_MAX_ROWS=N caps every split of every experiment at its first N rows (a tiny budget for
+ * exercising the paper profile's code path in CI); null when unset. The cap is recorded in the
+ * data id and fingerprint of the run record.
+ */
+export function maxRowsFromEnv(): number | null {
+  const n = envInteger("RECREPRO_MAX_ROWS", 0, { min: 1 });
+  return n > 0 ? n : null;
+}
 
 /**
  * RECREPRO_SEEDS="1,2,3" overrides the seeds a notebook asks for; null when unset. Every entry
@@ -89,7 +101,7 @@ export interface ExperimentOptions<C extends BaseModelConfig = BaseModelConfig> 
   /** Keep the last seed's model alive for inspection (default true); others are disposed. */
   keepModel?: boolean;
   /** Called with each seed's trained model after its test evaluation, before it is disposed (per-seed internals for figures and claims). */
-  inspect?: (model: RecModel, seed: number, trainer: Trainer, history: History) => void;
+  inspect?: (model: RecModel, seed: number, trainer: Trainer, history: History, data: ExperimentData) => void;
   /** The grid cell this run is (train/grid.ts); recorded so measured keys can be rebuilt from the record. */
   cell?: { data: string; label: string };
   /**
@@ -130,8 +142,10 @@ export async function runExperiment<C extends BaseModelConfig>(opts: ExperimentO
   const backend = await initBackend({ quiet: true });
   const prof = profile();
   const spec = typeof opts.model === "string" ? specOf(BASELINES, opts.model) : opts.model;
-  const reason = spec.requires(opts.data.schema);
-  if (reason) throw new Error(`model ${spec.id} cannot run on ${opts.data.meta.id}: ${reason}`);
+  const maxRows = maxRowsFromEnv();
+  const data = maxRows ? capRows(opts.data, { train: maxRows, valid: maxRows, test: maxRows }) : opts.data;
+  const reason = spec.requires(data.schema);
+  if (reason) throw new Error(`model ${spec.id} cannot run on ${data.meta.id}: ${reason}`);
   const defaults = { model: spec.defaults as unknown as C, train: DEFAULT_TRAIN_CONFIG };
   const resolved = resolveConfig(
     defaults as object,
@@ -150,12 +164,12 @@ export async function runExperiment<C extends BaseModelConfig>(opts: ExperimentO
   const seeds = seedsFromEnv() ?? opts.seeds ?? [2022];
   if (!seedsFromEnv()) checkSeeds(seeds, `runExperiment ${opts.paper}/${spec.id}: seeds [${seeds.join(", ")}]`);
   for (const part of ["train", "valid", "test"] as const) {
-    if (opts.data[part].numRows === 0) throw new Error(`runExperiment ${opts.paper}/${spec.id}: the ${part} split of ${opts.data.meta.id} has 0 rows; refusing to record a run that trains or evaluates on nothing`);
+    if (data[part].numRows === 0) throw new Error(`runExperiment ${opts.paper}/${spec.id}: the ${part} split of ${data.meta.id} has 0 rows; refusing to record a run that trains or evaluates on nothing`);
   }
   const runId = opts.runId ?? `${spec.id}-${prof}`;
   const configText = formatConfig(resolved);
   if (opts.verbose ?? true) {
-    console.log(`[recrepro] ${opts.paper}/${spec.id} profile=${prof} seeds=${seeds.join(",")} backend=${backend.name} data=${opts.data.meta.id}`);
+    console.log(`[recrepro] ${opts.paper}/${spec.id} profile=${prof} seeds=${seeds.join(",")} backend=${backend.name} data=${data.meta.id}`);
     console.log(configText);
   }
   const runs: SeedRun[] = [];
@@ -163,17 +177,17 @@ export async function runExperiment<C extends BaseModelConfig>(opts: ExperimentO
   let heads: string[] = [];
   for (const [i, seed] of seeds.entries()) {
     const s0 = Date.now();
-    const model = spec.build(opts.data.schema, config.model, seed);
+    const model = spec.build(data.schema, config.model, seed);
     const trainer = new Trainer(model, { ...config.train, seed, checkpointPath: seedCheckpointPath(config.train.checkpointPath, runId, seed) });
     let history: History;
     let test: Evaluation["heads"];
     let extra: Record<string, number>;
     try {
-      history = await trainer.fit(opts.data.train, opts.data.valid);
-      test = trainer.evaluate(opts.data.test, opts.groupAxis).heads;
+      history = await trainer.fit(data.train, data.valid);
+      test = trainer.evaluate(data.test, opts.groupAxis).heads;
       heads = [...model.heads];
-      opts.inspect?.(model, seed, trainer, history);
-      extra = opts.extraMetrics?.({ seed, model, trainer, history, data: opts.data }) ?? {};
+      opts.inspect?.(model, seed, trainer, history, data);
+      extra = opts.extraMetrics?.({ seed, model, trainer, history, data: data }) ?? {};
     } catch (e) {
       model.dispose();
       trainer.dispose();
@@ -238,10 +252,10 @@ export async function runExperiment<C extends BaseModelConfig>(opts: ExperimentO
     config: config as unknown as Record<string, unknown>,
     configSources: resolved.sources,
     data: {
-      id: opts.data.meta.id,
-      fingerprint: opts.data.meta.fingerprint,
-      rows: { train: opts.data.train.numRows, valid: opts.data.valid.numRows, test: opts.data.test.numRows },
-      synthetic: opts.data.schema.synthetic === true,
+      id: data.meta.id,
+      fingerprint: data.meta.fingerprint,
+      rows: { train: data.train.numRows, valid: data.valid.numRows, test: data.test.numRows },
+      synthetic: data.schema.synthetic === true,
     },
     environment: environmentInfo({ backend: getBackendInfo() ?? undefined }),
     metrics: Object.fromEntries(Object.entries(summary).filter(([k]) => k.split(".").length === 2).map(([k, s]) => [k, s.mean])),
@@ -250,7 +264,7 @@ export async function runExperiment<C extends BaseModelConfig>(opts: ExperimentO
     history,
     wallTimeSec: (Date.now() - t0) / 1000,
     createdAt: new Date().toISOString(),
-    notes: [...(opts.notes ?? []), ...(opts.data.schema.synthetic ? ["SYNTHETIC data: seeded generator, not a real data set"] : [])],
+    notes: [...(opts.notes ?? []), ...(data.schema.synthetic ? ["SYNTHETIC data: seeded generator, not a real data set"] : [])],
   };
   const dir = path.join(opts.figuresDir ?? path.join(projectRoot(), "figures", opts.paper), runId);
   const recordPath = writeRunRecord(dir, record);

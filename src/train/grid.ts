@@ -150,12 +150,12 @@ export async function runGrid(o: GridOptions): Promise<CellResult[]> {
       verbose: (o.verbose ?? true) && i === 0,
       cell: { data: o.dataName, label: cell.label },
       notes: [`grid cell ${cell.label} on ${o.dataName}: model ${cell.model}${cell.modelConfig ? ` ${JSON.stringify(cell.modelConfig)}` : ""}`],
-      inspect: (model, seed, trainer, history) => {
+      inspect: (model, seed, trainer, history, used) => {
         paramCount = model.paramCount();
         heads = [...model.heads];
-        if (seed === seeds[seeds.length - 1] && o.inspect) inspected = o.inspect({ cell, seed, model, trainer, history, data }) ?? {};
+        if (seed === seeds[seeds.length - 1] && o.inspect) inspected = o.inspect({ cell, seed, model, trainer, history, data: used }) ?? {};
       },
-      extraMetrics: o.measure || cell.measure ? ({ seed, model, trainer, history }) => measure({ cell, seed, model, trainer, history, data }) : undefined,
+      extraMetrics: o.measure || cell.measure ? ({ seed, model, trainer, history, data: used }) => measure({ cell, seed, model, trainer, history, data: used }) : undefined,
     });
     const head0 = Object.keys(res.runs[0].test)[0];
     const perGroup = res.runs[0].test[head0].perGroup;

@@ -57,3 +57,32 @@ test("runExperiment layers the config, trains per seed, and writes a run record"
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("RECREPRO_MAX_ROWS caps every split and RECREPRO_MAX_STEPS the steps per epoch; both are recorded and validated", async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rr-exp-caps-"));
+  const saved = { ...process.env };
+  try {
+    process.env.RECREPRO_BACKEND = "cpu";
+    process.env.RECREPRO_PROFILE = "smoke";
+    delete process.env.RECREPRO_SEEDS;
+    delete process.env.RECREPRO_EPOCHS;
+    process.env.RECREPRO_MAX_ROWS = "100";
+    process.env.RECREPRO_MAX_STEPS = "2";
+    const s = syntheticCtr({ numRows: 1500, numFields: 4, vocabSize: 20, seed: 5 });
+    const [train, valid, test] = split(s.dataset, [0.7, 0.15, 0.15], new Rng(1));
+    const data = { schema: s.dataset.schema, train, valid, test, meta: { id: "synthetic-ctr", fingerprint: "f" } };
+    const opts = { paper: "unit", model: "dnn", data, seeds: [1], trainPresets: { smoke: { batchSize: 16, numEpochs: 1, progress: "none" as const } }, figuresDir: dir, verbose: false };
+    const r = await runExperiment(opts);
+    assert.deepEqual(r.record.data.rows, { train: 100, valid: 100, test: 100 });
+    assert.match(r.record.data.id, /first 100 train/);
+    assert.equal(r.record.configSources["train.maxStepsPerEpoch"], "environment");
+    assert.equal(r.runs[0].history.epochs[0].steps, 2);
+    r.model?.dispose();
+    process.env.RECREPRO_MAX_ROWS = "lots";
+    await assert.rejects(runExperiment(opts), /RECREPRO_MAX_ROWS="lots" is not valid/);
+  } finally {
+    for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
+    Object.assign(process.env, saved);
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
