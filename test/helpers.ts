@@ -36,3 +36,21 @@ export function smallMulti(seed = 1, numRows = 3000, numNumeric = 2): { train: T
   const [train, valid] = split(multi, [0.8, 0.2], new Rng(seed + 100));
   return { train, valid };
 }
+
+/**
+ * Runs `fn` with the environment variables `vars` set (undefined = unset) and restores the whole
+ * environment afterwards, also when `fn` throws.
+ */
+export async function withEnv<T>(vars: Record<string, string | undefined>, fn: () => Promise<T> | T): Promise<T> {
+  const saved = { ...process.env };
+  try {
+    for (const [k, v] of Object.entries(vars)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+    return await fn();
+  } finally {
+    for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
+    Object.assign(process.env, saved);
+  }
+}

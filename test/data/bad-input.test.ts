@@ -7,7 +7,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "fs";
 import * as path from "path";
 import * as zlib from "zlib";
-import { leftovers, tmpDir, writeFile } from "./helpers";
+import { leftovers, tmpDir, writeFile, expectBadRow } from "./helpers";
 import { AVAZU_FORMAT, CRITEO_FORMAT, DataError, FRAPPE_FORMAT, loadDataset, loadFiles, writeCriteoText } from "../../src/data";
 
 const GOOD = "0\t1\t2\t\t4\t5\t6\t7\t8\t9\t10\t11\t12\t13\t" + Array.from({ length: 26 }, (_, i) => `0000000${String.fromCharCode(97 + (i % 6))}`).join("\t");
@@ -17,17 +17,6 @@ function criteoFile(dir: string, name: string, badLine: number, bad: string, row
   return writeFile(dir, name, lines.join("\n") + "\n");
 }
 
-async function expectBadRow(p: Promise<unknown>, file: string, line: number, reason: RegExp): Promise<void> {
-  await assert.rejects(p, (e: unknown) => {
-    assert.ok(e instanceof DataError, String(e));
-    assert.equal(e.code, "BAD_ROW");
-    assert.equal(e.file, file);
-    assert.equal(e.line, line);
-    assert.ok(e.message.startsWith(`${file}:${line}: `), e.message);
-    assert.match(e.message, reason);
-    return true;
-  });
-}
 
 test("wrong column count names file and line", async () => {
   const dir = tmpDir();

@@ -8,7 +8,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "fs";
 import * as path from "path";
 import * as zlib from "zlib";
-import { MIRROR, leftovers, tmpDir, writeFile } from "./helpers";
+import { MIRROR, leftovers, tmpDir, writeFile, expectBadRow } from "./helpers";
 import {
   CENSUS_CATEGORICAL,
   CENSUS_NUMERIC,
@@ -129,15 +129,7 @@ test("malformed census line: error names file and line, no partial derived folde
     [lab, 7, /income label must be/],
   ] as const) {
     const src = [{ name: "test", path: file, sha256: await sha256File(file) }];
-    await assert.rejects(runDerive("census-bad", censusDerive(["test"], "random"), src, {}, cache), (e: unknown) => {
-      assert.ok(e instanceof DataError, String(e));
-      assert.equal(e.code, "BAD_ROW");
-      assert.equal(e.file, file);
-      assert.equal(e.line, line);
-      assert.ok(e.message.startsWith(`${file}:${line}: `), e.message);
-      assert.match(e.message, reason);
-      return true;
-    });
+    await expectBadRow(runDerive("census-bad", censusDerive(["test"], "random"), src, {}, cache), file, line, reason);
   }
   assert.deepEqual(leftovers(cache), []);
   const derived = path.join(cache, "derived", "census-bad");

@@ -5,6 +5,8 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import assert from "node:assert/strict";
+import { DataError } from "../../src/data/errors";
 import { projectRoot } from "../../src/data/paths";
 
 export const ROOT = projectRoot();
@@ -70,4 +72,17 @@ export function writeFile(dir: string, name: string, text: string | Buffer): str
   const p = path.join(dir, name);
   fs.writeFileSync(p, text);
   return p;
+}
+
+/** `p` rejects with a DataError BAD_ROW naming `file` and `line` (message starts `file:line: `) and matching `reason`. */
+export async function expectBadRow(p: Promise<unknown>, file: string, line: number, reason: RegExp): Promise<void> {
+  await assert.rejects(p, (e: unknown) => {
+    assert.ok(e instanceof DataError, String(e));
+    assert.equal(e.code, "BAD_ROW");
+    assert.equal(e.file, file);
+    assert.equal(e.line, line);
+    assert.ok(e.message.startsWith(`${file}:${line}: `), e.message);
+    assert.match(e.message, reason);
+    return true;
+  });
 }

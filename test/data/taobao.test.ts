@@ -9,7 +9,7 @@ import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import * as fs from "fs";
 import * as path from "path";
-import { MIRROR, leftovers, tmpDir, writeFile } from "./helpers";
+import { MIRROR, leftovers, tmpDir, writeFile, expectBadRow } from "./helpers";
 import { DataError, TAOBAO_CATEGORICAL, categoricalFeatures, getDataset, loadDataset, runDerive, sha256File, taobaoDerive, taobaoHour } from "../../src/data";
 
 const RAW = path.join(MIRROR, "taobao-userbehavior", "UserBehavior_head.csv");
@@ -231,17 +231,6 @@ async function derive(file: string, cache: string) {
   return runDerive("taobao-bad", taobaoDerive("behaviors"), [{ name: "behaviors", path: file, sha256: await sha256File(file) }], {}, cache);
 }
 
-async function expectBadRow(p: Promise<unknown>, file: string, line: number, reason: RegExp): Promise<void> {
-  await assert.rejects(p, (e: unknown) => {
-    assert.ok(e instanceof DataError, String(e));
-    assert.equal(e.code, "BAD_ROW");
-    assert.equal(e.file, file);
-    assert.equal(e.line, line);
-    assert.ok(e.message.startsWith(`${file}:${line}: `), e.message);
-    assert.match(e.message, reason);
-    return true;
-  });
-}
 
 test("malformed taobao lines name file and line; only a truncated last line is tolerated", async () => {
   const dir = tmpDir();

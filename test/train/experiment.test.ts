@@ -9,6 +9,7 @@ import { syntheticCtr } from "../../src/data/synthetic";
 import { split } from "../../src/data/batches";
 import { Rng } from "../../src/engine/rng";
 import type { DnnConfig } from "../../src/models/baselines/dnn";
+import { withEnv } from "../helpers";
 
 test("runExperiment layers the config, trains per seed, and writes a run record", async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rr-exp-"));
@@ -60,14 +61,8 @@ test("runExperiment layers the config, trains per seed, and writes a run record"
 
 test("RECREPRO_MAX_ROWS caps every split and RECREPRO_MAX_STEPS the steps per epoch; both are recorded and validated", async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rr-exp-caps-"));
-  const saved = { ...process.env };
-  try {
-    process.env.RECREPRO_BACKEND = "cpu";
-    process.env.RECREPRO_PROFILE = "smoke";
-    delete process.env.RECREPRO_SEEDS;
-    delete process.env.RECREPRO_EPOCHS;
-    process.env.RECREPRO_MAX_ROWS = "100";
-    process.env.RECREPRO_MAX_STEPS = "2";
+  const env = { RECREPRO_BACKEND: "cpu", RECREPRO_PROFILE: "smoke", RECREPRO_SEEDS: undefined, RECREPRO_EPOCHS: undefined, RECREPRO_MAX_ROWS: "100", RECREPRO_MAX_STEPS: "2" };
+  await withEnv(env, async () => {
     const s = syntheticCtr({ numRows: 1500, numFields: 4, vocabSize: 20, seed: 5 });
     const [train, valid, test] = split(s.dataset, [0.7, 0.15, 0.15], new Rng(1));
     const data = { schema: s.dataset.schema, train, valid, test, meta: { id: "synthetic-ctr", fingerprint: "f" } };
@@ -80,9 +75,6 @@ test("RECREPRO_MAX_ROWS caps every split and RECREPRO_MAX_STEPS the steps per ep
     r.model?.dispose();
     process.env.RECREPRO_MAX_ROWS = "lots";
     await assert.rejects(runExperiment(opts), /RECREPRO_MAX_ROWS="lots" is not valid/);
-  } finally {
-    for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
-    Object.assign(process.env, saved);
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  });
+  fs.rmSync(dir, { recursive: true, force: true });
 });
