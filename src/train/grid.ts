@@ -13,7 +13,7 @@
  * judged from a finished run without retraining.
  */
 import type { History, TrainConfig, Trainer } from "./trainer";
-import { runExperiment, type ExperimentData } from "./experiment";
+import { runExperiment, seedsFromEnv, type ExperimentData } from "./experiment";
 import type { ModelIndex, RecModel } from "../models/types";
 import { specOf } from "../models/types";
 import type { RunRecord } from "../report/run-record";
@@ -129,7 +129,8 @@ export async function runGrid(o: GridOptions): Promise<CellResult[]> {
   for (const [i, cell] of o.cells.entries()) {
     const spec = specOf(o.models, cell.model);
     const data = cell.data ?? o.data;
-    const seeds = [...(cell.seeds ?? o.seeds)];
+    // The seeds the experiment really runs: RECREPRO_SEEDS overrides the cell's, as in runExperiment.
+    const seeds = seedsFromEnv() ?? [...(cell.seeds ?? o.seeds)];
     let inspected: Record<string, unknown> = {};
     let paramCount = { embedding: 0, dense: 0 };
     let heads: string[] = [];

@@ -48,12 +48,19 @@ export function negativeTransferFigure(results: readonly CellResult[], cells: re
 
 /** Task weights over training (uncertainty exp(−s_t), GradNorm w_t), mean over seeds ± std, per cell and head (solid first head, dotted others). */
 export function taskWeightFigure(results: readonly CellResult[], cells: readonly string[] = ["shared-bottom+uncertainty", "shared-bottom+gradnorm"], heads: readonly string[] = TASKS): Figure {
+  // A run shorter than logEverySteps records no weights (e.g. the paper profile's tiny CI budget):
+  // such cells are left out and named in the title rather than failing the notebook.
+  const empty: string[] = [];
   const data: Trace[] = cells.flatMap((label, i) => {
     const ws = cellOf(results, label).histories.map((h) => h.taskWeights ?? []);
-    if (ws.some((w) => w.length === 0)) throw new Error(`taskWeightFigure: cell ${label} recorded no task weights (equal or pcgrad weighting?)`);
+    if (ws.some((w) => w.length === 0)) {
+      empty.push(label);
+      return [];
+    }
     return heads.flatMap((h, k) => bandTraces(`${label} · ${h}`, colorAt(i), seedBand(ws.map((w) => w.map((x) => ({ x: x.step, y: x.weights[h] })))), k === 0 ? {} : { dash: "dot" }));
   });
-  const layout = baseLayout({ title: "Task weights over training: uncertainty exp(−s_t) and GradNorm w_t", xTitle: "training step", yTitle: "task weight" });
+  const note = empty.length > 0 ? ` (no weights recorded: ${empty.join(", ")})` : "";
+  const layout = baseLayout({ title: `Task weights over training: uncertainty exp(−s_t) and GradNorm w_t${note}`, xTitle: "training step", yTitle: "task weight" });
   legendBelow(layout, Math.ceil((cells.length * heads.length) / 2));
   return { data, layout };
 }
@@ -62,7 +69,7 @@ export function taskWeightFigure(results: readonly CellResult[], cells: readonly
 export function conflictFigure(results: readonly CellResult[], cells: readonly string[] = [...MT_MODELS, "shared-bottom+pcgrad"], pair = PAIR): Figure {
   const data: Trace[] = cells.flatMap((label, i) => {
     const cs = cellOf(results, label).histories.map((h) => h.conflicts ?? []);
-    if (cs.some((c) => c.length === 0)) throw new Error(`conflictFigure: cell ${label} recorded no gradient conflict (conflictEvery = 0?)`);
+    if (cs.some((c) => c.length === 0)) return [];
     return bandTraces(label, colorAt(i), seedBand(cs.map((c) => c.map((x) => ({ x: x.step, y: x.cosine[pair] })))));
   });
   const [a, b] = pair.split("/");
