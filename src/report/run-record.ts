@@ -39,7 +39,7 @@ export interface RunData {
 
 /** A non-finite number written as null. */
 export interface NonFiniteEntry {
-  /** Dotted path with [i] for array elements, e.g. "perGroup.kids.auc" or "history.loss[3]". */
+  /** Dotted path with [i] for array elements, e.g. "perGroup.<25.auc" or "history.seed1.trainLoss[3]". */
   path: string;
   value: "NaN" | "Infinity" | "-Infinity";
 }
@@ -69,13 +69,13 @@ export interface RunRecord {
   configSources: Record<string, ConfigLayer>;
   data: RunData;
   environment: EnvironmentInfo;
-  /** Headline metrics (the mean over seeds when there are several), e.g. { auc: 0.781 }. */
+  /** Headline metrics (the mean over seeds when there are several), per head, e.g. { "click.auc": 0.781, "click.logloss": 0.45 }. */
   metrics: Record<string, number>;
   /** Per-seed values of each metric, aligned with `seeds`; the input of claim comparisons. */
   seedMetrics?: Record<string, number[]>;
-  /** Group name -> metric -> value, e.g. { kids: { auc: 0.77, count: 1200 } }. */
+  /** Group name -> metric -> value, first head, e.g. { "<25": { auc: 0.77, logloss: 0.52, count: 1200 } }. */
   perGroup: Record<string, Record<string, number>>;
-  /** Per-epoch arrays, e.g. { trainLoss: [...], validAuc: [...], epochSec: [...] }. */
+  /** Per-epoch arrays, per seed, e.g. { "seed1.trainLoss": [...], "seed1.validAuc": [...], "seed1.epochSec": [...] }. */
   history: Record<string, number[]>;
   wallTimeSec: number;
   /** ISO 8601 time the record was made. */
