@@ -138,9 +138,10 @@ rr.plots.showTable(variantRows);
 
 // %% [markdown]
 // ## Train
-// HierRec (official preset) and the multi-domain baselines on MovieLens (age scenarios), every model through the
-// same trainer and `runExperiment` (one run record each under `figures/hierrec/`). The resolved
-// config of the first run is printed with the source of every key.
+// HierRec (official preset) and the multi-domain baselines on MovieLens (age scenarios), every
+// model through the same trainer and `runExperiment` (one run record each under
+// `figures/hierrec/`). The resolved config of the first run is printed with the source of every
+// key.
 
 // %%
 const runs = await hr.runMain(DATA, profile);
@@ -191,9 +192,10 @@ rr.plots.showTable(hr.largeRows(largeRuns, profile));
 // ## Ablation
 // The issue's ablations on the synthetic set and on MovieLens (age), each over the official
 // preset: without the explicit module; without the implicit module; 1, 2 and 8 heads (4 is
-// HierRec's default); static instead of generated weights in both modules; and `no-bn`, the
-// kit's own MLPs without BatchNorm (our earlier default, now an ablation). `no-explicit` / `no-implicit` on ml-gender and the synthetic
-// set ran above. To fit the budget the head counts run on the synthetic set only.
+// HierRec's default); static instead of generated weights in both modules; and `no-bn`, the kit's
+// own MLPs without BatchNorm (our earlier default, now an ablation). `no-explicit` / `no-implicit`
+// on ml-gender and the synthetic set ran above. To fit the budget the head counts run on the
+// synthetic set only.
 
 // %%
 runs.push(...(await hr.runAblations(DATA, profile)));

@@ -46,6 +46,9 @@ export const TORCH_RECHUB_PRESET: Readonly<Record<string, Readonly<Record<string
 /** A model's torch-rechub preset; throws naming the models that have one. */
 export function torchRechubConfig(model: string): Record<string, unknown> {
   const c = TORCH_RECHUB_PRESET[model];
-  if (!c) throw new Error(`no torch-rechub preset for model "${model}"; known: ${Object.keys(TORCH_RECHUB_PRESET).join(", ")}`);
+  if (!c)
+    throw new Error(
+      `no torch-rechub preset for model "${model}"; known: ${Object.keys(TORCH_RECHUB_PRESET).join(", ")}`,
+    );
   return JSON.parse(JSON.stringify(c)) as Record<string, unknown>;
 }
