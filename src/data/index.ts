@@ -75,7 +75,7 @@ export interface LoadOptions extends FetchOptions {
    */
   domainBy?: string;
   /**
-   * Overrides of a derived data set's derivation options (census-income-kdd: split, ratios,
+   * Overrides of a derived data set's derivation options (census-income-kdd: split, ratios, scaling,
    * seed; taobao-userbehavior: negatives, split, ratios, negPerClick, sameCategoryShare, seed, maxUsers). Unknown keys are
    * refused; see src/data/loaders/census.ts and taobao.ts.
    */

@@ -11,6 +11,7 @@ import * as zlib from "zlib";
 import { MIRROR, leftovers, tmpDir, writeFile, expectBadRow } from "./helpers";
 import {
   CENSUS_CATEGORICAL,
+  CENSUS_COLUMNS,
   CENSUS_NUMERIC,
   DataError,
   categoricalFeatures,
@@ -138,6 +139,38 @@ test("malformed census line: error names file and line, no partial derived folde
   const ok = writeFile(dir, "ok.txt", good.join("\n") + "\n");
   const rec = await runDerive("census-ok", censusDerive(["test"], "random"), [{ name: "test", path: ok, sha256: await sha256File(ok) }], {}, cache);
   assert.deepEqual(rec.summary.rows, { train: 24, valid: 3, test: 3 });
+});
+
+test("census scaling option: default z-scores on train; minmax = (x - min)/(max - min) over ALL rows, rounded to 4 decimals", async () => {
+  const dir = tmpDir();
+  const cache = tmpDir();
+  const lines = zlib.gunzipSync(fs.readFileSync(RAW)).toString("utf8").split("\n").slice(0, 60);
+  const file = writeFile(dir, "rows.txt", lines.join("\n") + "\n");
+  const src = [{ name: "test", path: file, sha256: await sha256File(file) }];
+  const read = (rec: { outputs: { path: string }[] }) =>
+    rec.outputs.flatMap((o) => fs.readFileSync(o.path, "utf8").trim().split("\n").slice(1).map((l) => l.split("\t").slice(2, 9).map(Number)));
+  const std = await runDerive("census-scaling", censusDerive(["test"], "random"), src, {}, cache);
+  assert.equal(std.options.scaling, "standard", "the default is unchanged");
+  assert.match(String(std.summary.scaling), /^standard/);
+  const mm = await runDerive("census-scaling", censusDerive(["test"], "random"), src, { scaling: "minmax" }, cache);
+  assert.match(String(mm.summary.scaling), /^minmax/);
+  assert.deepEqual(mm.summary.rows, std.summary.rows, "same split");
+  const raw = lines.filter((l) => l.trim()).map((l) => l.split(",").map((c) => c.trim()));
+  const rows = read(mm);
+  assert.equal(rows.length, raw.length);
+  CENSUS_NUMERIC.forEach((name, j) => {
+    const col = CENSUS_COLUMNS.indexOf(name);
+    const xs = raw.map((r) => Number(r[col]));
+    const lo = Math.min(...xs);
+    const hi = Math.max(...xs);
+    const got = rows.map((r) => r[j]).sort((a, b) => a - b);
+    const want = xs.map((x) => (hi > lo ? Math.round(((x - lo) / (hi - lo)) * 1e4) / 1e4 : 0)).sort((a, b) => a - b);
+    assert.deepEqual(got, want, `${name}: min-max over all rows of every split`);
+    if (hi > lo) assert.ok(got[0] === 0 && got[got.length - 1] === 1, `${name} spans [0, 1] over all splits`);
+  });
+  // z-scores differ (train statistics): the train split's age is centred.
+  assert.notDeepEqual(read(std).map((r) => r[0]), rows.map((r) => r[0]));
+  assert.throws(() => censusDerive(["test"], "random").check({ split: "random", ratios: [0.8, 0.1, 0.1], seed: 1, scaling: "log" }), /scaling must be "standard" or "minmax"/);
 });
 
 test("census-income-kdd-full: official UCI train + test registered, unpinned, official split", () => {

@@ -361,3 +361,70 @@ test("ExpertSet: the fused experts equal n separate Mlps drawn from the same see
   }
   assert.equal(new ExpertSet(d, 0, [4], 0, new Rng(1)).apply(tf.zeros([2, d]) as tf.Tensor2D, false), null);
 });
+
+test("ExpertSet with batchNorm equals n separate Linear-BN-ReLU Mlps: batch statistics in training, the same running statistics after updateBuffers", async () => {
+  await initBackend({ force: "cpu", quiet: true });
+  const rng = new Rng(5);
+  const B = 8;
+  const d = 7;
+  const x = new Float32Array(B * d).map(() => rng.normal());
+  for (const hidden of [[5], [5, 4]]) {
+    const n = 3;
+    const set = new ExpertSet(d, n, hidden, 0, new Rng(9), true);
+    const ref = new Rng(9);
+    const mlps = Array.from({ length: n }, () => new Mlp(d, { hidden, batchNorm: true }, ref));
+    const count = (vs: tf.Variable[]) => vs.reduce((s, v) => s + v.size, 0);
+    assert.equal(count(set.variables()), count(mlps.flatMap((m) => m.variables())), `[${hidden}]: parameter count (γ, β included)`);
+    // Same running statistics; the fused first layer keeps one batch counter instead of n.
+    assert.equal(count(set.buffers()), count(mlps.flatMap((m) => m.buffers())) - (n - 1), `[${hidden}]: running statistics`);
+    for (const training of [true, false]) {
+      const [fused, sep] = tf.tidy(() => {
+        const xt = tf.tensor2d(x, [B, d]);
+        return [set.apply(xt, training)!.dataSync(), tf.concat(mlps.map((m) => m.apply(xt, training)), 1).dataSync()];
+      });
+      for (let i = 0; i < fused.length; i++) assert.ok(Math.abs(fused[i] - sep[i]) <= 1e-4, `[${hidden}] training=${training} output ${i}: ${fused[i]} vs ${sep[i]}`);
+      set.updateBuffers();
+      for (const m of mlps) m.updateBuffers();
+    }
+    tf.dispose([...set.variables(), ...set.buffers(), ...mlps.flatMap((m) => [...m.variables(), ...m.buffers()])]);
+  }
+});
+
+test("batchNorm: every expert model builds BatchNorm blocks (gates Linear-BN-softmax), trains with running statistics, evaluates a row independently of its batch; off by default", async () => {
+  await initBackend({ force: "cpu", quiet: true });
+  const { train } = smallMulti(3, 600);
+  const specs = [SINGLE_TASK, SHARED_BOTTOM, MMOE, CGC, PLE, AITM, ESMM, MD_SHARED_BOTTOM, MD_MMOE, MD_PLE].map(asAny);
+  for (const spec of specs) {
+    const plain = spec.build(train.schema, { ...spec.defaults, ...spec.presets.smoke }, 2);
+    assert.equal(plain.buffers?.().length ?? 0, 0, `${spec.id}: no BatchNorm by default`);
+    const pc = plain.paramCount().dense;
+    plain.dispose();
+    const model = spec.build(train.schema, { ...spec.defaults, ...spec.presets.smoke, batchNorm: true } as BaseModelConfig, 2);
+    const bufs = model.buffers!();
+    assert.ok(bufs.length > 0 && bufs.length % 3 === 0, `${spec.id}: running mean, variance, count per BatchNorm`);
+    // γ and β per normalised feature; the running mean has one entry per feature too.
+    const features = bufs.filter((_, i) => i % 3 === 0).reduce((s, b) => s + b.size, 0);
+    assert.equal(model.paramCount().dense - pc, 2 * features, `${spec.id}: γ, β are the only new parameters`);
+    const trainer = new Trainer(model, { batchSize: 64, progress: "none" });
+    const rng = new Rng(1);
+    const it = batches(train, { batchSize: 64, shuffle: true, rng });
+    trainer.trainStep(it.next().value!, rng);
+    assert.ok(bufs.filter((_, i) => i % 3 === 2).every((c) => c.dataSync()[0] === 1), `${spec.id}: every BatchNorm updated once`);
+    const batch: Batch = it.next().value!;
+    const one: Batch = { ...batch, size: 1, rows: batch.rows.slice(0, 1), cat: batch.cat.map((c) => c.slice(0, 1)), num: batch.num.map((c) => c.slice(0, 1)), labels: batch.labels.map((c) => c.slice(0, 1)), groups: batch.groups.map((c) => c.slice(0, 1)) };
+    const logit0 = (b: Batch) =>
+      tf.tidy(() => {
+        const { emb, num } = inputsOf(model, b, (spec.defaults as BaseModelConfig).embDim);
+        return model.forward({ batch: b, emb, num }, { training: false }).logits.map((l) => l.dataSync()[0]);
+      });
+    const all = logit0(batch);
+    const alone = logit0(one);
+    all.forEach((v, k) => assert.ok(Math.abs(v - alone[k]) < 1e-5, `${spec.id} head ${k}: ${v} in the batch vs ${alone[k]} alone`));
+    model.dispose();
+    trainer.dispose();
+  }
+  // MMoE at run_census.py's widths: BatchNorm over 8 experts × 16, two gates × 8, two towers × 8.
+  const mmoe = MMOE.build(train.schema, { ...MMOE.defaults, batchNorm: true }, 1);
+  assert.equal(mmoe.buffers!().filter((_, i) => i % 3 === 0).reduce((s, b) => s + b.size, 0), 8 * 16 + 2 * 8 + 2 * 8);
+  mmoe.dispose();
+});

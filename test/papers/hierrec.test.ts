@@ -8,7 +8,7 @@ import { batches } from "../../src/data/batches";
 import type { Batch, TabularDataset } from "../../src/data/schema";
 import { Trainer } from "../../src/train/trainer";
 import { MODELS } from "../../src/papers";
-import { ABLATIONS, CELL_MODELS, HIERREC, HIERREC_DEFAULTS, HierRecModel, ablationDeltaFigure, fieldWeightHeatmap, getAblation, headDiversity, inspectFieldWeights, measureHeads, perScenarioAucFigure, softmaxLast, type HierRecConfig } from "../../src/papers/hierrec";
+import { ABLATIONS, CELL_MODELS, HIERREC, HIERREC_DEFAULTS, HIERREC_PRESETS, HierRecModel, MAIN_CELLS, ablationCell, ablationDeltaFigure, fieldWeightHeatmap, getAblation, headDiversity, inspectFieldWeights, measureHeads, perScenarioAucFigure, softmaxLast, type HierRecConfig } from "../../src/papers/hierrec";
 import { renameAxis, subsample } from "../../src/data/dataset";
 import { measured, runGrid, type CellResult } from "../../src/train/grid";
 import { compareClaims, loadClaims } from "../../src/report/claims";
@@ -149,10 +149,10 @@ test("every ablation config builds, trains a step with a finite loss and leaks n
   await initBackend({ force: "cpu", quiet: true });
   const { train } = smallMulti(2, 600);
   const ids = ABLATIONS.map((a) => a.id);
-  for (const want of ["no-explicit", "no-implicit", "heads-1", "heads-2", "heads-4", "heads-8", "static"]) assert.ok(ids.includes(want), `ablation ${want} declared`);
+  for (const want of ["no-explicit", "no-implicit", "heads-1", "heads-2", "heads-4", "heads-8", "static", "no-bn"]) assert.ok(ids.includes(want), `ablation ${want} declared`);
   const counts: Record<string, number> = {};
   for (const abl of ABLATIONS) {
-    const cfg = { ...HIERREC_DEFAULTS, ...HIERREC.presets.smoke, ...abl.overrides };
+    const cfg = { ...HIERREC_DEFAULTS, ...HIERREC.presets.smoke, ...HIERREC_PRESETS.official, ...abl.overrides };
     const model = HIERREC.build(train.schema, cfg, 7) as HierRecModel;
     counts[abl.id] = model.paramCount().dense;
     const trainer = new Trainer(model, { batchSize: 64, progress: "none" });
@@ -178,6 +178,43 @@ test("every ablation config builds, trains a step with a finite loss and leaks n
   assert.equal(counts["heads-8"] - counts["heads-1"], 7 * 6 + 7 * 32 * 32);
   assert.ok(counts["no-implicit"] < counts.full);
   assert.notEqual(counts.static, counts.full);
+});
+
+test("official preset: Linear-BatchNorm-ReLU-Dropout MLPs whose evaluation uses the running statistics; cells use it, no-bn is ours", async () => {
+  await initBackend({ force: "cpu", quiet: true });
+  const { train } = smallMulti(2, 600);
+  const cfg: HierRecConfig = { ...HIERREC_DEFAULTS, ...HIERREC.presets.smoke, ...HIERREC_PRESETS.official };
+  const model = HIERREC.build(train.schema, cfg, 4) as HierRecModel;
+  // One BatchNorm per hidden layer of the base DNN ([32]) and the output MLP ([32, 32]): 3 buffers each.
+  assert.equal(model.buffers().length, 3 * 3, "running mean, running variance, batches tracked per BatchNorm");
+  const plain = HIERREC.build(train.schema, { ...cfg, ...HIERREC_PRESETS.ours }, 4) as HierRecModel;
+  assert.equal(plain.buffers().length, 0);
+  // γ and β are parameters (2 × width per BatchNorm), running statistics are not.
+  assert.equal(model.paramCount().dense - plain.paramCount().dense, 2 * (32 + 32 + 32));
+  plain.dispose();
+  const trainer = new Trainer(model, { batchSize: 64, progress: "none" });
+  const rng = new Rng(2);
+  const it = batches(train, { batchSize: 64, shuffle: true, rng });
+  for (let i = 0; i < 3; i++) trainer.trainStep(it.next().value!, rng);
+  const [mean, variance, count] = model.buffers().slice(0, 3).map((b) => Array.from(b.dataSync()));
+  assert.equal(count[0], 3, "one running-statistics update per step");
+  assert.ok(mean.some((m) => Math.abs(m) > 1e-4), "running mean moved from 0");
+  assert.ok(variance.some((v) => Math.abs(v - 1) > 1e-4), "running variance moved from 1");
+  // Evaluation: a row's logit does not depend on its batch (running statistics, not batch statistics)...
+  const batch: Batch = it.next().value!;
+  const all = forward(model, batch).logits;
+  const one = forward(model, { ...batch, size: 1, cat: batch.cat.map((c) => c.slice(0, 1)), num: batch.num.map((c) => c.slice(0, 1)), labels: batch.labels.map((c) => c.slice(0, 1)), groups: batch.groups.map((c) => c.slice(0, 1)), rows: batch.rows.slice(0, 1) } as Batch).logits;
+  assert.ok(Math.abs(one[0] - all[0]) < 1e-5, `row 0 alone ${one[0]} vs in its batch ${all[0]}`);
+  // ... and it reads them: shifting the running mean changes the evaluation output.
+  tf.tidy(() => model.buffers()[0].assign(tf.add(model.buffers()[0], 1)));
+  const shifted = forward(model, batch).logits;
+  assert.ok(shifted.some((v, i) => Math.abs(v - all[i]) > 1e-4), "evaluation reads the running mean");
+  model.dispose();
+  trainer.dispose();
+  // The notebook's HierRec cells (main and ablations) are the official preset; "no-bn" turns it off.
+  assert.equal((MAIN_CELLS[0].modelConfig as Partial<HierRecConfig>).batchNorm, true);
+  assert.equal((ablationCell("static").modelConfig as Partial<HierRecConfig>).batchNorm, true);
+  assert.equal((ablationCell("no-bn").modelConfig as Partial<HierRecConfig>).batchNorm, false);
 });
 
 test("config errors name the field; a missing scenario axis names the axis", () => {

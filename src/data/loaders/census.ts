@@ -13,11 +13,18 @@
  * - `instance_weight` is dropped (census-income.names: a sampling weight, not to be used by
  *   classifiers).
  * - numeric features (7): age, wage_per_hour, capital_gains, capital_losses, stock_dividends,
- *   num_emp, weeks_worked, standardised `(x - mean) / std` with mean and std (population) of the
- *   TRAIN rows only (z-scores rather than torch-rechub's MinMax: capital_gains reaches 99,999
- *   with a median of 0, and MinMax would squash almost every row to ~0). Valid/test rows use the
- *   train statistics, unclipped. A column constant on train becomes 0. The train statistics are
- *   kept in the derivation summary (`meta.derived.summary.trainNumericStats`).
+ *   num_emp, weeks_worked, scaled by option `scaling`:
+ *   "standard" (default, the kit's choice): `(x - mean) / std` with mean and std (population) of
+ *   the TRAIN rows only (z-scores rather than torch-rechub's MinMax: capital_gains reaches 99,999
+ *   with a median of 0, and MinMax squashes almost every row to ~0). Valid/test rows use the train
+ *   statistics, unclipped. A column constant on train becomes 0.
+ *   "minmax" (torch-rechub examples/ranking/data/census-income/preprocess_census.py):
+ *   `(x - min) / (max - min)` with min and max over ALL rows of all source files (every split, as
+ *   the reference fits its MinMaxScaler on train + test), rounded to 4 decimals as the reference
+ *   does. A constant column becomes 0.
+ *   The statistics are kept in the derivation summary (`meta.derived.summary.trainNumericStats`,
+ *   `allRowsMinMax`); the schema's numeric `transform` says "standard" for both (documentation
+ *   only; the summary's `scaling` is authoritative).
  * - categorical features (32): every other column, including the integer-coded ones
  *   (det_ind_code, det_occ_code, own_or_self, vet_benefits, year), as tokens; "?" = missing.
  * - split (option `split`): "random" (default) assigns all rows of all source files to
@@ -137,7 +144,7 @@ interface NumStats {
 }
 
 async function deriveCensus(ctx: DeriveContext): Promise<Record<string, unknown>> {
-  const o = ctx.options as { split: "random" | "official"; ratios: number[]; seed: number };
+  const o = ctx.options as { split: "random" | "official"; ratios: number[]; seed: number; scaling: CensusScaling };
   if (o.split === "official" && ctx.sources.length !== 2) {
     throw new DataError("BAD_OPTION", `${ctx.datasetId}: split "official" needs the UCI train and test files, this entry has ${ctx.sources.map((s) => s.name).join(", ")}`);
   }
@@ -167,10 +174,16 @@ async function deriveCensus(ctx: DeriveContext): Promise<Record<string, unknown>
   const sq = new Float64Array(nn);
   const mn = new Float64Array(nn).fill(Infinity);
   const mx = new Float64Array(nn).fill(-Infinity);
+  const allMin = new Float64Array(nn).fill(Infinity);
+  const allMax = new Float64Array(nn).fill(-Infinity);
   let trainRows = 0;
   let pick = makePick();
   for (const [k, s] of ctx.sources.entries()) {
     await eachRow(s, (r) => {
+      for (let j = 0; j < nn; j++) {
+        if (r.num[j] < allMin[j]) allMin[j] = r.num[j];
+        if (r.num[j] > allMax[j]) allMax[j] = r.num[j];
+      }
       if (pick(k) !== 0) return;
       trainRows++;
       for (let j = 0; j < nn; j++) {
@@ -187,7 +200,10 @@ async function deriveCensus(ctx: DeriveContext): Promise<Record<string, unknown>
     const mean = sum[j] / trainRows;
     return { name, mean, std: Math.sqrt(Math.max(0, sq[j] / trainRows - mean * mean)), min: mn[j], max: mx[j] };
   });
-  const scale = stats.map((s) => ({ shift: s.mean, div: s.std > 0 ? s.std : Infinity }));
+  const minmax = o.scaling === "minmax";
+  const scale = minmax
+    ? CENSUS_NUMERIC.map((_, j) => ({ shift: allMin[j], div: allMax[j] > allMin[j] ? allMax[j] - allMin[j] : Infinity }))
+    : stats.map((s) => ({ shift: s.mean, div: s.std > 0 ? s.std : Infinity }));
   // pass 3: write the three splits
   const names = ["train", "valid", "test"];
   const writers = CENSUS_OUTPUTS.map((n) => new LineWriter(ctx.outputs[n]));
@@ -203,6 +219,7 @@ async function deriveCensus(ctx: DeriveContext): Promise<Record<string, unknown>
         positives[split][1] += r.marital;
         const nums = r.num.map((x, j) => {
           const z = (x - scale[j].shift) / scale[j].div;
+          if (minmax) return String(Math.round(z * 1e4) / 1e4); // the reference's .round(4)
           return z === 0 ? "0" : z.toPrecision(7);
         });
         writers[split].write(`${r.income}\t${r.marital}\t${nums.join("\t")}\t${r.cat.join("\t")}`);
@@ -216,8 +233,9 @@ async function deriveCensus(ctx: DeriveContext): Promise<Record<string, unknown>
     rows,
     positives: Object.fromEntries(names.map((n, i) => [n, { income: positives[i][0], marital: positives[i][1] }])),
     sourceRows: Object.fromEntries(ctx.sources.map((s, i) => [s.name, counts[i]])),
-    scaling: "standard (train mean / population std)",
+    scaling: minmax ? "minmax (min / max over all rows, rounded to 4 decimals)" : "standard (train mean / population std)",
     trainNumericStats: stats,
+    allRowsMinMax: CENSUS_NUMERIC.map((name, j) => ({ name, min: allMin[j], max: allMax[j] })),
     numeric: [...CENSUS_NUMERIC],
     categorical: [...CENSUS_CATEGORICAL],
     dropped: [...CENSUS_EXCLUDED],
@@ -231,7 +249,11 @@ function checkOptions(o: Record<string, unknown>): void {
     throw new DataError("BAD_OPTION", `census derive option ratios must be 3 non-negative numbers with a positive train share, got ${JSON.stringify(r)}`);
   }
   if (!Number.isInteger(o.seed)) throw new DataError("BAD_OPTION", `census derive option seed must be an integer, got ${JSON.stringify(o.seed)}`);
+  if (o.scaling !== "standard" && o.scaling !== "minmax") throw new DataError("BAD_OPTION", `census derive option scaling must be "standard" or "minmax", got ${JSON.stringify(o.scaling)}`);
 }
+
+/** How the numeric columns are scaled (derive option `scaling`, see the module header). */
+export type CensusScaling = "standard" | "minmax";
 
 /** The census derivation over the given source file names. */
 export function censusDerive(sources: string[], split: "random" | "official"): DeriveSpec {
@@ -239,7 +261,7 @@ export function censusDerive(sources: string[], split: "random" | "official"): D
     id: "census-mmoe-v1",
     sources,
     outputs: [...CENSUS_OUTPUTS],
-    defaults: { split, ratios: [0.8, 0.1, 0.1], seed: 2022 },
+    defaults: { split, ratios: [0.8, 0.1, 0.1], seed: 2022, scaling: "standard" },
     ownsSplit: true,
     check: checkOptions,
     run: deriveCensus,

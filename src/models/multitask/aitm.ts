@@ -11,15 +11,17 @@
  *
  * Loss (eq. 6-8): Σ_t CE(y_t, ŷ_t) + α · L_lc, with the behavioural expectation calibrator
  * L_lc = Σ_{t≥1} max(ŷ_t − ŷ_{t-1}, 0) (a later step cannot be more likely than the one before).
- * α = `constraintWeight`, default 0.6 (adtalos/AITM-torch `constraint_weight`). AITM-torch sums
+ * α = `constraintWeight`, default 0.6 (adtalos/AITM-torch `constraint_weight`; the kit's choice:
+ * torch-rechub's AITM and its run_census.py train with plain BCE, i.e. α = 0, which the torch-rechub
+ * reference preset in presets.ts sets). AITM-torch sums
  * L_lc over the batch while the CE terms are batch means; the kit's default averages it over the
  * batch too (`constraintReduction: "mean"`) so α does not scale with the batch size; "sum" gives the
  * reference's behaviour.
  *
  * Reference shapes: torch-rechub torch_rechub/models/multi_task/aitm.py (bottoms [32, 16], towers
  * [8], info gate = MLP to the bottom width, attention with bias-free Q/K/V on the bottom width; in
- * examples/ranking/run_census.py). Deviations: no BatchNorm in MLPs; the loss above (torch-rechub's
- * AITM trains with plain BCE, no calibrator).
+ * examples/ranking/run_census.py). `batchNorm: true` gives the bottoms, the info gates and the
+ * towers torch-rechub's Linear→BN→ReLU blocks (default off); the default loss adds the calibrator.
  *
  * Shared variables: the first task's bottom (every later head reads it through the transfer
  * chain); everything else serves a suffix of the cascade only.
@@ -29,7 +31,7 @@ import { labelIndex } from "../../data/schema";
 import type { Rng } from "../../engine/rng";
 import { tf } from "../../engine/tf";
 import { DEFAULT_EMBEDDING, ModelBase } from "../base";
-import { Dense, dropout } from "../layers/dense";
+import { Dense } from "../layers/dense";
 import { Mlp } from "../layers/mlp";
 import type { BaseModelConfig, ForwardOutput, ModelContext, ModelInputs, ModelSpec } from "../types";
 import { makeTowers, squeezeLogit } from "./blocks";
@@ -73,7 +75,8 @@ export class AitAttention {
 
 export class AitmModel extends ModelBase<AitmConfig> {
   readonly bottoms: Mlp[];
-  readonly info: Dense[];
+  /** info[t-1]: the transfer p_{t-1} = ReLU(Linear(z_{t-1})) (Linear→BN→ReLU with batchNorm), then dropout. */
+  readonly info: Mlp[];
   readonly attention: AitAttention[];
   readonly towers: Mlp[];
   private readonly labelCols: number[];
@@ -85,14 +88,15 @@ export class AitmModel extends ModelBase<AitmConfig> {
     const T = this.heads.length;
     const H = config.bottomHidden[config.bottomHidden.length - 1];
     this.bottoms = [];
-    for (let t = 0; t < T; t++) this.bottoms.push(this.track(new Mlp(this.flatInputDim, { hidden: config.bottomHidden, dropout: config.dropout }, this.rng)));
+    const batchNorm = config.batchNorm;
+    for (let t = 0; t < T; t++) this.bottoms.push(this.track(new Mlp(this.flatInputDim, { hidden: config.bottomHidden, dropout: config.dropout, batchNorm }, this.rng)));
     this.info = [];
     this.attention = [];
     for (let t = 1; t < T; t++) {
-      this.info.push(this.track(new Dense(H, H, this.rng)));
+      this.info.push(this.track(new Mlp(H, { hidden: [H], dropout: config.dropout, batchNorm }, this.rng)));
       this.attention.push(this.track(new AitAttention(H, this.rng)));
     }
-    this.towers = makeTowers(H, T, config.towerHidden, config.dropout, this.rng);
+    this.towers = makeTowers(H, T, config.towerHidden, config.dropout, this.rng, batchNorm);
     for (const tw of this.towers) this.track(tw);
     this.labelCols = this.heads.map((h) => labelIndex(schema, h));
   }
@@ -103,7 +107,7 @@ export class AitmModel extends ModelBase<AitmConfig> {
     const z: tf.Tensor2D[] = [this.bottoms[0].apply(x, ctx.training, ctx.rng)]; // [B, H]
     for (let t = 1; t < this.heads.length; t++) {
       const q = this.bottoms[t].apply(x, ctx.training, ctx.rng); // [B, H]
-      const p = dropout(this.info[t - 1].apply(z[t - 1], "relu"), this.config.dropout, ctx.training, ctx.rng); // [B, H]
+      const p = this.info[t - 1].apply(z[t - 1], ctx.training, ctx.rng); // [B, H]
       const r = this.attention[t - 1].apply(p, q);
       z.push(r.z);
       internals[`transferWeight/${this.heads[t]}`] = r.transferWeight;
@@ -151,7 +155,7 @@ export const AITM: ModelSpec<AitmConfig> = {
   name: "AITM",
   paper: { title: "Modeling the Sequential Dependence among Audience Multi-step Conversions with Multi-task Learning in Targeted Display Advertising", venue: "KDD 2021", url: "https://arxiv.org/abs/2105.08489" },
   task: "multi-task",
-  defaults: { embDim: 4, embedding: DEFAULT_EMBEDDING, tasks: null, bottomHidden: [32, 16], towerHidden: [8], dropout: 0, constraintWeight: 0.6, constraintReduction: "mean" },
+  defaults: { embDim: 4, embedding: DEFAULT_EMBEDDING, tasks: null, bottomHidden: [32, 16], towerHidden: [8], dropout: 0, batchNorm: false, constraintWeight: 0.6, constraintReduction: "mean" },
   presets: { smoke: { bottomHidden: [32, 16], towerHidden: [8] }, paper: {} },
   requires: requiresTwoLabels,
   build: (schema, config, seed) => new AitmModel(schema, config, seed),

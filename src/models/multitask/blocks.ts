@@ -12,9 +12,12 @@
  *
  * Whether the K outputs are tasks (heads) or domains (routed to one head) is decided by the model
  * (task-models.ts, domain-models.ts); the blocks do not know. Shapes and defaults follow
- * torch-rechub torch_rechub/models/multi_task/{shared_bottom,mmoe,ple}.py with one deviation: the
- * reference's MLP puts BatchNorm1d after every Linear (experts, gates and towers); the kit's Mlp has
- * no batch normalisation, so experts are Linear→ReLU(→dropout) and gates Linear→softmax.
+ * torch-rechub torch_rechub/models/multi_task/{shared_bottom,mmoe,ple}.py. The reference's MLP puts
+ * BatchNorm1d after every Linear (experts, bottoms, gates and towers: Linear→BN→ReLU→Dropout, gates
+ * Linear→BN→softmax); every block here takes a trailing `batchNorm` option that builds exactly that
+ * (running statistics in evaluation, layers/batch-norm.ts). Off by default (the kit's choice):
+ * experts Linear→ReLU(→dropout), gates Linear→softmax, with the same initial weights either way.
+ * Blocks with BatchNorm expose `buffers()` / `updateBuffers()` / `discardPending()` (ModelBase.track).
  *
  * Layout for speed (same function as one Mlp per expert): an ExpertSet's first layers are one
  * Dense(in, n·H1) and its output is [B, n·H] expert-major; first layers reading the same input run
@@ -22,20 +25,41 @@
  */
 import type { Rng } from "../../engine/rng";
 import { ownedVariable, tf } from "../../engine/tf";
+import { BatchNorm, type BatchNormConfig } from "../layers/batch-norm";
 import { Dense, dropout, glorotUniform } from "../layers/dense";
 import { Mlp } from "../layers/mlp";
 
-/** Softmax gate over n experts: g(x) = softmax(x W + b), x [B, inDim] -> [B, n]. */
+/** BatchNorm option of the blocks: false (default, none), true (PyTorch defaults) or a config. */
+export type BlockNorm = boolean | BatchNormConfig;
+
+const makeNorm = (dim: number, bn: BlockNorm): BatchNorm | null => (bn === false ? null : new BatchNorm(dim, bn === true ? {} : bn));
+
+/** Buffer bookkeeping of a set of BatchNorms (for blocks made of several layers). */
+function normsApi(norms: () => { buffers(): tf.Variable[]; updateBuffers(): void; discardPending(): void }[]) {
+  return {
+    buffers: (): tf.Variable[] => norms().flatMap((n) => n.buffers()),
+    updateBuffers: (): void => norms().forEach((n) => n.updateBuffers()),
+    discardPending: (): void => norms().forEach((n) => n.discardPending()),
+  };
+}
+
+/**
+ * Softmax gate over n experts: g(x) = softmax(x W + b), x [B, inDim] -> [B, n]; with `batchNorm`,
+ * softmax(BN(x W + b)) (torch-rechub's gate: an MLP with dims [n] and activation softmax).
+ */
 export class Gate {
   readonly dense: Dense;
+  /** BatchNorm over the n logits, or null. */
+  readonly norm: BatchNorm | null;
 
-  constructor(readonly inDim: number, readonly numExperts: number, rng: Rng) {
+  constructor(readonly inDim: number, readonly numExperts: number, rng: Rng, batchNorm: BlockNorm = false) {
     if (!(Number.isInteger(numExperts) && numExperts >= 1)) throw new Error(`gate: numExperts must be a positive integer, got ${numExperts}`);
     this.dense = new Dense(inDim, numExperts, rng);
+    this.norm = makeNorm(numExperts, batchNorm);
   }
 
-  apply(x: tf.Tensor2D): tf.Tensor2D {
-    return this.fromLogits(this.dense.apply(x)); // [B, n]
+  apply(x: tf.Tensor2D, training = false): tf.Tensor2D {
+    return this.fromLogits(this.dense.apply(x), training); // [B, n]
   }
 
   /** The gate's layer, for `sharedInputMatMul`. */
@@ -43,13 +67,25 @@ export class Gate {
     return { w: this.dense.w, b: this.dense.b! };
   }
 
-  /** softmax(z) for z = x W + b computed elsewhere (see `sharedInputMatMul`). */
-  fromLogits(z: tf.Tensor2D): tf.Tensor2D {
-    return tf.softmax(z) as tf.Tensor2D;
+  /** softmax(z) (softmax(BN(z)) with BatchNorm) for z = x W + b computed elsewhere (see `sharedInputMatMul`). */
+  fromLogits(z: tf.Tensor2D, training = false): tf.Tensor2D {
+    return tf.softmax(this.norm ? this.norm.apply(z, training) : z) as tf.Tensor2D;
   }
 
   variables(): tf.Variable[] {
-    return this.dense.variables();
+    return [...this.dense.variables(), ...(this.norm ? this.norm.variables() : [])];
+  }
+
+  buffers(): tf.Variable[] {
+    return this.norm ? this.norm.buffers() : [];
+  }
+
+  updateBuffers(): void {
+    this.norm?.updateBuffers();
+  }
+
+  discardPending(): void {
+    this.norm?.discardPending();
   }
 }
 
@@ -81,6 +117,8 @@ export function sharedInputMatMul(x: tf.Tensor2D, layers: Linear[]): tf.Tensor2D
  * Parameter counts and the initial weights are those of n separate Mlp experts (each expert's
  * layers are drawn from `rng` in the same order as `new Mlp(inDim, {hidden}, rng)` n times); only
  * the variables are grouped differently. Dropout (when set) draws one mask over all experts.
+ * With `batchNorm` every layer is Linear→BN→ReLU: the first layers' BatchNorm runs over the n·H1
+ * fused columns, which is n per-expert BatchNorms (statistics are per column).
  *
  * Why: n small matMuls + tf.stack (whose gradient is Unpack) cost 10-15x a shared bottom's step on
  * the tfjs CPU backend; one wide matMul costs about as much as one expert.
@@ -90,9 +128,13 @@ export class ExpertSet {
   readonly first: { w: tf.Variable; b: tf.Variable } | null;
   /** deeper[i]: expert i's layers after the first (empty for single-layer experts). */
   readonly deeper: Dense[][];
+  /** BatchNorm of the fused first layer [n*H1] (null without `batchNorm` or when empty). */
+  readonly firstNorm: BatchNorm | null = null;
+  /** deeperNorms[i][l]: BatchNorm of expert i's layer l + 1 (empty without `batchNorm`). */
+  readonly deeperNorms: BatchNorm[][] = [];
   readonly outDim: number;
 
-  constructor(readonly inDim: number, readonly size: number, readonly hidden: number[], readonly dropout: number, rng: Rng) {
+  constructor(readonly inDim: number, readonly size: number, readonly hidden: number[], readonly dropout: number, rng: Rng, batchNorm: BlockNorm = false) {
     if (!(Number.isInteger(size) && size >= 0)) throw new Error(`experts: count must be a non-negative integer, got ${size}`);
     if (hidden.length === 0) throw new Error("experts: need at least one hidden layer (expertHidden is empty)");
     for (const h of hidden) if (!(Number.isInteger(h) && h > 0)) throw new Error(`mlp: hidden width must be a positive integer, got ${h}`);
@@ -111,15 +153,17 @@ export class ExpertSet {
       const layers: Dense[] = [];
       for (let l = 1; l < hidden.length; l++) layers.push(new Dense(hidden[l - 1], hidden[l], rng));
       this.deeper.push(layers);
+      if (batchNorm !== false) this.deeperNorms.push(hidden.slice(1).map((h) => makeNorm(h, batchNorm)!));
     }
     this.first = { w: ownedVariable(tf.tensor2d(w1, [inDim, size * h1])), b: ownedVariable(tf.zeros([size * h1])) };
+    this.firstNorm = makeNorm(size * h1, batchNorm);
   }
 
   /** Every expert on x: [B, n*H], expert i at columns [i*H, (i+1)*H); null when the set is empty. */
   apply(x: tf.Tensor2D, training: boolean, rng?: Rng): tf.Tensor2D | null {
     if (!this.first) return null;
     const f = this.first;
-    if (this.hidden.length === 1) return dropout(tf.fused.matMul({ a: x, b: f.w as tf.Tensor2D, bias: f.b, activation: "relu" }) as tf.Tensor2D, this.dropout, training, rng);
+    if (this.hidden.length === 1 && !this.firstNorm) return dropout(tf.fused.matMul({ a: x, b: f.w as tf.Tensor2D, bias: f.b, activation: "relu" }) as tf.Tensor2D, this.dropout, training, rng);
     return this.fromFirst(tf.fused.matMul({ a: x, b: f.w as tf.Tensor2D, bias: f.b }) as tf.Tensor2D, training, rng);
   }
 
@@ -130,20 +174,36 @@ export class ExpertSet {
 
   /** The experts given their first layer's pre-activation z = x W1 + b1 [B, n*H1]: [B, n*H]. */
   fromFirst(z: tf.Tensor2D, training: boolean, rng?: Rng): tf.Tensor2D {
-    const h = dropout(tf.relu(z), this.dropout, training, rng);
+    const h = dropout(tf.relu(this.firstNorm ? this.firstNorm.apply(z, training) : z), this.dropout, training, rng);
     if (this.hidden.length === 1) return h; // [B, n*H]
     const parts = this.size === 1 ? [h] : (tf.split(h, this.size, 1) as tf.Tensor2D[]);
     const outs = parts.map((p, i) => {
       let q = p;
-      for (const layer of this.deeper[i]) q = dropout(layer.apply(q, "relu"), this.dropout, training, rng);
+      this.deeper[i].forEach((layer, l) => {
+        const norm = this.deeperNorms[i]?.[l];
+        const pre = norm ? tf.relu(norm.apply(layer.apply(q), training)) : layer.apply(q, "relu"); // [B, H_l]
+        q = dropout(pre as tf.Tensor2D, this.dropout, training, rng);
+      });
       return q;
     });
     return this.size === 1 ? outs[0] : (tf.concat(outs, 1) as tf.Tensor2D); // [B, n*H]
   }
 
+  /** [w1, b1, (γ1, β1,) then per expert its deeper layers (each W, b(, γ, β))]. */
   variables(): tf.Variable[] {
-    return this.first ? [this.first.w, this.first.b, ...this.deeper.flatMap((ls) => ls.flatMap((l) => l.variables()))] : [];
+    if (!this.first) return [];
+    return [
+      this.first.w,
+      this.first.b,
+      ...(this.firstNorm ? this.firstNorm.variables() : []),
+      ...this.deeper.flatMap((ls, i) => ls.flatMap((l, j) => [...l.variables(), ...(this.deeperNorms[i]?.[j]?.variables() ?? [])])),
+    ];
   }
+
+  private readonly norms = normsApi(() => [...(this.firstNorm ? [this.firstNorm] : []), ...this.deeperNorms.flat()]);
+  buffers = this.norms.buffers;
+  updateBuffers = this.norms.updateBuffers;
+  discardPending = this.norms.discardPending;
 }
 
 /**
@@ -218,6 +278,12 @@ export interface Backbone {
   sharedVariables(): tf.Variable[];
   /** The variables only output k depends on (zero gradient from every other output). */
   outputVariables(k: number): tf.Variable[];
+  /** BatchNorm running statistics (empty without `batchNorm`); the kit's backbones all have them. */
+  buffers?(): tf.Variable[];
+  /** Once per training step: fold the last training forward's batch statistics in. */
+  updateBuffers?(): void;
+  /** Drop recorded batch statistics (before disposal). */
+  discardPending?(): void;
 }
 
 /** Hard parameter sharing: one bottom MLP; every output reads its output. All variables are shared. */
@@ -225,10 +291,22 @@ export class BottomBackbone implements Backbone {
   readonly bottom: Mlp;
   readonly outDim: number;
 
-  constructor(inDim: number, readonly numOutputs: number, hidden: number[], dropout: number, rng: Rng) {
+  constructor(inDim: number, readonly numOutputs: number, hidden: number[], dropout: number, rng: Rng, batchNorm: BlockNorm = false) {
     if (hidden.length === 0) throw new Error("shared bottom: bottomHidden is empty");
-    this.bottom = new Mlp(inDim, { hidden, dropout }, rng);
+    this.bottom = new Mlp(inDim, { hidden, dropout, batchNorm }, rng);
     this.outDim = this.bottom.outDim;
+  }
+
+  buffers(): tf.Variable[] {
+    return this.bottom.buffers();
+  }
+
+  updateBuffers(): void {
+    this.bottom.updateBuffers();
+  }
+
+  discardPending(): void {
+    this.bottom.discardPending();
   }
 
   apply(x: tf.Tensor2D, training: boolean, rng?: Rng): BackboneOutput {
@@ -255,19 +333,24 @@ export class MmoeBackbone implements Backbone {
   readonly gates: Gate[];
   readonly outDim: number;
 
-  constructor(inDim: number, readonly numOutputs: number, numExperts: number, hidden: number[], dropout: number, rng: Rng) {
+  constructor(inDim: number, readonly numOutputs: number, numExperts: number, hidden: number[], dropout: number, rng: Rng, batchNorm: BlockNorm = false) {
     if (!(Number.isInteger(numExperts) && numExperts >= 1)) throw new Error(`mmoe: numExperts must be a positive integer, got ${numExperts}`);
-    this.experts = new ExpertSet(inDim, numExperts, hidden, dropout, rng);
+    this.experts = new ExpertSet(inDim, numExperts, hidden, dropout, rng, batchNorm);
     this.gates = [];
-    for (let k = 0; k < numOutputs; k++) this.gates.push(new Gate(inDim, numExperts, rng));
+    for (let k = 0; k < numOutputs; k++) this.gates.push(new Gate(inDim, numExperts, rng, batchNorm));
     this.outDim = this.experts.outDim;
   }
+
+  private readonly norms = normsApi(() => [this.experts, ...this.gates]);
+  buffers = this.norms.buffers;
+  updateBuffers = this.norms.updateBuffers;
+  discardPending = this.norms.discardPending;
 
   apply(x: tf.Tensor2D, training: boolean, rng?: Rng): BackboneOutput {
     // Experts and gates all read x: one matMul for their first layers.
     const [ze, ...zg] = sharedInputMatMul(x, [this.experts.layer()!, ...this.gates.map((g) => g.layer())]);
     const e = this.experts.fromFirst(ze, training, rng); // [B, n*H]
-    const gates: GateTrace[] = this.gates.map((g, k) => ({ level: 1, output: k, weights: g.fromLogits(zg[k]) })); // [B, n] each
+    const gates: GateTrace[] = this.gates.map((g, k) => ({ level: 1, output: k, weights: g.fromLogits(zg[k], training) })); // [B, n] each
     return { reps: gates.map((g) => mixExperts(g.weights, e)), gates };
   }
 
@@ -306,16 +389,22 @@ export class CgcLevel {
     dropout: number,
     withSharedGate: boolean,
     rng: Rng,
+    batchNorm: BlockNorm = false,
   ) {
     if (numSpecific + numShared < 1) throw new Error(`cgc: need at least one expert (numSpecificExperts ${numSpecific}, numSharedExperts ${numShared})`);
     this.specific = [];
-    for (let k = 0; k < numOutputs; k++) this.specific.push(new ExpertSet(inDim, numSpecific, hidden, dropout, rng));
-    this.shared = new ExpertSet(inDim, numShared, hidden, dropout, rng);
+    for (let k = 0; k < numOutputs; k++) this.specific.push(new ExpertSet(inDim, numSpecific, hidden, dropout, rng, batchNorm));
+    this.shared = new ExpertSet(inDim, numShared, hidden, dropout, rng, batchNorm);
     this.gates = [];
-    for (let k = 0; k < numOutputs; k++) this.gates.push(new Gate(inDim, numSpecific + numShared, rng));
-    this.sharedGate = withSharedGate ? new Gate(inDim, numOutputs * numSpecific + numShared, rng) : null;
+    for (let k = 0; k < numOutputs; k++) this.gates.push(new Gate(inDim, numSpecific + numShared, rng, batchNorm));
+    this.sharedGate = withSharedGate ? new Gate(inDim, numOutputs * numSpecific + numShared, rng, batchNorm) : null;
     this.outDim = this.shared.outDim;
   }
+
+  private readonly norms = normsApi(() => [...this.specific, this.shared, ...this.gates, ...(this.sharedGate ? [this.sharedGate] : [])]);
+  buffers = this.norms.buffers;
+  updateBuffers = this.norms.updateBuffers;
+  discardPending = this.norms.discardPending;
 
   apply(inputs: tf.Tensor2D[], level: number, training: boolean, rng?: Rng): { outs: tf.Tensor2D[]; gates: GateTrace[] } {
     const K = this.numOutputs;
@@ -342,12 +431,12 @@ export class CgcLevel {
     const gates: GateTrace[] = [];
     const outs: tf.Tensor2D[] = [];
     for (let k = 0; k < K; k++) {
-      const w = this.gates[k].fromLogits(z[gateSlot[k]]); // [B, ns + nsh]
+      const w = this.gates[k].fromLogits(z[gateSlot[k]], training); // [B, ns + nsh]
       gates.push({ level, output: k, weights: w });
       outs.push(mixExperts(w, cat([spec[k], shared]))); // [B, H]
     }
     if (this.sharedGate) {
-      const w = this.sharedGate.fromLogits(z[sharedGateSlot]); // [B, K*ns + nsh]
+      const w = this.sharedGate.fromLogits(z[sharedGateSlot], training); // [B, K*ns + nsh]
       gates.push({ level, output: "shared", weights: w });
       outs.push(mixExperts(w, cat([...spec, shared]))); // [B, H]
     }
@@ -381,16 +470,31 @@ export class PleBackbone implements Backbone {
   readonly levels: CgcLevel[];
   readonly outDim: number;
 
-  constructor(inDim: number, readonly numOutputs: number, readonly numLevels: number, numSpecific: number, numShared: number, hidden: number[], dropout: number, rng: Rng) {
+  constructor(
+    inDim: number,
+    readonly numOutputs: number,
+    readonly numLevels: number,
+    numSpecific: number,
+    numShared: number,
+    hidden: number[],
+    dropout: number,
+    rng: Rng,
+    batchNorm: BlockNorm = false,
+  ) {
     if (!(Number.isInteger(numLevels) && numLevels >= 1)) throw new Error(`ple: numLevels must be a positive integer, got ${numLevels}`);
     if (hidden.length === 0) throw new Error("ple: expertHidden is empty");
     this.levels = [];
     for (let l = 0; l < numLevels; l++) {
       const d = l === 0 ? inDim : hidden[hidden.length - 1];
-      this.levels.push(new CgcLevel(d, numOutputs, numSpecific, numShared, hidden, dropout, l < numLevels - 1, rng));
+      this.levels.push(new CgcLevel(d, numOutputs, numSpecific, numShared, hidden, dropout, l < numLevels - 1, rng, batchNorm));
     }
     this.outDim = this.levels[numLevels - 1].outDim;
   }
+
+  private readonly norms = normsApi(() => this.levels);
+  buffers = this.norms.buffers;
+  updateBuffers = this.norms.updateBuffers;
+  discardPending = this.norms.discardPending;
 
   apply(x: tf.Tensor2D, training: boolean, rng?: Rng): BackboneOutput {
     let inputs = Array.from({ length: this.numOutputs + 1 }, () => x);
@@ -425,10 +529,10 @@ export class PleBackbone implements Backbone {
   }
 }
 
-/** One tower per output: MLP rep -> towerHidden (ReLU) -> linear logit. */
-export function makeTowers(inDim: number, count: number, hidden: number[], dropout: number, rng: Rng): Mlp[] {
+/** One tower per output: MLP rep -> towerHidden (ReLU; Linear→BN→ReLU with `batchNorm`) -> linear logit. */
+export function makeTowers(inDim: number, count: number, hidden: number[], dropout: number, rng: Rng, batchNorm: BlockNorm = false): Mlp[] {
   const towers: Mlp[] = [];
-  for (let k = 0; k < count; k++) towers.push(new Mlp(inDim, { hidden, dropout, output: 1 }, rng));
+  for (let k = 0; k < count; k++) towers.push(new Mlp(inDim, { hidden, dropout, output: 1, batchNorm }, rng));
   return towers;
 }
 

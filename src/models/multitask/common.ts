@@ -16,6 +16,13 @@ export interface TowerFields {
   towerHidden: number[];
   /** Dropout after every hidden layer (experts, bottoms, towers). Default 0 (torch-rechub's MLP default). */
   dropout: number;
+  /**
+   * BatchNorm1d after every hidden Linear (bottoms, experts, towers: Linear→BN→ReLU→Dropout) and in
+   * every gate (Linear→BN→softmax), with running statistics in evaluation: torch-rechub's MLP
+   * (basic/layers.py). Default false (the kit's choice: a row's output does not depend on its
+   * batch); the torch-rechub reference preset (presets.ts) sets true.
+   */
+  batchNorm: boolean;
 }
 
 /** Null when the schema has at least two labels (for `ModelSpec.requires` of multi-task models). */

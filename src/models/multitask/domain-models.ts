@@ -9,8 +9,8 @@
  * Reference: Xiaopengli1/Scenario-Wise-Rec scenario_wise_rec/models/multi_domain/{sharebottom,mmoe,ple}.py
  * (derived from torch-rechub); defaults from its scripts/run_movielens_rank_multi_domain.py
  * (embed_dim 16; SharedBottom bottom [128], towers [8]; MMoE n_expert = domain_num, experts [16];
- * PLE n_level 1, 2 specific + 1 shared experts [16]). Same deviation as the multi-task models: no
- * BatchNorm in the MLPs.
+ * PLE n_level 1, 2 specific + 1 shared experts [16]). As the multi-task models: no BatchNorm by
+ * default; `batchNorm: true` builds the reference's Linear→BN→ReLU blocks and BN gates.
  */
 import type { DatasetSchema } from "../../data/schema";
 import { DEFAULT_EMBEDDING, ModelBase } from "../base";
@@ -49,7 +49,7 @@ export class ExpertDomainModel<C extends BaseModelConfig & TowerFields & DomainF
     const axis = schema.groups.find((g) => g.name === config.domainAxis)!;
     this.domainNames = Array.from({ length: this.numDomains }, (_, g) => axis.names?.[g] ?? `d${g}`);
     this.backbone = this.track(makeBackbone(this.flatInputDim, this.numDomains, this.rng));
-    this.towers = makeTowers(this.backbone.outDim, this.numDomains, config.towerHidden, config.dropout, this.rng);
+    this.towers = makeTowers(this.backbone.outDim, this.numDomains, config.towerHidden, config.dropout, this.rng, config.batchNorm);
     for (const t of this.towers) this.track(t);
   }
 
@@ -86,10 +86,10 @@ export const MD_SHARED_BOTTOM: ModelSpec<MdSharedBottomConfig> = {
   id: "md-shared-bottom",
   name: "Shared-Bottom (multi-domain)",
   task: "multi-domain",
-  defaults: { embDim: 16, embedding: DEFAULT_EMBEDDING, label: null, domainAxis: DEFAULT_DOMAIN_AXIS, bottomHidden: [128], towerHidden: [8], dropout: 0 },
+  defaults: { embDim: 16, embedding: DEFAULT_EMBEDDING, label: null, domainAxis: DEFAULT_DOMAIN_AXIS, bottomHidden: [128], towerHidden: [8], dropout: 0, batchNorm: false },
   presets: { smoke: { bottomHidden: [32], towerHidden: [8] }, paper: {} },
   requires: requiresDomain,
-  build: (schema, config, seed) => new ExpertDomainModel("md-shared-bottom", schema, config, seed, (d, k, rng) => new BottomBackbone(d, k, config.bottomHidden, config.dropout, rng)),
+  build: (schema, config, seed) => new ExpertDomainModel("md-shared-bottom", schema, config, seed, (d, k, rng) => new BottomBackbone(d, k, config.bottomHidden, config.dropout, rng, config.batchNorm)),
 };
 
 export interface MdMmoeConfig extends BaseModelConfig, DomainFields, TowerFields {
@@ -104,10 +104,10 @@ export const MD_MMOE: ModelSpec<MdMmoeConfig> = {
   name: "MMoE (multi-domain)",
   paper: { title: "Modeling Task Relationships in Multi-task Learning with Multi-gate Mixture-of-Experts", venue: "KDD 2018" },
   task: "multi-domain",
-  defaults: { embDim: 16, embedding: DEFAULT_EMBEDDING, label: null, domainAxis: DEFAULT_DOMAIN_AXIS, numExperts: null, expertHidden: [16], towerHidden: [8], dropout: 0 },
+  defaults: { embDim: 16, embedding: DEFAULT_EMBEDDING, label: null, domainAxis: DEFAULT_DOMAIN_AXIS, numExperts: null, expertHidden: [16], towerHidden: [8], dropout: 0, batchNorm: false },
   presets: { smoke: { expertHidden: [16], towerHidden: [8] }, paper: {} },
   requires: requiresDomain,
-  build: (schema, config, seed) => new ExpertDomainModel("md-mmoe", schema, config, seed, (d, k, rng) => new MmoeBackbone(d, k, config.numExperts ?? k, config.expertHidden, config.dropout, rng)),
+  build: (schema, config, seed) => new ExpertDomainModel("md-mmoe", schema, config, seed, (d, k, rng) => new MmoeBackbone(d, k, config.numExperts ?? k, config.expertHidden, config.dropout, rng, config.batchNorm)),
 };
 
 export interface MdPleConfig extends BaseModelConfig, DomainFields, TowerFields {
@@ -126,9 +126,9 @@ export const MD_PLE: ModelSpec<MdPleConfig> = {
   name: "PLE (multi-domain)",
   paper: { title: "Progressive Layered Extraction (PLE): A Novel Multi-Task Learning (MTL) Model for Personalized Recommendations", venue: "RecSys 2020" },
   task: "multi-domain",
-  defaults: { embDim: 16, embedding: DEFAULT_EMBEDDING, label: null, domainAxis: DEFAULT_DOMAIN_AXIS, numLevels: 1, numSpecificExperts: 2, numSharedExperts: 1, expertHidden: [16], towerHidden: [8], dropout: 0 },
+  defaults: { embDim: 16, embedding: DEFAULT_EMBEDDING, label: null, domainAxis: DEFAULT_DOMAIN_AXIS, numLevels: 1, numSpecificExperts: 2, numSharedExperts: 1, expertHidden: [16], towerHidden: [8], dropout: 0, batchNorm: false },
   presets: { smoke: { expertHidden: [16], towerHidden: [8] }, paper: {} },
   requires: requiresDomain,
   build: (schema, config, seed) =>
-    new ExpertDomainModel("md-ple", schema, config, seed, (d, k, rng) => new PleBackbone(d, k, config.numLevels, config.numSpecificExperts, config.numSharedExperts, config.expertHidden, config.dropout, rng)),
+    new ExpertDomainModel("md-ple", schema, config, seed, (d, k, rng) => new PleBackbone(d, k, config.numLevels, config.numSpecificExperts, config.numSharedExperts, config.expertHidden, config.dropout, rng, config.batchNorm)),
 };

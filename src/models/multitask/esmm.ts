@@ -17,8 +17,9 @@
  * `ctcvr` (probabilities) next to it.
  *
  * Reference: torch-rechub torch_rechub/models/multi_task/esmm.py (towers [16, 8] each, embed_dim
- * 16 in examples/ranking/run_census.py). Deviations: no BatchNorm in the towers; the towers read
- * every field plus numeric features (the reference uses sparse fields only).
+ * 16 in examples/ranking/run_census.py). `batchNorm: true` gives the towers torch-rechub's
+ * Linear→BN→ReLU blocks (default off). Deviation: the towers read every field plus numeric
+ * features (the reference uses sparse fields only).
  */
 import type { DatasetSchema } from "../../data/schema";
 import { labelIndex } from "../../data/schema";
@@ -49,6 +50,8 @@ export interface EsmmConfig extends BaseModelConfig {
   cvrHidden: number[];
   /** Dropout in both towers. Default 0. */
   dropout: number;
+  /** BatchNorm1d after every hidden Linear of both towers (torch-rechub's MLP). Default false. */
+  batchNorm: boolean;
 }
 
 export class EsmmModel extends ModelBase<EsmmConfig> {
@@ -57,8 +60,9 @@ export class EsmmModel extends ModelBase<EsmmConfig> {
 
   constructor(schema: DatasetSchema, config: EsmmConfig, seed: number) {
     super("esmm", schema, config, seed, esmmHeads(schema, config));
-    this.ctrTower = this.track(new Mlp(this.flatInputDim, { hidden: config.ctrHidden, dropout: config.dropout, output: 1 }, this.rng));
-    this.cvrTower = this.track(new Mlp(this.flatInputDim, { hidden: config.cvrHidden, dropout: config.dropout, output: 1 }, this.rng));
+    const batchNorm = config.batchNorm;
+    this.ctrTower = this.track(new Mlp(this.flatInputDim, { hidden: config.ctrHidden, dropout: config.dropout, output: 1, batchNorm }, this.rng));
+    this.cvrTower = this.track(new Mlp(this.flatInputDim, { hidden: config.cvrHidden, dropout: config.dropout, output: 1, batchNorm }, this.rng));
   }
 
   forward(inputs: ModelInputs, ctx: ModelContext): ForwardOutput {
@@ -93,7 +97,7 @@ export const ESMM: ModelSpec<EsmmConfig> = {
   paper: { title: "Entire Space Multi-Task Model: An Effective Approach for Estimating Post-Click Conversion Rate", venue: "SIGIR 2018", url: "https://arxiv.org/abs/1804.07931" },
   task: "multi-task",
   // embDim 16: torch-rechub run_census.py embeds fields with embed_dim=16 for ESMM.
-  defaults: { embDim: 16, embedding: DEFAULT_EMBEDDING, ctrLabel: null, ctcvrLabel: null, ctrHidden: [16, 8], cvrHidden: [16, 8], dropout: 0 },
+  defaults: { embDim: 16, embedding: DEFAULT_EMBEDDING, ctrLabel: null, ctcvrLabel: null, ctrHidden: [16, 8], cvrHidden: [16, 8], dropout: 0, batchNorm: false },
   presets: { smoke: { ctrHidden: [16, 8], cvrHidden: [16, 8] }, paper: {} },
   requires: requiresTwoLabels,
   build: (schema, config, seed) => new EsmmModel(schema, config, seed),

@@ -5,3 +5,4 @@ export * from "./domain-models";
 export * from "./cross-stitch";
 export * from "./esmm";
 export * from "./aitm";
+export * from "./presets";

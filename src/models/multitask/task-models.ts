@@ -40,7 +40,7 @@ export class ExpertTaskModel<C extends BaseModelConfig & TowerFields> extends Mo
   constructor(id: string, schema: DatasetSchema, config: C, seed: number, heads: string[], makeBackbone: BackboneFactory) {
     super(id, schema, config, seed, heads);
     this.backbone = this.track(makeBackbone(this.flatInputDim, heads.length, this.rng));
-    this.towers = makeTowers(this.backbone.outDim, heads.length, config.towerHidden, config.dropout, this.rng);
+    this.towers = makeTowers(this.backbone.outDim, heads.length, config.towerHidden, config.dropout, this.rng, config.batchNorm);
     for (const t of this.towers) this.track(t);
   }
 
@@ -79,11 +79,11 @@ export const SINGLE_TASK: ModelSpec<SingleTaskConfig> = {
   name: "Single-task DNN",
   task: "ctr",
   // embDim 4: torch-rechub run_census.py embeds every Census field with embed_dim=4 (non-ESMM models).
-  defaults: { embDim: 4, embedding: DEFAULT_EMBEDDING, task: null, bottomHidden: [117], towerHidden: [8], dropout: 0 },
+  defaults: { embDim: 4, embedding: DEFAULT_EMBEDDING, task: null, bottomHidden: [117], towerHidden: [8], dropout: 0, batchNorm: false },
   presets: { smoke: { bottomHidden: [32], towerHidden: [8] }, paper: {} },
   requires: (schema) => (schema.labels.length >= 1 ? null : `needs at least one binary label; ${schema.name} has none`),
   build: (schema, config, seed) =>
-    new ExpertTaskModel("single-task", schema, config, seed, [resolveLabel(schema, config.task, "single-task")], (d, k, rng) => new BottomBackbone(d, k, config.bottomHidden, config.dropout, rng)),
+    new ExpertTaskModel("single-task", schema, config, seed, [resolveLabel(schema, config.task, "single-task")], (d, k, rng) => new BottomBackbone(d, k, config.bottomHidden, config.dropout, rng, config.batchNorm)),
 };
 
 export interface SharedBottomConfig extends BaseModelConfig, TasksField, TowerFields {
@@ -96,11 +96,11 @@ export const SHARED_BOTTOM: ModelSpec<SharedBottomConfig> = {
   name: "Shared-Bottom",
   paper: { title: "Multitask Learning (Caruana)", venue: "Machine Learning 28, 1997" },
   task: "multi-task",
-  defaults: { embDim: 4, embedding: DEFAULT_EMBEDDING, tasks: null, bottomHidden: [117], towerHidden: [8], dropout: 0 },
+  defaults: { embDim: 4, embedding: DEFAULT_EMBEDDING, tasks: null, bottomHidden: [117], towerHidden: [8], dropout: 0, batchNorm: false },
   presets: { smoke: { bottomHidden: [32], towerHidden: [8] }, paper: {} },
   requires: requiresTwoLabels,
   build: (schema, config, seed) =>
-    new ExpertTaskModel("shared-bottom", schema, config, seed, resolveTasks(schema, config.tasks, "shared-bottom"), (d, k, rng) => new BottomBackbone(d, k, config.bottomHidden, config.dropout, rng)),
+    new ExpertTaskModel("shared-bottom", schema, config, seed, resolveTasks(schema, config.tasks, "shared-bottom"), (d, k, rng) => new BottomBackbone(d, k, config.bottomHidden, config.dropout, rng, config.batchNorm)),
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -118,11 +118,11 @@ export const MMOE: ModelSpec<MmoeConfig> = {
   name: "MMoE",
   paper: { title: "Modeling Task Relationships in Multi-task Learning with Multi-gate Mixture-of-Experts", venue: "KDD 2018", url: "https://dl.acm.org/doi/10.1145/3219819.3220007" },
   task: "multi-task",
-  defaults: { embDim: 4, embedding: DEFAULT_EMBEDDING, tasks: null, numExperts: 8, expertHidden: [16], towerHidden: [8], dropout: 0 },
+  defaults: { embDim: 4, embedding: DEFAULT_EMBEDDING, tasks: null, numExperts: 8, expertHidden: [16], towerHidden: [8], dropout: 0, batchNorm: false },
   presets: { smoke: { numExperts: 4, expertHidden: [16], towerHidden: [8] }, paper: {} },
   requires: requiresTwoLabels,
   build: (schema, config, seed) =>
-    new ExpertTaskModel("mmoe", schema, config, seed, resolveTasks(schema, config.tasks, "mmoe"), (d, k, rng) => new MmoeBackbone(d, k, config.numExperts, config.expertHidden, config.dropout, rng)),
+    new ExpertTaskModel("mmoe", schema, config, seed, resolveTasks(schema, config.tasks, "mmoe"), (d, k, rng) => new MmoeBackbone(d, k, config.numExperts, config.expertHidden, config.dropout, rng, config.batchNorm)),
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -139,8 +139,9 @@ export interface CgcConfig extends BaseModelConfig, TasksField, TowerFields {
 
 export interface PleConfig extends CgcConfig {
   /**
-   * Number of extraction levels (CGC layers). Default 2: torch-rechub's README reports PLE with 1
-   * and 2 levels on Census; run_census.py's own default is 1, which is the `cgc` model here.
+   * Number of extraction levels (CGC layers). Default 2 (the kit's choice: torch-rechub's README
+   * reports PLE with 1 and 2 levels on Census); run_census.py builds 1 (`n_level=1`), which the
+   * torch-rechub reference preset (presets.ts) sets and which equals the `cgc` model.
    */
   numLevels: number;
 }
@@ -152,11 +153,11 @@ export const CGC: ModelSpec<CgcConfig> = {
   name: "CGC (PLE, one level)",
   paper: PLE_PAPER,
   task: "multi-task",
-  defaults: { embDim: 4, embedding: DEFAULT_EMBEDDING, tasks: null, numSpecificExperts: 2, numSharedExperts: 1, expertHidden: [16], towerHidden: [8], dropout: 0 },
+  defaults: { embDim: 4, embedding: DEFAULT_EMBEDDING, tasks: null, numSpecificExperts: 2, numSharedExperts: 1, expertHidden: [16], towerHidden: [8], dropout: 0, batchNorm: false },
   presets: { smoke: { expertHidden: [16], towerHidden: [8] }, paper: {} },
   requires: requiresTwoLabels,
   build: (schema, config, seed) =>
-    new ExpertTaskModel("cgc", schema, config, seed, resolveTasks(schema, config.tasks, "cgc"), (d, k, rng) => new PleBackbone(d, k, 1, config.numSpecificExperts, config.numSharedExperts, config.expertHidden, config.dropout, rng)),
+    new ExpertTaskModel("cgc", schema, config, seed, resolveTasks(schema, config.tasks, "cgc"), (d, k, rng) => new PleBackbone(d, k, 1, config.numSpecificExperts, config.numSharedExperts, config.expertHidden, config.dropout, rng, config.batchNorm)),
 };
 
 export const PLE: ModelSpec<PleConfig> = {
@@ -169,6 +170,6 @@ export const PLE: ModelSpec<PleConfig> = {
   requires: requiresTwoLabels,
   build: (schema, config, seed) =>
     new ExpertTaskModel("ple", schema, config, seed, resolveTasks(schema, config.tasks, "ple"), (d, k, rng) =>
-      new PleBackbone(d, k, config.numLevels, config.numSpecificExperts, config.numSharedExperts, config.expertHidden, config.dropout, rng),
+      new PleBackbone(d, k, config.numLevels, config.numSpecificExperts, config.numSharedExperts, config.expertHidden, config.dropout, rng, config.batchNorm),
     ),
 };

@@ -25,7 +25,7 @@ import type { TrainConfig } from "../../train/trainer";
 import type { Profile } from "../../util/profile";
 import { HAMUR_MODELS } from "../hamur/spec";
 import { headDiversity, HierRecModel, type HierRecConfig } from "./model";
-import { HIERREC_MODELS } from "./spec";
+import { HIERREC_MODELS, HIERREC_PRESETS } from "./spec";
 
 /** What one profile runs: data ids and sizes, seeds, training presets, the common model config. */
 export interface HierRecProfile {
@@ -86,8 +86,10 @@ export interface HierRecAblation {
 }
 
 /**
- * The issue's ablations, as data: without the explicit module; without the implicit module;
- * heads 1/2/4/8; static instead of generated weights (both modules, or one at a time).
+ * The issue's ablations, as data, each over the `official` preset (HIERREC_PRESETS): without the
+ * explicit module; without the implicit module; heads 1/2/4/8; static instead of generated weights
+ * (both modules, or one at a time); and the kit's own MLPs without BatchNorm ("no-bn" = the `ours`
+ * preset).
  */
 export const ABLATIONS: readonly HierRecAblation[] = [
   { id: "full", description: "HierRec (explicit + implicit, generated weights, 4 heads)", overrides: {} },
@@ -100,6 +102,7 @@ export const ABLATIONS: readonly HierRecAblation[] = [
   { id: "static", description: "static weights in both modules (shared by all rows; s joins the base input)", overrides: { explicitWeights: "static", implicitWeights: "static" } },
   { id: "static-explicit", description: "static explicit layers, generated implicit heads", overrides: { explicitWeights: "static" } },
   { id: "static-implicit", description: "generated explicit layers, static implicit heads", overrides: { implicitWeights: "static" } },
+  { id: "no-bn", description: "ours: MLPs without BatchNorm (Linear -> ReLU -> dropout)", overrides: HIERREC_PRESETS.ours },
 ];
 
 /** An ablation by id; throws listing the known ids. */
@@ -115,25 +118,37 @@ export const CELL_MODELS: ModelIndex = { ...BASELINES, ...HAMUR_MODELS, ...HIERR
 /** The multi-domain baselines of the main comparison (those missing from CELL_MODELS are skipped). */
 export const BASELINE_IDS: readonly string[] = ["shared-mlp", "md-shared-bottom", "md-mmoe", "md-ple", "star", "hamur-mlp"].filter((id) => id in CELL_MODELS);
 
-/** A HierRec ablation as a cell labelled by its id. */
-export const ablationCell = (id: string): GridCell => ({ label: id, model: "hierrec", modelConfig: getAblation(id).overrides });
+/** The preset of every HierRec cell: the official code's configuration (the primary reproduction). */
+export const MAIN_PRESET = "official" as const;
 
-/** Main comparison (ml-age): HierRec and every multi-domain baseline. */
-export const MAIN_CELLS: readonly GridCell[] = [{ label: "hierrec", model: "hierrec" }, ...BASELINE_IDS.map((id) => ({ label: id, model: id }))];
+/** A HierRec config in the notebook: the main preset, then `overrides`. */
+export const hierrecConfig = (overrides: Partial<HierRecConfig> = {}): Partial<HierRecConfig> => ({ ...HIERREC_PRESETS[MAIN_PRESET], ...overrides });
+
+/** A HierRec ablation as a cell labelled by its id (the official preset plus the ablation's overrides). */
+export const ablationCell = (id: string): GridCell => ({ label: id, model: "hierrec", modelConfig: hierrecConfig(getAblation(id).overrides) });
+
+/** HierRec under the official preset (label "hierrec" in every key). */
+const HIERREC_CELL: GridCell = { label: "hierrec", model: "hierrec", modelConfig: hierrecConfig() };
+
+/** Main comparison (ml-age): HierRec (official preset) and every multi-domain baseline. */
+export const MAIN_CELLS: readonly GridCell[] = [HIERREC_CELL, ...BASELINE_IDS.map((id) => ({ label: id, model: id }))];
 
 /** The second scenario definition and the synthetic set: HierRec, the shared MLP and its two halves. */
 export const SCENARIO_CELLS: readonly GridCell[] = [
-  { label: "hierrec", model: "hierrec" },
+  HIERREC_CELL,
   ...BASELINE_IDS.filter((id) => id === "shared-mlp").map((id) => ({ label: id, model: id })),
   ablationCell("no-explicit"),
   ablationCell("no-implicit"),
 ];
 
 /** Ablations per data set (the head counts on the synthetic set only, to fit the budget). */
-export const ABLATION_PLAN: Readonly<Record<string, readonly string[]>> = { "ml-age": ["no-explicit", "no-implicit", "static"], synthetic: ["static", "heads-1", "heads-2", "heads-8"] };
+export const ABLATION_PLAN: Readonly<Record<string, readonly string[]>> = {
+  "ml-age": ["no-explicit", "no-implicit", "static", "no-bn"],
+  synthetic: ["static", "heads-1", "heads-2", "heads-8", "no-bn"],
+};
 
 /** Ablation labels in tables and the delta figure. */
-export const ABLATION_LABELS: readonly string[] = ["no-explicit", "no-implicit", "static", "heads-1", "heads-2", "heads-8"];
+export const ABLATION_LABELS: readonly string[] = ["no-explicit", "no-implicit", "static", "heads-1", "heads-2", "heads-8", "no-bn"];
 
 /** Cells of the larger sets: HierRec and the shared MLP under smoke (format runs), the main cells under paper. */
 export const largeCells = (profile: Profile): readonly GridCell[] => (profile === "smoke" ? MAIN_CELLS.slice(0, 2) : MAIN_CELLS);
@@ -263,7 +278,7 @@ export function ablationRows(results: readonly CellResult[], datasets: readonly 
     reference: "hierrec",
     metrics: ["auc"],
     perGroup: false,
-    extra: (r) => ({ variant: r.label === "hierrec" ? "HierRec (full)" : getAblation(r.label).description }),
+    extra: (r) => ({ variant: r.label === "hierrec" ? "HierRec (official preset: BatchNorm)" : getAblation(r.label).description }),
   });
 }
 

@@ -32,8 +32,12 @@
  *   initialised like an ordinary layer of the generated shape (Glorot) and whose weight maps the
  *   scenario / instance to a deviation from it. The PyTorch generators start from a non-zero bias
  *   too (its default init); ours makes the "static" ablation exactly the generator's bias alone.
- * - No BatchNorm: the kit's MLPs are Linear -> ReLU -> dropout (the code has BatchNorm before the
- *   dropout); batch statistics would make a row's output depend on its batch.
+ * - BatchNorm (`batchNorm`): the official MLPs (utils/layers.py MultiLayerPerceptron: the base DNN,
+ *   out_trans and dnn3) are Linear -> BatchNorm1d -> Dropout -> ReLU; with `batchNorm: true` ours
+ *   are Linear -> BatchNorm1d -> ReLU -> Dropout (the same function: dropout's 0/scale mask commutes
+ *   with ReLU), with batch statistics in training and running statistics in evaluation
+ *   (layers/batch-norm.ts, PyTorch semantics). The `official` preset (spec.ts) sets it; the kit's
+ *   default (false) is the labelled "no-bn" ablation.
  * - Numeric features (the code has none) join the base DNN's input only.
  * - Ablations (config, see `ABLATIONS` in experiment.ts):
  *   `explicit: false` removes everything that reads the scenario id: no explicit layers, and the
@@ -74,6 +78,12 @@ export interface HierRecConfig extends BaseModelConfig {
   outputHidden: number[];
   /** Dropout of the MLPs and of the self-attention weights. Default 0.2. */
   dropout: number;
+  /**
+   * BatchNorm1d (running statistics in evaluation) after every hidden Linear of the base DNN and
+   * the output MLP, as the official MultiLayerPerceptron. Default false (kit variant, ablation
+   * "no-bn"); the `official` preset sets true.
+   */
+  batchNorm: boolean;
   /** Use the explicit scenario module (ablation "no-explicit" sets false). Default true. */
   explicit: boolean;
   /** Use the implicit multi-head module (ablation "no-implicit" sets false). Default true. */
@@ -167,6 +177,7 @@ export class HierRecModel extends ModelBase<HierRecConfig> {
     this.scenarioNames = g.names ?? Array.from({ length: this.numScenarios }, (_, i) => `${axis} ${i}`);
     if (!(Number.isInteger(c.numHeads) && c.numHeads > 0)) throw new Error(`hierrec config: numHeads must be a positive integer, got ${c.numHeads}`);
     if (!(c.dropout >= 0 && c.dropout < 1)) throw new Error(`hierrec config: dropout must be in [0, 1), got ${c.dropout}`);
+    if (typeof c.batchNorm !== "boolean") throw new Error(`hierrec config: batchNorm must be true or false, got ${JSON.stringify(c.batchNorm)}`);
     for (const k of ["explicitWeights", "implicitWeights"] as const) {
       if (c[k] !== "generated" && c[k] !== "static") throw new Error(`hierrec config: ${k} must be "generated" or "static", got ${JSON.stringify(c[k])}`);
     }
@@ -208,7 +219,8 @@ export class HierRecModel extends ModelBase<HierRecConfig> {
     this.scenarioEmb = useS ? ownedVariable(tf.tensor2d(glorotUniform(this.numScenarios, ds, rng), [this.numScenarios, ds])) : null;
     if (this.scenarioEmb) this.track(group([this.scenarioEmb]));
     const baseIn = F * D + this.numNumeric + (useS && c.explicitWeights === "static" ? ds : 0);
-    this.base = this.track(new Mlp(baseIn, { hidden: baseHidden, dropout: c.dropout }, rng));
+    const bn = c.batchNorm === true;
+    this.base = this.track(new Mlp(baseIn, { hidden: baseHidden, dropout: c.dropout, batchNorm: bn }, rng));
     this.xDim = this.base.outDim;
     if (c.explicit) {
       if (c.explicitWeights === "generated") {
@@ -246,7 +258,7 @@ export class HierRecModel extends ModelBase<HierRecConfig> {
       this.track(group(Object.values(this.imStatic)));
     }
     const zDim = c.implicit ? H * i2 : this.exDim;
-    this.out = this.track(new Mlp(zDim, { hidden: outputHidden, dropout: c.dropout, output: 1 }, rng));
+    this.out = this.track(new Mlp(zDim, { hidden: outputHidden, dropout: c.dropout, output: 1, batchNorm: bn }, rng));
     this.initialFieldWeights = headsReadFields ? this.fieldWeightsByScenario() : null;
   }
 

@@ -4,6 +4,12 @@
  * Census-Income, cascaded tasks on Taobao) run through the kit's one grid runner (train/grid.ts),
  * their measurement hooks, and the tables the notebook shows.
  *
+ * Presets: the main cells use `torch-rechub`, the reference example the notebook follows
+ * (torch-rechub examples/ranking/run_census.py: src/models/multitask/presets.ts for the models,
+ * `REFERENCE_TRAIN` for the optimiser, the Census loader's `scaling: "minmax"` for the data). The
+ * kit's own choices (no BatchNorm, embeddings N(0, 1e-2), PLE with 2 levels, AITM's calibrator,
+ * numeric columns z-scored on train) are the labelled ablation cells `OURS_CELLS`.
+ *
  * Measured keys (what claims.json names), per seed, by `measured(results)`:
  *   `census.<cell>.<task>.auc` for a multi-task cell, `census.<single-task cell>.auc`,
  *   `census.<cell>.conflictShare` / `.meanCosine` (share of recorded steps with cos < 0 and the mean
@@ -16,6 +22,7 @@ import { capRows, restrictRows, rowsWhere, sampleRows, type Dataset } from "../.
 import { loadDataset } from "../../data";
 import { auc, compareSpread, formatMeanStd, meanStd, summariseSeeds } from "../../metrics";
 import { BASELINES } from "../../models";
+import { torchRechubConfig } from "../../models/multitask/presets";
 import { specOf } from "../../models/types";
 import { predictHead, predictOutput, toyForward } from "../../models/inputs";
 import { cellOf, comparisonRows, runGrid, type CellResult, type GridCell, type SeedContext } from "../../train/grid";
@@ -49,14 +56,29 @@ export const PROFILES: Record<Profile, MtlProfile> = {
   },
 };
 
+/** The notebook's main preset: the torch-rechub reference example. */
+export const MAIN_PRESET = "torch-rechub";
+
 export const TRAIN_PRESETS: Record<Profile, Partial<TrainConfig>> = {
   smoke: { numEpochs: 2, batchSize: 512, optimizer: { kind: "adam", lr: 3e-3 }, earlyStopping: null, logEverySteps: 4, progress: "none" },
   paper: { numEpochs: 10, batchSize: 1024, optimizer: { kind: "adam", lr: 1e-3 }, earlyStopping: { metric: "auc", patience: 2, restoreBest: true }, logEverySteps: 50 },
 };
 
+/**
+ * The reference's optimiser on top of the profile's training preset (the "override" layer of the
+ * reference cells): run_census.py's Adam weight_decay 1e-4 under both profiles (dense variables;
+ * the embedding rows keep the kit's lazy Adam without decay) and, under `paper`, its lr 1e-3 and
+ * batch 1024. Smoke keeps its budget (lr 3e-3, batch 512, 2 epochs) for every cell alike.
+ */
+export const REFERENCE_TRAIN: Record<Profile, Partial<TrainConfig>> = {
+  smoke: { optimizer: { kind: "adam", lr: 3e-3, weightDecay: 1e-4 } },
+  paper: { optimizer: { kind: "adam", lr: 1e-3, weightDecay: 1e-4 }, batchSize: 1024 },
+};
+
 export const TASKS = ["income", "marital"] as const;
 export const PAIR = "income/marital";
-export const MT_MODELS = ["shared-bottom", "mmoe", "cgc", "ple", "cross-stitch"] as const;
+/** Multi-task models of the main Census grid (reference preset; `ple` has one level there, i.e. CGC). */
+export const MT_MODELS = ["shared-bottom", "mmoe", "ple", "cross-stitch"] as const;
 export const WEIGHTINGS: TaskWeightingConfig[] = [{ kind: "uncertainty" }, { kind: "gradnorm", alpha: 1.5, lr: 0.01 }, { kind: "pcgrad" }];
 /** Multi-task cells compared with the single-task model (negative transfer). */
 export const TRANSFER_CELLS = [...MT_MODELS, ...WEIGHTINGS.map((w) => `shared-bottom+${w.kind}`)];
@@ -73,21 +95,43 @@ export function weightingName(w: TaskWeightingConfig | null | undefined): string
 // ---------------------------------------------------------------------------------------------
 // Data.
 
+/** The reference's Census preprocessing: numeric columns min-max scaled over all rows (preprocess_census.py). */
+export const CENSUS_REFERENCE_DERIVE = { scaling: "minmax" } as const;
+
 /**
- * Census: the first rows of the train and valid splits (the loader shuffled them). Taobao: its
+ * Census: the first rows of the train and valid splits (the loader shuffled them), twice: `census`
+ * with the reference's min-max scaling over all rows (derive option `scaling: "minmax"`), and
+ * `censusOurs` with the kit's default z-scores on train (same rows, same split). Taobao: its
  * splits are written user by user (the loader streams the log per user), so a head would hold only
  * the first users: its slices are a seeded random sample of rows (Rng(2018)) instead. Test splits whole.
  */
-export async function loadData(prof: Profile): Promise<{ census: Dataset; taobao: Dataset }> {
+export async function loadData(prof: Profile): Promise<{ census: Dataset; censusOurs: Dataset; taobao: Dataset }> {
   const s = PROFILES[prof];
-  const census = capRows(await loadDataset(s.census.id), { train: s.census.trainRows, valid: s.census.validRows });
+  const cap = { train: s.census.trainRows, valid: s.census.validRows };
+  const census = capRows(await loadDataset(s.census.id, { derive: { ...CENSUS_REFERENCE_DERIVE } }), cap);
+  const censusOurs = capRows(await loadDataset(s.census.id), cap);
   const tb = await loadDataset(s.taobao.id);
   const train = sampleRows(tb.train, s.taobao.trainRows, 2018);
   const valid = sampleRows(tb.valid, s.taobao.validRows, 2018);
   const sampled = train !== tb.train || valid !== tb.valid;
   const tag = sampled ? `:sample${train.numRows}-${valid.numRows}-s2018` : "";
   const taobao: Dataset = { schema: tb.schema, train, valid, test: tb.test, meta: { id: tb.meta.id + tag, fingerprint: tb.meta.fingerprint + tag } };
-  return { census, taobao };
+  return { census, censusOurs, taobao };
+}
+
+/** Numeric columns under the two scalings (train split): min, max, mean, share of rows below 0.01 in absolute value. */
+export function scalingRows(reference: Dataset, ours: Dataset): Record<string, string | number>[] {
+  const stats = (a: Float32Array) => {
+    let lo = Infinity;
+    let hi = -Infinity;
+    let sum = 0;
+    let small = 0;
+    for (const x of a) (lo = Math.min(lo, x)), (hi = Math.max(hi, x)), (sum += x), (small += Math.abs(x) < 0.01 ? 1 : 0);
+    return `${lo.toFixed(3)} … ${hi.toFixed(3)}, mean ${(sum / a.length).toFixed(3)}, |x| < 0.01: ${((100 * small) / a.length).toFixed(0)}%`;
+  };
+  return reference.schema.features
+    .filter((f) => f.kind === "numeric")
+    .map((f, j) => ({ feature: f.name, "torch-rechub: min-max over all rows": stats(reference.train.num[j]), "ours: z-score on train": stats(ours.train.num[j]) }));
 }
 
 function rate(ds: TabularDataset, label: string): number {
@@ -118,7 +162,7 @@ export function labelRates(census: Dataset, taobao: Dataset): { categories: stri
 /** MMoE's gate weights over the experts on the first 4 Census test rows (first two rows per gate). */
 export function toyMmoeGates(census: Dataset): Record<string, string | number>[] {
   const spec = specOf(BASELINES, "mmoe");
-  const model = spec.build(census.schema, { ...spec.defaults, ...spec.presets.smoke }, 0);
+  const model = spec.build(census.schema, { ...spec.defaults, ...torchRechubConfig("mmoe") } as typeof spec.defaults, 0);
   const toy = toyForward(model, census.test, 4);
   model.dispose();
   return Object.entries(toy.internals).flatMap(([gate, t]) =>
@@ -129,7 +173,7 @@ export function toyMmoeGates(census: Dataset): Record<string, string | number>[]
 /** ESMM's identity pCTCVR = pCTR × pCVR on the first 4 Taobao test rows (untrained model). */
 export function toyEsmmRows(taobao: Dataset): Record<string, string | number>[] {
   const spec = specOf(BASELINES, "esmm");
-  const model = spec.build(taobao.schema, { ...spec.defaults, ...spec.presets.smoke }, 0);
+  const model = spec.build(taobao.schema, { ...spec.defaults, ...torchRechubConfig("esmm") } as typeof spec.defaults, 0);
   const toy = capRows(taobao, { test: 4 }).test;
   const ctr = predictHead(model, toy, "click");
   const ctcvr = predictHead(model, toy, "purchase");
@@ -181,60 +225,124 @@ export function cvrSpaceMetrics(test: TabularDataset, pCtr: Float32Array, pCvr: 
 // ---------------------------------------------------------------------------------------------
 // The grids.
 
-/** Parallel tasks on Census: single-task towers, the multi-task models, Shared-Bottom under three weighting schemes. */
-export function censusCells(prof: Profile): GridCell[] {
+/** One labelled variant of the kit's own choices (an ablation of the reference preset). */
+export interface OursCell {
+  label: string;
+  model: string;
+  /** What differs from the reference, in words (tables). */
+  description: string;
+  /** Config over the model's defaults: null = the spec's defaults and profile preset (all the kit's choices). */
+  modelConfig: Record<string, unknown> | null;
+  /** Train on the z-scored Census (`censusOurs`) instead of the min-max one. */
+  zScored: boolean;
+}
+
+const ref = torchRechubConfig;
+
+/**
+ * The kit's own choices as labelled ablations on Census. `*:ours` cells are the kit's defaults (no
+ * BatchNorm, N(0, 1e-2), z-scores, PLE with 2 levels, no weight decay: what the notebook ran before
+ * the reference preset); `ple:2-levels` and the `shared-bottom:*` cells change one factor of the
+ * reference at a time.
+ */
+export const OURS_CELLS: readonly OursCell[] = [
+  { label: "shared-bottom:ours", model: "shared-bottom", description: "ours: no BatchNorm, N(0, 1e-2), z-scores, smoke widths", modelConfig: null, zScored: true },
+  { label: "mmoe:ours", model: "mmoe", description: "ours: no BatchNorm, N(0, 1e-2), z-scores, smoke widths", modelConfig: null, zScored: true },
+  { label: "ple:ours", model: "ple", description: "ours: 2 levels, no BatchNorm, N(0, 1e-2), z-scores", modelConfig: null, zScored: true },
+  { label: "ple:2-levels", model: "ple", description: "reference with PLE 2 levels (ours)", modelConfig: { ...ref("ple"), numLevels: 2 }, zScored: false },
+  { label: "shared-bottom:no-bn", model: "shared-bottom", description: "reference without BatchNorm (ours)", modelConfig: { ...ref("shared-bottom"), batchNorm: false }, zScored: false },
+  { label: "shared-bottom:init-1e-2", model: "shared-bottom", description: "reference with embeddings N(0, 1e-2) (ours)", modelConfig: { ...ref("shared-bottom"), embedding: { init: { kind: "normal", std: 1e-2 } } }, zScored: false },
+  { label: "shared-bottom:z-score", model: "shared-bottom", description: "reference on z-scored numeric columns (ours)", modelConfig: ref("shared-bottom"), zScored: true },
+];
+
+/** Label -> preset description for tables ("torch-rechub" for the reference cells). */
+export function presetOf(label: string): string {
+  return OURS_CELLS.find((c) => c.label === label)?.description ?? OURS_TAOBAO.find((c) => c.label === label)?.description ?? MAIN_PRESET;
+}
+
+/**
+ * Parallel tasks on Census: single-task towers, the multi-task models, Shared-Bottom under three
+ * weighting schemes (all under the torch-rechub reference preset), then `OURS_CELLS`. `censusOurs`
+ * is the z-scored Census the `zScored` cells train on (omit it to build the labels only).
+ */
+export function censusCells(prof: Profile, censusOurs?: Dataset): GridCell[] {
   const ce = (model: string) => (specOf(BASELINES, model).task === "multi-task" ? PROFILES[prof].conflictEvery : 0);
-  const cell = (label: string, model: string, w: TaskWeightingConfig | null, modelConfig?: Record<string, unknown>): GridCell => ({ label, model, modelConfig, trainConfig: { taskWeighting: w, conflictEvery: ce(model) } as Partial<TrainConfig> });
+  const train = (model: string, w: TaskWeightingConfig | null, reference: boolean) => ({ ...(reference ? REFERENCE_TRAIN[prof] : {}), taskWeighting: w, conflictEvery: ce(model) }) as Partial<TrainConfig>;
+  const cell = (label: string, model: string, w: TaskWeightingConfig | null, extra: Record<string, unknown> = {}): GridCell => ({ label, model, modelConfig: { ...ref(model), ...extra }, trainConfig: train(model, w, true) });
   return [
     ...TASKS.map((t) => cell(singleLabel(t), "single-task", null, { task: t })),
     ...MT_MODELS.map((m) => cell(m, m, null)),
     ...WEIGHTINGS.map((w) => cell(`shared-bottom+${w.kind}`, "shared-bottom", w)),
+    ...OURS_CELLS.map(
+      (o): GridCell => ({
+        label: o.label,
+        model: o.model,
+        modelConfig: o.modelConfig ?? undefined,
+        trainConfig: train(o.model, null, o.modelConfig !== null),
+        ...(o.zScored && censusOurs ? { data: censusOurs } : {}),
+      }),
+    ),
   ];
 }
+
+/** The kit's own AITM and ESMM on Taobao (spec defaults: AITM with its calibrator; no BatchNorm; N(0, 1e-2)). */
+export const OURS_TAOBAO: readonly { label: string; description: string }[] = [
+  { label: "aitm:ours", description: "ours: calibrator α = 0.6, no BatchNorm, N(0, 1e-2)" },
+  { label: "aitm:calibrator", description: "reference plus the calibrator α = 0.6 (ours)" },
+  { label: "esmm:ours", description: "ours: no BatchNorm, N(0, 1e-2)" },
+];
 
 /**
  * Cascaded tasks on Taobao: ESMM, AITM (CVR = ratio of its heads), independent CTR and CVR towers
  * (the CVR one trained on clicked rows only; pCTCVR = the CTR tower's pCTR × its pCVR, same seed),
  * and a single-task model fitting purchase over all exposures directly.
  */
-export function taobaoCells(taobao: Dataset): GridCell[] {
+export function taobaoCells(taobao: Dataset, prof: Profile = "smoke"): GridCell[] {
   const test = taobao.test;
   const tower = { embDim: 16, bottomHidden: [16], towerHidden: [8] };
   const ctrBySeed = new Map<number, Float32Array>();
-  const eq = { taskWeighting: null, conflictEvery: 0 } as Partial<TrainConfig>;
+  const ours = { taskWeighting: null, conflictEvery: 0 } as Partial<TrainConfig>;
+  const eq = { ...REFERENCE_TRAIN[prof], ...ours } as Partial<TrainConfig>;
   const aitmCvr = ({ model }: SeedContext) => {
     const ctr = predictHead(model, test, "click");
     const ctcvr = predictHead(model, test, "purchase");
     return cvrSpaceMetrics(test, ctr, ctcvr.map((p, i) => Math.min(1, p / Math.max(ctr[i], 1e-7))), LABELS);
   };
+  const esmmCvr = ({ model }: SeedContext) => cvrSpaceMetrics(test, predictHead(model, test, "click"), predictOutput(model, test, (o) => o.internals!.cvr), LABELS);
+  // AITM on Taobao embeds with 16 dims like ESMM (run_census.py's AITM: 4, on Census).
+  const aitm = { ...ref("aitm"), embDim: 16 };
+  const single = { ...ref("single-task"), ...tower };
   return [
-    { label: "esmm", model: "esmm", trainConfig: eq, measure: ({ model }) => cvrSpaceMetrics(test, predictHead(model, test, "click"), predictOutput(model, test, (o) => o.internals!.cvr), LABELS) },
-    { label: "aitm", model: "aitm", modelConfig: { embDim: 16 }, trainConfig: eq, measure: aitmCvr },
-    { label: "independent:ctr", model: "single-task", modelConfig: { ...tower, task: "click" }, trainConfig: eq, measure: ({ seed, model }) => (ctrBySeed.set(seed, predictHead(model, test, "click")), {}) },
+    { label: "esmm", model: "esmm", modelConfig: ref("esmm"), trainConfig: eq, measure: esmmCvr },
+    { label: "aitm", model: "aitm", modelConfig: aitm, trainConfig: eq, measure: aitmCvr },
+    { label: "independent:ctr", model: "single-task", modelConfig: { ...single, task: "click" }, trainConfig: eq, measure: ({ seed, model }) => (ctrBySeed.set(seed, predictHead(model, test, "click")), {}) },
     {
       label: "independent:cvr",
       model: "single-task",
-      modelConfig: { ...tower, task: "purchase" },
+      modelConfig: { ...single, task: "purchase" },
       trainConfig: eq,
       data: restrictRows(taobao, "click"),
       measure: ({ seed, model }) => cvrSpaceMetrics(test, ctrBySeed.get(seed)!, predictHead(model, test, "purchase"), LABELS),
     },
-    { label: "direct:ctcvr", model: "single-task", modelConfig: { ...tower, task: "purchase" }, trainConfig: eq },
+    { label: "direct:ctcvr", model: "single-task", modelConfig: { ...single, task: "purchase" }, trainConfig: eq },
+    { label: "aitm:ours", model: "aitm", modelConfig: { embDim: 16 }, trainConfig: ours, measure: aitmCvr },
+    { label: "aitm:calibrator", model: "aitm", modelConfig: { ...aitm, constraintWeight: 0.6 }, trainConfig: eq, measure: aitmCvr },
+    { label: "esmm:ours", model: "esmm", trainConfig: ours, measure: esmmCvr },
   ];
 }
 
 const progress = (r: CellResult) => console.log(`${r.label}: ${r.wallSecPerSeed.toFixed(1)} s/seed`);
 
 /** Trains the Census grid (one run record per cell under figures/mtl-survey/). */
-export function runCensus(census: Dataset, prof: Profile): Promise<CellResult[]> {
+export function runCensus(census: Dataset, censusOurs: Dataset, prof: Profile): Promise<CellResult[]> {
   const seeds = PROFILES[prof].seeds;
-  return runGrid({ paper: PAPER, models: BASELINES, dataName: "census", data: census, cells: censusCells(prof), seeds, presets: TRAIN_PRESETS, profile: prof, measure: conflictMeasure, onCell: progress });
+  return runGrid({ paper: PAPER, models: BASELINES, dataName: "census", data: census, cells: censusCells(prof, censusOurs), seeds, presets: TRAIN_PRESETS, profile: prof, measure: conflictMeasure, onCell: progress });
 }
 
 /** Trains the Taobao grid. */
 export function runTaobao(taobao: Dataset, prof: Profile): Promise<CellResult[]> {
   const seeds = PROFILES[prof].seeds;
-  return runGrid({ paper: PAPER, models: BASELINES, dataName: "taobao", data: taobao, cells: taobaoCells(taobao), seeds, presets: TRAIN_PRESETS, profile: prof, onCell: progress });
+  return runGrid({ paper: PAPER, models: BASELINES, dataName: "taobao", data: taobao, cells: taobaoCells(taobao, prof), seeds, presets: TRAIN_PRESETS, profile: prof, onCell: progress });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -257,7 +365,7 @@ export function censusRows(results: readonly CellResult[]): Record<string, strin
     metrics: TASKS.map((t) => `${t}.auc`),
     perGroup: false,
     reference: () => null,
-    extra: (r) => ({ weighting: weighting(r), ...Object.fromEntries(TASKS.map((t) => [`${t}.auc`, taskAuc(r, t) ? fmt(taskAuc(r, t)!) : "—"])) }),
+    extra: (r) => ({ preset: presetOf(r.label), weighting: weighting(r), ...Object.fromEntries(TASKS.map((t) => [`${t}.auc`, taskAuc(r, t) ? fmt(taskAuc(r, t)!) : "—"])) }),
   }).map(({ "ΔAUC vs reference": _, ...row }) => row);
 }
 
@@ -301,6 +409,7 @@ export function cvrRows(results: readonly CellResult[]): Record<string, string>[
   const f = (v: number[] | undefined) => (v ? fmt(v) : "-");
   return results.map((r) => ({
     model: r.label,
+    preset: presetOf(r.label),
     "CTR AUC (all exposures)": f(r.metrics["click.auc"] ?? (r.label === "independent:ctr" ? r.metrics.auc : r.label === "independent:cvr" ? cellOf(results, "independent:ctr").metrics.auc : undefined)),
     "CVR AUC, clicked rows": f(r.metrics["cvrClicked.auc"]),
     "CVR AUC, entire space": f(r.metrics["cvrEntire.auc"]),

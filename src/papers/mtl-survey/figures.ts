@@ -8,7 +8,7 @@ import { baseLayout, colorAt, type Figure, type Trace } from "../../plots/figure
 import { fromSeeds, groupedBars } from "../../plots/builders";
 import { bandTraces, seedBand } from "../../plots/bands";
 import { cellOf, type CellResult } from "../../train/grid";
-import { labelRates, taskAuc, transferDiff, TASKS, TRANSFER_CELLS, MT_MODELS, PAIR } from "./experiment";
+import { labelRates, MAIN_PRESET, presetOf, taskAuc, transferDiff, TASKS, TRANSFER_CELLS, MT_MODELS, PAIR } from "./experiment";
 
 const ZERO_LINE = { type: "line", xref: "paper", x0: 0, x1: 1, y0: 0, y1: 0, line: { color: "#444", width: 1, dash: "dash" } };
 
@@ -27,11 +27,11 @@ export function labelRateFigure(census: Dataset, taobao: Dataset): Figure {
   return groupedBars(r.categories, { train: r.train, test: r.test }, { title: "Positive rate of every task label (train slice and test split)", yTitle: "positive rate", yRange: [0, 0.6], labelDigits: 3 });
 }
 
-/** Census test AUC per task, equal-weighting cells (single-task cells have one task). */
+/** Census test AUC per task, equal-weighting cells of the reference preset (single-task cells have one task). */
 export function censusAucFigure(results: readonly CellResult[]): Figure {
-  const equal = results.filter((r) => !r.label.includes("+"));
+  const equal = results.filter((r) => !r.label.includes("+") && presetOf(r.label) === MAIN_PRESET);
   const series = Object.fromEntries(equal.map((r) => [r.label, fromSeeds(r.seeds.map((_, s) => TASKS.map((t) => taskAuc(r, t)?.[s] ?? NaN)))]));
-  return groupedBars([...TASKS], series, { title: "Census-Income: test AUC per task (mean ± std over seeds), equal weighting", yTitle: "test AUC" });
+  return groupedBars([...TASKS], series, { title: "Census-Income: test AUC per task (mean ± std over seeds), torch-rechub preset, equal weighting", yTitle: "test AUC" });
 }
 
 /** Grouped bars of multi-task minus single-task AUC per task (mean ± std of the paired differences). */

@@ -12,7 +12,11 @@ import { restrictRows } from "../../../src/data/dataset";
 import { predictHead, toyForward } from "../../../src/models/inputs";
 import { Trainer, type History } from "../../../src/train/trainer";
 import { measured, type CellResult } from "../../../src/train/grid";
-import { censusCells, conflictMeasure, cvrSpaceMetrics, negativeTransferRows } from "../../../src/papers/mtl-survey/experiment";
+import { CENSUS_REFERENCE_DERIVE, MAIN_PRESET, censusCells, conflictMeasure, cvrSpaceMetrics, negativeTransferRows, taobaoCells } from "../../../src/papers/mtl-survey/experiment";
+import { resolveConfig } from "../../../src/report/config";
+import { batches } from "../../../src/data/batches";
+import type { RecModel } from "../../../src/models/types";
+import type { AitmModel, ExpertTaskModel, PleBackbone, PleConfig } from "../../../src/models/multitask";
 import { smallMulti } from "../../helpers";
 
 function history(cosines: number[]): History {
@@ -111,4 +115,73 @@ test("predictHead matches the trainer's predictions; restrictRows keeps clicked 
   assert.throws(() => predictHead(model, valid, "nope"), /no head "nope"/);
   model.dispose();
   trainer.dispose();
+});
+
+test("torch-rechub preset: PLE with 1 level, AITM plain BCE, embeddings N(0, 1e-4), BatchNorm, weight decay 1e-4, min-max Census; the kit's choices are labelled cells", async () => {
+  await initBackend({ force: "cpu", quiet: true });
+  const { train, valid } = smallMulti(4, 500);
+  const data = { schema: train.schema, train, valid, test: valid, meta: { id: "x", fingerprint: "f" } };
+  const ours = { ...data, meta: { id: "x-z", fingerprint: "g" } };
+  const cells = [...censusCells("smoke", ours), ...taobaoCells(data, "smoke")];
+  const cellOf = (label: string) => {
+    const c = cells.find((x) => x.label === label);
+    assert.ok(c, `cell ${label}`);
+    return c;
+  };
+  // What runExperiment builds: the spec's defaults, its smoke preset, then the cell's overrides.
+  const build = (label: string) => {
+    const c = cellOf(label);
+    const spec = getModelSpec(c.model);
+    const cfg = resolveConfig(spec.defaults as object, spec.presets.smoke as object, (c.modelConfig ?? {}) as object).config;
+    return spec.build(train.schema, cfg as typeof spec.defaults, 3);
+  };
+  const embStd = (m: RecModel) => {
+    const b = batches(train, { batchSize: 200 }).next().value!;
+    const v = m.embeddings.lookup(b.cat, b.size);
+    return Math.sqrt(v.reduce((s, x) => s + x * x, 0) / v.length);
+  };
+  assert.equal(MAIN_PRESET, "torch-rechub");
+  const ple = build("ple") as ExpertTaskModel<PleConfig>;
+  assert.equal((ple.backbone as PleBackbone).levels.length, 1, "the reference example's PLE has n_level = 1");
+  assert.equal(((build("ple:2-levels") as ExpertTaskModel<PleConfig>).backbone as PleBackbone).levels.length, 2, "ours: 2 levels");
+  assert.equal(((build("ple:ours") as ExpertTaskModel<PleConfig>).backbone as PleBackbone).levels.length, 2);
+  for (const label of ["single-task:income", "shared-bottom", "mmoe", "ple", "shared-bottom+pcgrad"]) {
+    const c = cellOf(label);
+    assert.equal((c.trainConfig?.optimizer as { weightDecay?: number } | undefined)?.weightDecay, 1e-4, `${label}: Adam weight decay 1e-4`);
+    assert.equal(c.data, undefined, `${label} trains on the min-max Census`);
+  }
+  for (const label of ["shared-bottom", "mmoe", "ple", "aitm", "esmm"]) {
+    const m = build(label);
+    assert.ok(m.buffers!().length > 0, `${label}: BatchNorm in the MLPs`);
+    const s = embStd(m);
+    assert.ok(s > 0.7e-4 && s < 1.3e-4, `${label}: embedding std ${s} (N(0, 1e-4))`);
+    m.dispose();
+  }
+  for (const label of ["shared-bottom:ours", "mmoe:ours", "ple:ours", "aitm:ours", "esmm:ours"]) {
+    const m = build(label);
+    assert.equal(m.buffers!().length, 0, `${label}: no BatchNorm (ours)`);
+    const s = embStd(m);
+    assert.ok(s > 0.7e-2 && s < 1.3e-2, `${label}: embedding std ${s} (N(0, 1e-2), ours)`);
+    m.dispose();
+  }
+  assert.equal(cellOf("shared-bottom:ours").data, ours, "ours: z-scored Census");
+  assert.equal(cellOf("shared-bottom:z-score").data, ours);
+  assert.equal(cellOf("shared-bottom:no-bn").data, undefined);
+  assert.deepEqual(CENSUS_REFERENCE_DERIVE, { scaling: "minmax" });
+  // AITM: plain BCE in the reference (loss = Σ CE even where the cascade is violated), the calibrator in ours.
+  const batch = batches(train, { batchSize: 50 }).next().value!;
+  for (const [label, calibrated] of [["aitm", false], ["aitm:calibrator", true]] as const) {
+    const m = build(label) as AitmModel;
+    m.towers[1].out!.b!.assign(tf.fill([1], 2));
+    tf.tidy(() => {
+      const emb = tf.tensor3d(m.embeddings.lookup(batch.cat, batch.size), [batch.size, m.embeddings.numFields, m.config.embDim]);
+      const num = tf.tensor2d(new Float32Array(batch.size * batch.num.length), [batch.size, batch.num.length]);
+      const out = m.forward({ batch, emb, num }, { training: false });
+      const ce = out.logits.reduce((s, l, t) => s + (tf.losses.sigmoidCrossEntropy(tf.tensor1d(batch.labels[t]), l) as tf.Scalar).dataSync()[0], 0);
+      const gap = m.loss(out, batch).dataSync()[0] - ce;
+      if (calibrated) assert.ok(gap > 1e-3, `${label}: calibrator term ${gap}`);
+      else assert.ok(Math.abs(gap) < 1e-5, `${label}: plain BCE, extra term ${gap}`);
+    });
+    m.dispose();
+  }
 });
