@@ -1,4 +1,4 @@
-// @metadata {"recrepro": {"runRecord": "figures/llm-survey/ml-id+text-{profile}/run.json"}}
+// @metadata {"recrepro": {"runRecord": "figures/llm-survey/ml-id-text-{profile}/run.json"}}
 // %% [markdown]
 // # 05 · How can recommender systems benefit from large language models?
 //
@@ -31,7 +31,7 @@ import * as rr from "recrepro";
 
 const nb = await rr.papers.setup("llm-survey");
 const S = rr.papers.llmSurvey;
-({ ...S.PROFILES[nb.profile], train: S.TRAIN_PRESETS[nb.profile], model: S.MODEL_CONFIG })
+({ ...S.PROFILES[nb.profile], train: S.TRAIN_PRESETS[nb.profile], model: S.MODEL_CONFIG });
 
 // %% [markdown]
 // ## Claim table
@@ -89,7 +89,7 @@ const synSplit = S.coldSplit(syn, S.PROFILES[nb.profile].coldShare);
 rr.plots.showTable([...S.splitRows(synSplit), ...S.splitRows(mlSplit)]);
 
 // %%
-`cold items seen in train or valid: ml ${S.coldLeaks(mlSplit).length}, syn ${S.coldLeaks(synSplit).length}`
+`cold items seen in train or valid: ml ${S.coldLeaks(mlSplit).length}, syn ${S.coldLeaks(synSplit).length}`;
 
 // %% [markdown]
 // ## The encoder on a toy batch
@@ -113,7 +113,7 @@ rr.plots.showTable(S.neighbourRows(ml, mlVec, [1, 260, 1196]));
 // %%
 const synRuns = await S.runDemo(synSplit, synVec, nb.profile);
 const mlRuns = await S.runDemo(mlSplit, mlVec, nb.profile);
-`${synRuns.length + mlRuns.length} cells trained in ${rr.papers.elapsed(nb)}`
+`${synRuns.length + mlRuns.length} cells trained in ${rr.papers.elapsed(nb)}`;
 
 // %% [markdown]
 // ## Evaluate: warm and cold items
@@ -162,7 +162,7 @@ rr.plots.showTable(S.ruleRows(ml));
 
 // %%
 const llm = await S.llmRerank(mlSplit, S.rankingTask(mlSplit, 1, 5, 10));
-llm.available ? rr.plots.showTable(llm.rows) : llm.reason
+llm.available ? rr.plots.showTable(llm.rows) : llm.reason;
 
 // %% [markdown]
 // ## Efficiency
@@ -170,8 +170,16 @@ llm.available ? rr.plots.showTable(llm.rows) : llm.reason
 // cached one. Compare with an LLM encoder, which costs a forward pass per item.
 
 // %%
-const fresh = new rr.data.WordVectorEncoder(encoder.source, { cacheDir: null }).encode(mlVec.ids.map((id) => S.itemText(ml.movies.get(id)!)));
-rr.plots.showTable(S.encoderRows({ "MovieLens items, fresh": fresh, "MovieLens items, this run": mlVec.encoded, "syn items, this run": synVec.encoded }));
+const fresh = new rr.data.WordVectorEncoder(encoder.source, { cacheDir: null }).encode(
+  mlVec.ids.map((id) => S.itemText(ml.movies.get(id)!)),
+);
+rr.plots.showTable(
+  S.encoderRows({
+    "MovieLens items, fresh": fresh,
+    "MovieLens items, this run": mlVec.encoded,
+    "syn items, this run": synVec.encoded,
+  }),
+);
 
 // %% [markdown]
 // ## Comparison with the survey, summary and limitations

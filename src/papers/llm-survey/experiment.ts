@@ -766,11 +766,9 @@ export async function llmRerank(
   task: RankingTask,
   users = 5,
   shortlist = 10,
-): Promise<
-  { available: false; reason: string } | { available: true; rows: Record<string, string | number>[] }
-> {
+): Promise<{ available: boolean; reason: string; rows: Record<string, string | number>[] }> {
   const llm = await openLocalLlm();
-  if (!llm.available) return llm;
+  if (!llm.available) return { available: false, reason: llm.reason, rows: [] };
   const title = (i: number) => split.log.movies.get(i)!.title;
   const rows: Record<string, string | number>[] = [];
   try {
@@ -791,5 +789,5 @@ export async function llmRerank(
   } finally {
     await llm.dispose();
   }
-  return { available: true, rows };
+  return { available: true, reason: `re-ranked by ${llm.modelPath}`, rows };
 }
