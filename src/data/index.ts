@@ -342,3 +342,6 @@ export function listDatasets(): DatasetSummary[] {
   }));
 }
 export { PROFILE_DATASETS, checkProfile, formatProfileCheck, type FileCheck } from "./check";
+export { loadRatingLog, parseMovies, parseRatings } from "./loaders/movielens-ratings";
+export type { MovieText, RatingLog } from "./loaders/movielens-ratings";
+export * from "./text";
