@@ -19,6 +19,7 @@ import { FRAPPE_FORMAT } from "./loaders/frappe";
 import { MOVIELENS_100K_FORMAT, MOVIELENS_1M_FORMAT } from "./loaders/movielens";
 import { ALI_CCP_FORMAT, DOUBAN_FORMAT, KUAIRAND_1K_FORMAT, KUAIRAND_JOINED_FORMAT } from "./loaders/scenario";
 import type { NumericTransform, RowFormat } from "./loaders/types";
+import type { GraphLoaderSpec } from "./graph";
 
 /** One file of a data set. */
 export interface DataFileSpec {
@@ -97,6 +98,8 @@ export interface DatasetEntry {
   files: DataFileSpec[];
   /** Null: files registered (checksums pinned) but no loader yet. */
   loader: LoaderSpec | null;
+  /** Multi-behaviour interaction graph files (src/data/graph.ts `loadMultiBehaviour`), for graph / top-K papers. */
+  graph?: GraphLoaderSpec;
 }
 
 const gh = (repo: string, commit: string, p: string): string => `https://github.com/${repo}/raw/${commit}/${p}`;
@@ -132,6 +135,21 @@ const SAMPLE_SPLITS = { train: ["train"], valid: ["dev"], test: ["test"] };
 const HAMUR_RESPLIT: ResplitOptions = { ratios: [0.8, 0.1, 0.1], seed: 2022 };
 const MOVIELENS_NOTES =
   "Loader (src/data/loaders/movielens.ts): the HAMUR multi-domain set-up. Ratings joined with users and movies; label click = rating > 3; categorical user_id, movie_id, gender, occupation, zip, cate_id (first genre), domain; numeric age (min-max over the users table); group axis \"domain\" by load option domainBy: \"age\" (default; {1,18} / {25} / {35,45,50,56}), \"gender\" or \"occupation\" (4 groups). Random 8:1:1 re-split, seed 2022.";
+
+const MBCGCN = "SS-00-SS/MBCGCN";
+const MBCGCN_COMMIT = "931f9c103817";
+const GHCF = "chenchongthu/GHCF";
+const GHCF_COMMIT = "5ca2d693410c";
+const MBGMN = "akaxlh/MB-GMN";
+const MBGMN_COMMIT = "03e1c69aaade82d83913e86bbfc1bd24fa38d6a2";
+const MBGMN_CITE = "L. Xia, Y. Xu, C. Huang, P. Dai, L. Bo. Graph Meta Network for Multi-Behavior Recommendation. SIGIR 2021. Used by CIGF: W. Guo, C. Meng, E. Yuan, Z. He, H. Guo, Y. Zhang, B. Chen, Y. Hu, R. Tang, X. Li, R. Zhang. Compressed Interaction Graph based Framework for Multi-behavior Recommendation. WWW 2023.";
+const MBGMN_CONVERT =
+  "the official files are Python pickles of scipy sparse matrices (trn_<behaviour>: users x items; tst_int: per-user held-out item or None); convert each once with `python3 data/convert_mbgmn.py <folder>` (scipy), which writes <behaviour>.txt (\"user item item ...\" lines) and test.txt (\"user item\") next to them, then place the folder at <mirror>/<id>/ or <cache>/<id>/";
+const mbgmnFiles = (folder: string, behaviours: string[]): DataFileSpec[] => [
+  ...behaviours.map((b) => ({ name: b, path: `${b}.txt`, url: gh(MBGMN, MBGMN_COMMIT, `Datasets/${folder}/trn_${b}`), sha256: null, bytes: null, manual: `download Datasets/${folder}/trn_${b} from github.com/${MBGMN}; ${MBGMN_CONVERT}` })),
+  { name: "test", path: "test.txt", url: gh(MBGMN, MBGMN_COMMIT, `Datasets/${folder}/tst_int`), sha256: null, bytes: null, manual: `download Datasets/${folder}/tst_int from github.com/${MBGMN}; ${MBGMN_CONVERT}` },
+];
+const mbgmnGraph = (behaviours: string[]): GraphLoaderSpec => ({ behaviours: behaviours.map((b) => [b, b] as [string, string]), test: "test" });
 
 export const DATASETS: readonly DatasetEntry[] = [
   {
@@ -477,6 +495,77 @@ export const DATASETS: readonly DatasetEntry[] = [
       derive: taobaoDerive("behaviors"),
       defaults: { minCount: 2 },
     },
+  },
+  {
+    id: "tmall-mbcgcn",
+    title: "Tmall multi-behaviour (MB-CGCN version): view / cart / buy, 15,449 users x 11,953 items",
+    homepage: `https://github.com/${MBCGCN}`,
+    licence: "No licence file in the repository; Tianchi research-use terms (non-commercial, cite the source).",
+    citation: "Y. Cheng, S. Chen, J. Hao, X. Wu. Multi-Behavior Recommendation with Cascading Graph Convolution Networks. WWW 2023. Data: Tmall / Tianchi (IJCAI-15).",
+    complete: true,
+    notes:
+      "Graph loader (src/data/graph.ts loadMultiBehaviour): train files are per-user lines \"user item item ...\" (tab-separated), buy_test one held-out purchase per user. view_train.txt.gz is derived from the repository's s_adj_mat.npz (the raw train file is over the snapshot limit; see the mirror's SOURCE.md). CIGF's own Tmall (MB-GMN) has pv / fav / cart / buy: see tmall-mbgmn.",
+    files: [
+      { name: "view", path: "view_train.txt.gz", url: gh(MBCGCN, MBCGCN_COMMIT, "Data/view/s_adj_mat.npz"), sha256: "e3e8674de45debf501ec6dcd6cc0b68c19000d8939903fb9c2d3c6dc96260664", bytes: 1836112 },
+      { name: "cart", path: "cart_train.txt", url: gh(MBCGCN, MBCGCN_COMMIT, "Data/cart/train.txt"), sha256: "481a048118ad3837208534a4367c2f20f290cd2a6f9297a621897655b62f2dbc", bytes: 972161 },
+      { name: "buy", path: "buy_train.txt", url: gh(MBCGCN, MBCGCN_COMMIT, "Data/buy/train.txt"), sha256: "4d8619e44b5292736daff25b18ff9b295893e7521e3d79faff4a62d48dd80e6e", bytes: 531627 },
+      { name: "test", path: "buy_test.txt", url: gh(MBCGCN, MBCGCN_COMMIT, "Data/buy/test.txt"), sha256: "aa643ff3e3f072238740b684277e65ee2eaeecdcd3c5ec1134756d4adfb1672b", bytes: 157169 },
+    ],
+    loader: null,
+    graph: { behaviours: [["view", "view"], ["cart", "cart"], ["buy", "buy"]], test: "test" },
+  },
+  {
+    id: "beibei-ghcf",
+    title: "Beibei multi-behaviour (GHCF / NMTR version): cart / buy, 21,716 users x 7,977 items (page views missing)",
+    homepage: `https://github.com/${GHCF}`,
+    licence: "No explicit licence; research use, cite NMTR and GHCF.",
+    citation: "C. Gao, X. He, D. Gan, X. Chen, F. Feng, Y. Li, T.-S. Chua, D. Jin. Neural Multi-Task Recommendation from Multi-Behavior Data. ICDE 2019. C. Chen, W. Ma, M. Zhang, Z. Wang, X. He, C. Wang, Y. Liu, S. Ma. Graph Heterogeneous Multi-Relational Recommendation. AAAI 2021.",
+    complete: false,
+    notes:
+      "Graph loader (src/data/graph.ts): same users and items as CIGF's Beibei, but pv.txt (page views, the largest behaviour) is missing from every copy found, so the graph has 2 behaviours (cart, buy). train.txt = purchases (target), test.txt one held-out purchase per user.",
+    files: [
+      { name: "cart", path: "cart.txt", url: gh(GHCF, GHCF_COMMIT, "Data/Beibei/cart.txt"), sha256: "fabc00d05a4674df2b7cf372b4b67144818aac83a1d79b83d2268f514568549a", bytes: 3253442 },
+      { name: "buy", path: "train.txt", url: gh(GHCF, GHCF_COMMIT, "Data/Beibei/train.txt"), sha256: "0e7c792b48eea1c122ac657ef95415bc943d1a4e9b08531334c0c7904ab51538", bytes: 1500012 },
+      { name: "test", path: "test.txt", url: gh(GHCF, GHCF_COMMIT, "Data/Beibei/test.txt"), sha256: "84709478e3b07aa7c20e39fbcd22e0ca57b485e16ed1338294cf8b9e411eef18", bytes: 227286 },
+    ],
+    loader: null,
+    graph: { behaviours: [["cart", "cart"], ["buy", "buy"]], test: "test" },
+  },
+  {
+    id: "tmall-mbgmn",
+    title: "Tmall multi-behaviour as in MB-GMN / CIGF: pv / fav / cart / buy, 147,894 users x 99,037 items (paper profile)",
+    homepage: `https://github.com/${MBGMN}`,
+    licence: "Tianchi research-use terms (non-commercial, cite the source).",
+    citation: MBGMN_CITE,
+    complete: true,
+    notes: "Checksum NOT pinned here (trust-on-first-use). The official CIGF / MB-GMN Tmall split, in MB-GMN's Datasets/Tmall.",
+    files: mbgmnFiles("Tmall", ["pv", "fav", "cart", "buy"]),
+    loader: null,
+    graph: mbgmnGraph(["pv", "fav", "cart", "buy"]),
+  },
+  {
+    id: "beibei-mbgmn",
+    title: "Beibei multi-behaviour as in MB-GMN / CIGF: pv / cart / buy, 21,716 users x 7,977 items (paper profile)",
+    homepage: `https://github.com/${MBGMN}`,
+    licence: "Research use; cite NMTR and MB-GMN.",
+    citation: MBGMN_CITE,
+    complete: true,
+    notes: "Checksum NOT pinned here (trust-on-first-use). The official CIGF / MB-GMN Beibei split with page views, in MB-GMN's Datasets/beibei.",
+    files: mbgmnFiles("beibei", ["pv", "cart", "buy"]),
+    loader: null,
+    graph: mbgmnGraph(["pv", "cart", "buy"]),
+  },
+  {
+    id: "ijcai-mbgmn",
+    title: "IJCAI-15 multi-behaviour as in MB-GMN / CIGF: click / fav / cart / buy, 423,423 users x 874,328 items (paper profile)",
+    homepage: `https://github.com/${MBGMN}`,
+    licence: "Tianchi research-use terms (IJCAI-15 repeat buyers contest data).",
+    citation: MBGMN_CITE,
+    complete: true,
+    notes: "Checksum NOT pinned here (trust-on-first-use). MB-GMN's Datasets/ijcai/readme.txt points to an external download; CIGF trains it with base_framework_samp_final.py (sampled sub-graphs).",
+    files: mbgmnFiles("ijcai", ["click", "fav", "cart", "buy"]),
+    loader: null,
+    graph: mbgmnGraph(["click", "fav", "cart", "buy"]),
   },
 ];
 

@@ -48,3 +48,13 @@ export { DCN, DcnModel } from "./baselines/dcn";
 export * from "./baselines/md-backbones";
 export * from "./baselines/md-baselines";
 export * as multitask from "./multitask";
+export * from "./graph/types";
+export * from "./graph/propagation";
+export * from "./baselines/lightgcn";
+export * from "./baselines/ghcf";
+import { LIGHTGCN_MODELS } from "./baselines/lightgcn";
+import { GHCF_MODELS } from "./baselines/ghcf";
+import type { GraphModelIndex } from "./graph/types";
+
+/** The graph (top-K) baselines: a separate index from the tabular BASELINES (own contract test). */
+export const GRAPH_BASELINES: GraphModelIndex = { ...LIGHTGCN_MODELS, ...GHCF_MODELS };
