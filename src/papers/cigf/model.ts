@@ -42,6 +42,12 @@ export interface CigfConfig extends GraphModelConfig {
   loss: "all" | "target";
 }
 
+/** Σ_e g[:, e] · experts[e]: experts E x [n, H], gate [n, E] → [n, H] (2-D ops only). */
+function mixture(experts: tf.Tensor2D[], gate: tf.Tensor2D): tf.Tensor2D {
+  const g = tf.split(gate, experts.length, 1) as tf.Tensor2D[]; // E x [n, 1]
+  return tf.addN(experts.map((e, k) => tf.mul(e, g[k]))) as tf.Tensor2D;
+}
+
 interface Fc {
   w: tf.Variable;
   b: tf.Variable;
@@ -163,13 +169,9 @@ export class Cigf implements GraphModel {
         const towers = this.dec.towers as Fc[];
         let h = x;
         if (this.config.decoder === "mmoe") {
-          const ex = tf.stack((this.dec.experts as Fc[]).map((f) => act(lin(x, f))), 1); // [n, E, 2D]
-          const g = tf.expandDims(tf.softmax(lin(x, (this.dec.gates as Fc[])[t])), 2); // [n, E, 1]
-          h = tf.sum(tf.mul(ex, g), 1) as tf.Tensor2D;
+          h = mixture((this.dec.experts as Fc[]).map((f) => act(lin(x, f))), tf.softmax(lin(x, (this.dec.gates as Fc[])[t])) as tf.Tensor2D);
         } else if (this.config.decoder === "ple") {
-          const ex = tf.stack([act(lin(x, (this.dec.specific as Fc[])[t])), act(lin(x, this.dec.shared as Fc))], 1); // [n, 2, 2D]
-          const g = tf.expandDims(tf.softmax(lin(x, (this.dec.gates as Fc[])[t])), 2); // [n, 2, 1]
-          h = tf.sum(tf.mul(ex, g), 1) as tf.Tensor2D;
+          h = mixture([act(lin(x, (this.dec.specific as Fc[])[t])), act(lin(x, this.dec.shared as Fc))], tf.softmax(lin(x, (this.dec.gates as Fc[])[t])) as tf.Tensor2D);
         }
         return tf.mul(tf.reshape(lin(h, towers[t]), [-1]), mult) as tf.Tensor1D;
       }
