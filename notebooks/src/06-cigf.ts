@@ -74,7 +74,10 @@ rr.plots.showTable(cg.comparisonRows(runs), { maxRows: 40 });
 // %%
 const present = (["tmall", "beibei", "synthetic"] as const).filter((n) => DATA[n]);
 for (const name of present) {
-  nb.figure(cg.metricsFigure(runs, name, ["lightgcn", "lightgcn-merged", "ghcf-style", "cigf-per-behaviour", "cigf"]), `metrics-${name}`);
+  nb.figure(
+    cg.metricsFigure(runs, name, ["lightgcn", "lightgcn-merged", "ghcf-style", "cigf-per-behaviour", "cigf"]),
+    `metrics-${name}`,
+  );
 }
 
 // %% [markdown]
@@ -85,7 +88,8 @@ for (const name of present) {
 
 // %%
 const decoders = ["cigf", "cigf-bilinear", "cigf-shared-bottom", "cigf-mmoe", "cigf-ple"];
-for (const name of present.filter((n) => n !== "beibei")) nb.figure(cg.gradientCosineFigure(runs, name, decoders), `grad-cos-${name}`);
+for (const name of present.filter((n) => n !== "beibei"))
+  nb.figure(cg.gradientCosineFigure(runs, name, decoders), `grad-cos-${name}`);
 nb.figure(cg.layersFigure(runs, "synthetic", S.layers.synthetic), "layers-synthetic");
 
 // %% [markdown]

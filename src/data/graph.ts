@@ -76,7 +76,8 @@ export function unionCsr(ms: readonly Csr[]): Csr {
   const rows: number[] = [];
   const cols: number[] = [];
   for (const m of ms) {
-    for (let r = 0; r < m.numRows; r++) for (let e = m.indptr[r]; e < m.indptr[r + 1]; e++) (rows.push(r), cols.push(m.indices[e]));
+    for (let r = 0; r < m.numRows; r++)
+      for (let e = m.indptr[r]; e < m.indptr[r + 1]; e++) (rows.push(r), cols.push(m.indices[e]));
   }
   return csrFromCoo(rows, cols, ms[0].numRows, ms[0].numCols, { binary: true });
 }
@@ -103,7 +104,11 @@ export function bipartite(r: Csr): Csr {
  * The normalised propagation matrix [N, N] (N = users + items) of behaviour(s) `behaviours`
  * (indices; several = their union, "merged"), cached on `d`. Its transpose is cached too.
  */
-export function adjacency(d: MultiBehaviourData, behaviours: number | readonly number[], norm: GraphNorm = "left"): Csr {
+export function adjacency(
+  d: MultiBehaviourData,
+  behaviours: number | readonly number[],
+  norm: GraphNorm = "left",
+): Csr {
   const bs = typeof behaviours === "number" ? [behaviours] : [...behaviours];
   const key = `${bs.join(",")}|${norm}`;
   d.adjCache ??= new Map();
@@ -125,7 +130,11 @@ export function adjacency(d: MultiBehaviourData, behaviours: number | readonly n
  *
  * @param targetSeq per user, the target items in time order.
  */
-export function leaveLastOut(targetSeq: readonly (readonly number[])[], numItems: number, minTarget = 2): { train: Csr; testItem: Int32Array } {
+export function leaveLastOut(
+  targetSeq: readonly (readonly number[])[],
+  numItems: number,
+  minTarget = 2,
+): { train: Csr; testItem: Int32Array } {
   const rows: number[] = [];
   const cols: number[] = [];
   const testItem = new Int32Array(targetSeq.length).fill(-1);
@@ -145,16 +154,27 @@ export function leaveLastOut(targetSeq: readonly (readonly number[])[], numItems
  * `count` distinct items that `user` never interacted with under the target behaviour (train and
  * held-out test item), uniformly by rejection. Throws when the user has too few such items.
  */
-export function sampleNegatives(d: MultiBehaviourData, user: number, count: number, rng: Rng, behaviour = targetIndex(d)): Int32Array {
+export function sampleNegatives(
+  d: MultiBehaviourData,
+  user: number,
+  count: number,
+  rng: Rng,
+  behaviour = targetIndex(d),
+): Int32Array {
   const m = d.train[behaviour];
-  const deg = m.indptr[user + 1] - m.indptr[user] + (d.testItem[user] >= 0 && behaviour === targetIndex(d) ? 1 : 0);
-  if (d.numItems - deg < count) throw new RangeError(`sampleNegatives: user ${user} has only ${d.numItems - deg} non-interacted items, ${count} asked`);
+  const deg =
+    m.indptr[user + 1] - m.indptr[user] + (d.testItem[user] >= 0 && behaviour === targetIndex(d) ? 1 : 0);
+  if (d.numItems - deg < count)
+    throw new RangeError(
+      `sampleNegatives: user ${user} has only ${d.numItems - deg} non-interacted items, ${count} asked`,
+    );
   const out = new Int32Array(count);
   const seen = new Set<number>();
   let k = 0;
   while (k < count) {
     const i = rng.int(d.numItems);
-    if (seen.has(i) || hasEdge(m, user, i) || (behaviour === targetIndex(d) && i === d.testItem[user])) continue;
+    if (seen.has(i) || hasEdge(m, user, i) || (behaviour === targetIndex(d) && i === d.testItem[user]))
+      continue;
     seen.add(i);
     out[k++] = i;
   }
@@ -187,12 +207,18 @@ export function evalCandidates(d: MultiBehaviourData, numNegatives = 99, seed = 
  * `maxItems` items with the most interactions of those users (all behaviours; ties by id), ids
  * re-numbered; users whose test item or every target edge falls outside are dropped.
  */
-export function subsampleUsers(d: MultiBehaviourData, opts: { maxUsers: number; maxItems: number; seed: number }): MultiBehaviourData {
+export function subsampleUsers(
+  d: MultiBehaviourData,
+  opts: { maxUsers: number; maxItems: number; seed: number },
+): MultiBehaviourData {
   const all = testUsers(d);
   const perm = new Rng(opts.seed).permutation(all.length);
-  const picked = Array.from(perm.slice(0, Math.min(opts.maxUsers, all.length)), (p) => all[p]).sort((a, b) => a - b);
+  const picked = Array.from(perm.slice(0, Math.min(opts.maxUsers, all.length)), (p) => all[p]).sort(
+    (a, b) => a - b,
+  );
   const deg = new Float64Array(d.numItems);
-  for (const m of d.train) for (const u of picked) for (let e = m.indptr[u]; e < m.indptr[u + 1]; e++) deg[m.indices[e]]++;
+  for (const m of d.train)
+    for (const u of picked) for (let e = m.indptr[u]; e < m.indptr[u + 1]; e++) deg[m.indices[e]]++;
   for (const u of picked) deg[d.testItem[u]]++;
   const byDeg = Array.from({ length: d.numItems }, (_, i) => i)
     .filter((i) => deg[i] > 0)
@@ -229,7 +255,10 @@ export function subsampleUsers(d: MultiBehaviourData, opts: { maxUsers: number; 
     testItem,
     fingerprint: sha256Hex(`${d.fingerprint}|subsample ${JSON.stringify(opts)}`),
     synthetic: d.synthetic,
-    notes: [...d.notes, `subsample: ${users.length} of ${d.numUsers} users (seed ${opts.seed}), the ${byDeg.length} most interacted items of them`],
+    notes: [
+      ...d.notes,
+      `subsample: ${users.length} of ${d.numUsers} users (seed ${opts.seed}), the ${byDeg.length} most interacted items of them`,
+    ],
   };
 }
 
@@ -268,7 +297,12 @@ export async function readUserItemLines(file: string): Promise<Map<number, numbe
     const parts = t.split(/\s+/);
     const ids = parts.map(Number);
     const bad = ids.findIndex((x) => !Number.isInteger(x) || x < 0);
-    if (bad >= 0) throw new DataError("BAD_ROW", `${file}:${lineNo}: token ${bad + 1} "${parts[bad]}" is not a non-negative integer id`, { file, line: lineNo });
+    if (bad >= 0)
+      throw new DataError(
+        "BAD_ROW",
+        `${file}:${lineNo}: token ${bad + 1} "${parts[bad]}" is not a non-negative integer id`,
+        { file, line: lineNo },
+      );
     const list = out.get(ids[0]) ?? [];
     for (let k = 1; k < ids.length; k++) list.push(ids[k]);
     out.set(ids[0], list);
@@ -284,7 +318,11 @@ export async function readUserItemLines(file: string): Promise<Map<number, numbe
 export async function loadMultiBehaviour(id: string, opts: FetchOptions = {}): Promise<MultiBehaviourData> {
   const entry = getDataset(id);
   const spec = entry.graph;
-  if (!spec) throw new DataError("NO_LOADER", `dataset ${id} is not a multi-behaviour graph data set (no "graph" loader in the registry)`);
+  if (!spec)
+    throw new DataError(
+      "NO_LOADER",
+      `dataset ${id} is not a multi-behaviour graph data set (no "graph" loader in the registry)`,
+    );
   const lists: Map<number, number[]>[] = [];
   const hashes: string[] = [];
   for (const [, fileName] of spec.behaviours) {
@@ -305,7 +343,12 @@ export async function loadMultiBehaviour(id: string, opts: FetchOptions = {}): P
   }
   const testItem = new Int32Array(numUsers).fill(-1);
   for (const [u, items] of test) {
-    if (items.length !== 1) throw new DataError("BAD_ROW", `${tr.path}: user ${u} has ${items.length} test items; expected exactly 1`, { file: tr.path });
+    if (items.length !== 1)
+      throw new DataError(
+        "BAD_ROW",
+        `${tr.path}: user ${u} has ${items.length} test items; expected exactly 1`,
+        { file: tr.path },
+      );
     testItem[u] = items[0];
   }
   let leaked = 0;
@@ -334,7 +377,10 @@ export async function loadMultiBehaviour(id: string, opts: FetchOptions = {}): P
     testItem,
     fingerprint: sha256Hex(hashes.join("|")),
     synthetic: false,
-    notes: [`${id}: ${entry.title}`, `${leaked} test pairs found in the target training edges and removed from them`],
+    notes: [
+      `${id}: ${entry.title}`,
+      `${leaked} test pairs found in the target training edges and removed from them`,
+    ],
   };
 }
 
@@ -382,10 +428,13 @@ export function syntheticMultiBehaviour(o: SyntheticMultiBehaviourOptions): Mult
       const chosen: number[] = [];
       const from = b === 0 ? pool : pool.slice(0, Math.max(n + 1, Math.ceil(pool.length * 0.6)));
       for (let k = 0; k < from.length && chosen.length < n; k++) if (rng.next() < 0.7) chosen.push(from[k]);
-      if (chosen.length < n) for (const i of from) if (chosen.length < n && !chosen.includes(i)) chosen.push(i);
+      if (chosen.length < n)
+        for (const i of from) if (chosen.length < n && !chosen.includes(i)) chosen.push(i);
       rng.shuffle(chosen);
       seqs[b][u] = chosen;
-      pool = chosen.concat(pool.filter((i) => !chosen.includes(i))).slice(0, Math.max(chosen.length + 2, pool.length));
+      pool = chosen
+        .concat(pool.filter((i) => !chosen.includes(i)))
+        .slice(0, Math.max(chosen.length + 2, pool.length));
     }
   }
   const t = B - 1;

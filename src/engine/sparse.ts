@@ -33,8 +33,15 @@ export function nnz(a: Csr): number {
  * A CSR matrix from coordinate lists; duplicate (row, col) pairs are summed, or kept once with
  * `binary` (value 1). Throws naming the first entry outside the shape.
  */
-export function csrFromCoo(rows: ArrayLike<number>, cols: ArrayLike<number>, numRows: number, numCols: number, opts: { values?: ArrayLike<number>; binary?: boolean } = {}): Csr {
-  if (rows.length !== cols.length) throw new RangeError(`csrFromCoo: ${rows.length} rows but ${cols.length} cols`);
+export function csrFromCoo(
+  rows: ArrayLike<number>,
+  cols: ArrayLike<number>,
+  numRows: number,
+  numCols: number,
+  opts: { values?: ArrayLike<number>; binary?: boolean } = {},
+): Csr {
+  if (rows.length !== cols.length)
+    throw new RangeError(`csrFromCoo: ${rows.length} rows but ${cols.length} cols`);
   const count = new Int32Array(numRows + 1);
   for (let e = 0; e < rows.length; e++) {
     const r = rows[e];
@@ -109,17 +116,20 @@ export function rowSums(a: Csr): Float64Array {
 export function leftNormalise(a: Csr): Csr {
   const s = rowSums(a);
   const values = new Float32Array(a.values.length);
-  for (let r = 0; r < a.numRows; r++) for (let e = a.indptr[r]; e < a.indptr[r + 1]; e++) values[e] = s[r] > 0 ? a.values[e] / s[r] : 0;
+  for (let r = 0; r < a.numRows; r++)
+    for (let e = a.indptr[r]; e < a.indptr[r + 1]; e++) values[e] = s[r] > 0 ? a.values[e] / s[r] : 0;
   return { numRows: a.numRows, numCols: a.numCols, indptr: a.indptr, indices: a.indices, values };
 }
 
 /** D^-½ A D^-½ for a square matrix (degrees from the row sums), as LightGCN. */
 export function symmetricNormalise(a: Csr): Csr {
-  if (a.numRows !== a.numCols) throw new RangeError(`symmetricNormalise: matrix is ${a.numRows} x ${a.numCols}, not square`);
+  if (a.numRows !== a.numCols)
+    throw new RangeError(`symmetricNormalise: matrix is ${a.numRows} x ${a.numCols}, not square`);
   const s = rowSums(a);
   const inv = s.map((x) => (x > 0 ? 1 / Math.sqrt(x) : 0));
   const values = new Float32Array(a.values.length);
-  for (let r = 0; r < a.numRows; r++) for (let e = a.indptr[r]; e < a.indptr[r + 1]; e++) values[e] = a.values[e] * inv[r] * inv[a.indices[e]];
+  for (let r = 0; r < a.numRows; r++)
+    for (let e = a.indptr[r]; e < a.indptr[r + 1]; e++) values[e] = a.values[e] * inv[r] * inv[a.indices[e]];
   return { numRows: a.numRows, numCols: a.numCols, indptr: a.indptr, indices: a.indices, values };
 }
 
@@ -128,9 +138,11 @@ export function symmetricNormalise(a: Csr): Csr {
  * neighbours c and sum them weighted (a segment sum). Returns [numRows, dim] row-major.
  */
 export function spmm(a: Csr, x: Float32Array, dim: number, out?: Float32Array): Float32Array {
-  if (x.length !== a.numCols * dim) throw new RangeError(`spmm: X has ${x.length} values, expected ${a.numCols} x ${dim}`);
+  if (x.length !== a.numCols * dim)
+    throw new RangeError(`spmm: X has ${x.length} values, expected ${a.numCols} x ${dim}`);
   const y = out ?? new Float32Array(a.numRows * dim);
-  if (y.length !== a.numRows * dim) throw new RangeError(`spmm: output has ${y.length} values, expected ${a.numRows} x ${dim}`);
+  if (y.length !== a.numRows * dim)
+    throw new RangeError(`spmm: output has ${y.length} values, expected ${a.numRows} x ${dim}`);
   y.fill(0);
   const { indptr, indices, values } = a;
   for (let r = 0; r < a.numRows; r++) {
@@ -150,7 +162,8 @@ export function spmmTensor(a: Csr, x: tf.Tensor2D): tf.Tensor2D {
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const input = args[0] as tf.Tensor2D;
     const value = tf.tensor2d(spmm(a, input.dataSync() as Float32Array, dim), [a.numRows, dim]);
-    const gradFunc = (dy: tf.Tensor) => tf.tensor2d(spmm(transposeCsr(a), dy.dataSync() as Float32Array, dim), [a.numCols, dim]);
+    const gradFunc = (dy: tf.Tensor) =>
+      tf.tensor2d(spmm(transposeCsr(a), dy.dataSync() as Float32Array, dim), [a.numCols, dim]);
     return { value, gradFunc };
   });
   return f(x) as tf.Tensor2D;
@@ -159,7 +172,8 @@ export function spmmTensor(a: Csr, x: tf.Tensor2D): tf.Tensor2D {
 /** The dense [numRows, numCols] matrix (tests and toy examples only). */
 export function csrToDense(a: Csr): Float32Array {
   const m = new Float32Array(a.numRows * a.numCols);
-  for (let r = 0; r < a.numRows; r++) for (let e = a.indptr[r]; e < a.indptr[r + 1]; e++) m[r * a.numCols + a.indices[e]] += a.values[e];
+  for (let r = 0; r < a.numRows; r++)
+    for (let e = a.indptr[r]; e < a.indptr[r + 1]; e++) m[r * a.numCols + a.indices[e]] += a.values[e];
   return m;
 }
 
@@ -170,7 +184,8 @@ export function selectionCsr(idx: ArrayLike<number>, numRows: number): Csr {
   const indices = new Int32Array(n);
   for (let k = 0; k < n; k++) {
     const r = idx[k];
-    if (!(r >= 0 && r < numRows)) throw new RangeError(`selectionCsr: index ${r} at ${k} is outside [0, ${numRows})`);
+    if (!(r >= 0 && r < numRows))
+      throw new RangeError(`selectionCsr: index ${r} at ${k} is outside [0, ${numRows})`);
     indices[k] = r;
     indptr[k + 1] = k + 1;
   }

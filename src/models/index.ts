@@ -7,7 +7,19 @@ import { DCN } from "./baselines/dcn";
 import { DNN } from "./baselines/dnn";
 import { MD_DCN, MD_MLP, MD_WD } from "./baselines/md-backbones";
 import { SHARED_MLP, STAR } from "./baselines/md-baselines";
-import { AITM, CGC, CROSS_STITCH, ESMM, MD_MMOE, MD_PLE, MD_SHARED_BOTTOM, MMOE, PLE, SHARED_BOTTOM, SINGLE_TASK } from "./multitask";
+import {
+  AITM,
+  CGC,
+  CROSS_STITCH,
+  ESMM,
+  MD_MMOE,
+  MD_PLE,
+  MD_SHARED_BOTTOM,
+  MMOE,
+  PLE,
+  SHARED_BOTTOM,
+  SINGLE_TASK,
+} from "./multitask";
 import { defineModel, type ModelIndex } from "./types";
 
 export const BASELINES: ModelIndex = {

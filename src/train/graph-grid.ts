@@ -88,12 +88,18 @@ export async function runGraphGrid(o: GraphGridOptions): Promise<GraphCellResult
   for (const cell of o.cells) {
     const t0 = Date.now();
     const spec = o.models[cell.model];
-    if (!spec) throw new Error(`graph grid ${o.paper}/${o.dataName}: unknown model "${cell.model}"; known: ${Object.keys(o.models).join(", ")}`);
+    if (!spec)
+      throw new Error(
+        `graph grid ${o.paper}/${o.dataName}: unknown model "${cell.model}"; known: ${Object.keys(o.models).join(", ")}`,
+      );
     const why = spec.requires(o.data);
     if (why) throw new Error(`model ${spec.id} cannot run on ${o.data.id}: ${why}`);
     const seeds = seedsFromEnv() ?? [...(cell.seeds ?? o.seeds)];
     checkSeeds(seeds, `graph grid ${o.paper}/${cell.label}`);
-    const modelConfig = mergeDeep(mergeDeep(mergeDeep({ ...spec.defaults }, spec.presets[prof] ?? {}), o.modelConfig ?? {}), cell.modelConfig ?? {}) as typeof spec.defaults;
+    const modelConfig = mergeDeep(
+      mergeDeep(mergeDeep({ ...spec.defaults }, spec.presets[prof] ?? {}), o.modelConfig ?? {}),
+      cell.modelConfig ?? {},
+    ) as typeof spec.defaults;
     const train = { ...o.train, ...(cell.trainConfig ?? {}) };
     const metrics: Record<string, number[]> = {};
     const histories: GraphHistory[] = [];
@@ -121,7 +127,8 @@ export async function runGraphGrid(o: GraphGridOptions): Promise<GraphCellResult
           }
         }
         const ctx: GraphSeedContext = { cell, seed, model, trainer, history, data: o.data };
-        for (const [k, v] of Object.entries({ ...(o.measure?.(ctx) ?? {}), ...(cell.measure?.(ctx) ?? {}) })) push(k, v);
+        for (const [k, v] of Object.entries({ ...(o.measure?.(ctx) ?? {}), ...(cell.measure?.(ctx) ?? {}) }))
+          push(k, v);
         paramCount = model.paramCount();
         if (seed === seeds[seeds.length - 1] && o.inspect) inspected = o.inspect(ctx) ?? {};
       } finally {
@@ -138,19 +145,39 @@ export async function runGraphGrid(o: GraphGridOptions): Promise<GraphCellResult
       cell: { data: o.dataName, label: cell.label, heads: [o.data.behaviours[o.data.behaviours.length - 1]] },
       profile: prof,
       seeds,
-      config: { model: modelConfig, train, numNegatives: o.numNegatives ?? 99, evalSeed: o.evalSeed ?? 0 } as unknown as Record<string, unknown>,
+      config: {
+        model: modelConfig,
+        train,
+        numNegatives: o.numNegatives ?? 99,
+        evalSeed: o.evalSeed ?? 0,
+      } as unknown as Record<string, unknown>,
       configSources: {},
-      data: { id: o.data.id, fingerprint: o.data.fingerprint, rows: { users: o.data.numUsers, items: o.data.numItems, testUsers: testUsers(o.data).length }, synthetic: o.data.synthetic },
+      data: {
+        id: o.data.id,
+        fingerprint: o.data.fingerprint,
+        rows: { users: o.data.numUsers, items: o.data.numItems, testUsers: testUsers(o.data).length },
+        synthetic: o.data.synthetic,
+      },
       environment: environmentInfo({ backend: getBackendInfo() ?? undefined }),
-      metrics: Object.fromEntries(Object.entries(metrics).map(([k, v]) => [k, v.reduce((a, b) => a + b, 0) / v.length])),
+      metrics: Object.fromEntries(
+        Object.entries(metrics).map(([k, v]) => [k, v.reduce((a, b) => a + b, 0) / v.length]),
+      ),
       seedMetrics: metrics,
       perGroup: {},
-      history: Object.fromEntries(histories.flatMap((h, i) => [[`seed${seeds[i]}.trainLoss`, h.epochs.map((e) => e.trainLoss)], [`seed${seeds[i]}.epochSec`, h.epochs.map((e) => e.wallSec)]])),
+      history: Object.fromEntries(
+        histories.flatMap((h, i) => [
+          [`seed${seeds[i]}.trainLoss`, h.epochs.map((e) => e.trainLoss)],
+          [`seed${seeds[i]}.epochSec`, h.epochs.map((e) => e.wallSec)],
+        ]),
+      ),
       wallTimeSec: (Date.now() - t0) / 1000,
       createdAt: new Date().toISOString(),
       notes: [`graph grid cell ${cell.label} on ${o.dataName}: model ${cell.model}`, ...o.data.notes],
     };
-    const recordPath = writeRunRecord(path.join(o.figuresDir ?? path.join(projectRoot(), "figures", o.paper), runId), record);
+    const recordPath = writeRunRecord(
+      path.join(o.figuresDir ?? path.join(projectRoot(), "figures", o.paper), runId),
+      record,
+    );
     const r: GraphCellResult = {
       data: o.dataName,
       label: cell.label,

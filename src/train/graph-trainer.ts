@@ -42,7 +42,17 @@ export interface GraphTrainConfig {
   fullRankingUsers: number;
 }
 
-export const DEFAULT_GRAPH_TRAIN: GraphTrainConfig = { numEpochs: 100, batchUsers: 256, usersPerEpoch: 10000, pairsPerUser: 40, lr: 1e-3, lrDecay: 0.96, reg: 1e-2, ks: [10], fullRankingUsers: 0 };
+export const DEFAULT_GRAPH_TRAIN: GraphTrainConfig = {
+  numEpochs: 100,
+  batchUsers: 256,
+  usersPerEpoch: 10000,
+  pairsPerUser: 40,
+  lr: 1e-3,
+  lrDecay: 0.96,
+  reg: 1e-2,
+  ks: [10],
+  fullRankingUsers: 0,
+};
 
 export interface GraphEpochRecord {
   epoch: number;
@@ -67,7 +77,13 @@ export interface BprPairs {
  * Samples BPR pairs of `users` for behaviour `b`: up to `perUser` positives of the user's b-row
  * (with replacement when the row is shorter), each with a uniformly drawn item outside that row.
  */
-export function sampleBprPairs(d: MultiBehaviourData, b: number, users: ArrayLike<number>, perUser: number, rng: Rng): BprPairs {
+export function sampleBprPairs(
+  d: MultiBehaviourData,
+  b: number,
+  users: ArrayLike<number>,
+  perUser: number,
+  rng: Rng,
+): BprPairs {
   const m = d.train[b];
   const us: number[] = [];
   const ps: number[] = [];
@@ -91,7 +107,12 @@ export function sampleBprPairs(d: MultiBehaviourData, b: number, users: ArrayLik
 }
 
 /** The BPR loss of `model` on `pairs` of behaviour `b` given an encoding: mean softplus(−(ŷ⁺ − ŷ⁻)). */
-export function bprLoss(model: GraphModel, enc: ReturnType<GraphModel["encode"]>, b: number, pairs: BprPairs): tf.Scalar {
+export function bprLoss(
+  model: GraphModel,
+  enc: ReturnType<GraphModel["encode"]>,
+  b: number,
+  pairs: BprPairs,
+): tf.Scalar {
   const pos = model.score(enc, b, pairs.users, pairs.pos);
   const neg = model.score(enc, b, pairs.users, pairs.neg);
   return tf.mean(tf.softplus(tf.neg(tf.sub(pos, neg)))) as tf.Scalar;
@@ -116,7 +137,9 @@ export class GraphTrainer {
 
   /** One BPR step on the users `users`; returns the loss (BPR sum over behaviours + reg). */
   trainStep(users: ArrayLike<number>): number {
-    const pairs = this.model.lossBehaviours.map((b) => ({ b, p: sampleBprPairs(this.data, b, users, this.config.pairsPerUser, this.rng) })).filter((x) => x.p.users.length > 0);
+    const pairs = this.model.lossBehaviours
+      .map((b) => ({ b, p: sampleBprPairs(this.data, b, users, this.config.pairsPerUser, this.rng) }))
+      .filter((x) => x.p.users.length > 0);
     if (pairs.length === 0) return 0;
     const vars = this.model.variables();
     const { value, grads } = tf.variableGrads(() => {
@@ -157,7 +180,12 @@ export class GraphTrainer {
       const t0 = Date.now();
       const loss = this.trainEpoch(e);
       if (e === 0) h.firstLoss = loss;
-      h.epochs.push({ epoch: e + 1, trainLoss: loss, lr: this.optimizer.config.lr, wallSec: (Date.now() - t0) / 1000 });
+      h.epochs.push({
+        epoch: e + 1,
+        trainLoss: loss,
+        lr: this.optimizer.config.lr,
+        wallSec: (Date.now() - t0) / 1000,
+      });
     }
     return h;
   }
@@ -198,7 +226,12 @@ export function scoreCandidates(model: GraphModel, c: EvalCandidates, b: number)
 }
 
 /** Full-ranking HR/NDCG/recall@K of the target behaviour, training items masked. */
-export function fullRankingOf(model: GraphModel, d: MultiBehaviourData, maxUsers: number, k: number): RankingReport {
+export function fullRankingOf(
+  model: GraphModel,
+  d: MultiBehaviourData,
+  maxUsers: number,
+  k: number,
+): RankingReport {
   const t = targetIndex(d);
   const all = testUsers(d).slice(0, maxUsers);
   const I = d.numItems;

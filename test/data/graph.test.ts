@@ -4,19 +4,37 @@ import assert from "node:assert/strict";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { adjacency, evalCandidates, hasEdge, leaveLastOut, readUserItemLines, sampleNegatives, subsampleUsers, syntheticMultiBehaviour, testUsers } from "../../src/data/graph";
+import {
+  adjacency,
+  evalCandidates,
+  hasEdge,
+  leaveLastOut,
+  readUserItemLines,
+  sampleNegatives,
+  subsampleUsers,
+  syntheticMultiBehaviour,
+  testUsers,
+} from "../../src/data/graph";
 import { Rng } from "../../src/engine/rng";
 import { rowSums } from "../../src/engine/sparse";
 import { sampledRanking } from "../../src/metrics/ranking";
 import { sampleBprPairs, topK } from "../../src/train/graph-trainer";
 
-const D = syntheticMultiBehaviour({ numUsers: 60, numItems: 40, behaviours: ["view", "cart", "buy"], latentDim: 3, perUser: [8, 4, 3], seed: 3 });
+const D = syntheticMultiBehaviour({
+  numUsers: 60,
+  numItems: 40,
+  behaviours: ["view", "cart", "buy"],
+  latentDim: 3,
+  perUser: [8, 4, 3],
+  seed: 3,
+});
 
 test("leave-last-out never leaks the held-out item into the target training edges", () => {
   const seqs = [[1, 2, 3], [4], [5, 5, 6], [7, 8, 7]];
   const { train, testItem } = leaveLastOut(seqs, 10);
   assert.deepEqual(Array.from(testItem), [3, -1, 6, 7]);
-  for (let u = 0; u < seqs.length; u++) if (testItem[u] >= 0) assert.equal(hasEdge(train, u, testItem[u]), false, `user ${u}`);
+  for (let u = 0; u < seqs.length; u++)
+    if (testItem[u] >= 0) assert.equal(hasEdge(train, u, testItem[u]), false, `user ${u}`);
   assert.equal(hasEdge(train, 1, 4), true);
   const t = D.behaviours.length - 1;
   for (const u of testUsers(D)) assert.equal(hasEdge(D.train[t], u, D.testItem[u]), false);
@@ -70,5 +88,11 @@ test("user-item lines: bad tokens fail naming file and line", async () => {
   fs.writeFileSync(f, "0 1 2\n1 3\n2 x\n");
   await assert.rejects(readUserItemLines(f), (e: Error) => /x\.txt:3/.test(e.message));
   fs.writeFileSync(f, "0 1 2\n1 3\n");
-  assert.deepEqual([...(await readUserItemLines(f)).entries()], [[0, [1, 2]], [1, [3]]]);
+  assert.deepEqual(
+    [...(await readUserItemLines(f)).entries()],
+    [
+      [0, [1, 2]],
+      [1, [3]],
+    ],
+  );
 });

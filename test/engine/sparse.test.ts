@@ -2,7 +2,16 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { initBackend } from "../../src/engine/backend";
-import { csrFromCoo, csrToDense, gatherRowsTensor, leftNormalise, spmm, spmmTensor, symmetricNormalise, transposeCsr } from "../../src/engine/sparse";
+import {
+  csrFromCoo,
+  csrToDense,
+  gatherRowsTensor,
+  leftNormalise,
+  spmm,
+  spmmTensor,
+  symmetricNormalise,
+  transposeCsr,
+} from "../../src/engine/sparse";
 import { tf } from "../../src/engine/tf";
 
 // 3 x 4 toy graph with a duplicate entry (summed) and an empty row.
@@ -19,13 +28,15 @@ test("propagation equals the dense matrix product on a toy graph", () => {
   const x = Float32Array.from({ length: 4 * 2 }, (_, i) => i - 3);
   const dense = csrToDense(leftNormalise(A));
   const y = spmm(leftNormalise(A), x, 2);
-  for (let r = 0; r < 3; r++) for (let d = 0; d < 2; d++) {
-    let s = 0;
-    for (let c = 0; c < 4; c++) s += dense[r * 4 + c] * x[c * 2 + d];
-    assert.ok(Math.abs(y[r * 2 + d] - s) < 1e-6);
-  }
+  for (let r = 0; r < 3; r++)
+    for (let d = 0; d < 2; d++) {
+      let s = 0;
+      for (let c = 0; c < 4; c++) s += dense[r * 4 + c] * x[c * 2 + d];
+      assert.ok(Math.abs(y[r * 2 + d] - s) < 1e-6);
+    }
   const t = csrToDense(transposeCsr(A));
-  for (let r = 0; r < 3; r++) for (let c = 0; c < 4; c++) assert.equal(t[c * 3 + r], csrToDense(A)[r * 4 + c]);
+  for (let r = 0; r < 3; r++)
+    for (let c = 0; c < 4; c++) assert.equal(t[c * 3 + r], csrToDense(A)[r * 4 + c]);
 });
 
 test("normalisations: left rows sum to 1, symmetric is D^-1/2 A D^-1/2", () => {
@@ -39,7 +50,10 @@ test("normalisations: left rows sum to 1, symmetric is D^-1/2 A D^-1/2", () => {
 test("spmmTensor and gatherRowsTensor gradients are Aᵀ·dY and a scatter-add", async () => {
   await initBackend({ force: "cpu", quiet: true });
   const before = tf.memory().numTensors;
-  const x = tf.tensor2d(Float32Array.from({ length: 8 }, (_, i) => i / 3), [4, 2]);
+  const x = tf.tensor2d(
+    Float32Array.from({ length: 8 }, (_, i) => i / 3),
+    [4, 2],
+  );
   const w = tf.tensor2d([1, -1, 2, 0.5, 0, 3], [3, 2]);
   const g = tf.grad((v: tf.Tensor) => tf.sum(tf.mul(spmmTensor(A, v as tf.Tensor2D), w)))(x);
   const denseA = tf.tensor2d(csrToDense(A), [3, 4]);

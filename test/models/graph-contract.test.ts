@@ -11,11 +11,20 @@ import { GRAPH_BASELINES } from "../../src/models";
 import { CIGF_MODELS } from "../../src/papers/cigf/spec";
 import { GraphTrainer } from "../../src/train/graph-trainer";
 
-const D = syntheticMultiBehaviour({ numUsers: 50, numItems: 30, behaviours: ["view", "cart", "buy"], latentDim: 3, perUser: [6, 4, 3], seed: 5 });
+const D = syntheticMultiBehaviour({
+  numUsers: 50,
+  numItems: 30,
+  behaviours: ["view", "cart", "buy"],
+  latentDim: 3,
+  perUser: [6, 4, 3],
+  seed: 5,
+});
 const INDEX = { ...GRAPH_BASELINES, ...CIGF_MODELS };
 const CASES: [string, string, Record<string, unknown>][] = [
   ...Object.keys(GRAPH_BASELINES).map((id): [string, string, Record<string, unknown>] => [id, id, {}]),
-  ...["mesi", "bilinear", "shared-bottom", "mmoe", "ple"].map((d): [string, string, Record<string, unknown>] => [`cigf-${d}`, "cigf", { decoder: d }]),
+  ...["mesi", "bilinear", "shared-bottom", "mmoe", "ple"].map(
+    (d): [string, string, Record<string, unknown>] => [`cigf-${d}`, "cigf", { decoder: d }],
+  ),
   ["cigf-per-behaviour", "cigf", { encoder: "per-behaviour" }],
 ];
 
@@ -36,7 +45,10 @@ for (const [name, id, cfg] of CASES) {
     assert.ok(enc >= 1);
     assert.deepEqual(m.getConfig(), JSON.parse(JSON.stringify(config)));
     const pc = m.paramCount();
-    assert.equal(pc.embedding + pc.dense, m.variables().reduce((s, v) => s + v.size, 0));
+    assert.equal(
+      pc.embedding + pc.dense,
+      m.variables().reduce((s, v) => s + v.size, 0),
+    );
     const tr = new GraphTrainer(m, D, { lr: 0.01, pairsPerUser: 8, reg: 0 }, 1);
     const users = Int32Array.from({ length: D.numUsers }, (_, i) => i);
     const losses: number[] = [];

@@ -12,7 +12,16 @@ import { spmmTensor } from "../../engine/sparse";
 import { Rng } from "../../engine/rng";
 import { tf } from "../../engine/tf";
 import { meanRowNorms } from "../graph/propagation";
-import { defineGraphModel, rows, sizeOf, xavierVariable, type GraphEncoding, type GraphModel, type GraphModelConfig, type GraphModelSpec } from "../graph/types";
+import {
+  defineGraphModel,
+  rows,
+  sizeOf,
+  xavierVariable,
+  type GraphEncoding,
+  type GraphModel,
+  type GraphModelConfig,
+  type GraphModelSpec,
+} from "../graph/types";
 
 export type GhcfStyleConfig = GraphModelConfig;
 
@@ -57,7 +66,11 @@ export class GhcfStyle implements GraphModel {
     }
     const final = tf.div(tf.addN(layers), layers.length) as tf.Tensor2D; // [N, D]
     const [u, i] = tf.split(final, [this.data.numUsers, this.data.numItems], 0) as tf.Tensor2D[];
-    return { users: [u], items: [i], layerNorms: meanRowNorms(layers.map((x) => tf.div(x, layers.length) as tf.Tensor2D)) };
+    return {
+      users: [u],
+      items: [i],
+      layerNorms: meanRowNorms(layers.map((x) => tf.div(x, layers.length) as tf.Tensor2D)),
+    };
   }
 
   score(enc: GraphEncoding, behaviour: number, users: Int32Array, items: Int32Array): tf.Tensor1D {

@@ -9,7 +9,17 @@ import { adjacency, targetIndex, type MultiBehaviourData } from "../../data/grap
 import { Rng } from "../../engine/rng";
 import { tf } from "../../engine/tf";
 import { lightgcnLayers, meanRowNorms } from "../graph/propagation";
-import { defineGraphModel, dot, rows, sizeOf, xavierVariable, type GraphEncoding, type GraphModel, type GraphModelConfig, type GraphModelSpec } from "../graph/types";
+import {
+  defineGraphModel,
+  dot,
+  rows,
+  sizeOf,
+  xavierVariable,
+  type GraphEncoding,
+  type GraphModel,
+  type GraphModelConfig,
+  type GraphModelSpec,
+} from "../graph/types";
 
 export interface LightGcnConfig extends GraphModelConfig {
   /** Which interactions form the graph: the target behaviour only, or the union of all. Default "target". */
@@ -45,11 +55,19 @@ export class LightGcn implements GraphModel {
 
   encode(): GraphEncoding {
     const t = targetIndex(this.data);
-    const adj = adjacency(this.data, this.config.graph === "target" ? t : this.data.behaviours.map((_, b) => b), "symmetric");
+    const adj = adjacency(
+      this.data,
+      this.config.graph === "target" ? t : this.data.behaviours.map((_, b) => b),
+      "symmetric",
+    );
     const layers = lightgcnLayers(adj, this.emb as tf.Tensor2D, this.config.numLayers);
     const final = tf.div(tf.addN(layers), layers.length) as tf.Tensor2D; // [N, D]
     const [u, i] = tf.split(final, [this.numUsers, this.data.numItems], 0) as tf.Tensor2D[];
-    return { users: [u], items: [i], layerNorms: meanRowNorms(layers.map((l) => tf.div(l, layers.length) as tf.Tensor2D)) };
+    return {
+      users: [u],
+      items: [i],
+      layerNorms: meanRowNorms(layers.map((l) => tf.div(l, layers.length) as tf.Tensor2D)),
+    };
   }
 
   score(enc: GraphEncoding, _behaviour: number, users: Int32Array, items: Int32Array): tf.Tensor1D {
@@ -89,4 +107,7 @@ export const LIGHTGCN_MERGED: GraphModelSpec<LightGcnConfig> = {
   build: (d, c, seed) => new LightGcn("lightgcn-merged", d, c, seed),
 };
 
-export const LIGHTGCN_MODELS = { lightgcn: defineGraphModel(LIGHTGCN), "lightgcn-merged": defineGraphModel(LIGHTGCN_MERGED) };
+export const LIGHTGCN_MODELS = {
+  lightgcn: defineGraphModel(LIGHTGCN),
+  "lightgcn-merged": defineGraphModel(LIGHTGCN_MERGED),
+};

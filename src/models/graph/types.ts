@@ -60,7 +60,9 @@ export interface GraphModelSpec<C extends GraphModelConfig = GraphModelConfig> {
 export type GraphModelIndex = Record<string, GraphModelSpec<GraphModelConfig>>;
 
 /** `spec` typed for the index (config as the base config). */
-export function defineGraphModel<C extends GraphModelConfig>(spec: GraphModelSpec<C>): GraphModelSpec<GraphModelConfig> {
+export function defineGraphModel<C extends GraphModelConfig>(
+  spec: GraphModelSpec<C>,
+): GraphModelSpec<GraphModelConfig> {
   return spec as unknown as GraphModelSpec<GraphModelConfig>;
 }
 

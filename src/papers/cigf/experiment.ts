@@ -7,14 +7,25 @@
  *   and `${data}.${label}.gradCos` (mean cosine between the behaviour tasks' gradients on the
  *   shared ID embeddings, per seed, measured after training on one fixed batch).
  */
-import { graphStats, loadMultiBehaviour, subsampleUsers, syntheticMultiBehaviour, type MultiBehaviourData } from "../../data/graph";
+import {
+  graphStats,
+  loadMultiBehaviour,
+  subsampleUsers,
+  syntheticMultiBehaviour,
+  type MultiBehaviourData,
+} from "../../data/graph";
 import { Rng } from "../../engine/rng";
 import { tf } from "../../engine/tf";
 import { formatMeanStd, summariseSeeds, compareSpread } from "../../metrics/seeds";
 import { GRAPH_BASELINES } from "../../models";
 import type { GraphModel, GraphModelIndex } from "../../models/graph/types";
 import { bprLoss, sampleBprPairs, type GraphTrainConfig } from "../../train/graph-trainer";
-import { runGraphGrid, type GraphCellResult, type GraphGridCell, type GraphSeedContext } from "../../train/graph-grid";
+import {
+  runGraphGrid,
+  type GraphCellResult,
+  type GraphGridCell,
+  type GraphSeedContext,
+} from "../../train/graph-grid";
 import type { Profile } from "../../util/profile";
 import { CIGF_MODELS } from "./spec";
 
@@ -38,7 +49,17 @@ export interface CigfSettings {
   synthetic: { numUsers: number; numItems: number };
 }
 
-const OFFICIAL_TRAIN: GraphTrainConfig = { numEpochs: 100, batchUsers: 256, usersPerEpoch: 10000, pairsPerUser: 40, lr: 1e-3, lrDecay: 0.96, reg: 1e-2, ks: [10], fullRankingUsers: 2000 };
+const OFFICIAL_TRAIN: GraphTrainConfig = {
+  numEpochs: 100,
+  batchUsers: 256,
+  usersPerEpoch: 10000,
+  pairsPerUser: 40,
+  lr: 1e-3,
+  lrDecay: 0.96,
+  reg: 1e-2,
+  ks: [10],
+  fullRankingUsers: 2000,
+};
 
 export const PROFILES: Record<Profile, CigfSettings> = {
   smoke: {
@@ -74,13 +95,25 @@ export const MAIN: GraphGridCell[] = [
   { label: "cigf", model: "cigf" },
 ];
 /** C1: the same model with per-behaviour propagation only (no messages through the other graphs). */
-export const NO_CIG: GraphGridCell = { label: "cigf-per-behaviour", model: "cigf", modelConfig: { encoder: "per-behaviour" }, baseline: "cigf" };
+export const NO_CIG: GraphGridCell = {
+  label: "cigf-per-behaviour",
+  model: "cigf",
+  modelConfig: { encoder: "per-behaviour" },
+  baseline: "cigf",
+};
 /** C2: each decoder of the official code on the CIGCN encoder. */
-export const DECODERS: GraphGridCell[] = (["bilinear", "shared-bottom", "mmoe", "ple"] as const).map((d) => ({ label: `cigf-${d}`, model: "cigf", modelConfig: { decoder: d }, baseline: "cigf" }));
+export const DECODERS: GraphGridCell[] = (["bilinear", "shared-bottom", "mmoe", "ple"] as const).map((d) => ({
+  label: `cigf-${d}`,
+  model: "cigf",
+  modelConfig: { decoder: d },
+  baseline: "cigf",
+}));
 
 /** Layer ablation cells (the default layer count is the main cell). */
 export function layerCells(s: CigfSettings, name: CigfDataName): GraphGridCell[] {
-  return s.layerAblation.filter((l) => l !== s.layers[name]).map((l) => ({ label: `cigf-L${l}`, model: "cigf", modelConfig: { numLayers: l }, baseline: "cigf" }));
+  return s.layerAblation
+    .filter((l) => l !== s.layers[name])
+    .map((l) => ({ label: `cigf-L${l}`, model: "cigf", modelConfig: { numLayers: l }, baseline: "cigf" }));
 }
 
 export const ABLATIONS = { noCig: NO_CIG, decoders: DECODERS, layerCells };
@@ -100,7 +133,16 @@ export type CigfData = Partial<Record<CigfDataName, MultiBehaviourData>> & { mis
 /** The data sets under `prof`; a real set that is missing offline is reported in `missing`, not thrown. */
 export async function loadData(prof: Profile): Promise<CigfData> {
   const s = PROFILES[prof];
-  const out: CigfData = { missing: [], synthetic: syntheticMultiBehaviour({ ...s.synthetic, behaviours: ["view", "cart", "buy"], latentDim: 4, perUser: [12, 6, 4], seed: 7 }) };
+  const out: CigfData = {
+    missing: [],
+    synthetic: syntheticMultiBehaviour({
+      ...s.synthetic,
+      behaviours: ["view", "cart", "buy"],
+      latentDim: 4,
+      perUser: [12, 6, 4],
+      seed: 7,
+    }),
+  };
   for (const name of ["tmall", "beibei"] as const) {
     try {
       const d = await loadMultiBehaviour(s[name]);
@@ -114,7 +156,9 @@ export async function loadData(prof: Profile): Promise<CigfData> {
 
 /** Users, items, edges per behaviour of every loaded set. */
 export function dataRows(data: CigfData): Record<string, string | number>[] {
-  return (["tmall", "beibei", "synthetic"] as const).flatMap((n) => (data[n] ? graphStats(data[n]!).map((r) => ({ set: n, ...r })) : []));
+  return (["tmall", "beibei", "synthetic"] as const).flatMap((n) =>
+    data[n] ? graphStats(data[n]!).map((r) => ({ set: n, ...r })) : [],
+  );
 }
 
 // ---- gradient conflict -----------------------------------------------------------------------
@@ -124,7 +168,12 @@ export function dataRows(data: CigfData): Record<string, string | number>[] {
  * shared ID embeddings, on one batch (the first `users` users, pairs drawn with seed 0): below 0,
  * one task's update undoes the other's. Returns the mean over pairs and each pair.
  */
-export function taskGradientCosine(model: GraphModel, d: MultiBehaviourData, users = 256, pairsPerUser = 4): { mean: number; pairs: Record<string, number> } {
+export function taskGradientCosine(
+  model: GraphModel,
+  d: MultiBehaviourData,
+  users = 256,
+  pairsPerUser = 4,
+): { mean: number; pairs: Record<string, number> } {
   const shared = model.sharedVariables();
   const us = Int32Array.from({ length: Math.min(users, d.numUsers) }, (_, i) => i);
   const B = d.behaviours.length;
@@ -146,7 +195,8 @@ export function taskGradientCosine(model: GraphModel, d: MultiBehaviourData, use
       let dot = 0;
       let na = 0;
       let nb = 0;
-      for (let i = 0; i < grads[a].length; i++) (dot += grads[a][i] * grads[b][i]), (na += grads[a][i] ** 2), (nb += grads[b][i] ** 2);
+      for (let i = 0; i < grads[a].length; i++)
+        ((dot += grads[a][i] * grads[b][i]), (na += grads[a][i] ** 2), (nb += grads[b][i] ** 2));
       pairs[`${d.behaviours[a]}|${d.behaviours[b]}`] = na > 0 && nb > 0 ? dot / Math.sqrt(na * nb) : NaN;
     }
   }
@@ -157,7 +207,11 @@ export function taskGradientCosine(model: GraphModel, d: MultiBehaviourData, use
 // ---- train -----------------------------------------------------------------------------------
 
 /** Trains the grid of data set `name`. */
-export function runData(name: CigfDataName, d: MultiBehaviourData, prof: Profile): Promise<GraphCellResult[]> {
+export function runData(
+  name: CigfDataName,
+  d: MultiBehaviourData,
+  prof: Profile,
+): Promise<GraphCellResult[]> {
   const s = PROFILES[prof];
   return runGraphGrid({
     paper: "cigf",
@@ -169,12 +223,16 @@ export function runData(name: CigfDataName, d: MultiBehaviourData, prof: Profile
     train: s.train,
     profile: prof,
     modelConfig: { numLayers: s.layers[name] },
-    measure: (c: GraphSeedContext): Record<string, number> => (c.model.lossBehaviours.length > 1 ? { gradCos: taskGradientCosine(c.model, c.data).mean } : {}),
+    measure: (c: GraphSeedContext): Record<string, number> =>
+      c.model.lossBehaviours.length > 1 ? { gradCos: taskGradientCosine(c.model, c.data).mean } : {},
     inspect: (c: GraphSeedContext) => {
       const enc = tf.tidy(() => c.model.encode(false).layerNorms?.clone());
       const layerNorms = enc ? Array.from(enc.dataSync()) : [];
       enc?.dispose();
-      return { layerNorms, gradPairs: c.model.lossBehaviours.length > 1 ? taskGradientCosine(c.model, c.data).pairs : {} };
+      return {
+        layerNorms,
+        gradPairs: c.model.lossBehaviours.length > 1 ? taskGradientCosine(c.model, c.data).pairs : {},
+      };
     },
   });
 }
@@ -183,7 +241,9 @@ export function runData(name: CigfDataName, d: MultiBehaviourData, prof: Profile
 export function comparisonRows(results: readonly GraphCellResult[]): Record<string, string | number>[] {
   const f = (v?: number[]) => (v && v.length ? formatMeanStd(summariseSeeds(v)) : "—");
   return results.map((r) => {
-    const ref = r.baseline ? results.find((x) => x.data === r.data && x.label === r.baseline) : results.find((x) => x.data === r.data && x.label === "cigf");
+    const ref = r.baseline
+      ? results.find((x) => x.data === r.data && x.label === r.baseline)
+      : results.find((x) => x.data === r.data && x.label === "cigf");
     const c = ref && ref !== r ? compareSpread(r.metrics["hr@10"], ref.metrics["hr@10"]) : null;
     return {
       data: r.data,
@@ -192,7 +252,9 @@ export function comparisonRows(results: readonly GraphCellResult[]): Record<stri
       "NDCG@10": f(r.metrics["ndcg@10"]),
       "full HR@10": f(r.metrics["full.hr@10"]),
       "grad cos": f(r.metrics.gradCos),
-      "ΔHR@10 vs cigf": c ? `${c.diff >= 0 ? "+" : ""}${c.diff.toFixed(4)}${c.tie ? " (inside spread)" : ""}` : "—",
+      "ΔHR@10 vs cigf": c
+        ? `${c.diff >= 0 ? "+" : ""}${c.diff.toFixed(4)}${c.tie ? " (inside spread)" : ""}`
+        : "—",
       params: r.paramCount.embedding + r.paramCount.dense,
       "s / seed": r.wallSecPerSeed.toFixed(1),
     };
@@ -210,9 +272,18 @@ export function toyBatch(d: MultiBehaviourData): Record<string, string>[] {
     const s = m.score(enc, d.behaviours.length - 1, u, i);
     return [
       { tensor: "E⁰ = [U⁰; I⁰]", shape: `[${d.numUsers + d.numItems}, ${spec.defaults.embDim}]` },
-      ...enc.users.map((x, b) => ({ tensor: `U_${d.behaviours[b]}, I_${d.behaviours[b]} (behaviour-specific)`, shape: `${JSON.stringify(x.shape)}, ${JSON.stringify(enc.items[b].shape)}` })),
-      { tensor: "‖layer term‖ (target)", shape: Array.from(enc.layerNorms!.dataSync(), (v) => v.toFixed(3)).join(", ") },
-      { tensor: "MESI scores ŷ_buy (4 pairs)", shape: `${JSON.stringify(s.shape)}: ${Array.from(s.dataSync(), (v) => v.toFixed(3)).join(", ")}` },
+      ...enc.users.map((x, b) => ({
+        tensor: `U_${d.behaviours[b]}, I_${d.behaviours[b]} (behaviour-specific)`,
+        shape: `${JSON.stringify(x.shape)}, ${JSON.stringify(enc.items[b].shape)}`,
+      })),
+      {
+        tensor: "‖layer term‖ (target)",
+        shape: Array.from(enc.layerNorms!.dataSync(), (v) => v.toFixed(3)).join(", "),
+      },
+      {
+        tensor: "MESI scores ŷ_buy (4 pairs)",
+        shape: `${JSON.stringify(s.shape)}: ${Array.from(s.dataSync(), (v) => v.toFixed(3)).join(", ")}`,
+      },
     ];
   });
   m.dispose();

@@ -23,7 +23,14 @@ import { spmmTensor } from "../../engine/sparse";
 import { Rng } from "../../engine/rng";
 import { ownedVariable, tf } from "../../engine/tf";
 import { meanRowNorms } from "../../models/graph/propagation";
-import { rows, sizeOf, xavierVariable, type GraphEncoding, type GraphModel, type GraphModelConfig } from "../../models/graph/types";
+import {
+  rows,
+  sizeOf,
+  xavierVariable,
+  type GraphEncoding,
+  type GraphModel,
+  type GraphModelConfig,
+} from "../../models/graph/types";
 
 export type CigfDecoder = "mesi" | "bilinear" | "shared-bottom" | "mmoe" | "ple";
 
@@ -77,8 +84,14 @@ export class Cigf implements GraphModel {
     this.lossBehaviours = config.loss === "all" ? data.behaviours.map((_, b) => b) : [B - 1];
     this.u0 = xavierVariable(data.numUsers, D, next); // [U, D]
     this.i0 = xavierVariable(data.numItems, D, next); // [I, D]
-    const fc = (i: number, o: number): Fc => ({ w: xavierVariable(i, o, next), b: ownedVariable(tf.zeros([o])) });
-    this.attention = config.encoder === "cigcn" ? data.behaviours.map(() => Array.from({ length: Math.max(0, config.numLayers - 1) }, () => fc(D, B))) : [];
+    const fc = (i: number, o: number): Fc => ({
+      w: xavierVariable(i, o, next),
+      b: ownedVariable(tf.zeros([o])),
+    });
+    this.attention =
+      config.encoder === "cigcn"
+        ? data.behaviours.map(() => Array.from({ length: Math.max(0, config.numLayers - 1) }, () => fc(D, B)))
+        : [];
     switch (config.decoder) {
       case "mesi":
         this.dec.gate = fc(2 * D, B);
@@ -104,11 +117,18 @@ export class Cigf implements GraphModel {
   }
 
   private decoderVariables(): tf.Variable[] {
-    return Object.values(this.dec).flatMap((x) => (x instanceof tf.Variable ? [x] : Array.isArray(x) ? x.flatMap((f) => [f.w, f.b]) : [x.w, x.b]));
+    return Object.values(this.dec).flatMap((x) =>
+      x instanceof tf.Variable ? [x] : Array.isArray(x) ? x.flatMap((f) => [f.w, f.b]) : [x.w, x.b],
+    );
   }
 
   variables(): tf.Variable[] {
-    return [this.u0, this.i0, ...this.attention.flat().flatMap((f) => [f.w, f.b]), ...this.decoderVariables()];
+    return [
+      this.u0,
+      this.i0,
+      ...this.attention.flat().flatMap((f) => [f.w, f.b]),
+      ...this.decoderVariables(),
+    ];
   }
 
   sharedVariables(): tf.Variable[] {
@@ -155,12 +175,18 @@ export class Cigf implements GraphModel {
         const ut = rows(enc.users[t], u);
         const it = rows(enc.items[t], i);
         const g = tf.softmax(lin(tf.concat([ut, it], 1) as tf.Tensor2D, this.dec.gate as Fc)) as tf.Tensor2D; // [n, B]
-        const experts = tf.concat(enc.users.map((uk, k) => tf.sum(tf.mul(rows(uk, u), rows(enc.items[k], i)), 1, true)), 1); // [n, B]
+        const experts = tf.concat(
+          enc.users.map((uk, k) => tf.sum(tf.mul(rows(uk, u), rows(enc.items[k], i)), 1, true)),
+          1,
+        ); // [n, B]
         return tf.mul(tf.sum(tf.mul(g, experts), 1), mult) as tf.Tensor1D;
       }
       case "bilinear": {
         const r = tf.gather(this.dec.rel as tf.Variable, [t]) as tf.Tensor2D; // [1, D]
-        return tf.mul(tf.sum(tf.mul(tf.mul(rows(enc.users[t], u), rows(enc.items[t], i)), r), 1), mult) as tf.Tensor1D;
+        return tf.mul(
+          tf.sum(tf.mul(tf.mul(rows(enc.users[t], u), rows(enc.items[t], i)), r), 1),
+          mult,
+        ) as tf.Tensor1D;
       }
       default: {
         const um = tf.addN(enc.users) as tf.Tensor2D;
@@ -169,9 +195,15 @@ export class Cigf implements GraphModel {
         const towers = this.dec.towers as Fc[];
         let h = x;
         if (this.config.decoder === "mmoe") {
-          h = mixture((this.dec.experts as Fc[]).map((f) => act(lin(x, f))), tf.softmax(lin(x, (this.dec.gates as Fc[])[t])) as tf.Tensor2D);
+          h = mixture(
+            (this.dec.experts as Fc[]).map((f) => act(lin(x, f))),
+            tf.softmax(lin(x, (this.dec.gates as Fc[])[t])) as tf.Tensor2D,
+          );
         } else if (this.config.decoder === "ple") {
-          h = mixture([act(lin(x, (this.dec.specific as Fc[])[t])), act(lin(x, this.dec.shared as Fc))], tf.softmax(lin(x, (this.dec.gates as Fc[])[t])) as tf.Tensor2D);
+          h = mixture(
+            [act(lin(x, (this.dec.specific as Fc[])[t])), act(lin(x, this.dec.shared as Fc))],
+            tf.softmax(lin(x, (this.dec.gates as Fc[])[t])) as tf.Tensor2D,
+          );
         }
         return tf.mul(tf.reshape(lin(h, towers[t]), [-1]), mult) as tf.Tensor1D;
       }

@@ -6,7 +6,16 @@
 import { defineGraphModel, type GraphModelIndex, type GraphModelSpec } from "../../models/graph/types";
 import { Cigf, type CigfConfig } from "./model";
 
-export const CIGF_DEFAULTS: CigfConfig = { embDim: 16, numLayers: 2, encoder: "cigcn", decoder: "mesi", mult: 300, numExperts: 3, leaky: 0.1, loss: "all" };
+export const CIGF_DEFAULTS: CigfConfig = {
+  embDim: 16,
+  numLayers: 2,
+  encoder: "cigcn",
+  decoder: "mesi",
+  mult: 300,
+  numExperts: 3,
+  leaky: 0.1,
+  loss: "all",
+};
 
 export const CIGF: GraphModelSpec<CigfConfig> = {
   id: "cigf",
