@@ -11,8 +11,8 @@ import { getDataset, type DataFileSpec } from "./registry";
 
 /** The data sets the notebooks load under each profile (keep in step with their SETTINGS). */
 export const PROFILE_DATASETS: Readonly<Record<"smoke" | "paper", readonly string[]>> = {
-  smoke: ["criteo-8k", "avazu-9k", "movielens-1m-subset", "movielens-100k", "kuairand-sample", "douban-sample", "census-income-kdd", "taobao-userbehavior"],
-  paper: ["criteo-kaggle", "avazu-kaggle", "movielens-1m", "movielens-100k", "kuairand-1k", "ali-ccp", "census-income-kdd-full", "taobao-userbehavior-full"],
+  smoke: ["criteo-8k", "avazu-9k", "movielens-1m-subset", "movielens-100k", "kuairand-sample", "douban-sample", "census-income-kdd", "taobao-userbehavior", "tmall-mbcgcn", "beibei-ghcf"],
+  paper: ["criteo-kaggle", "avazu-kaggle", "movielens-1m", "movielens-100k", "kuairand-1k", "ali-ccp", "census-income-kdd-full", "taobao-userbehavior-full", "tmall-mbgmn", "beibei-mbgmn"],
 };
 
 /** One file a profile needs. */

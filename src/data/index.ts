@@ -31,6 +31,7 @@ export * from "./vocab";
 export * from "./sharded";
 export * from "./batches";
 export * from "./dataset";
+export * from "./graph";
 export * from "./synthetic";
 export * from "./synthetic-multidomain";
 export { projectRoot } from "../util/root";

@@ -7,3 +7,4 @@ export * from "./sparse-optim";
 export * from "./embedding-table";
 export * from "./embedding-collection";
 export * from "./notebook";
+export * from "./sparse";

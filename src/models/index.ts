@@ -7,7 +7,19 @@ import { DCN } from "./baselines/dcn";
 import { DNN } from "./baselines/dnn";
 import { MD_DCN, MD_MLP, MD_WD } from "./baselines/md-backbones";
 import { SHARED_MLP, STAR } from "./baselines/md-baselines";
-import { AITM, CGC, CROSS_STITCH, ESMM, MD_MMOE, MD_PLE, MD_SHARED_BOTTOM, MMOE, PLE, SHARED_BOTTOM, SINGLE_TASK } from "./multitask";
+import {
+  AITM,
+  CGC,
+  CROSS_STITCH,
+  ESMM,
+  MD_MMOE,
+  MD_PLE,
+  MD_SHARED_BOTTOM,
+  MMOE,
+  PLE,
+  SHARED_BOTTOM,
+  SINGLE_TASK,
+} from "./multitask";
 import { defineModel, type ModelIndex } from "./types";
 
 export const BASELINES: ModelIndex = {
@@ -48,3 +60,13 @@ export { DCN, DcnModel } from "./baselines/dcn";
 export * from "./baselines/md-backbones";
 export * from "./baselines/md-baselines";
 export * as multitask from "./multitask";
+export * from "./graph/types";
+export * from "./graph/propagation";
+export * from "./baselines/lightgcn";
+export * from "./baselines/ghcf";
+import { LIGHTGCN_MODELS } from "./baselines/lightgcn";
+import { GHCF_MODELS } from "./baselines/ghcf";
+import type { GraphModelIndex } from "./graph/types";
+
+/** The graph (top-K) baselines: a separate index from the tabular BASELINES (own contract test). */
+export const GRAPH_BASELINES: GraphModelIndex = { ...LIGHTGCN_MODELS, ...GHCF_MODELS };

@@ -183,7 +183,7 @@ export async function runGrid(o: GridOptions): Promise<CellResult[]> {
 }
 
 /** Per-seed values of a grid's cells under the kit's key scheme (`data.label.metric`). */
-export function measured(results: readonly CellResult[]): Record<string, number[]> {
+export function measured(results: readonly Pick<CellResult, "data" | "label" | "metrics">[]): Record<string, number[]> {
   const m: Record<string, number[]> = {};
   for (const r of results) for (const [k, v] of Object.entries(r.metrics)) m[`${r.data}.${r.label}.${k}`] = v;
   return m;

@@ -6,3 +6,5 @@ export * from "./progress";
 export * from "./experiment";
 export * from "./grid";
 export * from "./validate";
+export * from "./graph-trainer";
+export * from "./graph-grid";

@@ -1,0 +1,4 @@
+export * from "./model";
+export * from "./spec";
+export * from "./experiment";
+export * from "./figures";
