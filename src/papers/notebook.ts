@@ -30,8 +30,8 @@ export interface NotebookSession {
   /** figures/<paper>, relative to the project root. */
   figDir: string;
   startedAt: number;
-  /** Shows `fig` inline and queues it for export as figures/<paper>/<name>-<profile>.*. */
-  figure(fig: Figure, name: string): Figure;
+  /** Shows `fig` inline and queues it for export as figures/<paper>/<name>-<profile>.* (returns nothing, so a cell ending in it prints no figure object). */
+  figure(fig: Figure, name: string): void;
   /** Judges the claims on `measured` (per-seed values by key), shows the tables, writes the verdicts file, exports the figures. */
   finish(measured: Readonly<Record<string, readonly number[]>>, opts?: { records?: string[] }): Promise<ClaimRow[]>;
 }
@@ -70,7 +70,6 @@ export async function setupNotebook(paper: PaperEntry): Promise<NotebookSession>
     figure(fig, name) {
       queued.push([fig, name]);
       show(fig);
-      return fig;
     },
     async finish(measured, opts = {}) {
       const rows = compareClaims(claims.claims, measured);
