@@ -200,13 +200,13 @@ export function stepSizeByFrequencyFigure(runs: readonly CellResult[], opts: { d
     }
   });
   const layout = baseLayout({
-    title: opts.title ?? `${opts.data} · ALPT: Δ/Δ0 of frequent (solid) and rare (dashed) rows over training (median, 10–90% band, last seed)`,
-    xTitle: "training step",
+    title: opts.title ?? `${opts.data} · ALPT: Δ/Δ0, frequent (solid) vs rare (dashed) rows`,
+    xTitle: "training step (median, 10–90% band, last seed)",
     yTitle: "Δ / Δ0",
-    height: 480,
+    height: 620,
   });
-  layout.legend = { orientation: "h", yanchor: "bottom", y: 1.0, xanchor: "left", x: 0 };
-  layout.margin = { l: 70, r: 30, t: 130, b: 60 };
+  layout.legend = { orientation: "h", yanchor: "bottom", y: 1.02, xanchor: "left", x: 0 };
+  layout.margin = { l: 70, r: 30, t: 220, b: 70 };
   layout.shapes = [{ type: "line", xref: "paper", x0: 0, x1: 1, y0: 1, y1: 1, line: { color: "#888", width: 1, dash: "dot" } }];
   return { data, layout };
 }
