@@ -203,10 +203,10 @@ export function stepSizeByFrequencyFigure(runs: readonly CellResult[], opts: { d
     title: opts.title ?? `${opts.data} · ALPT: Δ/Δ0, frequent (solid) vs rare (dashed) rows`,
     xTitle: "training step (median, 10–90% band, last seed)",
     yTitle: "Δ / Δ0",
-    height: 620,
+    height: 640,
   });
-  layout.legend = { orientation: "h", yanchor: "bottom", y: 1.02, xanchor: "left", x: 0 };
-  layout.margin = { l: 70, r: 30, t: 220, b: 70 };
+  layout.legend = { orientation: "h", yanchor: "top", y: -0.16, xanchor: "left", x: 0 };
+  layout.margin = { l: 70, r: 30, t: 80, b: 230 };
   layout.shapes = [{ type: "line", xref: "paper", x0: 0, x1: 1, y0: 1, y1: 1, line: { color: "#888", width: 1, dash: "dot" } }];
   return { data, layout };
 }
