@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { MODELS } from "../../src/papers";
 import { ALPT_DNN, ALPT_VARIANTS, AlptModel, backboneConfig, stepTracePoint } from "../../src/papers/alpt/spec";
 import { convexProblem, meanLogDistance, quantisedSgd } from "../../src/papers/alpt/convex";
-import { ABLATIONS, cellLabel, cellsOf, dcnVariants, mainVariants, measure, PROFILES, runConvex, variantOf } from "../../src/papers/alpt/experiment";
+import { ABLATIONS, cellLabel, cellsOf, dcnVariants, LR_SWEEP, mainVariants, measure, PROFILES, runConvex, STEP_LR_SWEEP, variantOf } from "../../src/papers/alpt/experiment";
 import { compareClaims, loadClaims } from "../../src/report/claims";
 import { projectRoot } from "../../src/util/root";
 import type { SeedContext } from "../../src/train/grid";
@@ -158,4 +158,43 @@ test("runConvex: measured keys per bit width and rounding, one value per roundin
   assert.deepEqual(Object.keys(c.measured).sort(), ["convex.4bit.det.finalDist", "convex.4bit.det.meanLogDist", "convex.4bit.sto.finalDist", "convex.4bit.sto.meanLogDist"]);
   assert.equal(c.measured["convex.4bit.sto.finalDist"].length, 2);
   assert.equal(c.table.length, 1);
+});
+
+test("stepGrad is an ALPT config field: default lsq, passed to the tables; legacy-sr and two-pass cells in the ablation", async () => {
+  await initBackend({ force: "cpu", quiet: true });
+  const { train } = smallCtr(1, 300);
+  assert.equal(ALPT_DNN.defaults.stepGrad, "lsq");
+  for (const stepGrad of ["lsq", "two-pass", "legacy-sr"] as const) {
+    const m = ALPT_DNN.build(train.schema, { ...ALPT_DNN.defaults, ...ALPT_DNN.presets.smoke, variant: "alpt", bits: 4, stepGrad }, 1);
+    assert.ok(m.embeddings.tables.every((t) => t.learnStep?.stepGrad === stepGrad), stepGrad);
+    m.dispose();
+  }
+  const labels = cellsOf("alpt-dnn", ABLATIONS).map((c) => c.label);
+  for (const bits of [4, 2]) for (const l of ["alpt-legacy", "alpt-twopass"]) assert.ok(labels.includes(`alpt-dnn.b${bits}.${l}`), `${bits} ${l}`);
+  const sweep = cellsOf("alpt-dnn", LR_SWEEP);
+  assert.equal(sweep.length, 2 * STEP_LR_SWEEP.length);
+  assert.ok(!STEP_LR_SWEEP.includes(PROFILES.smoke.modelConfig.stepLr as never), "the profile's Δ lr is the main ALPT cell, not a sweep cell");
+});
+
+test("frequency trace: lookups counted in training forwards; frequent rows move their Δ more than rare ones", async () => {
+  await initBackend({ force: "cpu", quiet: true });
+  // Zipf-like ids: a few frequent rows per field and a long tail.
+  const s = syntheticCtr({ numRows: 4000, numFields: 4, vocabSize: 200, latentDim: 4, interactionScale: 0.5, seed: 3 });
+  // Skew the ids (id -> 1 + ⌊((id − 1)/199)^3 · 199⌋): low ids become frequent, high ids rare.
+  for (const c of s.dataset.cat) for (let i = 0; i < c.length; i++) c[i] = 1 + Math.floor(((c[i] - 1) / 199) ** 3 * 199);
+  const [train, valid] = split(s.dataset, [0.8, 0.2], new Rng(2));
+  const config = { ...ALPT_DNN.defaults, ...ALPT_DNN.presets.smoke, variant: "alpt" as const, bits: 2 as const, stepLr: 0.1, traceEvery: 5 };
+  const model = ALPT_DNN.build(train.schema, config, 3) as AlptModel;
+  const trainer = new Trainer(model, { numEpochs: 2, batchSize: 128, progress: "none", earlyStopping: null });
+  await trainer.fit(train, valid);
+  const counted = model.lookups.reduce((a, c) => a + c.reduce((x, y) => x + y, 0), 0);
+  assert.equal(counted, 2 * train.numRows * 4, "one lookup per row, field and epoch");
+  const t = model.stepTraceByFrequency();
+  assert.equal(t.points.length, model.stepTrace.length);
+  assert.ok(t.frequentRows > 0 && t.rareRows > 0 && t.frequentMinLookups > t.rareMaxLookups);
+  const last = t.points[t.points.length - 1];
+  const moved = (b: { p50: number }) => Math.abs(b.p50 - 1);
+  assert.ok(moved(last.frequent) > moved(last.rare), `frequent ${last.frequent.p50} vs rare ${last.rare.p50}`);
+  model.dispose();
+  trainer.optimizer.dispose();
 });

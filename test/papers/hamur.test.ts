@@ -18,6 +18,9 @@ import { Trainer } from "../../src/train/trainer";
 import { summariseSeeds } from "../../src/metrics/seeds";
 import type { Batch } from "../../src/data/schema";
 import { smallMulti } from "../helpers";
+import { MIRROR } from "../data/helpers";
+import { loadDataset } from "../../src/data";
+import { OFFICIAL, OURS, structureConfig } from "../../src/papers/hamur/spec";
 
 const ADAPTER: AdapterConfig = { placement: [2], bottleneck: 4, rank: 3, hyperHidden: [5], hyper: true, domainNorm: true, perDomain: true, uvInit: "glorot" };
 
@@ -194,6 +197,125 @@ for (const kind of ["mlp", "wd", "dcn"]) {
     }
   });
 }
+
+/** The config of `id` (paper defaults) under a structure preset (OFFICIAL or OURS) and `over`. */
+function structured(id: string, preset: typeof OURS, over: Record<string, unknown> = {}): Record<string, unknown> {
+  const spec = MODELS[id];
+  const withAdapter = id.startsWith("hamur-");
+  const sc = structureConfig(preset, withAdapter);
+  const base = spec.defaults as unknown as Record<string, unknown>;
+  const adapter = withAdapter ? { ...(base.adapter as object), ...sc.adapter, ...((over.adapter as object) ?? {}) } : null;
+  return { ...base, ...sc, ...over, adapter };
+}
+
+test("official preset: non-embedding parameter counts on the ml-1m subset's 113-wide input equal the official code's", async () => {
+  await initBackend({ force: "cpu", quiet: true });
+  assert.ok(MIRROR.length > 0);
+  const d = await loadDataset("movielens-1m-subset");
+  // Official MovieLens MLP: 3 towers of Linear(113,256)-BN-ReLU-Linear(256,128)-BN-ReLU-Linear(128,1), BN γ, β counted:
+  const towerParams = 113 * 256 + 256 + 2 * 256 + 256 * 128 + 128 + 2 * 128 + 128 + 1;
+  // Shared adapter on m = 128 (r 32, k 35): U1, V1, b1, U2, V2, b2, domain norm γ, β; hyper-network
+  // Linear(113,64)-BN-ReLU-Linear(64,35·35)-BN-ReLU.
+  const adapter = 128 * 35 + 35 * 32 + 32 + 32 * 35 + 35 * 128 + 128 + 2 * 128;
+  const hyperNet = 113 * 64 + 64 + 2 * 64 + 64 * 1225 + 1225 + 2 * 1225;
+  assert.equal(3 * towerParams, 188931);
+  assert.equal(3 * towerParams + adapter + hyperNet, 290046);
+  for (const [id, want] of [["md-mlp", 188931], ["hamur-mlp", 290046]] as const) {
+    const m = MODELS[id].build(d.schema, structured(id, OFFICIAL.mlp) as never, 0) as unknown as MdBackbone;
+    assert.equal(m.flatInputDim, 113, "7 categorical fields x 16 + age");
+    assert.equal(m.paramCount().dense, want, id);
+    if (id === "hamur-mlp") assert.equal(m.cells[0].length, 1, "one adapter for all domains");
+    m.dispose();
+  }
+});
+
+test("official preset: W&D and DCN have one shared tower; the adapter cell and hyper-network are one set for all domains", async () => {
+  await initBackend({ force: "cpu", quiet: true });
+  for (const kind of ["wd", "dcn"] as const) {
+    const m = build(`hamur-${kind}`, structured(`hamur-${kind}`, OFFICIAL[kind], { embDim: 16, hidden: [8, 6], adapter: { ...ADAPTER, perDomain: false, uvInit: "ones" }, crossLayers: 2 }));
+    assert.equal(m.towers.length, 1, `${kind}: one tower`);
+    assert.equal(m.outs.length, 1);
+    assert.equal(m.cells[0].length, 1);
+    assert.ok(m.norms[0].length === 2 && m.hyper!.norms.length === 2, "BatchNorm after every tower and hyper-network layer");
+    const shared = new Set(m.sharedVariables());
+    for (const v of [...m.towers[0][0].variables(), ...m.cells[0][0].variables()]) assert.ok(shared.has(v), "shared tower and adapter are shared variables");
+    m.dispose();
+  }
+  // U and V start at ones.
+  const m = build("hamur-mlp", structured("hamur-mlp", OFFICIAL.mlp, { embDim: 16, hidden: [8, 6], adapter: { ...ADAPTER, perDomain: false, uvInit: "ones" } }));
+  for (const v of [m.cells[0][0].u1, m.cells[0][0].v2]) assert.deepEqual(new Set(v.dataSync()), new Set([1]));
+  m.dispose();
+});
+
+test("official preset: a batch of domain-0 rows trains the shared adapter, the hyper-network and tower 0 only", async () => {
+  await initBackend({ force: "cpu", quiet: true });
+  const b = firstBatch(64);
+  b.groups[0] = new Int32Array(64);
+  const m = build("hamur-mlp", structured("hamur-mlp", OFFICIAL.mlp, { embDim: 16, hidden: [8, 6], adapter: { ...ADAPTER, perDomain: false, uvInit: "ones" } }));
+  const g = gradNorms(m, b);
+  const sum = (vs: tf.Variable[]) => vs.reduce((s, v) => s + g.get(v)!, 0);
+  const towerVars = (d: number) => [...m.towers[d].flatMap((l) => l.variables()), ...m.norms[d].flatMap((n) => n.variables()), ...m.outs[d].variables()];
+  assert.ok(sum(towerVars(0)) > 0);
+  assert.equal(sum(towerVars(1)), 0, "tower 1");
+  assert.equal(sum(towerVars(2)), 0, "tower 2");
+  assert.ok(sum(m.cells[0][0].variables()) > 0, "the shared adapter");
+  assert.ok(sum(m.hyper!.variables()) > 0, "the hyper-network");
+  m.dispose();
+});
+
+test("official preset: the domain norm standardises over the whole mixed batch (ours: over the domain's rows)", async () => {
+  await initBackend({ force: "cpu", quiet: true });
+  const b = firstBatch(48);
+  // The same batch with the rows of domains 1 and 2 replaced by other rows of the same domains.
+  const other = firstBatch(96);
+  const swapped: Batch = { ...b, cat: b.cat.map((c) => c.slice()), num: b.num.map((c) => c.slice()) };
+  const ids = b.groups[0];
+  let j = 48;
+  for (let r = 0; r < 48; r++) {
+    if (ids[r] === 0) continue;
+    while (other.groups[0][j] !== ids[r]) j = j + 1 < 96 ? j + 1 : 48;
+    swapped.cat.forEach((c, f) => (c[r] = other.cat[f][j]));
+    swapped.num.forEach((c, f) => (c[r] = other.num[f][j]));
+    j = j + 1 < 96 ? j + 1 : 48;
+  }
+  const rows0 = Array.from(ids.keys()).filter((r) => ids[r] === 0);
+  const maxDiff = (m: MdBackbone) => {
+    const a = forwardLogit(m, b).logit;
+    const c = forwardLogit(m, swapped).logit;
+    return Math.max(...rows0.map((r) => Math.abs(a[r] - c[r])));
+  };
+  const official = build("hamur-mlp", structured("hamur-mlp", OFFICIAL.mlp, { embDim: 16, hidden: [8, 6], adapter: { ...ADAPTER, perDomain: false, uvInit: "ones" } }));
+  const ours = build("hamur-mlp", structured("hamur-mlp", OURS, { embDim: 16, hidden: [8, 6], adapter: ADAPTER }));
+  assert.ok(maxDiff(official) > 1e-4, "official: domain-0 scores depend on the other domains' rows of the batch");
+  assert.ok(maxDiff(ours) < 1e-5, "ours: domain-0 scores depend on domain-0 rows only");
+  official.dispose();
+  ours.dispose();
+});
+
+test("official preset: BatchNorm trains on batch statistics and evaluates on running statistics (a plain MLP scores a row alone as in its batch)", async () => {
+  await initBackend({ force: "cpu", quiet: true });
+  const { train, valid } = smallMulti(1, 600);
+  const spec = MODELS["md-mlp"];
+  const m = spec.build(train.schema, structured("md-mlp", OFFICIAL.mlp, { embDim: 16, hidden: [8, 6] }) as never, 3) as unknown as MdBackbone;
+  const trainer = new Trainer(m, { batchSize: 64, numEpochs: 1, progress: "none", earlyStopping: null });
+  await trainer.fit(train, valid);
+  const rm = m.norms[0][0].runningMean.dataSync();
+  assert.ok(Array.from(rm).some((v) => Math.abs(v) > 1e-3), "running mean moved from 0");
+  const b = firstBatch(32);
+  const { logit } = forwardLogit(m, b);
+  for (const r of [0, 9, 30]) {
+    const one: Batch = { size: 1, cat: b.cat.map((c) => c.slice(r, r + 1)), num: b.num.map((c) => c.slice(r, r + 1)), seq: [], labels: b.labels.map((c) => c.slice(r, r + 1)), groups: b.groups.map((c) => c.slice(r, r + 1)), rows: b.rows.slice(r, r + 1) };
+    assert.ok(Math.abs(forwardLogit(m, one).logit[0] - logit[r]) < 1e-4, `row ${r}`);
+  }
+  m.dispose();
+});
+
+test("structure options: bad values and BatchNorm with partition routing are rejected naming the field", async () => {
+  await initBackend({ force: "cpu", quiet: true });
+  assert.throws(() => build("md-mlp", { towers: "some" }), /towers must be/);
+  assert.throws(() => build("md-mlp", { towerRows: "x" }), /towerRows must be/);
+  assert.throws(() => build("md-mlp", { batchNorm: true }), /batchNorm needs towerRows "all"/);
+});
 
 // The step's hand-written ops against the tfjs ops they replace: same values and gradients.
 function closeArrays(got: tf.Tensor, want: tf.Tensor, tol: number, what: string): void {

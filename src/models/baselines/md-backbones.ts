@@ -15,10 +15,18 @@
  * - `md-dcn`: a shared cross network (DCN eq. 3) over x0 and one deep tower per domain; the
  *   per-domain head reads [cross output, tower output].
  *
- * Towers are Linear→ReLU (→ dropout). The official towers are Linear→BatchNorm→ReLU; the kit
- * leaves batch norm out because it has no running-statistics bookkeeping (a batch norm on batch
- * statistics at evaluation would make a row's score depend on the other rows of its batch); the
- * adapter's domain norm, which the paper defines on batch statistics, is kept (adapter.ts).
+ * Towers are Linear→ReLU (→ dropout), or with `batchNorm` the official Linear→BatchNorm→ReLU
+ * (→ dropout) blocks with running statistics for evaluation (layers/batch-norm.ts), in the towers
+ * and the hyper-network. The adapter's domain norm, which the paper defines on batch statistics,
+ * has none (adapter.ts).
+ *
+ * Options that reproduce the official code (all off by default, so the existing presets keep
+ * their numbers; HAMUR's `official` preset, src/papers/hamur/spec.ts, sets them):
+ * - `towers: "shared"`: one tower for all domains (official W&D and DCN);
+ * - `towerRows: "all"`: every row runs through every tower and keeps its own domain's output
+ *   (`selectByDomain`); BatchNorm and the adapter's domain norm then take their statistics over
+ *   the whole mixed batch, as in the official code. "domain" (default) is partition routing;
+ * - `batchNorm: true` (requires `towerRows: "all"`: a domain's block of a batch can be one row).
  *
  * The adapter (`adapter` config, null = none) sits after the hidden layers listed in
  * `adapter.placement` (1-based), one cell per placement, per domain or shared (`perDomain`); the
@@ -30,7 +38,8 @@ import { tf } from "../../engine/tf";
 import { DEFAULT_EMBEDDING, ModelBase } from "../base";
 import { CrossNetwork } from "../layers/cross";
 import { Dense, dropout } from "../layers/dense";
-import { DEFAULT_DOMAIN_AXIS, domainIds, numDomains, requiresDomainAxis } from "../layers/routing";
+import { BatchNorm } from "../layers/batch-norm";
+import { DEFAULT_DOMAIN_AXIS, domainIds, numDomains, requiresDomainAxis, selectByDomain } from "../layers/routing";
 import type { BaseModelConfig, ForwardOutput, ModelContext, ModelInputs, ModelSpec, PaperRef } from "../types";
 import { AdapterCell, checkAdapterConfig, HyperNetwork, type AdapterConfig } from "../layers/hyper-adapter";
 
@@ -53,6 +62,19 @@ export interface MdBackboneConfig extends MultiDomainConfig {
   crossLayers: number;
   /** The HAMUR adapter; null = the plain backbone. */
   adapter: AdapterConfig | null;
+  /**
+   * One tower per domain ("per-domain", default) or one tower shared by all domains ("shared": the
+   * official W&D and DCN reuse one MLP in every domain's loop).
+   */
+  towers: "per-domain" | "shared";
+  /**
+   * Rows each tower runs on: "domain" (default, partition routing: its own domain's rows) or "all"
+   * (official code: every row through every tower, the row's own domain's output kept, so batch
+   * norm and domain norm see the whole mixed batch).
+   */
+  towerRows: "domain" | "all";
+  /** Linear→BatchNorm→ReLU in towers and hyper-network (official code). Default false. Needs towerRows "all". */
+  batchNorm: boolean;
 }
 
 /** Heads of a multi-domain model: the configured label, or the schema's first. */
@@ -71,9 +93,11 @@ export function requiresMultiDomain(schema: DatasetSchema, axis = DEFAULT_DOMAIN
 
 export class MdBackbone extends ModelBase<MdBackboneConfig> {
   readonly numDomains: number;
-  /** towers[d][l]: hidden layer l of domain d's tower. */
+  /** towers[t][l]: hidden layer l of tower t (one tower per domain, or one shared). */
   readonly towers: Dense[][];
-  /** heads[d]: output layer of domain d. */
+  /** norms[t][l]: BatchNorm after hidden layer l of tower t (empty without `batchNorm`). */
+  readonly norms: BatchNorm[][];
+  /** outs[t]: output layer of tower t. */
   readonly outs: Dense[];
   readonly cross: CrossNetwork | null;
   readonly wide: Dense | null;
@@ -91,26 +115,37 @@ export class MdBackbone extends ModelBase<MdBackboneConfig> {
     if (kind === "dcn" && !(Number.isInteger(config.crossLayers) && config.crossLayers >= 1)) throw new Error(`${id}: crossLayers must be an integer >= 1, got ${config.crossLayers}`);
     if (config.hidden.length === 0) throw new Error(`${id}: hidden must list at least one tower layer`);
     if (config.adapter) checkAdapterConfig(config.adapter, config.hidden, id);
+    if (config.towers !== "per-domain" && config.towers !== "shared") throw new Error(`${id}: towers must be "per-domain" or "shared", got ${String(config.towers)}`);
+    if (config.towerRows !== "domain" && config.towerRows !== "all") throw new Error(`${id}: towerRows must be "domain" or "all", got ${String(config.towerRows)}`);
+    if (config.towerRows === "all" && config.towers === "shared" && config.adapter?.perDomain) throw new Error(`${id}: per-domain adapters on a shared tower need towerRows "domain"`);
+    if (config.batchNorm && config.towerRows !== "all") throw new Error(`${id}: batchNorm needs towerRows "all" (with "domain" a domain's block of a batch can be a single row)`);
 
     // Shared parts first (fixed variable order: shared, towers, adapters).
     this.cross = kind === "dcn" ? this.trackShared(new CrossNetwork(x0Dim, config.crossLayers, this.rng)) : null;
     this.wide = kind === "wd" && this.numNumeric > 0 ? this.trackShared(new Dense(this.numNumeric, 1, this.rng)) : null;
     this.towers = [];
+    this.norms = [];
     this.outs = [];
     const outIn = config.hidden[config.hidden.length - 1] + (kind === "dcn" ? x0Dim : 0);
-    for (let g = 0; g < G; g++) {
+    const sharedTower = config.towers === "shared";
+    for (let t = 0; t < (sharedTower ? 1 : G); t++) {
       const layers: Dense[] = [];
+      const norms: BatchNorm[] = [];
       let d = towerIn;
       for (const h of config.hidden) {
         if (!(Number.isInteger(h) && h > 0)) throw new Error(`${id}: hidden widths must be positive integers, got ${h}`);
-        layers.push(this.track(new Dense(d, h, this.rng)));
+        const dense = new Dense(d, h, this.rng);
+        layers.push(sharedTower ? this.trackShared(dense) : this.track(dense));
+        if (config.batchNorm) norms.push(sharedTower ? this.trackShared(new BatchNorm(h)) : this.track(new BatchNorm(h)));
         d = h;
       }
       this.towers.push(layers);
-      this.outs.push(this.track(new Dense(outIn, 1, this.rng)));
+      this.norms.push(norms);
+      const out = new Dense(outIn, 1, this.rng);
+      this.outs.push(sharedTower ? this.trackShared(out) : this.track(out));
     }
     const a = config.adapter;
-    this.hyper = a && a.hyper ? this.trackShared(new HyperNetwork(x0Dim, a.hyperHidden, a.rank, this.rng)) : null;
+    this.hyper = a && a.hyper ? this.trackShared(new HyperNetwork(x0Dim, a.hyperHidden, a.rank, this.rng, config.batchNorm)) : null;
     this.cells = [];
     if (a) {
       for (const p of a.placement) {
@@ -132,12 +167,26 @@ export class MdBackbone extends ModelBase<MdBackboneConfig> {
     return this.track(layer);
   }
 
-  /** Dense variables every domain's output depends on: cross network, wide part, hyper-network, shared adapters. */
+  /** Tower of domain g. */
+  private towerOf(g: number): number {
+    return this.config.towers === "shared" ? 0 : g;
+  }
+
+  /** Hidden layer l of tower t on h: Linear→ReLU, or Linear→BatchNorm→ReLU, then dropout. */
+  private block(t: number, l: number, h: tf.Tensor2D, ctx: ModelContext): tf.Tensor2D {
+    const layer = this.towers[t][l];
+    const norm = this.norms[t][l];
+    const pre = norm ? (tf.relu(norm.apply(layer.apply(h), ctx.training)) as tf.Tensor2D) : layer.apply(h, "relu"); // [n, h_l]
+    return dropout(pre, this.config.dropout, ctx.training, ctx.rng);
+  }
+
+  /** Dense variables every domain's output depends on: cross network, wide part, hyper-network, shared adapters and towers. */
   sharedVariables(): tf.Variable[] {
     return this.shared;
   }
 
   forward(inputs: ModelInputs, ctx: ModelContext): ForwardOutput {
+    if (this.config.towerRows === "all") return this.forwardAllRows(inputs, ctx);
     const B = inputs.batch.size;
     const cfg = this.config;
     const ids = domainIds(inputs.batch, this.schema, cfg.domainAxis);
@@ -174,8 +223,9 @@ export class MdBackbone extends ModelBase<MdBackboneConfig> {
       let h = towerIns[g] as tf.Tensor2D; // [n_g, d_in]
       const n = h.shape[0];
       const Hg = Hs[g] ? (tf.reshape(Hs[g]!, [n, k, k]) as tf.Tensor3D) : null; // [n_g, k, k]
-      this.towers[g].forEach((layer, l) => {
-        h = dropout(layer.apply(h, "relu"), cfg.dropout, ctx.training, ctx.rng); // [n_g, h_l]
+      const t = this.towerOf(g);
+      this.towers[t].forEach((_, l) => {
+        h = this.block(t, l, h, ctx); // [n_g, h_l]
         const i = placement.indexOf(l + 1);
         if (i >= 0) {
           const cell = this.cells[i][cfg.adapter!.perDomain ? g : 0];
@@ -188,7 +238,7 @@ export class MdBackbone extends ModelBase<MdBackboneConfig> {
         }
       });
       const z = xcs[g] ? (tf.concat([xcs[g]!, h], 1) as tf.Tensor2D) : h; // [n_g, ·]
-      const out = tf.reshape(this.outs[g].apply(z), [n]) as tf.Tensor1D; // [n_g]
+      const out = tf.reshape(this.outs[t].apply(z), [n]) as tf.Tensor1D; // [n_g]
       if (present[g]) pieces.push(out);
       else absent.push(tf.mul(tf.sum(out), 0) as tf.Scalar);
     }
@@ -201,6 +251,56 @@ export class MdBackbone extends ModelBase<MdBackboneConfig> {
     if (stats) placement.forEach((p, i) => {
       internals[`adapter${p}.branchNorm`] = unsort(branchNorms[i]); // [B] ‖adapter branch‖, own domain
       internals[`adapter${p}.inputNorm`] = unsort(inputNorms[i]); // [B] ‖adapter input‖
+    });
+    return { logits: [logit], internals };
+  }
+
+  /**
+   * `towerRows: "all"` (official code): every tower runs on the whole batch in row order and each
+   * row keeps the output of its own domain's tower (`selectByDomain`; a shared tower's output is
+   * every row's). BatchNorm and the adapter's domain norm take their statistics over all rows of
+   * the batch; a row's loss reaches the other domains' towers only through those statistics.
+   */
+  private forwardAllRows(inputs: ModelInputs, ctx: ModelContext): ForwardOutput {
+    const B = inputs.batch.size;
+    const cfg = this.config;
+    const ids = domainIds(inputs.batch, this.schema, cfg.domainAxis);
+    const num = inputs.num;
+    const flat = tf.reshape(inputs.emb, [B, this.numFields * cfg.embDim]) as tf.Tensor2D; // [B, F*D]
+    const x0 = num ? (tf.concat([flat, num], 1) as tf.Tensor2D) : flat; // [B, d0]
+    const towerIn = this.kind === "wd" ? flat : x0; // [B, d_in]
+    const xc = this.cross ? this.cross.apply(x0) : null; // [B, d0]
+    const k = cfg.adapter?.rank ?? 0;
+    const H = this.hyper ? (tf.reshape(this.hyper.apply(x0, ctx.training), [B, k, k]) as tf.Tensor3D) : null; // [B, k, k]
+    const stats = !ctx.training;
+    const placement = cfg.adapter?.placement ?? [];
+    const outs: tf.Tensor1D[] = [];
+    const branchNorms: tf.Tensor1D[][] = placement.map(() => []);
+    const inputNorms: tf.Tensor1D[][] = placement.map(() => []);
+    this.towers.forEach((tower, t) => {
+      let h = towerIn;
+      tower.forEach((_, l) => {
+        h = this.block(t, l, h, ctx); // [B, h_l]
+        const i = placement.indexOf(l + 1);
+        if (i >= 0) {
+          const cell = this.cells[i][cfg.adapter!.perDomain ? t : 0];
+          const { y, branch } = cell.apply(h, H, null); // domain norm over the whole batch
+          if (stats) {
+            branchNorms[i].push(tf.norm(branch, "euclidean", 1) as tf.Tensor1D); // [B]
+            inputNorms[i].push(tf.norm(h, "euclidean", 1) as tf.Tensor1D); // [B]
+          }
+          h = y;
+        }
+      });
+      const z = xc ? (tf.concat([xc, h], 1) as tf.Tensor2D) : h; // [B, ·]
+      outs.push(tf.reshape(this.outs[t].apply(z), [B]) as tf.Tensor1D); // [B]
+    });
+    let logit = selectByDomain(outs, ids); // [B], own domain's tower
+    if (this.wide && num) logit = tf.add(logit, tf.reshape(this.wide.apply(num), [B])) as tf.Tensor1D;
+    const internals: Record<string, tf.Tensor> = {};
+    if (stats) placement.forEach((p, i) => {
+      internals[`adapter${p}.branchNorm`] = selectByDomain(branchNorms[i], ids); // [B]
+      internals[`adapter${p}.inputNorm`] = selectByDomain(inputNorms[i], ids); // [B]
     });
     return { logits: [logit], internals };
   }
@@ -291,6 +391,9 @@ export function backboneDefaults(kind: BackboneKind): MdBackboneConfig {
     dropout: kind === "wd" ? 0.2 : 0,
     crossLayers: kind === "dcn" ? 2 : 0,
     adapter: null,
+    towers: "per-domain",
+    towerRows: "domain",
+    batchNorm: false,
   };
 }
 

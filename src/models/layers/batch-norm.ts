@@ -73,17 +73,16 @@ export class BatchNorm {
     }
     const B = x.shape[0];
     if (B < 2) throw new Error(`batch norm: training needs more than 1 value per feature, got a batch of ${B}`);
-    const { mean, variance } = tf.moments(x, 0); // [C], [C] (biased)
-    this.record(mean as tf.Tensor1D, tf.mul(variance, B / (B - 1)) as tf.Tensor1D);
-    const xhat = tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, this.eps))); // [B, C]
-    return tf.add(tf.mul(xhat, this.gamma), this.beta) as tf.Tensor2D;
+    const { y, mean, unbiasedVar } = batchNormRows(x, this.gamma, this.beta, this.eps); // [B, C], [C], [C]
+    this.record(mean, unbiasedVar);
+    return y;
   }
 
-  private record(mean: tf.Tensor1D, unbiasedVar: tf.Tensor1D): void {
+  private record(mean: Float32Array, unbiasedVar: Float32Array): void {
     this.pendingMean?.dispose();
     this.pendingVar?.dispose();
-    this.pendingMean = tf.keep(tf.clone(mean));
-    this.pendingVar = tf.keep(tf.clone(unbiasedVar));
+    this.pendingMean = tf.keep(tf.tensor1d(mean));
+    this.pendingVar = tf.keep(tf.tensor1d(unbiasedVar));
   }
 
   /** Fold the statistics of the last training forward into the running ones (no-op when none is pending). */
@@ -126,4 +125,71 @@ export class BatchNorm {
     this.discardPending();
     for (const v of [...this.variables(), ...this.buffers()]) if (!v.isDisposed) v.dispose();
   }
+}
+
+/**
+ * The training forward of batch norm over the rows of x [B, C] as one typed-array pass each way:
+ * y = γ ⊙ (x − μ) / √(σ² + ε) + β with the batch mean μ and biased variance σ² per column, and the
+ * batch-norm gradient dx = γ/σ̂ · (dy − mean(dy) − x̂ · mean(dy ⊙ x̂)), dγ = Σ dy ⊙ x̂, dβ = Σ dy
+ * (σ̂ = √(σ² + ε)). Also returns μ and the unbiased variance σ²·B/(B − 1) (for the running
+ * statistics). Same values and gradients as the tfjs composition (tf.moments and elementwise
+ * ops; the unit test compares with finite differences), without tf.moments' transpose over axis 0
+ * and some 30 op dispatches per layer on the CPU backend.
+ */
+export function batchNormRows(x: tf.Tensor2D, gamma: tf.Tensor, beta: tf.Tensor, eps: number): { y: tf.Tensor2D; mean: Float32Array; unbiasedVar: Float32Array } {
+  const [n, m] = x.shape;
+  if (gamma.size !== m || beta.size !== m) throw new Error(`batch norm: gamma [${gamma.shape}] and beta [${beta.shape}] must have ${m} entries`);
+  const meanOut = new Float32Array(m);
+  const varOut = new Float32Array(m);
+  const f = tf.customGrad((xt, gt, bt) => {
+    const xv = (xt as tf.Tensor).dataSync() as Float32Array;
+    const gv = (gt as tf.Tensor).dataSync() as Float32Array;
+    const bv = (bt as tf.Tensor).dataSync() as Float32Array;
+    const mean = new Float64Array(m);
+    const vari = new Float64Array(m);
+    for (let b = 0; b < n; b++) for (let j = 0; j < m; j++) mean[j] += xv[b * m + j];
+    for (let j = 0; j < m; j++) mean[j] /= n;
+    for (let b = 0; b < n; b++) {
+      for (let j = 0; j < m; j++) {
+        const d = xv[b * m + j] - mean[j];
+        vari[j] += d * d;
+      }
+    }
+    const rstd = new Float64Array(m);
+    for (let j = 0; j < m; j++) {
+      rstd[j] = 1 / Math.sqrt(vari[j] / n + eps);
+      meanOut[j] = mean[j];
+      varOut[j] = vari[j] / (n - 1);
+    }
+    const xhat = new Float32Array(n * m);
+    const out = new Float32Array(n * m);
+    for (let b = 0; b < n; b++) {
+      for (let j = 0; j < m; j++) {
+        const h = (xv[b * m + j] - mean[j]) * rstd[j];
+        xhat[b * m + j] = h;
+        out[b * m + j] = gv[j] * h + bv[j];
+      }
+    }
+    return {
+      value: tf.tensor2d(out, [n, m]),
+      gradFunc: (dy: tf.Tensor) => {
+        const g = dy.dataSync() as Float32Array;
+        const sdy = new Float64Array(m);
+        const sdyx = new Float64Array(m);
+        for (let b = 0; b < n; b++) {
+          for (let j = 0; j < m; j++) {
+            sdy[j] += g[b * m + j];
+            sdyx[j] += g[b * m + j] * xhat[b * m + j];
+          }
+        }
+        const dx = new Float32Array(n * m);
+        for (let b = 0; b < n; b++) {
+          for (let j = 0; j < m; j++) dx[b * m + j] = gv[j] * rstd[j] * (g[b * m + j] - sdy[j] / n - (xhat[b * m + j] * sdyx[j]) / n);
+        }
+        return [tf.tensor2d(dx, [n, m]), tf.tensor(Float32Array.from(sdyx), gamma.shape), tf.tensor(Float32Array.from(sdy), beta.shape)];
+      },
+    };
+  });
+  const y = f(x, gamma, beta) as tf.Tensor2D;
+  return { y, mean: meanOut, unbiasedVar: varOut };
 }

@@ -19,24 +19,27 @@
  * Design decisions (see README.md of this package):
  * - Per-domain vs shared adapter parameters: the paper's text calls the adapter domain-specific,
  *   the official code reuses one set of (U, V, b, γ, β) in every domain's tower. `perDomain`
- *   selects; the kit's default is per-domain (the paper's text); the notebook runs both.
- * - U, V init: the official code initialises U and V to ones. Then W1 = (Σ H) · 1 1ᵀ: every
+ *   selects; the field's default is per-domain (the kit's earlier choice, kept so existing
+ *   presets keep their numbers); HAMUR's `official` preset (src/papers/hamur/spec.ts) shares.
+ * - U, V init: the official code initialises U and V to ones (the `official` preset). Then W1 = (Σ H) · 1 1ᵀ: every
  *   bottleneck unit gets the same pre-activation, and since U2 is also all ones the r bottleneck
  *   units receive identical gradients forever (the bottleneck is effectively one unit wide), and
- *   with k = 35 the entries of W1 are sums of k² hyper outputs, so the sigmoid saturates. The kit
- *   defaults to Glorot-uniform U and V (`uvInit: "glorot"`); `"ones"` reproduces the official
- *   init (its behaviour is checked in test/models/hamur.test.ts and shown in the notebook).
- * - Domain norm statistics: the official code normalises with the statistics of the whole batch
- *   (each tower sees every row). Since only the rows of domain d are kept from tower d, the kit
- *   takes μ, σ² over the batch rows of the tower's own domain (a "domain" norm; the same partition
- *   STAR's normalisation uses). There are no running statistics (as in the official code), so the
- *   experiment helpers evaluate with a batch that covers the whole test split.
+ *   with k = 35 the entries of W1 are sums of k² hyper outputs, so the sigmoid saturates. The
+ *   field defaults to Glorot-uniform U and V (`uvInit: "glorot"`, the kit's ablation); `"ones"`
+ *   is the official init (checked in test/papers/hamur.test.ts and shown in the notebook).
+ * - Domain norm statistics: the cell normalises over the rows it is given. The official code runs
+ *   every row through every tower, so its statistics are those of the whole mixed batch (the
+ *   backbone's `towerRows: "all"`, the `official` preset); with `towerRows: "domain"` each tower
+ *   sees only its domain's rows and μ, σ² are the domain's (the kit's ablation). There are no
+ *   running statistics (as in the official code), so the experiment helpers evaluate with a batch
+ *   that covers the whole test split.
  * - Static adapter (`hyper: false`, the "w/o hyper-network" ablation): H is a learned k×k matrix
  *   (initialised to the identity) instead of a per-row output, i.e. a static rank-k adapter with
  *   the same factorisation and parameter shapes.
  */
 import { Rng } from "../../engine/rng";
 import { ownedVariable, tf } from "../../engine/tf";
+import { BatchNorm } from "./batch-norm";
 import { Dense, glorotUniform } from "./dense";
 
 /** Configuration of the HAMUR adapter attached to a multi-domain backbone. */
@@ -86,37 +89,59 @@ export function checkAdapterConfig(a: AdapterConfig, hidden: number[], where: st
 }
 
 /**
- * Domain-shared hyper-network: x0 [B, d0] → per-row H [B, k, k]. Linear→ReLU per layer (the
- * official code has Linear→BatchNorm→ReLU; the kit has no running-statistics bookkeeping, so the
- * batch norm is left out, see README), the output layer included, as in the official code (H ≥ 0).
+ * Domain-shared hyper-network: x0 [B, d0] → per-row H [B, k, k]. Linear→ReLU per layer, the
+ * output layer included, as in the official code (H ≥ 0). With `batchNorm` each block is the
+ * official Linear→BatchNorm→ReLU (layers/batch-norm.ts: batch statistics in training, running
+ * statistics in evaluation); off by default, which keeps the kit's earlier numbers.
  */
 export class HyperNetwork {
   readonly layers: Dense[];
+  /** One BatchNorm per layer with `batchNorm`, else empty. */
+  readonly norms: BatchNorm[];
 
-  constructor(readonly inDim: number, readonly hidden: number[], readonly rank: number, rng: Rng) {
+  constructor(readonly inDim: number, readonly hidden: number[], readonly rank: number, rng: Rng, batchNorm = false) {
     this.layers = [];
+    this.norms = [];
     let d = inDim;
     for (const h of [...hidden, rank * rank]) {
       if (!(Number.isInteger(h) && h > 0)) throw new Error(`hamur hyper-network: widths must be positive integers, got ${h}`);
       this.layers.push(new Dense(d, h, rng));
+      if (batchNorm) this.norms.push(new BatchNorm(h));
       d = h;
     }
   }
 
   /** [B, d0] → [B, k·k], row b holding H_b row-major (reshape to [B, k, k]). */
-  apply(x0: tf.Tensor2D): tf.Tensor2D {
+  apply(x0: tf.Tensor2D, training = false): tf.Tensor2D {
     let h = x0;
-    for (const l of this.layers) h = l.apply(h, "relu"); // [B, width]
+    this.layers.forEach((l, i) => {
+      h = this.norms.length > 0 ? (tf.relu(this.norms[i].apply(l.apply(h), training)) as tf.Tensor2D) : l.apply(h, "relu"); // [B, width]
+    });
     return h; // [B, k·k]
   }
 
   /** [B, d0] → [B, k, k]: one k×k matrix per row. */
-  matrices(x0: tf.Tensor2D): tf.Tensor3D {
-    return tf.reshape(this.apply(x0), [x0.shape[0], this.rank, this.rank]) as tf.Tensor3D;
+  matrices(x0: tf.Tensor2D, training = false): tf.Tensor3D {
+    return tf.reshape(this.apply(x0, training), [x0.shape[0], this.rank, this.rank]) as tf.Tensor3D;
   }
 
+  /** Trainable variables: per layer [W, b(, γ, β)]. */
   variables(): tf.Variable[] {
-    return this.layers.flatMap((l) => l.variables());
+    return this.layers.flatMap((l, i) => [...l.variables(), ...(this.norms[i]?.variables() ?? [])]);
+  }
+
+  /** BatchNorm running statistics (empty without `batchNorm`). */
+  buffers(): tf.Variable[] {
+    return this.norms.flatMap((n) => n.buffers());
+  }
+
+  /** Fold the last training forward's batch statistics into the running ones (once per step). */
+  updateBuffers(): void {
+    for (const n of this.norms) n.updateBuffers();
+  }
+
+  discardPending(): void {
+    for (const n of this.norms) n.discardPending();
   }
 }
 

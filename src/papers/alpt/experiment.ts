@@ -27,7 +27,7 @@ import type { TrainConfig } from "../../train/trainer";
 import type { Profile } from "../../util/profile";
 import { projectRoot } from "../../util/root";
 import { convexProblem, meanLogDistance, quantisedSgd, type QuantisedSgdResult } from "./convex";
-import { ALPT_DNN, ALPT_MODELS, type AlptFields, type AlptModel, type AlptVariant, type StepTracePoint } from "./spec";
+import { ALPT_DNN, ALPT_MODELS, type AlptFields, type AlptModel, type AlptVariant, type FrequencyStepTrace, type StepTracePoint } from "./spec";
 
 /** What a profile sets: data ids, seeds, bit widths, training and model config. */
 export interface AlptSettings {
@@ -39,7 +39,11 @@ export interface AlptSettings {
   bits: readonly (8 | 4 | 2)[];
   /** Training config (the grid's preset layer). */
   train: Partial<TrainConfig>;
-  /** Model config under every cell's own (the step-size trace interval). */
+  /**
+   * Model config under every cell's own: the step-size trace interval and Δ's learning rate
+   * (`stepLr`; smoke 0.1 so that the ~120-step budget does not cap Δ's movement, README "Δ's
+   * learning rate and the smoke budget"; paper the default 0.01 over thousands of steps).
+   */
   modelConfig: Partial<AlptFields>;
 }
 
@@ -50,7 +54,7 @@ export const PROFILES: Record<Profile, AlptSettings> = {
     dcnSeeds: [1, 2, 3],
     bits: [8, 4, 2],
     train: { numEpochs: 4, batchSize: 256, evalEverySteps: 8, logEverySteps: 4, progress: "none", earlyStopping: { metric: "auc", patience: 2, restoreBest: true } },
-    modelConfig: { traceEvery: 4 },
+    modelConfig: { traceEvery: 4, stepLr: 0.1 },
   },
   paper: {
     data: { criteo: "criteo-kaggle", avazu: "avazu-kaggle" },
@@ -110,18 +114,32 @@ export function dcnVariants(s: AlptSettings): VariantSpec[] {
 /** Bit widths of the ablation. */
 export const ABLATION_BITS = [4, 2] as const;
 
-/** Each change to ALPT alone, at 4 and 2 bits (Criteo, DNN); "alpt-frozen" is the noise control. */
+/**
+ * Each change to ALPT alone, at 4 and 2 bits (Criteo, DNN); "alpt-frozen" is the noise control,
+ * "alpt-twopass" Hetu's exact two-pass Δ gradient, "alpt-legacy" the rule before issue 12
+ * (stochastic residual, zero in expectation).
+ */
 export const ABLATIONS: readonly VariantSpec[] = ABLATION_BITS.flatMap((bits) => [
+  { variant: "alpt" as const, bits, label: "alpt-twopass", overrides: { stepGrad: "two-pass" as const } },
+  { variant: "alpt" as const, bits, label: "alpt-legacy", overrides: { stepGrad: "legacy-sr" as const } },
   { variant: "alpt" as const, bits, label: "alpt-noscale", overrides: { stepGradScale: false } },
   { variant: "alpt" as const, bits, label: "alpt-det", overrides: { alptRounding: "deterministic" as const } },
   { variant: "alpt" as const, bits, label: "alpt-table", overrides: { stepGranularity: "table" as const } },
   { variant: "alpt" as const, bits, label: "alpt-frozen", overrides: { stepLr: 1e-6 } },
 ]);
 
+/** Δ learning rates (relative to Δ0, `stepLr`) of the sweep at 2 and 4 bits, besides the profile's. */
+export const STEP_LR_SWEEP = [0.01, 0.3] as const;
+
+/** The Δ learning-rate sweep: ALPT at each `STEP_LR_SWEEP` value, at 4 and 2 bits (Criteo, DNN). */
+export const LR_SWEEP: readonly VariantSpec[] = ABLATION_BITS.flatMap((bits) => STEP_LR_SWEEP.map((lr) => ({ variant: "alpt" as const, bits, label: `alpt-lr${lr}`, overrides: { stepLr: lr } })));
+
 /** Rows of the ablation table and figure, in order, with their names. */
 export const ABLATION_NAMES: Record<string, string> = {
   "lpt-sto": "step fixed (LPT-sto)",
   "alpt-frozen": "ALPT code path, Δ lr ≈ 0 (control)",
+  "alpt-twopass": "two-pass Δ gradient (Hetu)",
+  "alpt-legacy": "legacy Δ gradient (stochastic residual, before issue 12)",
   "alpt-noscale": "no grad scale",
   "alpt-det": "deterministic rounding",
   "alpt-table": "per-field Δ",
@@ -150,9 +168,16 @@ export function measure(s: SeedContext): Record<string, number> {
   return { memRatio: mem.ratio, intCodes: mem.buffer === "Int8Array" || mem.buffer === "Int16Array" ? 1 : 0 };
 }
 
-/** Last-seed inspection hook: the learned step-size trace and the memory details (figures, tables). */
-export function inspect(s: SeedContext): { stepTrace: StepTracePoint[]; memory: TableMemory } {
-  return { stepTrace: [...(s.model as AlptModel).stepTrace], memory: tableMemory(s.model) };
+/** Last-seed inspection hook: the learned step-size traces (all rows; frequent vs rare rows) and the memory details. */
+export function inspect(s: SeedContext): { stepTrace: StepTracePoint[]; freqTrace: FrequencyStepTrace; memory: TableMemory } {
+  const m = s.model as AlptModel;
+  return { stepTrace: [...m.stepTrace], freqTrace: m.stepTraceByFrequency(), memory: tableMemory(s.model) };
+}
+
+/** The frequent-vs-rare step-size trace a cell's inspection kept (null but for per-row ALPT cells). */
+export function freqTraceOf(r: CellResult): FrequencyStepTrace | null {
+  const t = r.inspected.freqTrace as FrequencyStepTrace | undefined;
+  return t && t.points.length > 0 ? t : null;
 }
 
 /** The step-size trace a cell's inspection kept (empty but for ALPT cells). */
@@ -223,9 +248,9 @@ export function toyTables(data: Dataset): { rows: Record<string, string | number
   return { rows, memory };
 }
 
-function grid(dataName: string, data: Dataset, model: string, variants: readonly VariantSpec[], seeds: number[], profile: Profile, verbose: boolean): Promise<CellResult[]> {
+function grid(dataName: string, data: Dataset, model: string, variants: readonly VariantSpec[], seeds: number[], profile: Profile, verbose: boolean, figuresDir?: string): Promise<CellResult[]> {
   const s = PROFILES[profile];
-  return runGrid({ paper: "alpt", models: ALPT_MODELS, dataName, data, cells: cellsOf(model, variants), seeds, presets: TRAIN_PRESETS, profile, modelConfig: s.modelConfig, verbose, measure, inspect });
+  return runGrid({ paper: "alpt", models: ALPT_MODELS, dataName, data, cells: cellsOf(model, variants), seeds, presets: TRAIN_PRESETS, profile, modelConfig: s.modelConfig, verbose, measure, inspect, figuresDir });
 }
 
 /** The main grid: DNN on Criteo and Avazu (every variant and bit width), DCN on Criteo (FP32, 8 and 2 bits). */
@@ -240,6 +265,36 @@ export async function runMain(data: { criteo: Dataset; avazu: Dataset }, profile
 /** The ablation grid on Criteo (DNN). */
 export function runAblation(data: { criteo: Dataset }, profile: Profile): Promise<CellResult[]> {
   return grid("criteo", data.criteo, "alpt-dnn", ABLATIONS, PROFILES[profile].seeds, profile, false);
+}
+
+/** The Δ learning-rate sweep on Criteo (DNN), at 4 and 2 bits; `figuresDir` for exploratory runs. */
+export function runLrSweep(data: { criteo: Dataset }, profile: Profile, figuresDir?: string): Promise<CellResult[]> {
+  return grid("criteo", data.criteo, "alpt-dnn", LR_SWEEP, PROFILES[profile].seeds, profile, false, figuresDir);
+}
+
+/**
+ * The sweep's table: per bit width, LPT-sto (Δ fixed), then ALPT at each Δ learning rate (the
+ * profile's included) with the AUC difference to LPT-sto (paired by seed, the spread rule) and the
+ * median Δ/Δ0 of frequent and rare rows at the end of training (last seed).
+ */
+export function lrSweepRows(results: readonly CellResult[], profile: Profile): Record<string, string | number>[] {
+  const base = PROFILES[profile].modelConfig.stepLr ?? 0.01;
+  return ABLATION_BITS.flatMap((bits) => {
+    const ref = cellAt(results, "criteo", "alpt-dnn", "lpt-sto", bits)!;
+    const lrs = [...new Set([...STEP_LR_SWEEP, base])].sort((a, b) => a - b);
+    const rows = lrs.map((lr) => ({ lr, r: cellAt(results, "criteo", "alpt-dnn", lr === base ? "alpt" : `alpt-lr${lr}`, bits)! }));
+    return [{ lr: 0, r: ref }, ...rows].map(({ lr, r }) => {
+      const last = freqTraceOf(r)?.points.at(-1);
+      return {
+        bits,
+        "Δ lr (× Δ0)": lr === 0 ? "0 (LPT-sto)" : `${lr}${lr === base ? " (profile)" : ""}`,
+        AUC: formatMeanStd(summariseSeeds(r.metrics.auc)),
+        "Δ vs LPT-sto": r === ref ? "—" : signedDiff(r.metrics.auc, ref.metrics.auc),
+        "Δ/Δ0 frequent (median, end)": last ? last.frequent.p50.toFixed(3) : "1",
+        "Δ/Δ0 rare (median, end)": last ? last.rare.p50.toFixed(3) : "1",
+      };
+    });
+  });
 }
 
 function signedDiff(a: number[], b: number[]): string {

@@ -2,7 +2,8 @@
  * ALPT figures (notebook 08-alpt, sections "data", "evaluate", "ablation", "figures"): the
  * vocabulary sizes, test AUC per bit width, the ablation differences, convergence of LPT-det /
  * LPT-sto / ALPT at one bit width (training loss and validation AUC against steps, mean over seeds
- * with a ±1 std band, FP32 as the dashed reference), the learned step sizes over training, and the
+ * with a ±1 std band, FP32 as the dashed reference), the learned step sizes over training (all
+ * moved rows; frequent vs rare rows, `stepSizeByFrequencyFigure`), and the
  * convex C2 check. Pure builders over the grid's CellResult[], returning plotly figures in the kit theme.
  */
 import type { Dataset } from "../../data/dataset";
@@ -11,7 +12,7 @@ import { areaTrace, seedBand } from "../../plots/bands";
 import { fromSeeds, groupedBars } from "../../plots/builders";
 import { baseLayout, FONT_FAMILY, type Figure, type Trace } from "../../plots/figure";
 import type { CellResult } from "../../train/grid";
-import { ABLATION_BITS, ABLATION_NAMES, cellAt, stepTraceOf, variantOf, type ConvexRuns } from "./experiment";
+import { ABLATION_BITS, ABLATION_NAMES, cellAt, freqTraceOf, stepTraceOf, variantOf, type ConvexRuns } from "./experiment";
 
 /** Fixed colours per variant, so every figure reads the same (Okabe-Ito). */
 export const VARIANT_COLOURS: Record<string, string> = {
@@ -165,5 +166,47 @@ export function convexFigure(c: Pick<ConvexRuns, "runs" | "fp32">, opts: { title
   layout.font = { family: FONT_FAMILY, size: 13, color: "#222222" };
   layout.legend = { orientation: "v", yanchor: "top", y: 1, xanchor: "left", x: 1.02 };
   layout.margin = { l: 70, r: 200, t: 60, b: 60 };
+  return { data, layout };
+}
+
+/**
+ * Δ/Δ0 over training for frequent rows (top 10% by training lookups, solid) and rare rows (bottom
+ * half, dashed), median with the 10–90% band, one colour per ALPT cell (bit width, Δ learning rate)
+ * of `labels` on `data` (last seed). Shows whether Δ is still moving when training stops (the budget
+ * caps it) or has settled (the method decides).
+ */
+export function stepSizeByFrequencyFigure(runs: readonly CellResult[], opts: { data: string; labels: readonly string[]; title?: string }): Figure {
+  const palette = ["#009E73", "#0072B2", "#D55E00", "#CC79A7", "#E69F00", "#56B4E9"];
+  const data: Trace[] = [];
+  opts.labels.forEach((label, i) => {
+    const r = runs.find((x) => x.data === opts.data && x.label === label);
+    const t = r ? freqTraceOf(r) : null;
+    if (!r || !t) return;
+    const colour = palette[i % palette.length];
+    const x = t.points.map((p) => p.step);
+    const name = label.slice(r.model.length + 1);
+    for (const cls of ["frequent", "rare"] as const) {
+      const pts = t.points.map((p) => p[cls]);
+      data.push(areaTrace(x, pts.map((p) => p.p10), pts.map((p) => p.p90), colour, `${label}.${cls}`, { xaxis: "x", yaxis: "y" }));
+      data.push({
+        type: "scatter",
+        mode: "lines",
+        name: `${name} ${cls} (${cls === "frequent" ? `≥ ${t.frequentMinLookups}` : `≤ ${t.rareMaxLookups}`} lookups, ${cls === "frequent" ? t.frequentRows : t.rareRows} rows)`,
+        x,
+        y: pts.map((p) => p.p50),
+        line: { color: colour, width: 2.5, dash: cls === "frequent" ? "solid" : "dash" },
+        legendgroup: `${label}.${cls}`,
+      });
+    }
+  });
+  const layout = baseLayout({
+    title: opts.title ?? `${opts.data} · ALPT: Δ/Δ0, frequent (solid) vs rare (dashed) rows`,
+    xTitle: "training step (median, 10–90% band, last seed)",
+    yTitle: "Δ / Δ0",
+    height: 640,
+  });
+  layout.legend = { orientation: "h", yanchor: "top", y: -0.16, xanchor: "left", x: 0 };
+  layout.margin = { l: 70, r: 30, t: 80, b: 230 };
+  layout.shapes = [{ type: "line", xref: "paper", x0: 0, x1: 1, y0: 1, y1: 1, line: { color: "#888", width: 1, dash: "dot" } }];
   return { data, layout };
 }

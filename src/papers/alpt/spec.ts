@@ -9,15 +9,16 @@
  *   fp32      full-precision tables (the reference);
  *   lpt-det   LPT (paper, LPT part): integer codes stored during training, fixed step Δ, round to nearest;
  *   lpt-sto   LPT with stochastic rounding ⌊x/Δ + u⌋ (paper, LPT part: the rounding the convergence analysis favours);
- *   alpt      ALPT (paper, ALPT part): LPT whose step sizes are learned by gradient descent (LSQ-style gradient,
- *             eq. for ∂ŵ/∂Δ; see src/engine/embedding-table.ts for the update and the one-pass
- *             approximation), stochastic rounding by default.
+ *   alpt      ALPT (paper, ALPT part): LPT whose step sizes are learned by gradient descent (LSQ
+ *             gradient ∂ŵ/∂Δ = round(v) − v inside the range, qmin/qmax outside; `stepGrad` chooses
+ *             the one-pass form, Hetu's two-pass form or the pre-issue-12 rule as an ablation; see
+ *             src/engine/embedding-table.ts), stochastic rounding of the stored codes by default.
  *
  * The quantised storage and the step-size update live in the kit's EmbeddingTable; this wrapper
  * adds a trace of the learned step sizes (summary every `traceEvery` steps) for the figures.
  */
 import type { DatasetSchema } from "../../data/schema";
-import type { PrecisionConfig, Rounding } from "../../engine/embedding-table";
+import type { PrecisionConfig, Rounding, StepGradient } from "../../engine/embedding-table";
 import { defineModel, type BaseModelConfig, type ForwardOutput, type ModelContext, type ModelIndex, type ModelInputs, type ModelSpec, type ParamCount, type RecModel, type StepInfo } from "../../models/types";
 import type { Batch } from "../../data/schema";
 import type { tf } from "../../engine/tf";
@@ -51,6 +52,13 @@ export interface AlptFields {
   stepLr: number;
   /** LSQ gradient scale 1/√(n·qmax) on gΔ. Default true. */
   stepGradScale: boolean;
+  /**
+   * Δ's gradient (src/engine/embedding-table.ts): "lsq" (default: one pass, LSQ residual of
+   * round-to-nearest(w'/Δ) against the batch gradient), "two-pass" (Hetu: the model re-run on
+   * Δ·round(w'/Δ), twice the cost) or "legacy-sr" (ablation: the rule before issue 12, the stored
+   * stochastic residual, zero in expectation).
+   */
+  stepGrad: StepGradient;
   /** Record step-size statistics every this many steps; 0 = never. Default 10. */
   traceEvery: number;
 }
@@ -65,6 +73,7 @@ export const ALPT_DEFAULTS: AlptFields = {
   alptRounding: "stochastic",
   stepLr: 0.01,
   stepGradScale: true,
+  stepGrad: "lsq",
   traceEvery: 10,
 };
 
@@ -79,7 +88,7 @@ export const VARIANT_PRECISION: Record<AlptVariant, (c: AlptFields) => Precision
     rounding: c.alptRounding,
     stepGranularity: c.stepGranularity,
     clipRange: c.clipRange,
-    learnStep: { lr: c.stepLr * (c.clipRange / (2 ** (c.bits - 1) - 1)), gradScale: c.stepGradScale, optimizer: "adam" },
+    learnStep: { lr: c.stepLr * (c.clipRange / (2 ** (c.bits - 1) - 1)), gradScale: c.stepGradScale, optimizer: "adam", stepGrad: c.stepGrad },
   }),
 };
 
@@ -113,6 +122,35 @@ export function stepTracePoint(embeddings: EmbeddingCollection, step: number): S
   return { step, learnedRows: vals.length, mean: vals.reduce((a, b) => a + b, 0) / vals.length, p10: q(0.1), p50: q(0.5), p90: q(0.9), initStep: init };
 }
 
+/** Percentiles of Δ/Δ0 over one class of rows at one trace point. */
+export interface StepBand {
+  mean: number;
+  p10: number;
+  p50: number;
+  p90: number;
+}
+
+/** Δ/Δ0 over training for frequent and rare rows (`AlptModel.stepTraceByFrequency`). */
+export interface FrequencyStepTrace {
+  /** Lookups in training of the rows counted as frequent (at least) and as rare (at most). */
+  frequentMinLookups: number;
+  rareMaxLookups: number;
+  /** Rows of each class in the traced sample. */
+  frequentRows: number;
+  rareRows: number;
+  points: { step: number; frequent: StepBand; rare: StepBand }[];
+}
+
+/** Most rows whose Δ the frequency trace keeps (every k-th row beyond). */
+export const TRACE_ROW_LIMIT = 50000;
+
+function band(vals: number[]): StepBand {
+  if (vals.length === 0) return { mean: 1, p10: 1, p50: 1, p90: 1 };
+  const v = [...vals].sort((a, b) => a - b);
+  const q = (p: number) => v[Math.min(v.length - 1, Math.floor(p * v.length))];
+  return { mean: v.reduce((a, b) => a + b, 0) / v.length, p10: q(0.1), p50: q(0.5), p90: q(0.9) };
+}
+
 /** A backbone whose embedding tables follow an ALPT variant; records the step sizes over training. */
 export class AlptModel<C extends BaseModelConfig = BaseModelConfig> implements RecModel {
   readonly id: string;
@@ -122,6 +160,11 @@ export class AlptModel<C extends BaseModelConfig = BaseModelConfig> implements R
   /** Step-size summaries every `traceEvery` steps (empty for fp32 and fixed-step variants' Δ stays Δ0). */
   readonly stepTrace: StepTracePoint[] = [];
   readonly loss?: (out: ForwardOutput, batch: Batch) => tf.Scalar;
+  /** Training lookups per table row (ALPT tables; counted in training forwards). */
+  readonly lookups: Int32Array[];
+  /** Traced rows ([table, row] pairs, every k-th row up to TRACE_ROW_LIMIT) and their Δ/Δ0 at each trace point. */
+  private readonly tracedRows: [number, number][] = [];
+  private readonly traceSnapshots: { step: number; ratio: Float32Array }[] = [];
 
   constructor(id: string, readonly backbone: RecModel, readonly config: AlptConfig<C>) {
     this.id = id;
@@ -129,6 +172,16 @@ export class AlptModel<C extends BaseModelConfig = BaseModelConfig> implements R
     this.embeddings = backbone.embeddings;
     this.heads = backbone.heads;
     if (backbone.loss) this.loss = backbone.loss.bind(backbone);
+    const learned = config.variant === "alpt" && config.traceEvery > 0;
+    this.lookups = learned ? this.embeddings.tables.map((t) => new Int32Array(t.rows)) : [];
+    if (learned) {
+      const total = this.embeddings.tables.reduce((a, t) => a + t.rows, 0);
+      const every = Math.max(1, Math.ceil(total / TRACE_ROW_LIMIT));
+      let at = 0;
+      this.embeddings.tables.forEach((t, ti) => {
+        for (let r = 0; r < t.rows; r++, at++) if (at % every === 0) this.tracedRows.push([ti, r]);
+      });
+    }
   }
 
   variables(): tf.Variable[] {
@@ -136,6 +189,13 @@ export class AlptModel<C extends BaseModelConfig = BaseModelConfig> implements R
   }
 
   forward(inputs: ModelInputs, ctx: ModelContext): ForwardOutput {
+    if (ctx.training && this.lookups.length > 0) {
+      const ft = this.embeddings.fieldTable;
+      inputs.batch.cat.forEach((ids, f) => {
+        const c = this.lookups[ft[f]];
+        for (let b = 0; b < inputs.batch.size; b++) c[ids[b]]++;
+      });
+    }
     return this.backbone.forward(inputs, ctx);
   }
 
@@ -145,7 +205,34 @@ export class AlptModel<C extends BaseModelConfig = BaseModelConfig> implements R
     if (this.config.variant === "alpt" && every > 0 && info.globalStep % every === 0) {
       const p = stepTracePoint(this.embeddings, info.globalStep);
       if (p) this.stepTrace.push(p);
+      const tables = this.embeddings.tables;
+      if (tables[0]?.steps && tables[0].steps.length === tables[0].rows) {
+        const ratio = Float32Array.from(this.tracedRows, ([t, r]) => tables[t].steps![r] / tables[t].initStep);
+        this.traceSnapshots.push({ step: info.globalStep, ratio });
+      }
     }
+  }
+
+  /**
+   * Δ/Δ0 over training for frequent and rare rows (per-row Δ only; empty points otherwise). Rows are
+   * classed by their training lookups at the end: "frequent" the top 10% of the looked-up traced
+   * rows, "rare" the bottom half (ties at the cut included). Two-pass training counts each batch
+   * twice, which leaves the classes unchanged.
+   */
+  stepTraceByFrequency(): FrequencyStepTrace {
+    const counts = this.tracedRows.map(([t, r]) => this.lookups[t][r]);
+    const seen = counts.filter((c) => c > 0).sort((a, b) => a - b);
+    const hi = seen.length > 0 ? seen[Math.min(seen.length - 1, Math.floor(0.9 * seen.length))] : 0;
+    const lo = seen.length > 0 ? seen[Math.floor(0.5 * (seen.length - 1))] : 0;
+    const frequent = counts.flatMap((c, i) => (c > 0 && c >= hi ? [i] : []));
+    const rare = counts.flatMap((c, i) => (c > 0 && c <= lo && c < hi ? [i] : []));
+    return {
+      frequentMinLookups: hi,
+      rareMaxLookups: lo,
+      frequentRows: frequent.length,
+      rareRows: rare.length,
+      points: this.traceSnapshots.map(({ step, ratio }) => ({ step, frequent: band(frequent.map((i) => ratio[i])), rare: band(rare.map((i) => ratio[i])) })),
+    };
   }
 
   paramCount(): ParamCount {

@@ -32,7 +32,8 @@ import type { MdBackbone, MdBackboneConfig } from "../../models/baselines/md-bac
 import { BASELINES as BASELINE_MODELS } from "../../models";
 import type { ModelIndex } from "../../models/types";
 import { PROFILES_ORDER, type Profile } from "../../util/profile";
-import { HAMUR_ADAPTER_SMOKE, HAMUR_MLP, HAMUR_MODELS } from "./spec";
+import { HAMUR_ADAPTER_SMOKE, HAMUR_MLP, HAMUR_MODELS, OFFICIAL, OURS, structureConfig } from "./spec";
+import type { BackboneKind } from "../../models/baselines/md-backbones";
 
 /** The models of the notebook: the kit's baselines and HAMUR's. */
 const MODELS: ModelIndex = { ...BASELINE_MODELS, ...HAMUR_MODELS };
@@ -56,7 +57,11 @@ export interface HamurSettings {
   ranks: number[];
   /** Test rows of the interference measurements. */
   interferenceRows: number;
-  /** Model config under every cell's (the embedding optimiser). */
+  /**
+   * Model config under every cell's: the embedding init and optimiser. Paper: the official example
+   * (N(0, 1e-4) init, Adam lr 1e-3 with weight decay 1e-5, like the dense Adam); smoke: N(0, 1e-2)
+   * and lr 1e-2, which train within the smoke budget (README, "Smoke vs official optimiser").
+   */
   modelConfig: Record<string, unknown>;
   /** Train presets: the wider grids and ml-100k, the main comparison (to the validation optimum), the synthetic set. */
   train: { grid: Presets; main: Presets; synth: Presets };
@@ -95,7 +100,7 @@ export const PROFILES: Record<Profile, HamurSettings> = {
     ablationSeeds: [1, 2, 3, 4, 5],
     ranks: [8, 16, 64],
     interferenceRows: 8192,
-    modelConfig: {},
+    modelConfig: { embedding: { init: { kind: "normal", std: 1e-4 }, optimizer: { kind: "adam", lr: 1e-3, weightDecay: 1e-5 } } },
     train: { grid: PAPER_TRAIN, main: PAPER_TRAIN, synth: PAPER_TRAIN },
   },
 };
@@ -109,30 +114,42 @@ export const EVAL_BATCH_SIZE = 32768;
 
 // ---- cells -----------------------------------------------------------------------------------
 
-/** Every backbone with and without the adapter. */
-export const CORE: GridCell[] = [
-  { label: "mlp", model: "md-mlp" },
-  { label: "mlp+hamur", model: "hamur-mlp", baseline: "mlp" },
-  { label: "wd", model: "md-wd" },
-  { label: "wd+hamur", model: "hamur-wd", baseline: "wd" },
-  { label: "dcn", model: "md-dcn" },
-  { label: "dcn+hamur", model: "hamur-dcn", baseline: "dcn" },
-];
-/** The "w/o hyper-network" ablation: static adapter weights of the same shape. */
-export const STATIC: GridCell = { label: "mlp+static", model: "hamur-mlp", modelConfig: { adapter: { hyper: false } }, baseline: "mlp" };
+/** The official structure (`OFFICIAL`, spec.ts) of backbone `kind` with or without the adapter, as a cell's model config. */
+function official(kind: BackboneKind, withAdapter: boolean, adapter: Record<string, unknown> = {}): Record<string, unknown> {
+  const c = structureConfig(OFFICIAL[kind], withAdapter) as Record<string, unknown>;
+  return withAdapter ? { ...c, adapter: { ...(c.adapter as object), ...adapter } } : c;
+}
+
+/** Every backbone with and without the adapter, in the official code's structure (the primary reproduction). */
+export const CORE: GridCell[] = (["mlp", "wd", "dcn"] as const).flatMap((k) => [
+  { label: k, model: `md-${k}`, modelConfig: official(k, false) },
+  { label: `${k}+hamur`, model: `hamur-${k}`, modelConfig: official(k, true), baseline: k },
+]);
+/** The "w/o hyper-network" ablation: static adapter weights of the same shape (official structure otherwise). */
+export const STATIC: GridCell = { label: "mlp+static", model: "hamur-mlp", modelConfig: official("mlp", true, { hyper: false }), baseline: "mlp" };
 /** One MLP for every domain, the domain id as a feature. */
 export const SHARED: GridCell = { label: "shared-mlp", model: "shared-mlp" };
+/**
+ * The kit's earlier HAMUR (`OURS`, spec.ts), an ablation: per-domain adapters, Glorot U/V, no
+ * BatchNorm, each tower on its own domain's rows (domain norm over the domain's rows).
+ */
+export const HAMUR_OURS: GridCell = { label: "mlp+hamur-ours", model: "hamur-mlp", modelConfig: structureConfig(OURS, true) as Record<string, unknown>, baseline: "mlp" };
 /** The multi-domain baselines of the wider grid. */
 export const BASELINES: GridCell[] = ["md-shared-bottom", "md-mmoe", "md-ple", "star"].map((m) => ({ label: m, model: m }));
 
-/** The synthetic set's ablations: each HAMUR part changed alone. */
+/** The synthetic set's ablations: each departure from the official structure alone, then the rank. */
 function ablations(s: HamurSettings): GridCell[] {
   const seeds = s.ablationSeeds;
+  const mlp = (label: string, adapter: Record<string, unknown>, backbone: Record<string, unknown> = {}): GridCell => ({ label, model: "hamur-mlp", modelConfig: { ...official("mlp", true, adapter), ...backbone }, baseline: "mlp", seeds });
   return [
     STATIC,
-    { label: "mlp+hamur-nodn", model: "hamur-mlp", modelConfig: { adapter: { domainNorm: false } }, baseline: "mlp", seeds },
-    { label: "mlp+hamur-shared", model: "hamur-mlp", modelConfig: { adapter: { perDomain: false } }, baseline: "mlp", seeds },
-    ...s.ranks.map((k) => ({ label: `mlp+hamur-k${k}`, model: "hamur-mlp", modelConfig: { adapter: { rank: k } }, baseline: "mlp", seeds })),
+    mlp("mlp+hamur-nodn", { domainNorm: false }),
+    mlp("mlp+hamur-perdomain", { perDomain: true }),
+    mlp("mlp+hamur-glorot", { uvInit: "glorot" }),
+    mlp("mlp+hamur-nobn", {}, { batchNorm: false }),
+    { ...HAMUR_OURS, seeds },
+    { label: "wd-pertower", model: "md-wd", modelConfig: { ...official("wd", false), towers: "per-domain" }, baseline: "wd", seeds },
+    ...s.ranks.map((k) => mlp(`mlp+hamur-k${k}`, { rank: k })),
   ];
 }
 export const ABLATIONS: Record<Profile, GridCell[]> = { smoke: ablations(PROFILES.smoke), paper: ablations(PROFILES.paper) };
@@ -146,7 +163,7 @@ export function gridOf(name: HamurDataName, prof: Profile): { cells: GridCell[];
   const s = PROFILES[prof];
   switch (name) {
     case "ml1m":
-      return { cells: [CORE[0], CORE[1], STATIC, SHARED], seeds: s.seeds, presets: s.train.main };
+      return { cells: [CORE[0], CORE[1], STATIC, SHARED, HAMUR_OURS], seeds: s.seeds, presets: s.train.main };
     case "ml1m-wide":
       return { cells: [...CORE.slice(2), ...BASELINES], seeds: s.wideSeeds, presets: s.train.grid };
     case "ml100k":
@@ -188,19 +205,22 @@ export function domainRows(data: HamurData): Record<string, string | number>[] {
 // ---- model: toy batch and parameter counts --------------------------------------------------
 
 /**
- * The notebook's toy batch: 4 rows through the HAMUR MLP (smoke widths), with the adapter's
- * W1 = U1·H·V1 and W2 = U2·H·V2 materialised for row 0; and the official ones-init next to the
- * kit's Glorot init (distinct columns of W1 = bottleneck units that can differ).
+ * The notebook's toy batch: 4 rows through the HAMUR MLP (smoke widths, official structure), with
+ * the adapter's W1 = U1·H·V1 and W2 = U2·H·V2 materialised for row 0; and the official ones init
+ * next to the Glorot init of the kit's ablation (distinct columns of W1 = bottleneck units that can
+ * differ).
  */
 export function toyAdapter(d: Dataset): { shapes: Record<string, string>[]; init: Record<string, string | number>[] } {
-  const model = HAMUR_MLP.build(d.schema, { ...HAMUR_MLP.defaults, ...HAMUR_MLP.presets.smoke } as MdBackboneConfig, 0) as MdBackbone;
+  const smoke = { ...HAMUR_MLP.defaults, ...HAMUR_MLP.presets.smoke } as MdBackboneConfig;
+  const off = official("mlp", true) as Partial<MdBackboneConfig>;
+  const model = HAMUR_MLP.build(d.schema, { ...smoke, ...off, adapter: { ...smoke.adapter!, ...off.adapter } }, 0) as MdBackbone;
   const toy = batches(d.train, { batchSize: 4 }).next().value!;
   const D = model.embeddings.embDim;
   const F = model.embeddings.numFields;
   const res = tf.tidy(() => {
     const { emb, num } = modelInputs(model, toy);
     const x0 = tf.concat([tf.reshape(emb, [4, F * D]), ...(num ? [num] : [])], 1) as tf.Tensor2D;
-    const H = model.hyper!.matrices(x0); // [4, k, k]
+    const H = model.hyper!.matrices(x0, false); // [4, k, k], BatchNorm on its (initial) running statistics
     const H0 = tf.squeeze(tf.slice(H, [0, 0, 0], [1, -1, -1]), [0]) as tf.Tensor2D; // [k, k]
     const cell = model.cells[0][0];
     const { w1, w2 } = cell.weights(H0);
@@ -216,32 +236,45 @@ export function toyAdapter(d: Dataset): { shapes: Record<string, string>[]; init
       { tensor: "logit", shape: JSON.stringify(out.logits[0].shape) },
       { tensor: "‖adapter branch‖ / ‖input‖ per row", shape: ratio.map((v) => v.toFixed(2)).join(", ") },
     ];
-    const onesCell = new AdapterCell(cell.width, { ...HAMUR_ADAPTER_SMOKE, uvInit: "ones" }, new Rng(0));
-    const w1ones = onesCell.weights(H0).w1;
+    const glorotCell = new AdapterCell(cell.width, { ...HAMUR_ADAPTER_SMOKE, uvInit: "glorot" }, new Rng(0));
+    const w1glorot = glorotCell.weights(H0).w1;
     const describe = (w: tf.Tensor2D) => {
       const cols = (tf.transpose(w).arraySync() as number[][]).map((c) => c.map((v) => v.toFixed(5)).join());
       const a = Array.from(w.dataSync());
       return { "W1 entries": `${Math.min(...a).toFixed(3)} … ${Math.max(...a).toFixed(3)}`, "distinct columns (bottleneck units)": new Set(cols).size, of: w.shape[1] };
     };
     const init = [
-      { init: "Glorot (kit default)", ...describe(w1) },
-      { init: "ones (official code)", ...describe(w1ones) },
+      { init: "ones (official code, the `official` preset)", ...describe(w1) },
+      { init: "Glorot (the kit's ablation)", ...describe(w1glorot) },
     ];
-    tf.dispose(onesCell.variables());
+    tf.dispose(glorotCell.variables());
     return { shapes, init };
   });
   model.dispose();
   return res;
 }
 
-/** Dense and embedding parameters of every model of the notebook on `d`'s schema under `prof`. */
+/**
+ * Dense and embedding parameters of every model of the notebook on `d`'s schema under `prof`; the
+ * backbones in the official structure and, for the MLP, in the kit's earlier one (`OURS`).
+ */
 export function paramRows(d: Dataset, prof: Profile): Record<string, string | number>[] {
-  return ["md-mlp", "hamur-mlp", "md-wd", "hamur-wd", "md-dcn", "hamur-dcn", "shared-mlp", "star", "md-shared-bottom", "md-mmoe", "md-ple"].map((id) => {
+  const rows: [string, string, Record<string, unknown>][] = [
+    ...(["mlp", "wd", "dcn"] as const).flatMap((k): [string, string, Record<string, unknown>][] => [
+      [`md-${k}`, "official", official(k, false)],
+      [`hamur-${k}`, "official", official(k, true)],
+    ]),
+    ["hamur-mlp", "ours", structureConfig(OURS, true) as Record<string, unknown>],
+    ...["shared-mlp", "star", "md-shared-bottom", "md-mmoe", "md-ple"].map((id): [string, string, Record<string, unknown>] => [id, "kit", {}]),
+  ];
+  return rows.map(([id, structure, over]) => {
     const spec = MODELS[id];
-    const m = spec.build(d.schema, { ...spec.defaults, ...spec.presets[prof] }, 0);
+    const base = { ...spec.defaults, ...spec.presets[prof] } as Record<string, unknown>;
+    const adapter = over.adapter ? { ...(base.adapter as object), ...(over.adapter as object) } : base.adapter;
+    const m = spec.build(d.schema, { ...base, ...over, ...(adapter !== undefined ? { adapter } : {}) } as never, 0);
     const pc = m.paramCount();
     m.dispose();
-    return { model: id, name: spec.name, "dense params": pc.dense, "embedding params": pc.embedding };
+    return { model: id, structure, name: spec.name, "dense params": pc.dense, "embedding params": pc.embedding };
   });
 }
 
