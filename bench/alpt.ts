@@ -57,7 +57,9 @@ async function main(): Promise<void> {
   const backend = await initBackend({ quiet: true });
   const schema = benchSchema(shape);
   const batches = makeBatches(shape, 8, 2024);
-  console.log(`ALPT speed benchmark: backend ${backend.name}, ${shape.fields} fields, ${shape.rows} rows x ${shape.dim}, MLP ${shape.hidden.join("-")}, batch ${shape.batch}; ${rounds} rounds x ${steps} steps`);
+  console.log(
+    `ALPT speed benchmark: backend ${backend.name}, ${shape.fields} fields, ${shape.rows} rows x ${shape.dim}, MLP ${shape.hidden.join("-")}, batch ${shape.batch}; ${rounds} rounds x ${steps} steps`,
+  );
   const runs = SETUPS.map((s) => {
     const model = ALPT_DNN.build(
       schema,
@@ -68,11 +70,19 @@ async function main(): Promise<void> {
         variant: s.variant,
         bits: s.bits,
         traceEvery: 0,
-        embedding: { layout: "shared", init: { kind: "normal", std: 1e-2 }, optimizer: { kind: "adam", lr: 1e-3 } },
+        embedding: {
+          layout: "shared",
+          init: { kind: "normal", std: 1e-2 },
+          optimizer: { kind: "adam", lr: 1e-3 },
+        },
       },
       1,
     );
-    const trainer = new Trainer(model, { batchSize: shape.batch, optimizer: { kind: "adam", lr: 1e-3 }, progress: "none" });
+    const trainer = new Trainer(model, {
+      batchSize: shape.batch,
+      optimizer: { kind: "adam", lr: 1e-3 },
+      progress: "none",
+    });
     return { setup: s, model, trainer, rng: new Rng(7), ms: [] as number[], at: 0 };
   });
   const sameRoundRatios: number[][] = SETUPS.map(() => []);
@@ -91,7 +101,9 @@ async function main(): Promise<void> {
       roundMs.push(median(times));
     }
     roundMs.forEach((ms, i) => sameRoundRatios[i].push(ms / roundMs[0]));
-    console.log(`round ${r + 1}: ` + runs.map((run, i) => `${run.setup.name} ${roundMs[i].toFixed(0)} ms`).join(", "));
+    console.log(
+      `round ${r + 1}: ` + runs.map((run, i) => `${run.setup.name} ${roundMs[i].toFixed(0)} ms`).join(", "),
+    );
   }
   const rows = runs.map((run, i) => {
     const mem = run.model.embeddings.memory();
@@ -106,7 +118,10 @@ async function main(): Promise<void> {
     };
   });
   console.log("\nsetup            ms/step  x fp32  table bytes (weights+steps) / fp32");
-  for (const r of rows) console.log(`${r.setup.padEnd(16)} ${r.msPerStepMedian.toFixed(0).padStart(7)}  ${r.ratioToFp32.toFixed(3).padStart(6)}  ${r.memoryRatio.toFixed(3)}`);
+  for (const r of rows)
+    console.log(
+      `${r.setup.padEnd(16)} ${r.msPerStepMedian.toFixed(0).padStart(7)}  ${r.ratioToFp32.toFixed(3).padStart(6)}  ${r.memoryRatio.toFixed(3)}`,
+    );
   const worst = Math.max(...rows.slice(1).map((r) => r.ratioToFp32));
   console.log(`\nworst low-precision ratio: ${worst.toFixed(3)} (target <= 1.3)`);
   const out = argValue("--out") ?? path.join(resultsDir(), "alpt.json");

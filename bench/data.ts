@@ -18,7 +18,13 @@ export interface BenchShape {
   batch: number;
 }
 
-export const REFERENCE_SHAPE: BenchShape = { fields: 39, dim: 16, rows: 1_000_000, hidden: [400, 400, 400], batch: 4096 };
+export const REFERENCE_SHAPE: BenchShape = {
+  fields: 39,
+  dim: 16,
+  rows: 1_000_000,
+  hidden: [400, 400, 400],
+  batch: 4096,
+};
 
 export const ZIPF_ALPHA = 1.05;
 
@@ -77,7 +83,11 @@ export function benchSchema(shape: BenchShape): DatasetSchema {
   const vocab = fieldVocab(shape);
   return {
     name: "bench-ctr",
-    features: Array.from({ length: shape.fields }, (_, f) => ({ kind: "categorical" as const, name: `C${f + 1}`, vocabSize: vocab })),
+    features: Array.from({ length: shape.fields }, (_, f) => ({
+      kind: "categorical" as const,
+      name: `C${f + 1}`,
+      vocabSize: vocab,
+    })),
     labels: [{ name: "click", type: "binary" }],
     groups: [],
     synthetic: true,

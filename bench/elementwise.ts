@@ -34,16 +34,16 @@ function opTable(): Record<string, () => tf.Tensor | tf.Tensor[]> {
   const b = tf.keep(tf.randomNormal([COLS], 0, 1, "float32", 3));
   const w = tf.keep(tf.randomNormal([COLS, COLS], 0, 1, "float32", 4));
   return {
-    "relu": () => tf.relu(x),
-    "step": () => tf.step(x),
-    "sigmoid": () => tf.sigmoid(x),
+    relu: () => tf.relu(x),
+    step: () => tf.step(x),
+    sigmoid: () => tf.sigmoid(x),
     "add (same shape)": () => tf.add(x, y),
     "add (bias row)": () => tf.add(x, b),
     "mul (same shape)": () => tf.mul(x, y),
     "mul (scalar)": () => tf.mul(x, 0.9),
     "sum axis 0 (bias grad)": () => tf.sum(x, 0),
     "sum axis 1": () => tf.sum(x, 1),
-    "square": () => tf.square(x),
+    square: () => tf.square(x),
     "sqrt(|x|)": () => tf.sqrt(tf.abs(x)),
     "relu grad: mul(dy, step(x))": () => tf.mul(y, tf.step(x)),
     "matMul 4096x400 @ 400x400": () => tf.matMul(x, w),
@@ -115,8 +115,15 @@ async function main(): Promise<void> {
     when: new Date().toISOString(),
     shape: [ROWS, COLS],
     load_avg: os.loadavg(),
-    native: { ok: load.ok, error: load.error, threads: load.threads, blasCore: load.blasCore, mallocTuned: load.mallocTuned },
-    columns: "cpu = tfjs cpu kernels, glibc malloc defaults; cpu_malloc_tuned = same kernels after tuneMalloc; native = recrepro native kernels (malloc tuned)",
+    native: {
+      ok: load.ok,
+      error: load.error,
+      threads: load.threads,
+      blasCore: load.blasCore,
+      mallocTuned: load.mallocTuned,
+    },
+    columns:
+      "cpu = tfjs cpu kernels, glibc malloc defaults; cpu_malloc_tuned = same kernels after tuneMalloc; native = recrepro native kernels (malloc tuned)",
     ops: rows,
     sgemm: gemm,
   };

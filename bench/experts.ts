@@ -33,10 +33,16 @@ function legacyFactory(id: string, c: Cfg): BackboneFactory {
   const hid = c.expertHidden as number[];
   if (id === "mmoe") return (d, k, rng) => new LegacyMmoeBackbone(d, k, n("numExperts"), hid, c.dropout, rng);
   const levels = id === "cgc" ? 1 : n("numLevels");
-  return (d, k, rng) => new LegacyPleBackbone(d, k, levels, n("numSpecificExperts"), n("numSharedExperts"), hid, c.dropout, rng);
+  return (d, k, rng) =>
+    new LegacyPleBackbone(d, k, levels, n("numSpecificExperts"), n("numSharedExperts"), hid, c.dropout, rng);
 }
 
-function build(id: string, variant: "before" | "after", schema: Parameters<(typeof MODELS)[string]["build"]>[0], seed: number): RecModel {
+function build(
+  id: string,
+  variant: "before" | "after",
+  schema: Parameters<(typeof MODELS)[string]["build"]>[0],
+  seed: number,
+): RecModel {
   const spec = MODELS[id];
   const config = { ...spec.defaults } as Cfg;
   if (variant === "after" || id === "shared-bottom") return spec.build(schema, config, seed);
@@ -45,8 +51,15 @@ function build(id: string, variant: "before" | "after", schema: Parameters<(type
 }
 
 /** A model with its trainer; `step()` runs one timed training step. */
-function stepper(model: RecModel, data: Batch[]): { step(i: number): number; parts(): { fb: number; opt: number }; dispose(): void } {
-  const trainer = new Trainer(model, { batchSize: data[0].size, optimizer: { kind: "adam", lr: 1e-3 }, progress: "none" });
+function stepper(
+  model: RecModel,
+  data: Batch[],
+): { step(i: number): number; parts(): { fb: number; opt: number }; dispose(): void } {
+  const trainer = new Trainer(model, {
+    batchSize: data[0].size,
+    optimizer: { kind: "adam", lr: 1e-3 },
+    progress: "none",
+  });
   const rng = new Rng(7);
   for (let i = 0; i < 3; i++) trainer.trainStep(data[i % data.length], rng);
   return {
@@ -55,7 +68,10 @@ function stepper(model: RecModel, data: Batch[]): { step(i: number): number; par
       trainer.trainStep(data[i % data.length], rng);
       return nowMs() - t;
     },
-    parts: () => ({ fb: trainer.lastStepTimings?.forwardBackwardMs ?? NaN, opt: trainer.lastStepTimings?.denseOptimizerMs ?? NaN }),
+    parts: () => ({
+      fb: trainer.lastStepTimings?.forwardBackwardMs ?? NaN,
+      opt: trainer.lastStepTimings?.denseOptimizerMs ?? NaN,
+    }),
     dispose: () => model.dispose(),
   };
 }
@@ -64,26 +80,42 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 function firstLogits(model: RecModel, batch: Batch): Float32Array[] {
   return tf.tidy(() => {
-    const m = model as unknown as { embeddings: { lookup(c: unknown, n: number): Float32Array; numFields: number }; config: { embDim: number } };
-    const emb = tf.tensor3d(m.embeddings.lookup(batch.cat, batch.size), [batch.size, m.embeddings.numFields, m.config.embDim]);
+    const m = model as unknown as {
+      embeddings: { lookup(c: unknown, n: number): Float32Array; numFields: number };
+      config: { embDim: number };
+    };
+    const emb = tf.tensor3d(m.embeddings.lookup(batch.cat, batch.size), [
+      batch.size,
+      m.embeddings.numFields,
+      m.config.embDim,
+    ]);
     const nn = batch.num.length;
     const buf = new Float32Array(batch.size * nn);
     for (let j = 0; j < nn; j++) for (let b = 0; b < batch.size; b++) buf[b * nn + j] = batch.num[j][b];
-    const out = model.forward({ batch, emb, num: nn ? tf.tensor2d(buf, [batch.size, nn]) : null }, { training: false });
+    const out = model.forward(
+      { batch, emb, num: nn ? tf.tensor2d(buf, [batch.size, nn]) : null },
+      { training: false },
+    );
     return out.logits.map((l) => l.dataSync() as Float32Array);
   });
 }
 
 async function main(): Promise<void> {
   const which = argValue("--backend") ?? "cpu";
-  const info = await initBackend(which === "default" ? { quiet: true } : { force: which as "cpu", quiet: true });
+  const info = await initBackend(
+    which === "default" ? { quiet: true } : { force: which as "cpu", quiet: true },
+  );
   const sizes = (argValue("--batch") ?? "256,1024").split(",").map(Number);
   const steps = Number(argValue("--steps") ?? 10);
   const rounds = Number(argValue("--rounds") ?? 3);
   const mixes = (argValue("--mix") ?? "bmm").split(",");
-  for (const m of mixes) if (!MIX_STRATEGIES[m]) throw new Error(`--mix: unknown ${m}; have ${Object.keys(MIX_STRATEGIES).join(", ")}`);
+  for (const m of mixes)
+    if (!MIX_STRATEGIES[m])
+      throw new Error(`--mix: unknown ${m}; have ${Object.keys(MIX_STRATEGIES).join(", ")}`);
   const ds = await loadDataset("census-income-kdd");
-  console.log(`backend ${info.name}; census train ${ds.train.numRows} rows; median of ${steps} steps, best of ${rounds} interleaved rounds; mix: ${mixes.join(",")}`);
+  console.log(
+    `backend ${info.name}; census train ${ds.train.numRows} rows; median of ${steps} steps, best of ${rounds} interleaved rounds; mix: ${mixes.join(",")}`,
+  );
   const ids = ["mmoe", "cgc", "ple"];
   for (const B of sizes) {
     const it = batches(ds.train, { batchSize: B });
@@ -98,18 +130,26 @@ async function main(): Promise<void> {
       let d = 0;
       la.forEach((x, k) => x.forEach((v, i) => (d = Math.max(d, Math.abs(v - lb[k][i])))));
       if (a.paramCount().dense !== b.paramCount().dense) throw new Error(`${id}: parameter counts differ`);
-      console.log(`  B=${B} ${id}: max |Δ initial logit| before vs after = ${d.toExponential(2)}, dense params ${b.paramCount().dense}`);
+      console.log(
+        `  B=${B} ${id}: max |Δ initial logit| before vs after = ${d.toExponential(2)}, dense params ${b.paramCount().dense}`,
+      );
       a.dispose();
       b.dispose();
     }
     // Every setup gets `rounds` interleaved rounds of `steps` steps; its figure is the lowest
     // round median (the least disturbed by other processes on a shared machine).
-    const setups: { label: string; mix?: string; run: ReturnType<typeof stepper> }[] = [{ label: "shared-bottom", run: stepper(build("shared-bottom", "after", ds.schema, 3), data) }];
+    const setups: { label: string; mix?: string; run: ReturnType<typeof stepper> }[] = [
+      { label: "shared-bottom", run: stepper(build("shared-bottom", "after", ds.schema, 3), data) },
+    ];
     for (const id of ids) {
       setups.push({ label: `${id} before`, run: stepper(build(id, "before", ds.schema, 3), data) });
       for (const mix of mixes) {
         setMixStrategy(mix);
-        setups.push({ label: `${id} after (${mix})`, mix, run: stepper(build(id, "after", ds.schema, 3), data) });
+        setups.push({
+          label: `${id} after (${mix})`,
+          mix,
+          run: stepper(build(id, "after", ds.schema, 3), data),
+        });
       }
     }
     const best = setups.map(() => ({ ms: Infinity, fb: NaN, opt: NaN }));
@@ -131,7 +171,9 @@ async function main(): Promise<void> {
     const sb = best[0].ms;
     setups.forEach((s, k) => {
       const b = best[k];
-      console.log(`  B=${String(B).padEnd(5)} ${s.label.padEnd(22)} ${b.ms.toFixed(2).padStart(8)} ms/step  ${(b.ms / sb).toFixed(2).padStart(6)}x shared-bottom   (fwd+bwd ${b.fb.toFixed(2)}, dense Adam ${b.opt.toFixed(2)})`);
+      console.log(
+        `  B=${String(B).padEnd(5)} ${s.label.padEnd(22)} ${b.ms.toFixed(2).padStart(8)} ms/step  ${(b.ms / sb).toFixed(2).padStart(6)}x shared-bottom   (fwd+bwd ${b.fb.toFixed(2)}, dense Adam ${b.opt.toFixed(2)})`,
+      );
     });
     for (const s of setups) s.run.dispose();
   }

@@ -66,7 +66,12 @@ class BenchTable {
   private uniq = new Int32Array(0);
   private gsum = new Float32Array(0);
 
-  constructor(readonly rows: number, readonly dim: number, rng: Rng, private readonly nat: NativeAddon | null) {
+  constructor(
+    readonly rows: number,
+    readonly dim: number,
+    rng: Rng,
+    private readonly nat: NativeAddon | null,
+  ) {
     this.w = new Float32Array(rows * dim);
     for (let i = 0; i < this.w.length; i++) this.w[i] = rng.normal() * 0.01;
     // fill(): touch every page now. Fresh typed arrays are mapped lazily and a first touch costs a
@@ -104,7 +109,19 @@ class BenchTable {
     const { stamp, slot, uniq, gsum } = this;
     if (this.nat) {
       const n = this.nat.dedupRows(ids, grad, D, stamp, slot, stampV, uniq, gsum);
-      this.nat.adamRows(this.w, this.m, this.v, D, uniq.subarray(0, n), gsum.subarray(0, n * D), lr, beta1, beta2, eps, this.t);
+      this.nat.adamRows(
+        this.w,
+        this.m,
+        this.v,
+        D,
+        uniq.subarray(0, n),
+        gsum.subarray(0, n * D),
+        lr,
+        beta1,
+        beta2,
+        eps,
+        this.t,
+      );
       return n;
     }
     let n = 0;
@@ -153,7 +170,13 @@ class BenchDenseAdam {
   private m: tf.Variable[];
   private v: tf.Variable[];
   t = 0;
-  constructor(readonly vars: tf.Variable[], readonly lr: number, readonly beta1 = 0.9, readonly beta2 = 0.999, readonly eps = 1e-8) {
+  constructor(
+    readonly vars: tf.Variable[],
+    readonly lr: number,
+    readonly beta1 = 0.9,
+    readonly beta2 = 0.999,
+    readonly eps = 1e-8,
+  ) {
     this.m = vars.map((x) => tf.variable(tf.zerosLike(x), false));
     this.v = vars.map((x) => tf.variable(tf.zerosLike(x), false));
   }

@@ -20,14 +20,24 @@ export const kitTrainerFactory: KitTrainerFactory | null = (opts) => {
       ...DNN.defaults,
       embDim: shape.dim,
       hidden: shape.hidden,
-      embedding: { layout: "shared", precision: { kind: "fp32" }, init: { kind: "normal", std: 1e-2 }, optimizer: { kind: "adam", lr } },
+      embedding: {
+        layout: "shared",
+        precision: { kind: "fp32" },
+        init: { kind: "normal", std: 1e-2 },
+        optimizer: { kind: "adam", lr },
+      },
     },
     seed,
   );
-  const trainer = new Trainer(model, { batchSize: shape.batch, optimizer: { kind: "adam", lr }, progress: "none" });
+  const trainer = new Trainer(model, {
+    batchSize: shape.batch,
+    optimizer: { kind: "adam", lr },
+    progress: "none",
+  });
   const rng = new Rng(seed);
   return {
-    description: "kit Trainer.trainStep: DNN from MODELS, shared fp32 EmbeddingTable (row-wise Adam), DenseOptimizer Adam",
+    description:
+      "kit Trainer.trainStep: DNN from MODELS, shared fp32 EmbeddingTable (row-wise Adam), DenseOptimizer Adam",
     step: (batch) => {
       const t0 = nowMs();
       const loss = trainer.trainStep(batch, rng);

@@ -14,9 +14,17 @@ export class LegacyExpertSet {
   readonly experts: Mlp[];
   readonly outDim: number;
 
-  constructor(readonly inDim: number, readonly size: number, hidden: number[], dropout: number, rng: Rng) {
-    if (!(Number.isInteger(size) && size >= 0)) throw new Error(`experts: count must be a non-negative integer, got ${size}`);
-    if (hidden.length === 0) throw new Error("experts: need at least one hidden layer (expertHidden is empty)");
+  constructor(
+    readonly inDim: number,
+    readonly size: number,
+    hidden: number[],
+    dropout: number,
+    rng: Rng,
+  ) {
+    if (!(Number.isInteger(size) && size >= 0))
+      throw new Error(`experts: count must be a non-negative integer, got ${size}`);
+    if (hidden.length === 0)
+      throw new Error("experts: need at least one hidden layer (expertHidden is empty)");
     this.experts = [];
     for (let i = 0; i < size; i++) this.experts.push(new Mlp(inDim, { hidden, dropout }, rng));
     this.outDim = hidden[hidden.length - 1];
@@ -25,7 +33,10 @@ export class LegacyExpertSet {
   /** Every expert on x: [B, n, H]; null when the set is empty. */
   apply(x: tf.Tensor2D, training: boolean, rng?: Rng): tf.Tensor3D | null {
     if (this.size === 0) return null;
-    return tf.stack(this.experts.map((e) => e.apply(x, training, rng)), 1) as tf.Tensor3D; // [B, n, H]
+    return tf.stack(
+      this.experts.map((e) => e.apply(x, training, rng)),
+      1,
+    ) as tf.Tensor3D; // [B, n, H]
   }
 
   variables(): tf.Variable[] {
@@ -44,8 +55,16 @@ export class LegacyMmoeBackbone implements Backbone {
   readonly gates: Gate[];
   readonly outDim: number;
 
-  constructor(inDim: number, readonly numOutputs: number, numExperts: number, hidden: number[], dropout: number, rng: Rng) {
-    if (!(Number.isInteger(numExperts) && numExperts >= 1)) throw new Error(`mmoe: numExperts must be a positive integer, got ${numExperts}`);
+  constructor(
+    inDim: number,
+    readonly numOutputs: number,
+    numExperts: number,
+    hidden: number[],
+    dropout: number,
+    rng: Rng,
+  ) {
+    if (!(Number.isInteger(numExperts) && numExperts >= 1))
+      throw new Error(`mmoe: numExperts must be a positive integer, got ${numExperts}`);
     this.experts = new LegacyExpertSet(inDim, numExperts, hidden, dropout, rng);
     this.gates = [];
     for (let k = 0; k < numOutputs; k++) this.gates.push(new Gate(inDim, numExperts, rng));
@@ -94,9 +113,13 @@ export class LegacyCgcLevel {
     withSharedGate: boolean,
     rng: Rng,
   ) {
-    if (numSpecific + numShared < 1) throw new Error(`cgc: need at least one expert (numSpecificExperts ${numSpecific}, numSharedExperts ${numShared})`);
+    if (numSpecific + numShared < 1)
+      throw new Error(
+        `cgc: need at least one expert (numSpecificExperts ${numSpecific}, numSharedExperts ${numShared})`,
+      );
     this.specific = [];
-    for (let k = 0; k < numOutputs; k++) this.specific.push(new LegacyExpertSet(inDim, numSpecific, hidden, dropout, rng));
+    for (let k = 0; k < numOutputs; k++)
+      this.specific.push(new LegacyExpertSet(inDim, numSpecific, hidden, dropout, rng));
     this.shared = new LegacyExpertSet(inDim, numShared, hidden, dropout, rng);
     this.gates = [];
     for (let k = 0; k < numOutputs; k++) this.gates.push(new Gate(inDim, numSpecific + numShared, rng));
@@ -104,7 +127,12 @@ export class LegacyCgcLevel {
     this.outDim = this.shared.outDim;
   }
 
-  apply(inputs: tf.Tensor2D[], level: number, training: boolean, rng?: Rng): { outs: tf.Tensor2D[]; gates: GateTrace[] } {
+  apply(
+    inputs: tf.Tensor2D[],
+    level: number,
+    training: boolean,
+    rng?: Rng,
+  ): { outs: tf.Tensor2D[]; gates: GateTrace[] } {
     const K = this.numOutputs;
     if (inputs.length !== K + 1) throw new Error(`cgc: expected ${K + 1} inputs, got ${inputs.length}`);
     const spec = this.specific.map((s, k) => s.apply(inputs[k], training, rng)); // [B, ns, H] or null
@@ -155,13 +183,25 @@ export class LegacyPleBackbone implements Backbone {
   readonly levels: LegacyCgcLevel[];
   readonly outDim: number;
 
-  constructor(inDim: number, readonly numOutputs: number, readonly numLevels: number, numSpecific: number, numShared: number, hidden: number[], dropout: number, rng: Rng) {
-    if (!(Number.isInteger(numLevels) && numLevels >= 1)) throw new Error(`ple: numLevels must be a positive integer, got ${numLevels}`);
+  constructor(
+    inDim: number,
+    readonly numOutputs: number,
+    readonly numLevels: number,
+    numSpecific: number,
+    numShared: number,
+    hidden: number[],
+    dropout: number,
+    rng: Rng,
+  ) {
+    if (!(Number.isInteger(numLevels) && numLevels >= 1))
+      throw new Error(`ple: numLevels must be a positive integer, got ${numLevels}`);
     if (hidden.length === 0) throw new Error("ple: expertHidden is empty");
     this.levels = [];
     for (let l = 0; l < numLevels; l++) {
       const d = l === 0 ? inDim : hidden[hidden.length - 1];
-      this.levels.push(new LegacyCgcLevel(d, numOutputs, numSpecific, numShared, hidden, dropout, l < numLevels - 1, rng));
+      this.levels.push(
+        new LegacyCgcLevel(d, numOutputs, numSpecific, numShared, hidden, dropout, l < numLevels - 1, rng),
+      );
     }
     this.outDim = this.levels[numLevels - 1].outDim;
   }
@@ -195,7 +235,10 @@ export class LegacyPleBackbone implements Backbone {
   outputVariables(k: number): tf.Variable[] {
     const L = this.levels.length;
     const last = this.levels[L - 1];
-    return [...(L >= 2 ? this.levels[L - 2].gates[k].variables() : []), ...last.specific[k].variables(), ...last.gates[k].variables()];
+    return [
+      ...(L >= 2 ? this.levels[L - 2].gates[k].variables() : []),
+      ...last.specific[k].variables(),
+      ...last.gates[k].variables(),
+    ];
   }
 }
-

@@ -114,9 +114,12 @@ async function runChild(backend: KitBackend): Promise<BackendResult> {
   const nativeMod = require("../src/engine/native") as typeof import("../src/engine/native");
   const tableMode = argValue("--table") ?? (hasFlag("--native-table") ? "native" : "auto");
   const nativeTable = tableMode === "js" ? null : nativeMod.loadNativeAddon().addon;
-  if (tableMode === "native" && !nativeTable) throw new Error("--table native: the addon is not built (bash native/build.sh)");
-  const useKit = argValue("--trainer") === "kit" || (argValue("--trainer") !== "self" && kitTrainerFactory !== null);
-  if (useKit && !kitTrainerFactory) throw new Error("--trainer kit: bench/kit_trainer.ts has no kitTrainerFactory yet");
+  if (tableMode === "native" && !nativeTable)
+    throw new Error("--table native: the addon is not built (bash native/build.sh)");
+  const useKit =
+    argValue("--trainer") === "kit" || (argValue("--trainer") !== "self" && kitTrainerFactory !== null);
+  if (useKit && !kitTrainerFactory)
+    throw new Error("--trainer kit: bench/kit_trainer.ts has no kitTrainerFactory yet");
   const factory = useKit ? kitTrainerFactory! : createSelfContainedTrainer;
   const batches: Batch[] = makeBatches(shape, Math.min(DISTINCT_BATCHES, warmup + steps), SEED);
   const trainer: KitTrainer = factory({ shape, lr: LR, seed: SEED, nativeTable });
@@ -131,7 +134,15 @@ async function runChild(backend: KitBackend): Promise<BackendResult> {
   }
   const wall = nowMs() - t0;
   trainer.dispose();
-  const keys = ["embedding_lookup_ms", "forward_ms", "backward_ms", "forward_backward_ms", "dense_optimizer_ms", "sparse_update_ms", "total_ms"] as const;
+  const keys = [
+    "embedding_lookup_ms",
+    "forward_ms",
+    "backward_ms",
+    "forward_backward_ms",
+    "dense_optimizer_ms",
+    "sparse_update_ms",
+    "total_ms",
+  ] as const;
   const breakdown: Record<string, number> = {};
   for (const k of keys) {
     const xs = timings.map((t) => t[k]).filter((x): x is number => typeof x === "number");
@@ -166,29 +177,61 @@ interface TorchLine {
   last_loss: number;
 }
 
-function runTorch(shape: BenchShape, threads: number): { ok: boolean; error?: string; info?: Record<string, unknown>; dense?: TorchLine; sparse?: TorchLine } {
+function runTorch(
+  shape: BenchShape,
+  threads: number,
+): { ok: boolean; error?: string; info?: Record<string, unknown>; dense?: TorchLine; sparse?: TorchLine } {
   const script = path.join(repoRoot(), "bench", "torch_ref.py");
   const python = process.env.RECREPRO_PYTHON ?? "/usr/bin/python3";
   const steps = argValue("--torch-steps") ?? "20";
-  const args = [script, "--mode", "both", "--rows", String(shape.rows), "--batch", String(shape.batch), "--steps", steps, "--threads", String(threads)];
+  const args = [
+    script,
+    "--mode",
+    "both",
+    "--rows",
+    String(shape.rows),
+    "--batch",
+    String(shape.batch),
+    "--steps",
+    steps,
+    "--threads",
+    String(threads),
+  ];
   const t0 = nowMs();
-  const r = spawnSync(python, args, { encoding: "utf8", maxBuffer: 16 << 20, timeout: 30 * 60 * 1000, env: { ...process.env, RECREPRO_THREADS: String(threads) } });
+  const r = spawnSync(python, args, {
+    encoding: "utf8",
+    maxBuffer: 16 << 20,
+    timeout: 30 * 60 * 1000,
+    env: { ...process.env, RECREPRO_THREADS: String(threads) },
+  });
   if (r.error || r.status !== 0) {
-    const why = r.error ? r.error.message : `exit ${r.status}: ${(r.stderr || "").trim().split("\n").slice(-3).join(" | ")}`;
+    const why = r.error
+      ? r.error.message
+      : `exit ${r.status}: ${(r.stderr || "").trim().split("\n").slice(-3).join(" | ")}`;
     return { ok: false, error: `${python} ${path.relative(repoRoot(), script)} failed (${why})` };
   }
   const line = r.stdout.trim().split("\n").pop() ?? "";
   try {
     const parsed = JSON.parse(line) as { results: Record<string, TorchLine> } & Record<string, unknown>;
     const { results, ...info } = parsed;
-    return { ok: true, info: { ...info, wall_s: +((nowMs() - t0) / 1000).toFixed(1) }, dense: results.dense, sparse: results.sparse };
+    return {
+      ok: true,
+      info: { ...info, wall_s: +((nowMs() - t0) / 1000).toFixed(1) },
+      dense: results.dense,
+      sparse: results.sparse,
+    };
   } catch (e) {
-    return { ok: false, error: `cannot parse PyTorch output: ${(e as Error).message}: ${line.slice(0, 200)}` };
+    return {
+      ok: false,
+      error: `cannot parse PyTorch output: ${(e as Error).message}: ${line.slice(0, 200)}`,
+    };
   }
 }
 
 function runBackendChild(backend: KitBackend): BackendResult {
-  const passthrough = process.argv.slice(2).filter((a, i, all) => a !== "--child" && all[i - 1] !== "--child");
+  const passthrough = process.argv
+    .slice(2)
+    .filter((a, i, all) => a !== "--child" && all[i - 1] !== "--child");
   const r = spawnSync(process.execPath, [__filename, "--child", backend, ...passthrough], {
     encoding: "utf8",
     maxBuffer: 64 << 20,
@@ -197,27 +240,38 @@ function runBackendChild(backend: KitBackend): BackendResult {
   });
   const line = (r.stdout || "").split("\n").find((l) => l.startsWith(RESULT_MARK));
   if (!line) {
-    const why = r.error ? r.error.message : `exit ${r.status}: ${(r.stderr || "").trim().split("\n").slice(-4).join(" | ")}`;
+    const why = r.error
+      ? r.error.message
+      : `exit ${r.status}: ${(r.stderr || "").trim().split("\n").slice(-4).join(" | ")}`;
     return { backend, ok: false, error: why };
   }
   return JSON.parse(line.slice(RESULT_MARK.length)) as BackendResult;
 }
 
 function fmt(x: number | undefined, digits = 0): string {
-  return x === undefined || !Number.isFinite(x) ? "-" : x.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
+  return x === undefined || !Number.isFinite(x)
+    ? "-"
+    : x.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
 }
 
 type TorchRun = ReturnType<typeof runTorch>;
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
-  return s.length ? (s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2) : NaN;
+  return s.length
+    ? s.length % 2
+      ? s[(s.length - 1) / 2]
+      : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
+    : NaN;
 }
 
 async function runParent(): Promise<void> {
   const shape = shapeFromArgs();
   const threads = threadsFromArgs();
-  const backends = (argValue("--backends") ?? "cpu-native,wasm,wasm-stock,cpu").split(",").map((s) => s.trim()).filter(Boolean) as KitBackend[];
+  const backends = (argValue("--backends") ?? "cpu-native,wasm,wasm-stock,cpu")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean) as KitBackend[];
   const rounds = Math.max(1, Number(argValue("--rounds") ?? 1));
   const slow = new Set<KitBackend>(["cpu", "wasm-stock"]);
   const started = new Date().toISOString();
@@ -228,28 +282,41 @@ async function runParent(): Promise<void> {
   // the slow backends run in the first round only.
   for (let r = 0; r < rounds; r++) {
     loads.push(os.loadavg());
-    const torch = hasFlag("--no-torch") ? { ok: false, error: "skipped (--no-torch)" } : runTorch(shape, threads);
+    const torch = hasFlag("--no-torch")
+      ? { ok: false, error: "skipped (--no-torch)" }
+      : runTorch(shape, threads);
     torchRuns.push(torch);
-    console.log(torch.ok
-      ? `[round ${r + 1}/${rounds}] PyTorch dense: ${fmt(torch.dense?.samples_per_sec)} samples/s | sparse: ${fmt(torch.sparse?.samples_per_sec)} samples/s`
-      : `[round ${r + 1}/${rounds}] PyTorch reference unavailable: ${torch.error}`);
+    console.log(
+      torch.ok
+        ? `[round ${r + 1}/${rounds}] PyTorch dense: ${fmt(torch.dense?.samples_per_sec)} samples/s | sparse: ${fmt(torch.sparse?.samples_per_sec)} samples/s`
+        : `[round ${r + 1}/${rounds}] PyTorch reference unavailable: ${torch.error}`,
+    );
     const kit: BackendResult[] = [];
     for (const b of backends) {
       if (r > 0 && slow.has(b)) continue;
       const res = runBackendChild(b);
       kit.push(res);
-      console.log(res.ok ? `[round ${r + 1}/${rounds}] kit ${b}: ${fmt(res.samples_per_sec)} samples/s (${fmt(res.step_ms, 1)} ms/step)` : `kit ${b}: failed: ${res.error}`);
+      console.log(
+        res.ok
+          ? `[round ${r + 1}/${rounds}] kit ${b}: ${fmt(res.samples_per_sec)} samples/s (${fmt(res.step_ms, 1)} ms/step)`
+          : `kit ${b}: failed: ${res.error}`,
+      );
     }
     kitRuns.push(kit);
   }
   // Per setup: the best round (least disturbed by other load) is reported; all rounds are kept.
   const bestTorch = (mode: "dense" | "sparse"): TorchLine | undefined =>
-    torchRuns.map((t) => (t.ok ? t[mode] : undefined)).filter((x): x is TorchLine => !!x).sort((a, b) => b.samples_per_sec - a.samples_per_sec)[0];
+    torchRuns
+      .map((t) => (t.ok ? t[mode] : undefined))
+      .filter((x): x is TorchLine => !!x)
+      .sort((a, b) => b.samples_per_sec - a.samples_per_sec)[0];
   const dense = bestTorch("dense");
   const sparse = bestTorch("sparse");
   const kitBest: BackendResult[] = backends.map((b) => {
     const runs = kitRuns.flat().filter((k) => k.backend === b);
-    const ok = runs.filter((k) => k.ok && k.samples_per_sec).sort((x, y) => (y.samples_per_sec ?? 0) - (x.samples_per_sec ?? 0));
+    const ok = runs
+      .filter((k) => k.ok && k.samples_per_sec)
+      .sort((x, y) => (y.samples_per_sec ?? 0) - (x.samples_per_sec ?? 0));
     return ok[0] ?? runs[0];
   });
   const ratio = (x?: number, y?: number) => (x && y ? +(x / y).toFixed(3) : null);
@@ -261,9 +328,14 @@ async function runParent(): Promise<void> {
       const ts = t.ok ? t[mode]?.samples_per_sec : undefined;
       return k?.samples_per_sec && ts ? [k.samples_per_sec / ts] : [];
     });
-  const best = kitBest.filter((k) => k?.ok && k.samples_per_sec).sort((a, b) => (b.samples_per_sec ?? 0) - (a.samples_per_sec ?? 0))[0];
+  const best = kitBest
+    .filter((k) => k?.ok && k.samples_per_sec)
+    .sort((a, b) => (b.samples_per_sec ?? 0) - (a.samples_per_sec ?? 0))[0];
   const rows: Record<string, string | number>[] = [];
-  for (const [name, line] of [["torch dense (Adam)", dense], ["torch sparse (SparseAdam)", sparse]] as const) {
+  for (const [name, line] of [
+    ["torch dense (Adam)", dense],
+    ["torch sparse (SparseAdam)", sparse],
+  ] as const) {
     if (!line) continue;
     rows.push({
       setup: name,
@@ -289,7 +361,8 @@ async function runParent(): Promise<void> {
       "vs torch sparse": ratio(k.samples_per_sec, sparse?.samples_per_sec) ?? "-",
       lookup: fmt(bd.embedding_lookup, 1),
       forward: bd.forward_backward !== undefined ? "(in bwd)" : fmt(bd.forward, 1),
-      backward: bd.forward_backward !== undefined ? fmt(bd.forward_backward, 1) + " (fwd+bwd)" : fmt(bd.backward, 1),
+      backward:
+        bd.forward_backward !== undefined ? fmt(bd.forward_backward, 1) + " (fwd+bwd)" : fmt(bd.backward, 1),
       optimizer: fmt((bd.dense_optimizer ?? NaN) + (bd.sparse_update ?? NaN), 1),
       "dense/sparse opt": `${fmt(bd.dense_optimizer, 1)} / ${fmt(bd.sparse_update, 1)}`,
     });
@@ -298,17 +371,30 @@ async function runParent(): Promise<void> {
   const result = {
     started,
     finished: new Date().toISOString(),
-    host: { cpus: os.cpus().length, cpu_model: os.cpus()[0]?.model, node: process.version, load_avg_at_round_start: loads },
+    host: {
+      cpus: os.cpus().length,
+      cpu_model: os.cpus()[0]?.model,
+      node: process.version,
+      load_avg_at_round_start: loads,
+    },
     shape: { ...shape, lr: LR, seed: SEED, distinct_batches: DISTINCT_BATCHES },
     threads,
     rounds,
-    torch: { dense, sparse, info: torchRuns.find((t) => t.ok)?.info, error: torchRuns.find((t) => !t.ok)?.error },
+    torch: {
+      dense,
+      sparse,
+      info: torchRuns.find((t) => t.ok)?.info,
+      error: torchRuns.find((t) => !t.ok)?.error,
+    },
     kit: kitBest,
     best_kit_backend: best?.backend ?? null,
     ratio_vs_torch_dense: ratio(best?.samples_per_sec, dense?.samples_per_sec),
     ratio_vs_torch_sparse: ratio(best?.samples_per_sec, sparse?.samples_per_sec),
     same_round_ratio_median: best
-      ? { vs_dense: +median(perRound(best.backend, "dense")).toFixed(3), vs_sparse: +median(perRound(best.backend, "sparse")).toFixed(3) }
+      ? {
+          vs_dense: +median(perRound(best.backend, "dense")).toFixed(3),
+          vs_sparse: +median(perRound(best.backend, "sparse")).toFixed(3),
+        }
       : null,
     all_rounds: { torch: torchRuns, kit: kitRuns },
     notes: [
@@ -320,7 +406,9 @@ async function runParent(): Promise<void> {
   };
   const out = argValue("--out") ?? path.join(resultsDir(), "throughput.json");
   writeJsonAtomic(out, result);
-  console.log(`best kit backend: ${best?.backend ?? "-"}; ratio vs PyTorch dense ${result.ratio_vs_torch_dense ?? "-"}, vs sparse ${result.ratio_vs_torch_sparse ?? "-"}; same-round median ${JSON.stringify(result.same_round_ratio_median)}`);
+  console.log(
+    `best kit backend: ${best?.backend ?? "-"}; ratio vs PyTorch dense ${result.ratio_vs_torch_dense ?? "-"}, vs sparse ${result.ratio_vs_torch_sparse ?? "-"}; same-round median ${JSON.stringify(result.same_round_ratio_median)}`,
+  );
   console.log(`wrote ${out}`);
 }
 

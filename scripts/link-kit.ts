@@ -25,7 +25,14 @@ export const REPO_ROOT = projectRoot();
 const FILES: Record<string, string> = {
   "package.json":
     JSON.stringify(
-      { name: "recrepro", version: "0.0.0-local", private: true, description: MARKER, main: "index.js", types: "index.d.ts" },
+      {
+        name: "recrepro",
+        version: "0.0.0-local",
+        private: true,
+        description: MARKER,
+        main: "index.js",
+        types: "index.d.ts",
+      },
       null,
       2,
     ) + "\n",
@@ -47,12 +54,24 @@ export function ensureKitLink(root: string = REPO_ROOT): "created" | "up-to-date
     stat = null;
   }
   if (stat !== null) {
-    const ours = stat.isDirectory() && fs.existsSync(pkgFile) && fs.readFileSync(pkgFile, "utf8").includes(MARKER);
+    const ours =
+      stat.isDirectory() && fs.existsSync(pkgFile) && fs.readFileSync(pkgFile, "utf8").includes(MARKER);
     if (!ours) {
-      if (stat.isSymbolicLink() && path.resolve(path.dirname(dir), fs.readlinkSync(dir)) === path.resolve(root)) return "up-to-date";
-      throw new Error(`${dir} exists and was not written by link-kit: remove it to let notebooks import the kit`);
+      if (
+        stat.isSymbolicLink() &&
+        path.resolve(path.dirname(dir), fs.readlinkSync(dir)) === path.resolve(root)
+      )
+        return "up-to-date";
+      throw new Error(
+        `${dir} exists and was not written by link-kit: remove it to let notebooks import the kit`,
+      );
     }
-    if (Object.entries(FILES).every(([name, text]) => fs.existsSync(path.join(dir, name)) && fs.readFileSync(path.join(dir, name), "utf8") === text)) {
+    if (
+      Object.entries(FILES).every(
+        ([name, text]) =>
+          fs.existsSync(path.join(dir, name)) && fs.readFileSync(path.join(dir, name), "utf8") === text,
+      )
+    ) {
       return "up-to-date";
     }
   }

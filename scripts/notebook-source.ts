@@ -27,7 +27,9 @@ const OUT_DIR = path.join(ROOT, "notebooks");
 
 function splitLines(text: string): string[] {
   const lines = text.split("\n");
-  return lines.map((l, i) => (i < lines.length - 1 ? l + "\n" : l)).filter((l, i, a) => !(i === a.length - 1 && l === ""));
+  return lines
+    .map((l, i) => (i < lines.length - 1 ? l + "\n" : l))
+    .filter((l, i, a) => !(i === a.length - 1 && l === ""));
 }
 
 /** The `// @metadata {...}` header of a source, or {}. */
@@ -63,7 +65,8 @@ export function parsePercent(source: string, file = "notebook source"): Notebook
     if (m) {
       flush();
       const tag = m[1].trim();
-      if (tag !== "" && tag !== "[markdown]") throw new Error(`${file}:${i + 1}: unknown cell marker "// %%${m[1]}"`);
+      if (tag !== "" && tag !== "[markdown]")
+        throw new Error(`${file}:${i + 1}: unknown cell marker "// %%${m[1]}"`);
       cur = { type: tag === "[markdown]" ? "markdown" : "code", lines: [] };
       return;
     }
@@ -73,7 +76,8 @@ export function parsePercent(source: string, file = "notebook source"): Notebook
       return;
     }
     if (cur.type === "markdown") {
-      if (line.trim() !== "" && !/^\/\/( |$)/.test(line)) throw new Error(`${file}:${i + 1}: markdown lines must start with "// "`);
+      if (line.trim() !== "" && !/^\/\/( |$)/.test(line))
+        throw new Error(`${file}:${i + 1}: markdown lines must start with "// "`);
       cur.lines.push(line.replace(/^\/\/ ?/, ""));
     } else cur.lines.push(line);
   });
@@ -87,7 +91,13 @@ export function toNotebook(cells: NotebookCell[], extra: Record<string, unknown>
     metadata: {
       ...extra,
       kernelspec: { display_name: "TypeScript", language: "typescript", name: "tslab" },
-      language_info: { codemirror_mode: { mode: "typescript", name: "javascript", typescript: true }, file_extension: ".ts", mimetype: "text/typescript", name: "typescript", version: "3.7.2" },
+      language_info: {
+        codemirror_mode: { mode: "typescript", name: "javascript", typescript: true },
+        file_extension: ".ts",
+        mimetype: "text/typescript",
+        name: "typescript",
+        version: "3.7.2",
+      },
     },
     nbformat: 4,
     nbformat_minor: 5,
@@ -119,7 +129,9 @@ function main(): void {
     const current = fs.existsSync(out) ? fs.readFileSync(out, "utf8") : null;
     if (current === text) continue;
     if (check) {
-      console.error(`${path.relative(ROOT, out)} is out of date with ${path.relative(ROOT, src)}: run node dist/scripts/notebook-source.js`);
+      console.error(
+        `${path.relative(ROOT, out)} is out of date with ${path.relative(ROOT, src)}: run node dist/scripts/notebook-source.js`,
+      );
       stale++;
     } else {
       const tmp = `${out}.tmp-${process.pid}`;

@@ -90,7 +90,10 @@ interface Options {
 }
 
 interface NotebookJson {
-  cells?: Array<{ cell_type: string; outputs?: Array<{ output_type: string; ename?: string; evalue?: string }> }>;
+  cells?: Array<{
+    cell_type: string;
+    outputs?: Array<{ output_type: string; ename?: string; evalue?: string }>;
+  }>;
   metadata?: { recrepro?: { runRecord?: string } };
 }
 
@@ -137,7 +140,8 @@ function select(selectors: string[]): string[] {
       const base = path.basename(f);
       return base === s || base === `${s}.ipynb` || base.startsWith(`${s}-`);
     });
-    if (matches.length !== 1) throw new Error(`notebook "${s}": ${matches.length === 0 ? "no match" : "ambiguous"} in notebooks/`);
+    if (matches.length !== 1)
+      throw new Error(`notebook "${s}": ${matches.length === 0 ? "no match" : "ambiguous"} in notebooks/`);
     return matches[0];
   });
 }
@@ -146,8 +150,11 @@ function select(selectors: string[]): string[] {
 export function checkJupyter(): string | null {
   const py = pythonBin();
   if (!fs.existsSync(py)) return `${py} not found`;
-  const probe = spawnSync(py, ["-c", "import nbconvert, nbclient, nbformat, jupyter_client"], { encoding: "utf8" });
-  if (probe.status !== 0) return `nbconvert/nbclient not importable by ${py}: ${probe.stderr.trim().split("\n").pop()}`;
+  const probe = spawnSync(py, ["-c", "import nbconvert, nbclient, nbformat, jupyter_client"], {
+    encoding: "utf8",
+  });
+  if (probe.status !== 0)
+    return `nbconvert/nbclient not importable by ${py}: ${probe.stderr.trim().split("\n").pop()}`;
   const specs = spawnSync(py, ["-m", "jupyter", "kernelspec", "list", "--json"], {
     encoding: "utf8",
     env: { ...process.env, PYDEVD_DISABLE_FILE_VALIDATION: "1" },
@@ -155,8 +162,10 @@ export function checkJupyter(): string | null {
   if (specs.status !== 0) return `jupyter kernelspec list failed: ${specs.stderr.trim().split("\n").pop()}`;
   const kernels = (JSON.parse(specs.stdout) as { kernelspecs: Record<string, unknown> }).kernelspecs;
   if (!("tslab" in kernels)) return "the tslab Jupyter kernel is not registered";
-  if (!fs.existsSync(path.join(REPO_ROOT, "node_modules", ".bin", "tslab"))) return "node_modules/.bin/tslab missing (npm ci not run)";
-  if (!fs.existsSync(path.join(REPO_ROOT, "dist", "src", "index.js"))) return "dist/src/index.js missing (npm run build not run)";
+  if (!fs.existsSync(path.join(REPO_ROOT, "node_modules", ".bin", "tslab")))
+    return "node_modules/.bin/tslab missing (npm ci not run)";
+  if (!fs.existsSync(path.join(REPO_ROOT, "dist", "src", "index.js")))
+    return "dist/src/index.js missing (npm run build not run)";
   return null;
 }
 
@@ -204,7 +213,12 @@ export function cleanStaleTemps(outDir: string): string[] {
  * run did not execute are renamed `NAME.stale.EXT` (so none sits beside the new ones as if
  * current), and run records under `figuresDir` last written before `startedMs` are listed.
  */
-export function markStale(outDir: string, current: readonly string[], startedMs: number, figuresDir: string = path.join(REPO_ROOT, "figures")): StaleOutputs {
+export function markStale(
+  outDir: string,
+  current: readonly string[],
+  startedMs: number,
+  figuresDir: string = path.join(REPO_ROOT, "figures"),
+): StaleOutputs {
   const notebooks: string[] = [];
   if (fs.existsSync(outDir)) {
     for (const name of fs.readdirSync(outDir).sort()) {
@@ -214,7 +228,9 @@ export function markStale(outDir: string, current: readonly string[], startedMs:
       fs.renameSync(path.join(outDir, name), path.join(outDir, to));
       notebooks.push(path.relative(REPO_ROOT, path.join(outDir, to)));
     }
-    for (const name of fs.readdirSync(outDir)) if (name.includes(".stale.") && !notebooks.includes(path.relative(REPO_ROOT, path.join(outDir, name)))) notebooks.push(path.relative(REPO_ROOT, path.join(outDir, name)));
+    for (const name of fs.readdirSync(outDir))
+      if (name.includes(".stale.") && !notebooks.includes(path.relative(REPO_ROOT, path.join(outDir, name))))
+        notebooks.push(path.relative(REPO_ROOT, path.join(outDir, name)));
   }
   const runRecords: string[] = [];
   const figures: string[] = [];
@@ -244,7 +260,13 @@ function cleanupTemps(): void {
 }
 
 /** Runs a command in its own process group; resolves with its exit code, appending output to `logFile`. */
-function runLogged(cmd: string, args: string[], env: NodeJS.ProcessEnv, cwd: string, logFile: string): Promise<number> {
+function runLogged(
+  cmd: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+  logFile: string,
+): Promise<number> {
   return new Promise((resolve) => {
     fs.appendFileSync(logFile, `$ ${cmd} ${args.join(" ")}\n`);
     const log = fs.openSync(logFile, "a");
@@ -271,7 +293,8 @@ export function errorOutputs(nb: NotebookJson): CellError[] {
   const errors: CellError[] = [];
   (nb.cells ?? []).forEach((cell, i) => {
     for (const out of cell.outputs ?? []) {
-      if (out.output_type === "error") errors.push({ cell: i, ename: out.ename ?? "Error", evalue: out.evalue ?? "" });
+      if (out.output_type === "error")
+        errors.push({ cell: i, ename: out.ename ?? "Error", evalue: out.evalue ?? "" });
     }
   });
   return errors;
@@ -283,7 +306,13 @@ export function declaredRunRecord(nb: NotebookJson, profile: string): string | n
   return typeof rec === "string" && rec.length > 0 ? rec.replace(/\{profile\}/g, profile) : null;
 }
 
-async function runOne(file: string, opts: Options, profile: string, timeout: number | null, tmpDir: string): Promise<NotebookResult> {
+async function runOne(
+  file: string,
+  opts: Options,
+  profile: string,
+  timeout: number | null,
+  tmpDir: string,
+): Promise<NotebookResult> {
   const name = path.basename(file, ".ipynb");
   const logFinal = path.join(opts.outDir, `${name}.log`);
   const logTmp = path.join(tmpDir, `${name}.log`);
@@ -365,7 +394,9 @@ function line(r: NotebookResult, profile: string): string {
   let detail = "";
   if (r.errors.length > 0) {
     const e = r.errors[0];
-    detail = `  cell ${e.cell}: ${e.ename}: ${e.evalue.split("\n")[0].slice(0, 160)}` + (r.errors.length > 1 ? ` (+${r.errors.length - 1} more)` : "");
+    detail =
+      `  cell ${e.cell}: ${e.ename}: ${e.evalue.split("\n")[0].slice(0, 160)}` +
+      (r.errors.length > 1 ? ` (+${r.errors.length - 1} more)` : "");
   } else if (r.status === "crash") {
     detail = r.log ? `  executor failed, see ${r.log}` : `  ${(r.message ?? "").split("\n")[0]}`;
   } else if (r.status === "no-record") {
@@ -387,7 +418,9 @@ export async function main(argv: string[]): Promise<number> {
   if (!/^[a-z0-9-]+$/.test(profile)) throw new Error(`RECREPRO_PROFILE=${profile}: expected smoke or paper`);
   const problem = checkJupyter();
   if (problem !== null) {
-    console.error(`run-notebooks: ${problem}.\nRun \`bash environment/setup.sh\` to install Jupyter, build the kit and register the tslab kernel.`);
+    console.error(
+      `run-notebooks: ${problem}.\nRun \`bash environment/setup.sh\` to install Jupyter, build the kit and register the tslab kernel.`,
+    );
     return 2;
   }
   ensureKitLink();
@@ -398,10 +431,15 @@ export async function main(argv: string[]): Promise<number> {
   }
   const timeout = cellTimeout(profile);
   const started = new Date();
-  console.log(`run-notebooks: ${notebooks.length} notebook(s), profile ${profile}, cell timeout ${timeout === null ? "none" : `${timeout}s`}, output ${path.relative(REPO_ROOT, opts.outDir) || "."}`);
+  console.log(
+    `run-notebooks: ${notebooks.length} notebook(s), profile ${profile}, cell timeout ${timeout === null ? "none" : `${timeout}s`}, output ${path.relative(REPO_ROOT, opts.outDir) || "."}`,
+  );
   fs.mkdirSync(opts.outDir, { recursive: true });
   const removed = cleanStaleTemps(opts.outDir);
-  if (removed.length > 0) console.log(`run-notebooks: removed ${removed.length} temp folder(s) of an interrupted earlier run: ${removed.join(", ")}`);
+  if (removed.length > 0)
+    console.log(
+      `run-notebooks: removed ${removed.length} temp folder(s) of an interrupted earlier run: ${removed.join(", ")}`,
+    );
   const tmpDir = fs.mkdtempSync(path.join(opts.outDir, `.tmp-${process.pid}-`));
   tempPaths.add(tmpDir);
   const results: NotebookResult[] = [];
@@ -431,7 +469,11 @@ export async function main(argv: string[]): Promise<number> {
     cleanupTemps();
   }
   const finished = new Date();
-  const stale = markStale(opts.outDir, notebooks.map((f) => path.basename(f, ".ipynb")), started.getTime());
+  const stale = markStale(
+    opts.outDir,
+    notebooks.map((f) => path.basename(f, ".ipynb")),
+    started.getTime(),
+  );
   const summary: RunSummary = {
     profile,
     startedAt: started.toISOString(),
@@ -443,9 +485,16 @@ export async function main(argv: string[]): Promise<number> {
     stale,
   };
   writeJsonAtomic(path.join(opts.outDir, "summary.json"), summary);
-  if (stale.notebooks.length > 0) console.log(`run-notebooks: stale (from earlier runs, not current): ${stale.notebooks.join(", ")}`);
-  if (stale.runRecords.length > 0) console.log(`run-notebooks: ${stale.runRecords.length} run record(s) not rewritten by this run (stale; listed in summary.json)`);
-  if (stale.figures.length > 0) console.log(`run-notebooks: ${stale.figures.length} figure file(s) older than this run beside new ones (stale; listed in summary.json)`);
+  if (stale.notebooks.length > 0)
+    console.log(`run-notebooks: stale (from earlier runs, not current): ${stale.notebooks.join(", ")}`);
+  if (stale.runRecords.length > 0)
+    console.log(
+      `run-notebooks: ${stale.runRecords.length} run record(s) not rewritten by this run (stale; listed in summary.json)`,
+    );
+  if (stale.figures.length > 0)
+    console.log(
+      `run-notebooks: ${stale.figures.length} figure file(s) older than this run beside new ones (stale; listed in summary.json)`,
+    );
   const failed = results.filter((r) => r.status !== "pass").length;
   console.log(
     `run-notebooks: ${results.length - failed}/${results.length} passed in ${summary.wallSeconds.toFixed(1)}s; ` +

@@ -4,7 +4,11 @@ import { syntheticCtr } from "../src/data/synthetic";
 import type { TabularDataset } from "../src/data/schema";
 import { Rng } from "../src/engine/rng";
 
-export function smallCtr(seed = 1, numRows = 3000, numNumeric = 2): { train: TabularDataset; valid: TabularDataset; trueProb: Float32Array } {
+export function smallCtr(
+  seed = 1,
+  numRows = 3000,
+  numNumeric = 2,
+): { train: TabularDataset; valid: TabularDataset; trueProb: Float32Array } {
   const s = syntheticCtr({ numRows, numFields: 6, vocabSize: 40, numNumeric, latentDim: 4, seed });
   const [train, valid] = split(s.dataset, [0.8, 0.2], new Rng(seed + 100));
   return { train, valid, trueProb: s.trueProb };
@@ -15,7 +19,11 @@ export function smallCtr(seed = 1, numRows = 3000, numNumeric = 2): { train: Tab
  * models: labels "click" (planted FM truth) and "aux" (click-correlated, domain-dependent), and a
  * group axis "domain" with 3 domains derived from field f0.
  */
-export function smallMulti(seed = 1, numRows = 3000, numNumeric = 2): { train: TabularDataset; valid: TabularDataset } {
+export function smallMulti(
+  seed = 1,
+  numRows = 3000,
+  numNumeric = 2,
+): { train: TabularDataset; valid: TabularDataset } {
   const s = syntheticCtr({ numRows, numFields: 6, vocabSize: 40, numNumeric, latentDim: 4, seed });
   const ds = s.dataset;
   const rng = new Rng(seed + 7);
@@ -41,7 +49,10 @@ export function smallMulti(seed = 1, numRows = 3000, numNumeric = 2): { train: T
  * Runs `fn` with the environment variables `vars` set (undefined = unset) and restores the whole
  * environment afterwards, also when `fn` throws.
  */
-export async function withEnv<T>(vars: Record<string, string | undefined>, fn: () => Promise<T> | T): Promise<T> {
+export async function withEnv<T>(
+  vars: Record<string, string | undefined>,
+  fn: () => Promise<T> | T,
+): Promise<T> {
   const saved = { ...process.env };
   try {
     for (const [k, v] of Object.entries(vars)) {

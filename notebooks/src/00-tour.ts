@@ -24,7 +24,7 @@ import * as rr from "recrepro";
 
 const nb = await rr.papers.setup("tour");
 const T = rr.papers.tour;
-({ ...T.PROFILES[nb.profile], train: T.TRAIN_PRESETS[nb.profile] })
+({ ...T.PROFILES[nb.profile], train: T.TRAIN_PRESETS[nb.profile] });
 
 // %% [markdown]
 // ## Data
@@ -37,12 +37,18 @@ const T = rr.papers.tour;
 
 // %%
 const registry = rr.data.listDatasets();
-rr.plots.showTable(registry.map((d) => ({ id: d.id, title: d.title, complete: d.complete, loader: d.hasLoader })));
+rr.plots.showTable(
+  registry.map((d) => ({ id: d.id, title: d.title, complete: d.complete, loader: d.hasLoader })),
+);
 
 // %%
 const data = await T.loadData(nb.profile);
 const vocab = (f: rr.data.FeatureSpec) => (f.kind === "numeric" ? "" : f.vocabSize);
-const schemaRows = data.criteo.schema.features.map((f) => ({ feature: f.name, kind: f.kind, vocab: vocab(f) }));
+const schemaRows = data.criteo.schema.features.map((f) => ({
+  feature: f.name,
+  kind: f.kind,
+  vocab: vocab(f),
+}));
 rr.plots.showTable(schemaRows, { maxRows: 40 });
 
 // %% [markdown]
@@ -84,7 +90,7 @@ const shapes = {
   "table memory (fp32 weights, MB)": (dnnToy.embeddings.memory().weightBytes / 2 ** 20).toFixed(2),
 };
 dnnToy.dispose();
-shapes
+shapes;
 
 // %% [markdown]
 // ## Train
@@ -95,7 +101,7 @@ shapes
 
 // %%
 const results = await T.runMain(data, nb.profile);
-results.map((r) => r.recordPath)
+results.map((r) => r.recordPath);
 
 // %% [markdown]
 // ## Learning curves

@@ -59,7 +59,7 @@ const nb = await rr.papers.setup("hamur");
 const hamur = rr.papers.hamur;
 const profile = nb.profile;
 const SETTINGS = hamur.PROFILES[profile];
-SETTINGS
+SETTINGS;
 
 // %% [markdown]
 // ## Data
@@ -122,15 +122,15 @@ rr.plots.showTable(hamur.paramRows(datasets.ml1m, profile));
 
 // %%
 const grid = await hamur.runData("ml1m", datasets, profile, { verbose: true });
-`${grid.length} ml1m runs in ${rr.papers.elapsed(nb)}; epochs trained / best epoch: ${hamur.epochsLine(grid)}`
+`${grid.length} ml1m runs in ${rr.papers.elapsed(nb)}; epochs trained / best epoch: ${hamur.epochsLine(grid)}`;
 
 // %%
 grid.push(...(await hamur.runData("ml1m-wide", datasets, profile)));
-`${grid.length} runs in ${rr.papers.elapsed(nb)}`
+`${grid.length} runs in ${rr.papers.elapsed(nb)}`;
 
 // %%
 grid.push(...(await hamur.runData("ml100k", datasets, profile)));
-`${grid.length} runs in ${rr.papers.elapsed(nb)}`
+`${grid.length} runs in ${rr.papers.elapsed(nb)}`;
 
 // %% [markdown]
 // ## Evaluate
@@ -158,7 +158,10 @@ grid.push(...synthGrid);
 rr.plots.showTable(hamur.comparisonRows(synthGrid), { maxRows: 20 });
 
 // %%
-const ABL_LABELS = ["mlp", ...hamur.ABLATIONS[profile].map((c) => c.label).filter((l) => l.startsWith("mlp"))];
+const ABL_LABELS = [
+  "mlp",
+  ...hamur.ABLATIONS[profile].map((c) => c.label).filter((l) => l.startsWith("mlp")),
+];
 nb.figure(hamur.ablationFigure(synthGrid, { data: "synthetic", labels: ABL_LABELS }), "synthetic-ablation");
 
 // %% [markdown]
@@ -166,8 +169,18 @@ nb.figure(hamur.ablationFigure(synthGrid, { data: "synthetic", labels: ABL_LABEL
 // ### Per-domain AUC, every backbone with and without HAMUR
 
 // %%
-const FIG_LABELS = ["mlp", "mlp+hamur", "mlp+static", "mlp+hamur-ours", "wd", "wd+hamur", "dcn", "dcn+hamur",
-  "shared-mlp", "star"];
+const FIG_LABELS = [
+  "mlp",
+  "mlp+hamur",
+  "mlp+static",
+  "mlp+hamur-ours",
+  "wd",
+  "wd+hamur",
+  "dcn",
+  "dcn+hamur",
+  "shared-mlp",
+  "star",
+];
 for (const data of ["ml1m", "ml1m-wide", "ml100k", "synthetic"]) {
   const labels = hamur.present(grid, data, FIG_LABELS);
   nb.figure(hamur.perDomainAucFigure(grid, { data, labels }), `${data}-per-domain-auc`);

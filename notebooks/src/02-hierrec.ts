@@ -47,7 +47,7 @@ const profile = nb.profile;
 // patience 2). The settings are `PROFILES` in `src/papers/hierrec/experiment.ts`.
 
 // %%
-({ ...hr.PROFILES[profile], baselines: hr.BASELINE_IDS })
+({ ...hr.PROFILES[profile], baselines: hr.BASELINE_IDS });
 
 // %% [markdown]
 // ## Claim table
@@ -99,10 +99,15 @@ const toyRows = rr.models.headBatch(mlAge.train, 4);
 const F0 = toyModel.fieldNames.length;
 rr.plots.showTable([
   {
-    tensor: "field embeddings E (scenario field left out)", shape: `[4, ${F0}, 16]`,
+    tensor: "field embeddings E (scenario field left out)",
+    shape: `[4, ${F0}, 16]`,
     fields: toyModel.fieldNames.join(", "),
   },
-  ...Object.entries(toy.internals).map(([k, v]) => ({ tensor: k, shape: JSON.stringify(v.shape), fields: "" })),
+  ...Object.entries(toy.internals).map(([k, v]) => ({
+    tensor: k,
+    shape: JSON.stringify(v.shape),
+    fields: "",
+  })),
 ]);
 
 // %%
@@ -111,8 +116,13 @@ rr.plots.showTable(
   Array.from({ length: 4 }, (_, b) => ({
     row: b,
     scenario: mlAge.schema.groups[0].names![toyRows.groups[0][b]],
-    ...Object.fromEntries(toyModel.fieldNames.map((f, j) => [`head 1 · ${f}`, a0[4 * b * F0 + j].toFixed(3)])),
-    "Σ over fields": a0.slice(b * 4 * F0, b * 4 * F0 + F0).reduce((s, v) => s + v, 0).toFixed(4),
+    ...Object.fromEntries(
+      toyModel.fieldNames.map((f, j) => [`head 1 · ${f}`, a0[4 * b * F0 + j].toFixed(3)]),
+    ),
+    "Σ over fields": a0
+      .slice(b * 4 * F0, b * 4 * F0 + F0)
+      .reduce((s, v) => s + v, 0)
+      .toFixed(4),
   })),
 );
 
@@ -129,8 +139,11 @@ const variantRows = hr.ABLATIONS.map((a) => {
   const buffers = m.buffers().length;
   m.dispose();
   return {
-    variant: a.id, description: a.description,
-    "dense params": pc.dense, "embedding params": pc.embedding, "BatchNorm buffers": buffers,
+    variant: a.id,
+    description: a.description,
+    "dense params": pc.dense,
+    "embedding params": pc.embedding,
+    "BatchNorm buffers": buffers,
   };
 });
 toyModel.dispose();
@@ -145,7 +158,7 @@ rr.plots.showTable(variantRows);
 
 // %%
 const runs = await hr.runMain(DATA, profile);
-`${runs.length} models trained on ml-age in ${rr.papers.elapsed(nb)}`
+`${runs.length} models trained on ml-age in ${rr.papers.elapsed(nb)}`;
 
 // %%
 void nb.figure(hr.trainingCurveFigure(rr.train.cellOf(runs, "hierrec"), "HierRec"), "ml-age-hierrec-curve");
@@ -169,7 +182,12 @@ void nb.figure(hr.perScenarioAucFigure(runs, { data: "ml-age" }), "ml-age-auc-pe
 // %%
 runs.push(...(await hr.runScenarioSets(DATA, profile)));
 for (const name of ["ml-gender", "synthetic"]) {
-  rr.plots.showTable(rr.train.comparisonRows(runs.filter((r) => r.data === name), { reference: "hierrec" }));
+  rr.plots.showTable(
+    rr.train.comparisonRows(
+      runs.filter((r) => r.data === name),
+      { reference: "hierrec" },
+    ),
+  );
 }
 
 // %%
@@ -204,7 +222,8 @@ rr.plots.showTable(hr.ablationRows(runs, ablationSets), { maxRows: 40 });
 
 // %%
 const ablationFig = hr.ablationDeltaFigure(runs, {
-  datasets: ablationSets, labels: hr.ABLATION_LABELS
+  datasets: ablationSets,
+  labels: hr.ABLATION_LABELS,
 });
 void nb.figure(ablationFig, "ablation-deltas");
 
@@ -241,7 +260,7 @@ rr.plots.showTable(hr.diversityRows(runs), { maxRows: 30 });
 
 // %%
 const measured = rr.train.measured(runs);
-`${Object.keys(measured).length} measured keys from ${runs.length} cells`
+`${Object.keys(measured).length} measured keys from ${runs.length} cells`;
 
 // %% [markdown]
 // ## Summary and limitations

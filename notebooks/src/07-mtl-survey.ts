@@ -40,7 +40,7 @@ import * as rr from "recrepro";
 
 const nb = await rr.papers.setup("mtl-survey");
 const S = rr.papers.mtlSurvey;
-({ ...S.PROFILES[nb.profile], train: S.TRAIN_PRESETS[nb.profile] })
+({ ...S.PROFILES[nb.profile], train: S.TRAIN_PRESETS[nb.profile] });
 
 // %% [markdown]
 // ## The survey's taxonomy
@@ -150,7 +150,7 @@ rr.plots.showTable(S.pcgradPairRows());
 
 // %%
 const censusRuns = await S.runCensus(census, censusOurs, nb.profile);
-`${censusRuns.length} cells trained in ${rr.papers.elapsed(nb)}`
+`${censusRuns.length} cells trained in ${rr.papers.elapsed(nb)}`;
 
 // %% [markdown]
 // ## Evaluate: per-task test AUC
@@ -218,7 +218,7 @@ rr.plots.showTable(S.conflictRows(censusRuns));
 
 // %%
 const taobaoRuns = await S.runTaobao(taobao, nb.profile);
-`${taobaoRuns.length} cells trained in ${rr.papers.elapsed(nb)} since the start`
+`${taobaoRuns.length} cells trained in ${rr.papers.elapsed(nb)} since the start`;
 
 // %%
 rr.plots.showTable(S.cvrRows(taobaoRuns));

@@ -30,7 +30,7 @@ import * as rr from "recrepro";
 const nb = await rr.papers.setup("alpt");
 const alpt = rr.papers.alpt;
 const settings = alpt.PROFILES[nb.profile];
-settings
+settings;
 
 // %% [markdown]
 // ## Claim table
@@ -89,7 +89,7 @@ rr.plots.showTable(toy.memory);
 
 // %%
 const grid = await alpt.runMain(data, nb.profile);
-`${grid.length} grid cells trained in ${rr.papers.elapsed(nb)}`
+`${grid.length} grid cells trained in ${rr.papers.elapsed(nb)}`;
 
 // %% [markdown]
 // ## Evaluate
@@ -171,8 +171,10 @@ for (const name of ["criteo", "avazu"]) {
 
 // %%
 const FREQ_LABELS = [2, 4].flatMap((b) => [`alpt-dnn.b${b}.alpt`, `alpt-dnn.b${b}.alpt-lr0.01`]);
-nb.figure(alpt.stepSizeByFrequencyFigure([...grid, ...sweep], { data: "criteo", labels: FREQ_LABELS }),
-  "criteo-step-sizes-by-frequency");
+nb.figure(
+  alpt.stepSizeByFrequencyFigure([...grid, ...sweep], { data: "criteo", labels: FREQ_LABELS }),
+  "criteo-step-sizes-by-frequency",
+);
 
 // %% [markdown]
 // ### C2 under control: a convex problem with a known optimum (SYNTHETIC)

@@ -42,7 +42,16 @@ function emptyBatch(ds: TabularDataset, size: number, lens: number[]): Batch {
 }
 
 /** Copies rows `idx[from..to)` of `ds` into batch positions `at..`; `rowBase` offsets `batch.rows`. */
-function gatherInto(ds: TabularDataset, idx: ArrayLike<number>, from: number, to: number, b: Batch, at: number, rowBase: number, lens: number[]): void {
+function gatherInto(
+  ds: TabularDataset,
+  idx: ArrayLike<number>,
+  from: number,
+  to: number,
+  b: Batch,
+  at: number,
+  rowBase: number,
+  lens: number[],
+): void {
   const n = to - from;
   for (let j = 0; j < ds.cat.length; j++) {
     const src = ds.cat[j];
@@ -77,8 +86,13 @@ function gatherInto(ds: TabularDataset, idx: ArrayLike<number>, from: number, to
 }
 
 function checkBatchOptions(o: BatchOptions): void {
-  if (!(Number.isInteger(o.batchSize) && o.batchSize >= 1)) throw new DataError("BAD_OPTION", `batchSize must be an integer >= 1, got ${o.batchSize}`);
-  if (o.shuffle && o.rng === undefined) throw new DataError("BAD_OPTION", "shuffle: true needs an rng (new Rng(seed)) so that batches are reproducible");
+  if (!(Number.isInteger(o.batchSize) && o.batchSize >= 1))
+    throw new DataError("BAD_OPTION", `batchSize must be an integer >= 1, got ${o.batchSize}`);
+  if (o.shuffle && o.rng === undefined)
+    throw new DataError(
+      "BAD_OPTION",
+      "shuffle: true needs an rng (new Rng(seed)) so that batches are reproducible",
+    );
 }
 
 function identity(n: number): Int32Array {
@@ -107,7 +121,9 @@ export function* batches(ds: TabularDataset | ShardedDataset, opts: BatchOptions
     }
     return;
   }
-  const shardOrder = opts.shuffle ? (opts.rng as Rng).permutation(ds.shards.length) : identity(ds.shards.length);
+  const shardOrder = opts.shuffle
+    ? (opts.rng as Rng).permutation(ds.shards.length)
+    : identity(ds.shards.length);
   let remainingRows = ds.numRows;
   let pending: Batch | null = null;
   let filled = 0;
@@ -142,16 +158,34 @@ export function subset(ds: TabularDataset, rows: ArrayLike<number>): TabularData
   const n = rows.length;
   for (let i = 0; i < n; i++) {
     const r = rows[i];
-    if (!(Number.isInteger(r) && r >= 0 && r < ds.numRows)) throw new DataError("BAD_OPTION", `subset: row ${r} out of range [0, ${ds.numRows}) in ${ds.schema.name}`);
+    if (!(Number.isInteger(r) && r >= 0 && r < ds.numRows))
+      throw new DataError(
+        "BAD_OPTION",
+        `subset: row ${r} out of range [0, ${ds.numRows}) in ${ds.schema.name}`,
+      );
   }
   const lens = seqLens(ds.schema);
   const b = emptyBatch(ds, n, lens);
   gatherInto(ds, rows, 0, n, b, 0, 0, lens);
-  return { schema: ds.schema, numRows: n, cat: b.cat, num: b.num, seq: b.seq, labels: b.labels, groups: b.groups, meta: ds.meta };
+  return {
+    schema: ds.schema,
+    numRows: n,
+    cat: b.cat,
+    num: b.num,
+    seq: b.seq,
+    labels: b.labels,
+    groups: b.groups,
+    meta: ds.meta,
+  };
 }
 
 function sameColumns(a: DatasetSchema, b: DatasetSchema): boolean {
-  const key = (s: DatasetSchema) => JSON.stringify([s.features.map((f) => [f.kind, f.name]), s.labels.map((l) => l.name), s.groups.map((g) => g.name)]);
+  const key = (s: DatasetSchema) =>
+    JSON.stringify([
+      s.features.map((f) => [f.kind, f.name]),
+      s.labels.map((l) => l.name),
+      s.groups.map((g) => g.name),
+    ]);
   return key(a) === key(b);
 }
 
@@ -163,7 +197,11 @@ export function concat(...parts: TabularDataset[]): TabularDataset {
   if (parts.length === 0) throw new DataError("BAD_OPTION", "concat needs at least one data set");
   const first = parts[0];
   for (const p of parts) {
-    if (!sameColumns(first.schema, p.schema)) throw new DataError("BAD_OPTION", `concat: ${p.schema.name} does not have the columns of ${first.schema.name}`);
+    if (!sameColumns(first.schema, p.schema))
+      throw new DataError(
+        "BAD_OPTION",
+        `concat: ${p.schema.name} does not have the columns of ${first.schema.name}`,
+      );
   }
   const n = parts.reduce((a, p) => a + p.numRows, 0);
   const lens = seqLens(first.schema);
@@ -184,7 +222,10 @@ export function concat(...parts: TabularDataset[]): TabularDataset {
       const vocabSize = Math.max(...parts.map((p) => (p.schema.features[i] as typeof f).vocabSize));
       return { ...f, vocabSize };
     }),
-    groups: first.schema.groups.map((g, i) => ({ ...g, numGroups: Math.max(...parts.map((p) => p.schema.groups[i].numGroups)) })),
+    groups: first.schema.groups.map((g, i) => ({
+      ...g,
+      numGroups: Math.max(...parts.map((p) => p.schema.groups[i].numGroups)),
+    })),
   };
   return {
     schema,
@@ -204,19 +245,28 @@ export function concat(...parts: TabularDataset[]): TabularDataset {
  */
 export function split(ds: TabularDataset, ratios: readonly number[], rng: Rng): TabularDataset[] {
   const sum = ratios.reduce((a, r) => a + r, 0);
-  if (ratios.length === 0 || !(sum > 0) || ratios.some((r) => !(r >= 0))) throw new DataError("BAD_OPTION", `split ratios must be non-negative with a positive sum, got ${JSON.stringify(ratios)}`);
+  if (ratios.length === 0 || !(sum > 0) || ratios.some((r) => !(r >= 0)))
+    throw new DataError(
+      "BAD_OPTION",
+      `split ratios must be non-negative with a positive sum, got ${JSON.stringify(ratios)}`,
+    );
   const n = ds.numRows;
   const exact = ratios.map((r) => (n * r) / sum);
   const sizes = exact.map(Math.floor);
   let rest = n - sizes.reduce((a, s) => a + s, 0);
-  const byFrac = exact.map((e, i) => [e - Math.floor(e), i] as const).sort((a, b) => b[0] - a[0] || a[1] - b[1]);
+  const byFrac = exact
+    .map((e, i) => [e - Math.floor(e), i] as const)
+    .sort((a, b) => b[0] - a[0] || a[1] - b[1]);
   for (let k = 0; rest > 0; k++, rest--) sizes[byFrac[k % byFrac.length][1]]++;
   const perm = rng.permutation(n);
   const out: TabularDataset[] = [];
   let o = 0;
   sizes.forEach((s, i) => {
     const part = subset(ds, perm.subarray(o, o + s));
-    out.push({ ...part, meta: { ...ds.meta, notes: { ...ds.meta.notes, splitPart: i, splitRatios: ratios } } });
+    out.push({
+      ...part,
+      meta: { ...ds.meta, notes: { ...ds.meta.notes, splitPart: i, splitRatios: ratios } },
+    });
     o += s;
   });
   return out;

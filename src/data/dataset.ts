@@ -34,8 +34,16 @@ export interface SplitCaps {
 
 const SPLITS = ["train", "valid", "test"] as const;
 
-function retag(d: Dataset, train: TabularDataset, valid: TabularDataset, test: TabularDataset, tag: { id: string; fingerprint: string } | null): Dataset {
-  const meta = tag ? { id: d.meta.id + tag.id, fingerprint: d.meta.fingerprint + tag.fingerprint } : { id: d.meta.id, fingerprint: d.meta.fingerprint };
+function retag(
+  d: Dataset,
+  train: TabularDataset,
+  valid: TabularDataset,
+  test: TabularDataset,
+  tag: { id: string; fingerprint: string } | null,
+): Dataset {
+  const meta = tag
+    ? { id: d.meta.id + tag.id, fingerprint: d.meta.fingerprint + tag.fingerprint }
+    : { id: d.meta.id, fingerprint: d.meta.fingerprint };
   return { schema: d.schema, train, valid, test, meta };
 }
 
@@ -44,13 +52,22 @@ function retag(d: Dataset, train: TabularDataset, valid: TabularDataset, test: T
  * for smoke budgets. The id and fingerprint record the caps.
  */
 export function capRows(d: Dataset, caps: SplitCaps = {}): Dataset {
-  const head = (ds: TabularDataset, n = 0) => (n > 0 && ds.numRows > n ? subset(ds, Int32Array.from({ length: n }, (_, i) => i)) : ds);
+  const head = (ds: TabularDataset, n = 0) =>
+    n > 0 && ds.numRows > n
+      ? subset(
+          ds,
+          Int32Array.from({ length: n }, (_, i) => i),
+        )
+      : ds;
   const [train, valid, test] = SPLITS.map((s) => head(d[s], caps[s]));
   const capped = train !== d.train || valid !== d.valid || test !== d.test;
   if (!capped) return retag(d, train, valid, test, null);
   const testNote = test !== d.test ? ` / ${test.numRows} test` : "";
   const testTag = test !== d.test ? `:test${test.numRows}` : "";
-  return retag(d, train, valid, test, { id: ` (first ${train.numRows} train / ${valid.numRows} valid${testNote} rows)`, fingerprint: `:train${train.numRows}:valid${valid.numRows}${testTag}` });
+  return retag(d, train, valid, test, {
+    id: ` (first ${train.numRows} train / ${valid.numRows} valid${testNote} rows)`,
+    fingerprint: `:train${train.numRows}:valid${valid.numRows}${testTag}`,
+  });
 }
 
 /**
@@ -60,7 +77,8 @@ export function capRows(d: Dataset, caps: SplitCaps = {}): Dataset {
 export function subsample(d: Dataset, rows: Required<SplitCaps>, seed: number): Dataset {
   const rng = new Rng(seed);
   const pick = (ds: TabularDataset, n: number): TabularDataset => {
-    if (!(Number.isInteger(n) && n > 0)) throw new Error(`subsample: row counts must be positive integers, got ${n}`);
+    if (!(Number.isInteger(n) && n > 0))
+      throw new Error(`subsample: row counts must be positive integers, got ${n}`);
     if (n >= ds.numRows) return ds;
     return subset(ds, rng.permutation(ds.numRows).subarray(0, n).sort());
   };
@@ -89,9 +107,19 @@ export function restrictRows(d: Dataset, label: string): Dataset {
 }
 
 /** A generated data set split by `ratios` (train, valid, test) with Rng(seed). */
-export function splitDataset(ds: TabularDataset, ratios: readonly [number, number, number], seed: number): Dataset {
+export function splitDataset(
+  ds: TabularDataset,
+  ratios: readonly [number, number, number],
+  seed: number,
+): Dataset {
   const [train, valid, test] = split(ds, ratios, new Rng(seed));
-  return { schema: ds.schema, train, valid, test, meta: { id: ds.schema.name, fingerprint: ds.meta.fingerprint } };
+  return {
+    schema: ds.schema,
+    train,
+    valid,
+    test,
+    meta: { id: ds.schema.name, fingerprint: ds.meta.fingerprint },
+  };
 }
 
 /**
@@ -101,7 +129,10 @@ export function splitDataset(ds: TabularDataset, ratios: readonly [number, numbe
  */
 export function renameAxis<D extends Dataset>(d: D, from: string, to: string): D {
   const schema = d.schema;
-  if (!schema.groups.some((g) => g.name === from)) throw new Error(`renameAxis: ${schema.name} has no group axis "${from}" (has ${schema.groups.map((g) => g.name).join(", ")})`);
+  if (!schema.groups.some((g) => g.name === from))
+    throw new Error(
+      `renameAxis: ${schema.name} has no group axis "${from}" (has ${schema.groups.map((g) => g.name).join(", ")})`,
+    );
   if (schema.groups.some((g) => g.name === to) || categoricalFeatures(schema).some((f) => f.name === to)) {
     throw new Error(`renameAxis: ${schema.name} already has a group axis or feature named "${to}"`);
   }
@@ -139,7 +170,15 @@ export function groupSizes(d: Dataset, axis: string, label?: string): GroupSizeR
       n[x]++;
       pos[x] += ds.labels[li][r];
     });
-    names.forEach((name, i) => out.push({ group: name, split: s, rows: n[i], share: n[i] / Math.max(ds.numRows, 1), positiveRate: pos[i] / Math.max(n[i], 1) }));
+    names.forEach((name, i) =>
+      out.push({
+        group: name,
+        split: s,
+        rows: n[i],
+        share: n[i] / Math.max(ds.numRows, 1),
+        positiveRate: pos[i] / Math.max(n[i], 1),
+      }),
+    );
   }
   return out;
 }

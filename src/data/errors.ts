@@ -27,7 +27,11 @@ export class DataError extends Error {
   /** 1-based line number inside `file`, for row errors. */
   readonly line?: number;
 
-  constructor(code: DataErrorCode, message: string, where: { file?: string; line?: number; cause?: unknown } = {}) {
+  constructor(
+    code: DataErrorCode,
+    message: string,
+    where: { file?: string; line?: number; cause?: unknown } = {},
+  ) {
     super(message, where.cause === undefined ? undefined : { cause: where.cause });
     this.name = "DataError";
     this.code = code;

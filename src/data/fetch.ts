@@ -75,7 +75,9 @@ function readJson<T>(file: string, fallback: T): T {
 function verifyCache(cacheDir: string): Map<string, VerifyRecord> {
   let m = verifyCaches.get(cacheDir);
   if (m === undefined) {
-    m = new Map(Object.entries(readJson<Record<string, VerifyRecord>>(path.join(cacheDir, "verified.json"), {})));
+    m = new Map(
+      Object.entries(readJson<Record<string, VerifyRecord>>(path.join(cacheDir, "verified.json"), {})),
+    );
     verifyCaches.set(cacheDir, m);
   }
   return m;
@@ -84,7 +86,10 @@ function verifyCache(cacheDir: string): Map<string, VerifyRecord> {
 function rememberHash(cacheDir: string, abs: string, st: fs.Stats, sha256: string): void {
   const m = verifyCache(cacheDir);
   m.set(abs, { size: st.size, mtimeMs: st.mtimeMs, sha256 });
-  const merged = { ...readJson<Record<string, VerifyRecord>>(path.join(cacheDir, "verified.json"), {}), ...Object.fromEntries(m) };
+  const merged = {
+    ...readJson<Record<string, VerifyRecord>>(path.join(cacheDir, "verified.json"), {}),
+    ...Object.fromEntries(m),
+  };
   writeJsonAtomic(path.join(cacheDir, "verified.json"), merged);
 }
 
@@ -117,7 +122,10 @@ export async function hashFileCached(file: string, cacheDir: string): Promise<st
 function safeRelative(entry: DatasetEntry, file: DataFileSpec): string {
   const p = file.path;
   if (p === "" || path.isAbsolute(p) || p.split(/[\\/]/).some((s) => s === ".." || s === "")) {
-    throw new DataError("BAD_OPTION", `dataset ${entry.id}: file "${file.name}" has an unsafe path "${p}" (must be relative, without "..")`);
+    throw new DataError(
+      "BAD_OPTION",
+      `dataset ${entry.id}: file "${file.name}" has an unsafe path "${p}" (must be relative, without "..")`,
+    );
   }
   return p;
 }
@@ -127,13 +135,24 @@ function checksumsPath(cacheDir: string, id: string): string {
 }
 
 /** Expected hash: the pinned one, else the trust-on-first-use record, else null. */
-function expectedHash(entry: DatasetEntry, file: DataFileSpec, cacheDir: string): { sha: string | null; pinned: boolean } {
+function expectedHash(
+  entry: DatasetEntry,
+  file: DataFileSpec,
+  cacheDir: string,
+): { sha: string | null; pinned: boolean } {
   if (file.sha256 !== null) return { sha: file.sha256.toLowerCase(), pinned: true };
   const rec = readJson<Record<string, string>>(checksumsPath(cacheDir, entry.id), {});
   return { sha: rec[file.name] ?? null, pinned: false };
 }
 
-function checksumError(entry: DatasetEntry, file: DataFileSpec, where: string, expected: string, actual: string, pinned: boolean): DataError {
+function checksumError(
+  entry: DatasetEntry,
+  file: DataFileSpec,
+  where: string,
+  expected: string,
+  actual: string,
+  pinned: boolean,
+): DataError {
   const kind = pinned ? "pinned in the registry" : `recorded on first use in ${entry.id}/checksums.json`;
   return new DataError(
     "CHECKSUM",
@@ -142,27 +161,46 @@ function checksumError(entry: DatasetEntry, file: DataFileSpec, where: string, e
   );
 }
 
-async function verifyLocal(entry: DatasetEntry, file: DataFileSpec, abs: string, cacheDir: string, log?: (m: string) => void): Promise<{ sha: string; pinned: boolean }> {
+async function verifyLocal(
+  entry: DatasetEntry,
+  file: DataFileSpec,
+  abs: string,
+  cacheDir: string,
+  log?: (m: string) => void,
+): Promise<{ sha: string; pinned: boolean }> {
   const { sha: expected, pinned } = expectedHash(entry, file, cacheDir);
   const actual = await hashFileCached(abs, cacheDir);
-  if (expected !== null && actual !== expected) throw checksumError(entry, file, abs, expected, actual, pinned);
+  if (expected !== null && actual !== expected)
+    throw checksumError(entry, file, abs, expected, actual, pinned);
   if (expected === null) recordFirstUse(entry, file, cacheDir, actual, abs, log);
   return { sha: actual, pinned };
 }
 
-function recordFirstUse(entry: DatasetEntry, file: DataFileSpec, cacheDir: string, sha: string, where: string, log?: (m: string) => void): void {
+function recordFirstUse(
+  entry: DatasetEntry,
+  file: DataFileSpec,
+  cacheDir: string,
+  sha: string,
+  where: string,
+  log?: (m: string) => void,
+): void {
   const p = checksumsPath(cacheDir, entry.id);
   const rec = readJson<Record<string, string>>(p, {});
   rec[file.name] = sha;
   writeJsonAtomic(p, rec);
-  log?.(`${entry.id}/${file.path}: checksum not pinned; recorded sha256 ${sha} of ${where} (trust on first use) in ${p}`);
+  log?.(
+    `${entry.id}/${file.path}: checksum not pinned; recorded sha256 ${sha} of ${where} (trust on first use) in ${p}`,
+  );
 }
 
 /**
  * Downloads `url` into a temp file next to `dest`, hashing on the fly. Resolves to the temp path
  * (the caller verifies, then renames or removes it); on failure the temp file is removed.
  */
-async function downloadToTemp(url: string, dest: string): Promise<{ tmp: string; sha: string; bytes: number }> {
+async function downloadToTemp(
+  url: string,
+  dest: string,
+): Promise<{ tmp: string; sha: string; bytes: number }> {
   fs.mkdirSync(path.dirname(dest), { recursive: true });
   const tmp = `${dest}.tmp-${tempSuffix()}`;
   const h = crypto.createHash("sha256");
@@ -182,7 +220,8 @@ async function downloadToTemp(url: string, dest: string): Promise<{ tmp: string;
     const out = fs.createWriteStream(tmp, { fd: fs.openSync(tmp, "w") });
     await pipeline(Readable.fromWeb(res.body as Parameters<typeof Readable.fromWeb>[0]), hasher, out);
     const len = res.headers.get("content-length");
-    if (len !== null && res.headers.get("content-encoding") === null && Number(len) !== bytes) throw new Error(`incomplete body: ${bytes} of ${len} bytes`);
+    if (len !== null && res.headers.get("content-encoding") === null && Number(len) !== bytes)
+      throw new Error(`incomplete body: ${bytes} of ${len} bytes`);
     return { tmp, sha: h.digest("hex"), bytes };
   } catch (e) {
     fs.rmSync(tmp, { force: true });
@@ -195,13 +234,21 @@ async function downloadToTemp(url: string, dest: string): Promise<{ tmp: string;
  * Errors: MISSING_FILE naming every path tried; CHECKSUM naming the file, expected and actual
  * hash; DOWNLOAD naming the URL.
  */
-export async function resolveFile(entry: DatasetEntry, file: DataFileSpec, opts: FetchOptions = {}): Promise<ResolvedFile> {
+export async function resolveFile(
+  entry: DatasetEntry,
+  file: DataFileSpec,
+  opts: FetchOptions = {},
+): Promise<ResolvedFile> {
   validateDatasetId(entry.id);
   const rel = safeRelative(entry, file);
   const mirror = opts.mirror === undefined ? defaultMirror() : opts.mirror;
   const cacheDir = path.resolve(opts.cacheDir ?? defaultCacheDir());
   const tried: string[] = [];
-  const done = (abs: string, v: { sha: string; pinned: boolean }, source: ResolvedFile["source"]): ResolvedFile => ({
+  const done = (
+    abs: string,
+    v: { sha: string; pinned: boolean },
+    source: ResolvedFile["source"],
+  ): ResolvedFile => ({
     name: file.name,
     path: abs,
     sha256: v.sha,
@@ -214,31 +261,46 @@ export async function resolveFile(entry: DatasetEntry, file: DataFileSpec, opts:
   if (mirror !== null) {
     const abs = path.resolve(mirror, validateDatasetId(entry.folder ?? entry.id), rel);
     tried.push(abs);
-    if (fs.existsSync(abs)) return done(abs, await verifyLocal(entry, file, abs, cacheDir, opts.log), "mirror");
+    if (fs.existsSync(abs))
+      return done(abs, await verifyLocal(entry, file, abs, cacheDir, opts.log), "mirror");
   } else {
     tried.push("(no mirror: RECREPRO_DATA_MIRROR is not set)");
   }
   const cached = path.join(cacheDir, validateDatasetId(entry.folder ?? entry.id), rel);
   tried.push(cached);
-  if (fs.existsSync(cached)) return done(cached, await verifyLocal(entry, file, cached, cacheDir, opts.log), "cache");
-  if (file.archive !== undefined) return done(cached, await extractMember(entry, file, cached, opts, cacheDir), "cache");
+  if (fs.existsSync(cached))
+    return done(cached, await verifyLocal(entry, file, cached, cacheDir, opts.log), "cache");
+  if (file.archive !== undefined)
+    return done(cached, await extractMember(entry, file, cached, opts, cacheDir), "cache");
 
   const allow = opts.allowDownload ?? downloadsAllowed();
   const missing = (why: string): DataError =>
-    new DataError("MISSING_FILE", `dataset ${entry.id}: file "${file.name}" (${rel}) not found; tried ${tried.join(", ")}; ${why}. \`npm run data -- check smoke|paper\` lists every file a profile needs, with sizes, URLs and where to put them`, { file: cached });
+    new DataError(
+      "MISSING_FILE",
+      `dataset ${entry.id}: file "${file.name}" (${rel}) not found; tried ${tried.join(", ")}; ${why}. \`npm run data -- check smoke|paper\` lists every file a profile needs, with sizes, URLs and where to put them`,
+      { file: cached },
+    );
   if (file.manual !== undefined) throw missing(`it is not downloaded automatically: ${file.manual}`);
-  if (!allow) throw missing(`downloads are disabled (allowDownload: false or RECREPRO_OFFLINE=1); official URL ${file.url}`);
+  if (!allow)
+    throw missing(
+      `downloads are disabled (allowDownload: false or RECREPRO_OFFLINE=1); official URL ${file.url}`,
+    );
 
   opts.log?.(`${entry.id}/${rel}: downloading ${file.url}`);
   let got: { tmp: string; sha: string; bytes: number };
   try {
     got = await downloadToTemp(file.url, cached);
   } catch (e) {
-    throw new DataError("DOWNLOAD", `dataset ${entry.id}: download of ${file.url} failed (${(e as Error).message}); tried ${tried.join(", ")}`, { file: cached, cause: e });
+    throw new DataError(
+      "DOWNLOAD",
+      `dataset ${entry.id}: download of ${file.url} failed (${(e as Error).message}); tried ${tried.join(", ")}`,
+      { file: cached, cause: e },
+    );
   }
   const { sha: expected, pinned } = expectedHash(entry, file, cacheDir);
   try {
-    if (expected !== null && got.sha !== expected) throw checksumError(entry, file, `${file.url} (downloaded for ${cached})`, expected, got.sha, pinned);
+    if (expected !== null && got.sha !== expected)
+      throw checksumError(entry, file, `${file.url} (downloaded for ${cached})`, expected, got.sha, pinned);
     fs.renameSync(got.tmp, cached);
   } finally {
     fs.rmSync(got.tmp, { force: true });
@@ -254,9 +316,26 @@ export async function resolveFile(entry: DatasetEntry, file: DataFileSpec, opts:
  * `archive.sha256` or trusted on first use under the name `archive:<path>`), the member is
  * extracted (CRC-checked) into the cache under a temp name and renamed, then verified as `file`.
  */
-async function extractMember(entry: DatasetEntry, file: DataFileSpec, cached: string, opts: FetchOptions, cacheDir: string): Promise<{ sha: string; pinned: boolean }> {
+async function extractMember(
+  entry: DatasetEntry,
+  file: DataFileSpec,
+  cached: string,
+  opts: FetchOptions,
+  cacheDir: string,
+): Promise<{ sha: string; pinned: boolean }> {
   const a = file.archive as NonNullable<DataFileSpec["archive"]>;
-  const archive = await resolveFile(entry, { name: `archive:${a.path}`, path: a.path, url: file.url, sha256: a.sha256 ?? null, bytes: null, manual: file.manual }, opts);
+  const archive = await resolveFile(
+    entry,
+    {
+      name: `archive:${a.path}`,
+      path: a.path,
+      url: file.url,
+      sha256: a.sha256 ?? null,
+      bytes: null,
+      manual: file.manual,
+    },
+    opts,
+  );
   opts.log?.(`${entry.id}/${file.path}: extracting ${a.member} from ${archive.path}`);
   fs.mkdirSync(path.dirname(cached), { recursive: true });
   const tmp = `${cached}.tmp-${tempSuffix()}`;
@@ -265,7 +344,11 @@ async function extractMember(entry: DatasetEntry, file: DataFileSpec, cached: st
     fs.renameSync(tmp, cached);
   } catch (e) {
     if (e instanceof DataError && e.code === "BAD_ARCHIVE" && archive.source !== "mirror") {
-      throw new DataError("BAD_ARCHIVE", `${e.message}; delete ${archive.path}${archive.pinned ? "" : ` and its "archive:${a.path}" record in ${checksumsPath(cacheDir, entry.id)}`} to fetch it again`, { file: archive.path, cause: e });
+      throw new DataError(
+        "BAD_ARCHIVE",
+        `${e.message}; delete ${archive.path}${archive.pinned ? "" : ` and its "archive:${a.path}" record in ${checksumsPath(cacheDir, entry.id)}`} to fetch it again`,
+        { file: archive.path, cause: e },
+      );
     }
     throw e;
   } finally {
@@ -280,12 +363,23 @@ async function extractMember(entry: DatasetEntry, file: DataFileSpec, cached: st
 }
 
 /** Resolves the named files of `entry` (default: all), in order. */
-export async function resolveFiles(entry: DatasetEntry, opts: FetchOptions = {}, names?: readonly string[]): Promise<ResolvedFile[]> {
-  const specs = names === undefined ? entry.files : names.map((n) => {
-    const f = entry.files.find((x) => x.name === n);
-    if (f === undefined) throw new DataError("BAD_OPTION", `dataset ${entry.id} has no file named "${n}" (has ${entry.files.map((x) => x.name).join(", ")})`);
-    return f;
-  });
+export async function resolveFiles(
+  entry: DatasetEntry,
+  opts: FetchOptions = {},
+  names?: readonly string[],
+): Promise<ResolvedFile[]> {
+  const specs =
+    names === undefined
+      ? entry.files
+      : names.map((n) => {
+          const f = entry.files.find((x) => x.name === n);
+          if (f === undefined)
+            throw new DataError(
+              "BAD_OPTION",
+              `dataset ${entry.id} has no file named "${n}" (has ${entry.files.map((x) => x.name).join(", ")})`,
+            );
+          return f;
+        });
   const out: ResolvedFile[] = [];
   for (const f of specs) out.push(await resolveFile(entry, f, opts));
   return out;

@@ -7,7 +7,10 @@ const ID_RE = /^[a-z0-9][a-z0-9._-]*$/;
 export function checkDatasetId(id: unknown, known: readonly string[] = []): string {
   if (typeof id !== "string" || !ID_RE.test(id) || id.includes("..")) {
     const list = known.length > 0 ? ` (known ids: ${known.join(", ")})` : "";
-    throw new DataError("BAD_ID", `invalid dataset id ${JSON.stringify(id)}: ids match /^[a-z0-9][a-z0-9._-]*$/ and never contain ".."${list}`);
+    throw new DataError(
+      "BAD_ID",
+      `invalid dataset id ${JSON.stringify(id)}: ids match /^[a-z0-9][a-z0-9._-]*$/ and never contain ".."${list}`,
+    );
   }
   return id;
 }

@@ -18,7 +18,14 @@ import type { NumericTransform, RowFormat } from "./loaders/types";
 import { defaultCacheDir } from "./paths";
 import { InputFile, PreprocessOptions, ProcessedDataset, SPLITS, SplitName, prepare } from "./pipeline";
 import { envFlag } from "../engine/env";
-import { DATASETS, DatasetEntry, LoaderDefaults, ResplitOptions, getDataset, validateDatasetId } from "./registry";
+import {
+  DATASETS,
+  DatasetEntry,
+  LoaderDefaults,
+  ResplitOptions,
+  getDataset,
+  validateDatasetId,
+} from "./registry";
 import type { DatasetSchema, TabularDataset } from "./schema";
 import type { ShardedDataset } from "./sharded";
 
@@ -47,14 +54,65 @@ export { KeyTable, MISSING_KEY, tokenKey } from "./keys";
 export { CRITEO_FORMAT, CRITEO_NUMERIC, CRITEO_CATEGORICAL, criteoLogBucket } from "./loaders/criteo";
 export { AVAZU_FORMAT, AVAZU_COLUMNS, AVAZU_CATEGORICAL } from "./loaders/avazu";
 export { FRAPPE_FORMAT, FRAPPE_FIELDS, libfmFormat } from "./loaders/frappe";
-export { MOVIELENS_1M_FORMAT, MOVIELENS_100K_FORMAT, MOVIELENS_DOMAINS, MOVIELENS_CATEGORICAL, ML1M_AGE_CODES, ML1M_OCCUPATIONS, ML100K_OCCUPATIONS, ML100K_GENRES, OCCUPATION_GROUP, ml1mAgeCode } from "./loaders/movielens";
-export { ALI_CCP_FORMAT, ALI_CCP_DENSE, ALI_CCP_SPARSE, DOUBAN_DOMAINS, DOUBAN_FORMAT, KUAIRAND_1K_FORMAT, KUAIRAND_JOINED_FORMAT, KUAIRAND_TABS, KUAIRAND_USER_FEATURES, KUAIRAND_VIDEO_FEATURES, splitCsvLine } from "./loaders/scenario";
-export { CENSUS_FORMAT, CENSUS_COLUMNS, CENSUS_NUMERIC, CENSUS_CATEGORICAL, CENSUS_EXCLUDED, CENSUS_LABELS, parseCensusLine, readCensusRows, censusDerive } from "./loaders/census";
+export {
+  MOVIELENS_1M_FORMAT,
+  MOVIELENS_100K_FORMAT,
+  MOVIELENS_DOMAINS,
+  MOVIELENS_CATEGORICAL,
+  ML1M_AGE_CODES,
+  ML1M_OCCUPATIONS,
+  ML100K_OCCUPATIONS,
+  ML100K_GENRES,
+  OCCUPATION_GROUP,
+  ml1mAgeCode,
+} from "./loaders/movielens";
+export {
+  ALI_CCP_FORMAT,
+  ALI_CCP_DENSE,
+  ALI_CCP_SPARSE,
+  DOUBAN_DOMAINS,
+  DOUBAN_FORMAT,
+  KUAIRAND_1K_FORMAT,
+  KUAIRAND_JOINED_FORMAT,
+  KUAIRAND_TABS,
+  KUAIRAND_USER_FEATURES,
+  KUAIRAND_VIDEO_FEATURES,
+  splitCsvLine,
+} from "./loaders/scenario";
+export {
+  CENSUS_FORMAT,
+  CENSUS_COLUMNS,
+  CENSUS_NUMERIC,
+  CENSUS_CATEGORICAL,
+  CENSUS_EXCLUDED,
+  CENSUS_LABELS,
+  parseCensusLine,
+  readCensusRows,
+  censusDerive,
+} from "./loaders/census";
 export type { CensusRow } from "./loaders/census";
-export { TAOBAO_FORMAT, TAOBAO_BEHAVIORS, TAOBAO_LABELS, TAOBAO_CATEGORICAL, TAOBAO_SPLITS, parseTaobaoLine, taobaoHour, activityBucket, historyBucket, taobaoDerive } from "./loaders/taobao";
+export {
+  TAOBAO_FORMAT,
+  TAOBAO_BEHAVIORS,
+  TAOBAO_LABELS,
+  TAOBAO_CATEGORICAL,
+  TAOBAO_SPLITS,
+  parseTaobaoLine,
+  taobaoHour,
+  activityBucket,
+  historyBucket,
+  taobaoDerive,
+} from "./loaders/taobao";
 export type { TaobaoRow, TaobaoDeriveOptions } from "./loaders/taobao";
 export { typedTsvFormat, typedTsvHeader, runDerive, deriveInputs } from "./loaders/derived";
-export type { DeriveSpec, DeriveContext, DeriveSource, DerivedRecord, DerivedFile, TypedTsvColumns } from "./loaders/derived";
+export type {
+  DeriveSpec,
+  DeriveContext,
+  DeriveSource,
+  DerivedRecord,
+  DerivedFile,
+  TypedTsvColumns,
+} from "./loaders/derived";
 
 /** Options of {@link loadDataset} / {@link openDataset}: where files come from and how they are preprocessed. */
 export interface LoadOptions extends FetchOptions {
@@ -98,7 +156,14 @@ export interface LoadMeta {
   /** sha256 over the input files' hashes + preprocessing options (stable JSON). */
   fingerprint: string;
   options: PreprocessOptions;
-  files: { name: string; path: string; sha256: string; bytes: number; source: ResolvedFile["source"] | "local"; pinned: boolean }[];
+  files: {
+    name: string;
+    path: string;
+    sha256: string;
+    bytes: number;
+    source: ResolvedFile["source"] | "local";
+    pinned: boolean;
+  }[];
   rows: Record<SplitName, number>;
   positives: Record<SplitName, number>;
   skippedRows: number;
@@ -132,12 +197,23 @@ export interface LoadedDataset<T> {
 const DEFAULT_MAX_VOCAB_KEYS = 4_000_000;
 const DEFAULT_SHARD_ROWS = 100_000;
 
-function resolveOptions(opts: LoadOptions, defaults: LoaderDefaults | undefined, defaultResplit: ResplitOptions | undefined, format: RowFormat, what: string): PreprocessOptions {
+function resolveOptions(
+  opts: LoadOptions,
+  defaults: LoaderDefaults | undefined,
+  defaultResplit: ResplitOptions | undefined,
+  format: RowFormat,
+  what: string,
+): PreprocessOptions {
   const onBadRow = opts.onBadRow ?? "error";
-  if (onBadRow !== "error" && onBadRow !== "skip") throw new DataError("BAD_OPTION", `onBadRow must be "error" or "skip", got ${JSON.stringify(onBadRow)}`);
+  if (onBadRow !== "error" && onBadRow !== "skip")
+    throw new DataError("BAD_OPTION", `onBadRow must be "error" or "skip", got ${JSON.stringify(onBadRow)}`);
   const numericTransform = opts.numericTransform ?? defaults?.numericTransform ?? "log1p";
-  if (!["log1p", "log", "none"].includes(numericTransform)) throw new DataError("BAD_OPTION", `numericTransform must be "log1p", "log" or "none", got ${JSON.stringify(numericTransform)}`);
-  const resplit = opts.resplit === false ? null : opts.resplit ?? defaultResplit ?? null;
+  if (!["log1p", "log", "none"].includes(numericTransform))
+    throw new DataError(
+      "BAD_OPTION",
+      `numericTransform must be "log1p", "log" or "none", got ${JSON.stringify(numericTransform)}`,
+    );
+  const resplit = opts.resplit === false ? null : (opts.resplit ?? defaultResplit ?? null);
   const out: PreprocessOptions = {
     minCount: opts.minCount ?? defaults?.minCount ?? 1,
     numericTransform,
@@ -147,21 +223,38 @@ function resolveOptions(opts: LoadOptions, defaults: LoaderDefaults | undefined,
   };
   const db = format.domainBy;
   if (db === undefined) {
-    if (opts.domainBy !== undefined) throw new DataError("BAD_OPTION", `${what}: option domainBy is not supported (format ${format.id} has a fixed domain definition or none)`);
+    if (opts.domainBy !== undefined)
+      throw new DataError(
+        "BAD_OPTION",
+        `${what}: option domainBy is not supported (format ${format.id} has a fixed domain definition or none)`,
+      );
   } else {
     const v = opts.domainBy ?? db.default;
-    if (!db.choices.includes(v)) throw new DataError("BAD_OPTION", `${what}: domainBy must be one of ${db.choices.map((c) => JSON.stringify(c)).join(", ")}, got ${JSON.stringify(v)}`);
+    if (!db.choices.includes(v))
+      throw new DataError(
+        "BAD_OPTION",
+        `${what}: domainBy must be one of ${db.choices.map((c) => JSON.stringify(c)).join(", ")}, got ${JSON.stringify(v)}`,
+      );
     out.domainBy = v;
   }
   return out;
 }
 
-function toLoaded(p: ProcessedDataset, files: LoadMeta["files"], info: { title: string; complete: boolean; licence: string; notes: string }): LoadedDataset<ShardedDataset> {
+function toLoaded(
+  p: ProcessedDataset,
+  files: LoadMeta["files"],
+  info: { title: string; complete: boolean; licence: string; notes: string },
+): LoadedDataset<ShardedDataset> {
   const m = p.meta;
   const rows = Object.fromEntries(SPLITS.map((s) => [s, m.splits[s].numRows])) as Record<SplitName, number>;
-  const positives = Object.fromEntries(SPLITS.map((s) => [s, m.splits[s].positives[0] ?? 0])) as Record<SplitName, number>;
+  const positives = Object.fromEntries(SPLITS.map((s) => [s, m.splits[s].positives[0] ?? 0])) as Record<
+    SplitName,
+    number
+  >;
   const perSplit = (a: number, key: "groupRows" | "groupPositives", n: number) =>
-    Object.fromEntries(SPLITS.map((s) => [s, m.splits[s][key]?.[a] ?? new Array<number>(n).fill(0)])) as Record<SplitName, number[]>;
+    Object.fromEntries(
+      SPLITS.map((s) => [s, m.splits[s][key]?.[a] ?? new Array<number>(n).fill(0)]),
+    ) as Record<SplitName, number[]>;
   const groups: GroupSizes[] = m.schema.groups.map((g, a) => ({
     axis: g.name,
     names: g.names ?? Array.from({ length: g.numGroups }, (_, i) => String(i)),
@@ -197,7 +290,14 @@ function toLoaded(p: ProcessedDataset, files: LoadMeta["files"], info: { title: 
 
 function loaderOf(entry: DatasetEntry) {
   if (entry.loader === null) {
-    throw new DataError("NO_LOADER", `dataset ${entry.id} has registered files but no loader yet (loaders exist for: ${DATASETS.filter((d) => d.loader !== null).map((d) => d.id).join(", ")})`);
+    throw new DataError(
+      "NO_LOADER",
+      `dataset ${entry.id} has registered files but no loader yet (loaders exist for: ${DATASETS.filter(
+        (d) => d.loader !== null,
+      )
+        .map((d) => d.id)
+        .join(", ")})`,
+    );
   }
   return entry.loader;
 }
@@ -212,14 +312,19 @@ export function standInsAllowed(): boolean {
 }
 
 /** Fetches, verifies and preprocesses a registered data set; splits stay on disk as shards. */
-export async function openDataset(id: string, opts: LoadOptions = {}): Promise<LoadedDataset<ShardedDataset>> {
+export async function openDataset(
+  id: string,
+  opts: LoadOptions = {},
+): Promise<LoadedDataset<ShardedDataset>> {
   const entry = getDataset(id);
   if (entry.standIn && standInsAllowed()) {
     try {
       return await openRegistered(entry, opts);
     } catch (e) {
       if (!(e instanceof DataError && e.code === "MISSING_FILE")) throw e;
-      console.warn(`[recrepro] RECREPRO_STAND_IN=1: ${entry.id} is not here (${e.message.split(";")[0]}); using its stand-in ${entry.standIn}`);
+      console.warn(
+        `[recrepro] RECREPRO_STAND_IN=1: ${entry.id} is not here (${e.message.split(";")[0]}); using its stand-in ${entry.standIn}`,
+      );
       const d = await openDataset(entry.standIn, opts);
       d.meta.id = `${d.meta.id} (STAND-IN for ${entry.id})`;
       d.meta.fingerprint = `${d.meta.fingerprint}:stand-in-for:${entry.id}`;
@@ -230,13 +335,37 @@ export async function openDataset(id: string, opts: LoadOptions = {}): Promise<L
   return openRegistered(entry, opts);
 }
 
-async function openRegistered(entry: DatasetEntry, opts: LoadOptions): Promise<LoadedDataset<ShardedDataset>> {
+async function openRegistered(
+  entry: DatasetEntry,
+  opts: LoadOptions,
+): Promise<LoadedDataset<ShardedDataset>> {
   const loader = loaderOf(entry);
-  const options = resolveOptions(opts, loader.defaults, loader.defaultResplit, loader.format, `dataset ${entry.id}`);
+  const options = resolveOptions(
+    opts,
+    loader.defaults,
+    loader.defaultResplit,
+    loader.format,
+    `dataset ${entry.id}`,
+  );
   const derive = loader.derive;
-  const names = [...new Set([...SPLITS.flatMap((s) => loader.splits[s]), ...(loader.side ?? []), ...(derive?.sources ?? [])])].filter((n) => !(derive?.outputs ?? []).includes(n));
+  const names = [
+    ...new Set([
+      ...SPLITS.flatMap((s) => loader.splits[s]),
+      ...(loader.side ?? []),
+      ...(derive?.sources ?? []),
+    ]),
+  ].filter((n) => !(derive?.outputs ?? []).includes(n));
   const resolved = await resolveFiles(entry, opts, names);
-  const derived = derive === undefined ? undefined : await deriveInputs(entry.id, derive, resolved, opts, path.resolve(opts.cacheDir ?? defaultCacheDir()));
+  const derived =
+    derive === undefined
+      ? undefined
+      : await deriveInputs(
+          entry.id,
+          derive,
+          resolved,
+          opts,
+          path.resolve(opts.cacheDir ?? defaultCacheDir()),
+        );
   const byName = new Map([...resolved, ...(derived?.files ?? [])].map((r) => [r.name, r]));
   const inputFile = (n: string): InputFile => {
     const r = byName.get(n) as ResolvedFile;
@@ -245,22 +374,43 @@ async function openRegistered(entry: DatasetEntry, opts: LoadOptions): Promise<L
   const input = (s: SplitName): InputFile[] => loader.splits[s].map(inputFile);
   const cacheDir = path.resolve(opts.cacheDir ?? defaultCacheDir());
   const p = await prepare(
-    { id: entry.id, format: loader.format, splits: { train: input("train"), valid: input("valid"), test: input("test") }, side: (loader.side ?? []).map(inputFile) },
+    {
+      id: entry.id,
+      format: loader.format,
+      splits: { train: input("train"), valid: input("valid"), test: input("test") },
+      side: (loader.side ?? []).map(inputFile),
+    },
     options,
     { cacheDir, shardRows: opts.shardRows ?? DEFAULT_SHARD_ROWS, log: opts.log },
   );
-  const files = resolved.map((r) => ({ name: r.name, path: r.path, sha256: r.sha256, bytes: r.bytes, source: r.source, pinned: r.pinned }));
+  const files = resolved.map((r) => ({
+    name: r.name,
+    path: r.path,
+    sha256: r.sha256,
+    bytes: r.bytes,
+    source: r.source,
+    pinned: r.pinned,
+  }));
   const loaded = toLoaded(p, files, entry);
   if (derived !== undefined) loaded.meta.derived = derived.record;
   return loaded;
 }
 
 function inMemory(d: LoadedDataset<ShardedDataset>): LoadedDataset<TabularDataset> {
-  return { schema: d.schema, train: d.train.toTabular(), valid: d.valid.toTabular(), test: d.test.toTabular(), meta: d.meta };
+  return {
+    schema: d.schema,
+    train: d.train.toTabular(),
+    valid: d.valid.toTabular(),
+    test: d.test.toTabular(),
+    meta: d.meta,
+  };
 }
 
 /** Fetches, verifies, preprocesses and loads a registered data set into memory. */
-export async function loadDataset(id: string, opts: LoadOptions = {}): Promise<LoadedDataset<TabularDataset>> {
+export async function loadDataset(
+  id: string,
+  opts: LoadOptions = {},
+): Promise<LoadedDataset<TabularDataset>> {
   return inMemory(await openDataset(id, opts));
 }
 
@@ -278,7 +428,10 @@ export interface LocalFilesSpec {
 }
 
 /** Like {@link openDataset} for local files (hashed for the fingerprint, not verified against a pin). */
-export async function openFiles(spec: LocalFilesSpec, opts: LoadOptions = {}): Promise<LoadedDataset<ShardedDataset>> {
+export async function openFiles(
+  spec: LocalFilesSpec,
+  opts: LoadOptions = {},
+): Promise<LoadedDataset<ShardedDataset>> {
   validateDatasetId(spec.id);
   const cacheDir = path.resolve(opts.cacheDir ?? defaultCacheDir());
   const options = resolveOptions(opts, undefined, undefined, spec.format, `local files ${spec.id}`);
@@ -291,30 +444,65 @@ export async function openFiles(spec: LocalFilesSpec, opts: LoadOptions = {}): P
       try {
         sha = await hashFileCached(abs, cacheDir);
       } catch (e) {
-        if ((e as { code?: string }).code === "ENOENT") throw new DataError("MISSING_FILE", `${spec.id}: ${s} file not found: ${abs}`, { file: abs, cause: e });
+        if ((e as { code?: string }).code === "ENOENT")
+          throw new DataError("MISSING_FILE", `${spec.id}: ${s} file not found: ${abs}`, {
+            file: abs,
+            cause: e,
+          });
         throw e;
       }
       const name = `${s}${i}:${path.basename(abs)}`;
       out.push({ name, path: abs, sha256: sha });
-      files.push({ name, path: abs, sha256: sha, bytes: fs.statSync(abs).size, source: "local", pinned: false });
+      files.push({
+        name,
+        path: abs,
+        sha256: sha,
+        bytes: fs.statSync(abs).size,
+        source: "local",
+        pinned: false,
+      });
     }
     return out;
   };
-  const splits = { train: await input("train", spec.train), valid: await input("valid", spec.valid), test: await input("test", spec.test) };
+  const splits = {
+    train: await input("train", spec.train),
+    valid: await input("valid", spec.valid),
+    test: await input("test", spec.test),
+  };
   const side: InputFile[] = [];
   for (const [name, p] of Object.entries(spec.side ?? {})) {
     const abs = path.resolve(p);
-    if (!fs.existsSync(abs)) throw new DataError("MISSING_FILE", `${spec.id}: side file "${name}" not found: ${abs}`, { file: abs });
+    if (!fs.existsSync(abs))
+      throw new DataError("MISSING_FILE", `${spec.id}: side file "${name}" not found: ${abs}`, { file: abs });
     const sha = await hashFileCached(abs, cacheDir);
     side.push({ name, path: abs, sha256: sha });
-    files.push({ name, path: abs, sha256: sha, bytes: fs.statSync(abs).size, source: "local", pinned: false });
+    files.push({
+      name,
+      path: abs,
+      sha256: sha,
+      bytes: fs.statSync(abs).size,
+      source: "local",
+      pinned: false,
+    });
   }
-  const p = await prepare({ id: spec.id, format: spec.format, splits, side }, options, { cacheDir, shardRows: opts.shardRows ?? DEFAULT_SHARD_ROWS, log: opts.log });
-  return toLoaded(p, files, { title: spec.id, complete: false, licence: "local files", notes: `local ${spec.format.id} files` });
+  const p = await prepare({ id: spec.id, format: spec.format, splits, side }, options, {
+    cacheDir,
+    shardRows: opts.shardRows ?? DEFAULT_SHARD_ROWS,
+    log: opts.log,
+  });
+  return toLoaded(p, files, {
+    title: spec.id,
+    complete: false,
+    licence: "local files",
+    notes: `local ${spec.format.id} files`,
+  });
 }
 
 /** Like {@link loadDataset} for local files. */
-export async function loadFiles(spec: LocalFilesSpec, opts: LoadOptions = {}): Promise<LoadedDataset<TabularDataset>> {
+export async function loadFiles(
+  spec: LocalFilesSpec,
+  opts: LoadOptions = {},
+): Promise<LoadedDataset<TabularDataset>> {
   return inMemory(await openFiles(spec, opts));
 }
 

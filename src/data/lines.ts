@@ -45,7 +45,10 @@ export function isGzipFile(file: string): boolean {
   }
 }
 
-function openStream(file: string, opts: LineReadOptions): { stream: Readable; gz: boolean; close: () => void } {
+function openStream(
+  file: string,
+  opts: LineReadOptions,
+): { stream: Readable; gz: boolean; close: () => void } {
   if (!fs.existsSync(file)) throw new DataError("MISSING_FILE", `file not found: ${file}`, { file });
   const gz = isGzipFile(file);
   const src = fs.createReadStream(file, { highWaterMark: opts.chunkBytes ?? 1 << 20 });
@@ -57,7 +60,14 @@ function openStream(file: string, opts: LineReadOptions): { stream: Readable; gz
   // errors reach the last stage, which the consumer iterates; the callback only silences them here
   (pipeline as unknown as (...s: unknown[]) => void)(...all, () => undefined);
   const last = stages[stages.length - 1] as unknown as Readable;
-  return { stream: last, gz, close: () => { src.destroy(); for (const s of stages) (s as unknown as Readable).destroy(); } };
+  return {
+    stream: last,
+    gz,
+    close: () => {
+      src.destroy();
+      for (const s of stages) (s as unknown as Readable).destroy();
+    },
+  };
 }
 
 /**
@@ -71,7 +81,8 @@ export async function* lineBatches(file: string, opts: LineReadOptions = {}): As
   const { stream, gz, close } = openStream(file, opts);
   let lineNo = 0;
   let carry: Buffer | null = null;
-  const clean = (s: string): string => (stripCR && s.length > 0 && s.charCodeAt(s.length - 1) === 13 ? s.slice(0, -1) : s);
+  const clean = (s: string): string =>
+    stripCR && s.length > 0 && s.charCodeAt(s.length - 1) === 13 ? s.slice(0, -1) : s;
   try {
     try {
       for await (const chunk of stream as AsyncIterable<Buffer>) {
@@ -82,7 +93,12 @@ export async function* lineBatches(file: string, opts: LineReadOptions = {}): As
           const nl = chunk.indexOf(10);
           if (nl < 0) {
             carry = Buffer.concat([carry, chunk]);
-            if (carry.length > maxLine) throw new DataError("BAD_ROW", `${file}:${lineNo + 1}: line longer than ${maxLine} bytes (binary or corrupt file?)`, { file, line: lineNo + 1 });
+            if (carry.length > maxLine)
+              throw new DataError(
+                "BAD_ROW",
+                `${file}:${lineNo + 1}: line longer than ${maxLine} bytes (binary or corrupt file?)`,
+                { file, line: lineNo + 1 },
+              );
             continue;
           }
           out.push(clean(Buffer.concat([carry, chunk.subarray(0, nl)]).toString(enc)));
@@ -106,7 +122,12 @@ export async function* lineBatches(file: string, opts: LineReadOptions = {}): As
         }
         if (start < chunk.length) {
           carry = Buffer.from(chunk.subarray(start));
-          if (carry.length > maxLine) throw new DataError("BAD_ROW", `${file}:${lineNo + out.length + 1}: line longer than ${maxLine} bytes (binary or corrupt file?)`, { file, line: lineNo + out.length + 1 });
+          if (carry.length > maxLine)
+            throw new DataError(
+              "BAD_ROW",
+              `${file}:${lineNo + out.length + 1}: line longer than ${maxLine} bytes (binary or corrupt file?)`,
+              { file, line: lineNo + out.length + 1 },
+            );
         }
         lineNo += out.length;
         if (out.length > 0) yield { lines: out, firstLineNo: first };
@@ -115,11 +136,20 @@ export async function* lineBatches(file: string, opts: LineReadOptions = {}): As
       if (e instanceof DataError) throw e;
       const msg = (e as Error).message;
       if (gz && (e as { code?: string }).code?.startsWith("Z_")) {
-        throw new DataError("BAD_GZIP", `${file}: corrupt or truncated gzip data after line ${lineNo} (${msg})`, { file, line: lineNo, cause: e });
+        throw new DataError(
+          "BAD_GZIP",
+          `${file}: corrupt or truncated gzip data after line ${lineNo} (${msg})`,
+          { file, line: lineNo, cause: e },
+        );
       }
-      throw new DataError("MISSING_FILE", `${file}: read failed after line ${lineNo} (${msg})`, { file, line: lineNo, cause: e });
+      throw new DataError("MISSING_FILE", `${file}: read failed after line ${lineNo} (${msg})`, {
+        file,
+        line: lineNo,
+        cause: e,
+      });
     }
-    if (carry !== null && carry.length > 0) yield { lines: [clean(carry.toString(enc))], firstLineNo: lineNo + 1 };
+    if (carry !== null && carry.length > 0)
+      yield { lines: [clean(carry.toString(enc))], firstLineNo: lineNo + 1 };
   } finally {
     close();
   }
@@ -146,7 +176,10 @@ export async function forEachLine(
 }
 
 /** Async iterator over `{line, lineNo}` (convenient; {@link forEachLine} is faster for hot loops). */
-export async function* readLines(file: string, opts: LineReadOptions = {}): AsyncGenerator<{ line: string; lineNo: number }> {
+export async function* readLines(
+  file: string,
+  opts: LineReadOptions = {},
+): AsyncGenerator<{ line: string; lineNo: number }> {
   for await (const b of lineBatches(file, opts)) {
     for (let i = 0; i < b.lines.length; i++) yield { line: b.lines[i], lineNo: b.firstLineNo + i };
   }

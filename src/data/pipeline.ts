@@ -151,7 +151,11 @@ export class SplitAssigner {
 
   constructor(total: number, r: ResplitOptions) {
     const sum = r.ratios[0] + r.ratios[1] + r.ratios[2];
-    if (!(sum > 0) || r.ratios.some((x) => !(x >= 0))) throw new DataError("BAD_OPTION", `resplit ratios must be non-negative with a positive sum, got ${JSON.stringify(r.ratios)}`);
+    if (!(sum > 0) || r.ratios.some((x) => !(x >= 0)))
+      throw new DataError(
+        "BAD_OPTION",
+        `resplit ratios must be non-negative with a positive sum, got ${JSON.stringify(r.ratios)}`,
+      );
     const a = Math.round((total * r.ratios[0]) / sum);
     const b = Math.min(total - a, Math.round((total * r.ratios[1]) / sum));
     this.remaining = [a, b, total - a - b];
@@ -160,7 +164,11 @@ export class SplitAssigner {
   }
 
   next(): number {
-    if (this.left <= 0) throw new DataError("BAD_CACHE", "input files changed while being preprocessed (more rows than counted)");
+    if (this.left <= 0)
+      throw new DataError(
+        "BAD_CACHE",
+        "input files changed while being preprocessed (more rows than counted)",
+      );
     const u = this.rng.int(this.left);
     this.left--;
     const s = u < this.remaining[0] ? 0 : u < this.remaining[0] + this.remaining[1] ? 1 : 2;
@@ -240,7 +248,11 @@ async function rehashInputs(files: readonly InputFile[], cacheDir: string): Prom
     const actual = await sha256File(f.path);
     if (actual === f.sha256) continue;
     forgetVerified(f.path, cacheDir);
-    throw new DataError("CHECKSUM", `${f.path}: sha256 is now ${actual} but the file was verified as ${f.sha256} (same path, size and modification time): it changed in place or is corrupt; restore it or delete it to fetch it again`, { file: f.path });
+    throw new DataError(
+      "CHECKSUM",
+      `${f.path}: sha256 is now ${actual} but the file was verified as ${f.sha256} (same path, size and modification time): it changed in place or is corrupt; restore it or delete it to fetch it again`,
+      { file: f.path },
+    );
   }
 }
 
@@ -248,7 +260,8 @@ async function rehashInputs(files: readonly InputFile[], cacheDir: string): Prom
 function checkBinaryLabels(parser: RowParser, row: RowScratch): void {
   for (let j = 0; j < row.labels.length; j++) {
     const v = row.labels[j];
-    if (v !== 0 && v !== 1) throw new RowError(`label ${parser.labelNames[j]} must be 0 or 1 (binary task), found ${v}`);
+    if (v !== 0 && v !== 1)
+      throw new RowError(`label ${parser.labelNames[j]} must be 0 or 1 (binary task), found ${v}`);
   }
 }
 
@@ -373,11 +386,25 @@ class ShardWriter {
 
 function buildSchema(id: string, parser: RowParser, vocab: Vocabulary): DatasetSchema {
   const features: FeatureSpec[] = [
-    ...parser.numNames.map((name): FeatureSpec => ({ kind: "numeric", name, transform: parser.numTransform })),
-    ...vocab.fields.map((fv): FeatureSpec => ({ kind: "categorical", name: fv.name, vocabSize: fv.vocabSize })),
+    ...parser.numNames.map(
+      (name): FeatureSpec => ({ kind: "numeric", name, transform: parser.numTransform }),
+    ),
+    ...vocab.fields.map(
+      (fv): FeatureSpec => ({ kind: "categorical", name: fv.name, vocabSize: fv.vocabSize }),
+    ),
   ];
-  const groups = (parser.groupAxes ?? []).map((g): GroupAxis => (g.names === undefined ? { name: g.name, numGroups: g.numGroups } : { name: g.name, numGroups: g.numGroups, names: [...g.names] }));
-  return { name: id, features, labels: parser.labelNames.map((name) => ({ name, type: "binary" as const })), groups };
+  const groups = (parser.groupAxes ?? []).map(
+    (g): GroupAxis =>
+      g.names === undefined
+        ? { name: g.name, numGroups: g.numGroups }
+        : { name: g.name, numGroups: g.numGroups, names: [...g.names] },
+  );
+  return {
+    name: id,
+    features,
+    labels: parser.labelNames.map((name) => ({ name, type: "binary" as const })),
+    groups,
+  };
 }
 
 function splitMeta(meta: ProcessedMeta, split: SplitName): DatasetMeta {
@@ -401,13 +428,28 @@ export function openProcessed(dir: string): ProcessedDataset {
   try {
     meta = JSON.parse(fs.readFileSync(metaFile, "utf8")) as ProcessedMeta;
   } catch (e) {
-    throw new DataError("BAD_CACHE", `${metaFile}: unreadable processed meta (${(e as Error).message})`, { file: metaFile, cause: e });
+    throw new DataError("BAD_CACHE", `${metaFile}: unreadable processed meta (${(e as Error).message})`, {
+      file: metaFile,
+      cause: e,
+    });
   }
-  if (meta.version !== PIPELINE_VERSION || meta.endianness !== "LE") throw new DataError("BAD_CACHE", `${metaFile}: processed with pipeline v${meta.version}/${meta.endianness}, need v${PIPELINE_VERSION}/LE`, { file: metaFile });
+  if (meta.version !== PIPELINE_VERSION || meta.endianness !== "LE")
+    throw new DataError(
+      "BAD_CACHE",
+      `${metaFile}: processed with pipeline v${meta.version}/${meta.endianness}, need v${PIPELINE_VERSION}/LE`,
+      { file: metaFile },
+    );
   for (const split of SPLITS) {
-    if ((meta.splits[split]?.shards ?? []).some((sh) => typeof sh.crc32 !== "number")) throw new DataError("BAD_CACHE", `${metaFile}: written before shards carried CRC-32 checksums; rebuild`, { file: metaFile });
+    if ((meta.splits[split]?.shards ?? []).some((sh) => typeof sh.crc32 !== "number"))
+      throw new DataError(
+        "BAD_CACHE",
+        `${metaFile}: written before shards carried CRC-32 checksums; rebuild`,
+        { file: metaFile },
+      );
   }
-  const splits = Object.fromEntries(SPLITS.map((s) => [s, new ShardedDataset(dir, meta.splits[s], meta.schema, splitMeta(meta, s))])) as Record<SplitName, ShardedDataset>;
+  const splits = Object.fromEntries(
+    SPLITS.map((s) => [s, new ShardedDataset(dir, meta.splits[s], meta.schema, splitMeta(meta, s))]),
+  ) as Record<SplitName, ShardedDataset>;
   return { dir, meta, splits, built: false };
 }
 
@@ -420,10 +462,17 @@ export function readVocabulary(dir: string): Vocabulary {
  * Preprocesses `input` into a processed folder (or reuses the one with the same fingerprint)
  * and opens it.
  */
-export async function prepare(input: PrepareInput, opts: PreprocessOptions, cfg: PrepareConfig): Promise<ProcessedDataset> {
-  if (os.endianness() !== "LE") throw new DataError("BAD_OPTION", "processed shards are little-endian; this host is big-endian");
-  if (!(Number.isInteger(opts.minCount) && opts.minCount >= 1)) throw new DataError("BAD_OPTION", `minCount must be an integer >= 1, got ${opts.minCount}`);
-  if (!(Number.isInteger(cfg.shardRows) && cfg.shardRows >= 1)) throw new DataError("BAD_OPTION", `shardRows must be an integer >= 1, got ${cfg.shardRows}`);
+export async function prepare(
+  input: PrepareInput,
+  opts: PreprocessOptions,
+  cfg: PrepareConfig,
+): Promise<ProcessedDataset> {
+  if (os.endianness() !== "LE")
+    throw new DataError("BAD_OPTION", "processed shards are little-endian; this host is big-endian");
+  if (!(Number.isInteger(opts.minCount) && opts.minCount >= 1))
+    throw new DataError("BAD_OPTION", `minCount must be an integer >= 1, got ${opts.minCount}`);
+  if (!(Number.isInteger(cfg.shardRows) && cfg.shardRows >= 1))
+    throw new DataError("BAD_OPTION", `shardRows must be an integer >= 1, got ${cfg.shardRows}`);
   const fingerprint = fingerprintOf(input, opts);
   const parent = path.join(cfg.cacheDir, "processed", input.id);
   const dir = path.join(parent, `${fingerprint.slice(0, 16)}-r${cfg.shardRows}`);
@@ -453,16 +502,29 @@ export async function prepare(input: PrepareInput, opts: PreprocessOptions, cfg:
   return { ...openProcessed(dir), built: true };
 }
 
-async function build(input: PrepareInput, opts: PreprocessOptions, cfg: PrepareConfig, fingerprint: string, out: string): Promise<ProcessedMeta> {
+async function build(
+  input: PrepareInput,
+  opts: PreprocessOptions,
+  cfg: PrepareConfig,
+  fingerprint: string,
+  out: string,
+): Promise<ProcessedMeta> {
   const side = input.side ?? [];
   const inArchive = side.find((f) => f.tarMember !== undefined);
-  if (inArchive !== undefined) throw new DataError("BAD_OPTION", `${input.id}: side table "${inArchive.name}" is a tar member (${inArchive.path}!${inArchive.tarMember}); side tables must be plain or gzip files`);
+  if (inArchive !== undefined)
+    throw new DataError(
+      "BAD_OPTION",
+      `${input.id}: side table "${inArchive.name}" is a tar member (${inArchive.path}!${inArchive.tarMember}); side tables must be plain or gzip files`,
+    );
   const parser = await input.format.create({
     numericTransform: opts.numericTransform,
     domainBy: opts.domainBy,
     side: side.length > 0 ? Object.fromEntries(side.map((f) => [f.name, f.path])) : undefined,
   });
-  await rehashInputs([...input.splits.train, ...input.splits.valid, ...input.splits.test, ...side], cfg.cacheDir);
+  await rehashInputs(
+    [...input.splits.train, ...input.splits.valid, ...input.splits.test, ...side],
+    cfg.cacheDir,
+  );
   const nc = parser.catNames.length;
   const nn = parser.numNames.length;
   const nl = parser.labelNames.length;
@@ -494,7 +556,9 @@ async function build(input: PrepareInput, opts: PreprocessOptions, cfg: PrepareC
   const vocab = buildVocabulary(counter, opts.minCount);
   fs.writeFileSync(path.join(out, "vocab.json"), JSON.stringify(vocab));
   const tables = vocabularyTables(vocab);
-  cfg.log?.(`${input.id}: vocabularies built (${vocab.fields.reduce((a, f) => a + f.vocabSize, 0)} ids) in ${Date.now() - t0} ms`);
+  cfg.log?.(
+    `${input.id}: vocabularies built (${vocab.fields.reduce((a, f) => a + f.vocabSize, 0)} ids) in ${Date.now() - t0} ms`,
+  );
 
   // pass 2: encode
   const writers = SPLITS.map((s) => new ShardWriter(out, s, cfg.shardRows, nc, nn, nl, axes));
@@ -530,13 +594,19 @@ async function build(input: PrepareInput, opts: PreprocessOptions, cfg: PrepareC
     for (let j = 0; j < nl; j++) w.labels[j][r] = row.labels[j];
     for (let j = 0; j < ng; j++) {
       const g = row.groups[j];
-      if (!(Number.isInteger(g) && g >= 0 && g < axes[j].numGroups)) throw new DataError("BAD_ROW", `${input.format.id}: parser wrote ${axes[j].name} id ${g} outside [0, ${axes[j].numGroups})`);
+      if (!(Number.isInteger(g) && g >= 0 && g < axes[j].numGroups))
+        throw new DataError(
+          "BAD_ROW",
+          `${input.format.id}: parser wrote ${axes[j].name} id ${g} outside [0, ${axes[j].numGroups})`,
+        );
       w.groups[j][r] = g;
     }
     w.commit();
   };
   const assign = resplit ? new SplitAssigner(total, resplit) : null;
-  const order: [InputFile, number][] = resplit ? all.map((f) => [f, -1]) : SPLITS.flatMap((s, k) => input.splits[s].map((f): [InputFile, number] => [f, k]));
+  const order: [InputFile, number][] = resplit
+    ? all.map((f) => [f, -1])
+    : SPLITS.flatMap((s, k) => input.splits[s].map((f): [InputFile, number] => [f, k]));
   for (const [f, k] of order) {
     const stats: InputStats = { name: f.name, sha256: f.sha256, lines: 0, rows: 0, skipped: 0, filtered: 0 };
     const pick = assign
@@ -551,13 +621,21 @@ async function build(input: PrepareInput, opts: PreprocessOptions, cfg: PrepareC
     await scanFile(f, st, pick, encode, stats);
     if (stats.rows + stats.skipped + stats.filtered === 0) {
       const label = fileLabel(f);
-      throw new DataError("EMPTY", `${label}: no data rows (the file is empty or holds only a header); a data set file must hold at least one row`, { file: label });
+      throw new DataError(
+        "EMPTY",
+        `${label}: no data rows (the file is empty or holds only a header); a data set file must hold at least one row`,
+        { file: label },
+      );
     }
     inputs.push(stats);
   }
   for (const w of writers) w.flush();
   const trainRows = writers[0].total;
-  if (trainRows === 0) throw new DataError("EMPTY", `${input.id}: the train split has 0 rows after reading ${order.map(([f]) => fileLabel(f)).join(", ")} (all rows skipped or filtered?)`);
+  if (trainRows === 0)
+    throw new DataError(
+      "EMPTY",
+      `${input.id}: the train split has 0 rows after reading ${order.map(([f]) => fileLabel(f)).join(", ")} (all rows skipped or filtered?)`,
+    );
   cfg.log?.(`${input.id}: encoded ${writers.map((w) => w.total).join("/")} rows in ${Date.now() - t0} ms`);
 
   const schema = buildSchema(input.id, parser, vocab);

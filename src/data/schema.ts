@@ -109,13 +109,19 @@ export function sequenceFeatures(schema: DatasetSchema): SequenceFeature[] {
 /** Index of a label by name; throws naming the schema when absent. */
 export function labelIndex(schema: DatasetSchema, name: string): number {
   const i = schema.labels.findIndex((l) => l.name === name);
-  if (i < 0) throw new Error(`dataset ${schema.name}: no label named "${name}" (has ${schema.labels.map((l) => l.name).join(", ")})`);
+  if (i < 0)
+    throw new Error(
+      `dataset ${schema.name}: no label named "${name}" (has ${schema.labels.map((l) => l.name).join(", ")})`,
+    );
   return i;
 }
 
 /** Index of a group axis by name; throws naming the schema when absent. */
 export function groupIndex(schema: DatasetSchema, name: string): number {
   const i = schema.groups.findIndex((g) => g.name === name);
-  if (i < 0) throw new Error(`dataset ${schema.name}: no group axis named "${name}" (has ${schema.groups.map((g) => g.name).join(", ") || "none"})`);
+  if (i < 0)
+    throw new Error(
+      `dataset ${schema.name}: no group axis named "${name}" (has ${schema.groups.map((g) => g.name).join(", ") || "none"})`,
+    );
   return i;
 }

@@ -37,7 +37,13 @@ export interface SplitInfo {
 
 /** Bytes per row of a shard. */
 export function rowBytes(schema: DatasetSchema): number {
-  return 4 * (categoricalFeatures(schema).length + numericFeatures(schema).length + schema.labels.length + schema.groups.length);
+  return (
+    4 *
+    (categoricalFeatures(schema).length +
+      numericFeatures(schema).length +
+      schema.labels.length +
+      schema.groups.length)
+  );
 }
 
 /**
@@ -45,7 +51,13 @@ export function rowBytes(schema: DatasetSchema): number {
  * `expectedCrc`, a shard whose CRC-32 differs (a flipped byte, a partial overwrite) is a
  * BAD_CACHE error naming the file, instead of ids or values that fail far from the cause.
  */
-export function readShard(file: string, rows: number, schema: DatasetSchema, meta: DatasetMeta, expectedCrc?: number): TabularDataset {
+export function readShard(
+  file: string,
+  rows: number,
+  schema: DatasetSchema,
+  meta: DatasetMeta,
+  expectedCrc?: number,
+): TabularDataset {
   const nc = categoricalFeatures(schema).length;
   const nn = numericFeatures(schema).length;
   const nl = schema.labels.length;
@@ -54,7 +66,12 @@ export function readShard(file: string, rows: number, schema: DatasetSchema, met
   const fd = fs.openSync(file, "r");
   try {
     const size = fs.fstatSync(fd).size;
-    if (size !== bytes) throw new DataError("BAD_CACHE", `${file}: processed shard has ${size} bytes, expected ${bytes} (${rows} rows); delete the processed folder to rebuild`, { file });
+    if (size !== bytes)
+      throw new DataError(
+        "BAD_CACHE",
+        `${file}: processed shard has ${size} bytes, expected ${bytes} (${rows} rows); delete the processed folder to rebuild`,
+        { file },
+      );
     const u8 = new Uint8Array(buf);
     let off = 0;
     while (off < bytes) {
@@ -68,7 +85,11 @@ export function readShard(file: string, rows: number, schema: DatasetSchema, met
   if (expectedCrc !== undefined) {
     const actual = crc32(new Uint8Array(buf));
     if (actual !== expectedCrc) {
-      throw new DataError("BAD_CACHE", `${file}: processed shard fails its CRC-32 check (stored ${expectedCrc.toString(16).padStart(8, "0")}, computed ${actual.toString(16).padStart(8, "0")}): the processed cache is corrupt; delete ${path.dirname(path.dirname(file))} to rebuild it`, { file });
+      throw new DataError(
+        "BAD_CACHE",
+        `${file}: processed shard fails its CRC-32 check (stored ${expectedCrc.toString(16).padStart(8, "0")}, computed ${actual.toString(16).padStart(8, "0")}): the processed cache is corrupt; delete ${path.dirname(path.dirname(file))} to rebuild it`,
+        { file },
+      );
     }
   }
   let o = 0;
@@ -113,7 +134,8 @@ export class ShardedDataset {
   /** Reads shard `i` (sync; about 4 bytes x columns x rows). */
   readShard(i: number): TabularDataset {
     const s = this.shards[i];
-    if (s === undefined) throw new DataError("BAD_OPTION", `${this.schema.name}: no shard ${i} (has ${this.shards.length})`);
+    if (s === undefined)
+      throw new DataError("BAD_OPTION", `${this.schema.name}: no shard ${i} (has ${this.shards.length})`);
     return readShard(s.file, s.rows, this.schema, this.meta, s.crc32);
   }
 

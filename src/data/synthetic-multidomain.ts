@@ -97,11 +97,17 @@ export interface SyntheticMultiDomainTruth {
 }
 
 function checkInt(what: string, v: number, min: number): void {
-  if (!(Number.isInteger(v) && v >= min)) throw new DataError("BAD_OPTION", `${what} must be an integer >= ${min}, got ${v}`);
+  if (!(Number.isInteger(v) && v >= min))
+    throw new DataError("BAD_OPTION", `${what} must be an integer >= ${min}, got ${v}`);
 }
 
 /** FM-shaped shared parameters: w ~ N(0, 0.5^2), v ~ N(0, 1/k); id 0 (OOV) rows are zero. */
-function sharedParams(rng: Rng, F: number, V: number, k: number): { weights: Float32Array[]; factors: Float32Array[] } {
+function sharedParams(
+  rng: Rng,
+  F: number,
+  V: number,
+  k: number,
+): { weights: Float32Array[]; factors: Float32Array[] } {
   const weights = Array.from({ length: F }, () => {
     const w = new Float32Array(V);
     for (let i = 1; i < V; i++) w[i] = 0.5 * rng.normal();
@@ -135,7 +141,10 @@ function drawIndex(rng: Rng, cum: Float64Array): number {
 function cumulativeShares(what: string, shares: number[] | undefined, n: number): Float64Array {
   const s = shares ?? new Array<number>(n).fill(1);
   if (s.length !== n || s.some((x) => !(x >= 0)) || !(s.reduce((a, b) => a + b, 0) > 0)) {
-    throw new DataError("BAD_OPTION", `${what} must be ${n} non-negative numbers with a positive sum, got ${JSON.stringify(shares)}`);
+    throw new DataError(
+      "BAD_OPTION",
+      `${what} must be ${n} non-negative numbers with a positive sum, got ${JSON.stringify(shares)}`,
+    );
   }
   const total = s.reduce((a, b) => a + b, 0);
   const cum = new Float64Array(n);
@@ -147,7 +156,9 @@ function cumulativeShares(what: string, shares: number[] | undefined, n: number)
 
 /** Rotating weights cos(2 pi g / G + 2 pi f / Fc), [G][Fc]; they sum to 0 over g for G >= 2. */
 function rotatingWeights(G: number, Fc: number): number[][] {
-  return Array.from({ length: G }, (_, g) => Array.from({ length: Fc }, (_, f) => Math.cos((2 * Math.PI * g) / G + (2 * Math.PI * f) / Fc)));
+  return Array.from({ length: G }, (_, g) =>
+    Array.from({ length: Fc }, (_, f) => Math.cos((2 * Math.PI * g) / G + (2 * Math.PI * f) / Fc)),
+  );
 }
 
 /**
@@ -156,7 +167,11 @@ function rotatingWeights(G: number, Fc: number): number[][] {
  * Schema "synthetic-multidomain": categorical f0..f{F-1} and "domain", label "click", group axis
  * "domain" (names d0..d{D-1}).
  */
-export function syntheticMultiDomain(o: SyntheticMultiDomainOptions): { dataset: TabularDataset; trueProb: Float32Array; truth: SyntheticMultiDomainTruth } {
+export function syntheticMultiDomain(o: SyntheticMultiDomainOptions): {
+  dataset: TabularDataset;
+  trueProb: Float32Array;
+  truth: SyntheticMultiDomainTruth;
+} {
   const N = o.numRows;
   const D = o.numDomains ?? 3;
   const F = o.numFields ?? 6;
@@ -169,8 +184,10 @@ export function syntheticMultiDomain(o: SyntheticMultiDomainOptions): { dataset:
   checkInt("syntheticMultiDomain: numFields", F, 1);
   checkInt("syntheticMultiDomain: vocabSize", V, 2);
   checkInt("syntheticMultiDomain: latentDim", k, 1);
-  if (!(conflict >= 0 && conflict <= 1)) throw new DataError("BAD_OPTION", `syntheticMultiDomain: conflict must be in [0, 1], got ${conflict}`);
-  if (!(noise >= 0 && noise < 0.5)) throw new DataError("BAD_OPTION", `syntheticMultiDomain: noise must be in [0, 0.5), got ${noise}`);
+  if (!(conflict >= 0 && conflict <= 1))
+    throw new DataError("BAD_OPTION", `syntheticMultiDomain: conflict must be in [0, 1], got ${conflict}`);
+  if (!(noise >= 0 && noise < 0.5))
+    throw new DataError("BAD_OPTION", `syntheticMultiDomain: noise must be in [0, 0.5), got ${noise}`);
   const cum = cumulativeShares("syntheticMultiDomain: domainShares", o.domainShares, D);
   const Fc = Math.ceil(F / 2);
   const bias = -1;
@@ -204,7 +221,10 @@ export function syntheticMultiDomain(o: SyntheticMultiDomainOptions): { dataset:
 
   const names = Array.from({ length: D }, (_, d) => `d${d}`);
   const features: FeatureSpec[] = [
-    ...Array.from({ length: F }, (_, f): FeatureSpec => ({ kind: "categorical", name: `f${f}`, vocabSize: V })),
+    ...Array.from(
+      { length: F },
+      (_, f): FeatureSpec => ({ kind: "categorical", name: `f${f}`, vocabSize: V }),
+    ),
     { kind: "categorical", name: "domain", vocabSize: D + 1 },
   ];
   const schema: DatasetSchema = {
@@ -214,7 +234,17 @@ export function syntheticMultiDomain(o: SyntheticMultiDomainOptions): { dataset:
     groups: [{ name: "domain", numGroups: D, names }],
     synthetic: true,
   };
-  const params = { numRows: N, numDomains: D, numFields: F, vocabSize: V, latentDim: k, conflict, domainShares: Array.from(cum, (c, i) => c - (i > 0 ? cum[i - 1] : 0)), noise, seed: o.seed };
+  const params = {
+    numRows: N,
+    numDomains: D,
+    numFields: F,
+    vocabSize: V,
+    latentDim: k,
+    conflict,
+    domainShares: Array.from(cum, (c, i) => c - (i > 0 ? cum[i - 1] : 0)),
+    noise,
+    seed: o.seed,
+  };
   const dataset: TabularDataset = {
     schema,
     numRows: N,
@@ -229,7 +259,11 @@ export function syntheticMultiDomain(o: SyntheticMultiDomainOptions): { dataset:
       notes: { synthetic: true, ...params, conflictFields: Fc },
     },
   };
-  return { dataset, trueProb, truth: { bias, weights, factors, conflictWeights, domainWeights, conflictFields: Fc, conflict } };
+  return {
+    dataset,
+    trueProb,
+    truth: { bias, weights, factors, conflictWeights, domainWeights, conflictFields: Fc, conflict },
+  };
 }
 
 /** Options of {@link syntheticLatentScenario}. */
@@ -256,7 +290,10 @@ export interface SyntheticLatentScenarioOptions {
  * categorical f0..f{F-1} and "scenario" (id s + 1), label "click", group axes "scenario"
  * (s0..) and "latent" (h0..; analysis only: models must not route on it).
  */
-export function syntheticLatentScenario(o: SyntheticLatentScenarioOptions): { dataset: TabularDataset; trueProb: Float32Array } {
+export function syntheticLatentScenario(o: SyntheticLatentScenarioOptions): {
+  dataset: TabularDataset;
+  trueProb: Float32Array;
+} {
   const N = o.numRows;
   const S = o.numScenarios ?? 3;
   const L = o.numLatent ?? 2;
@@ -312,7 +349,10 @@ export function syntheticLatentScenario(o: SyntheticLatentScenarioOptions): { da
   }
 
   const features: FeatureSpec[] = [
-    ...Array.from({ length: F }, (_, f): FeatureSpec => ({ kind: "categorical", name: `f${f}`, vocabSize: V })),
+    ...Array.from(
+      { length: F },
+      (_, f): FeatureSpec => ({ kind: "categorical", name: `f${f}`, vocabSize: V }),
+    ),
     { kind: "categorical", name: "scenario", vocabSize: S + 1 },
   ];
   const schema: DatasetSchema = {
@@ -325,7 +365,15 @@ export function syntheticLatentScenario(o: SyntheticLatentScenarioOptions): { da
     ],
     synthetic: true,
   };
-  const params = { numRows: N, numScenarios: S, numLatent: L, numFields: F, vocabSize: V, latentDim: k, seed: o.seed };
+  const params = {
+    numRows: N,
+    numScenarios: S,
+    numLatent: L,
+    numFields: F,
+    vocabSize: V,
+    latentDim: k,
+    seed: o.seed,
+  };
   const dataset: TabularDataset = {
     schema,
     numRows: N,

@@ -66,10 +66,13 @@ export function syntheticCtr(o: SyntheticCtrOptions): SyntheticCtr {
   const bias = o.bias ?? -1.2;
   const scale = o.interactionScale ?? 1;
   const N = o.numRows;
-  if (!(Number.isInteger(N) && N >= 0)) throw new DataError("BAD_OPTION", `syntheticCtr: numRows must be an integer >= 0, got ${N}`);
-  if (!(noise >= 0 && noise < 0.5)) throw new DataError("BAD_OPTION", `syntheticCtr: noise must be in [0, 0.5), got ${noise}`);
+  if (!(Number.isInteger(N) && N >= 0))
+    throw new DataError("BAD_OPTION", `syntheticCtr: numRows must be an integer >= 0, got ${N}`);
+  if (!(noise >= 0 && noise < 0.5))
+    throw new DataError("BAD_OPTION", `syntheticCtr: noise must be in [0, 0.5), got ${noise}`);
   const V = Array.isArray(o.vocabSize) ? o.vocabSize : new Array<number>(F).fill(o.vocabSize ?? 100);
-  if (V.length !== F || V.some((v) => !(Number.isInteger(v) && v >= 2))) throw new DataError("BAD_OPTION", `syntheticCtr: vocabSize must be integers >= 2, one per field (${F})`);
+  if (V.length !== F || V.some((v) => !(Number.isInteger(v) && v >= 2)))
+    throw new DataError("BAD_OPTION", `syntheticCtr: vocabSize must be integers >= 2, one per field (${F})`);
 
   const root = new Rng(o.seed);
   const prng = root.fork();
@@ -107,10 +110,29 @@ export function syntheticCtr(o: SyntheticCtrOptions): SyntheticCtr {
 
   const features: FeatureSpec[] = [
     ...V.map((v, f): FeatureSpec => ({ kind: "categorical", name: `f${f}`, vocabSize: v })),
-    ...Array.from({ length: nNum }, (_, j): FeatureSpec => ({ kind: "numeric", name: `z${j}`, transform: "none" })),
+    ...Array.from(
+      { length: nNum },
+      (_, j): FeatureSpec => ({ kind: "numeric", name: `z${j}`, transform: "none" }),
+    ),
   ];
-  const schema: DatasetSchema = { name: "synthetic-ctr", features, labels: [{ name: "click", type: "binary" }], groups: [], synthetic: true };
-  const params = { numRows: N, numFields: F, vocabSize: V, latentDim: k, numNumeric: nNum, bias, interactionScale: scale, noise, seed: o.seed };
+  const schema: DatasetSchema = {
+    name: "synthetic-ctr",
+    features,
+    labels: [{ name: "click", type: "binary" }],
+    groups: [],
+    synthetic: true,
+  };
+  const params = {
+    numRows: N,
+    numFields: F,
+    vocabSize: V,
+    latentDim: k,
+    numNumeric: nNum,
+    bias,
+    interactionScale: scale,
+    noise,
+    seed: o.seed,
+  };
   const dataset: TabularDataset = {
     schema,
     numRows: N,
@@ -119,7 +141,11 @@ export function syntheticCtr(o: SyntheticCtrOptions): SyntheticCtr {
     seq: [],
     labels: [labels],
     groups: [],
-    meta: { source: "synthetic-ctr (seeded generator)", fingerprint: sha256Text(stableStringify({ generator: "synthetic-ctr/1", ...params })), notes: { synthetic: true, ...params } },
+    meta: {
+      source: "synthetic-ctr (seeded generator)",
+      fingerprint: sha256Text(stableStringify({ generator: "synthetic-ctr/1", ...params })),
+      notes: { synthetic: true, ...params },
+    },
   };
   return { dataset, trueProb, truth: { bias, weights, factors, numericWeights } };
 }
@@ -129,7 +155,17 @@ export function syntheticCtr(o: SyntheticCtrOptions): SyntheticCtr {
  * returns `start` plus the FM-shaped logit sum_f w_f[x_f] + sum_{f<g} <v_f[x_f], v_g[x_g]> of the
  * planted truth. `sum` is scratch of length k. Shared by the seeded generators.
  */
-export function drawFmRow(rng: Rng, r: number, cat: Int32Array[], V: ArrayLike<number>, k: number, weights: Float32Array[], factors: Float32Array[], sum: Float64Array, start = 0): number {
+export function drawFmRow(
+  rng: Rng,
+  r: number,
+  cat: Int32Array[],
+  V: ArrayLike<number>,
+  k: number,
+  weights: Float32Array[],
+  factors: Float32Array[],
+  sum: Float64Array,
+  start = 0,
+): number {
   let logit = start;
   sum.fill(0);
   let sq = 0;
@@ -218,15 +254,21 @@ export function writeCriteoText(file: string, o: CriteoTextOptions): CriteoTextS
   const missU32 = Math.floor(miss * 4294967296);
   const INT_TABLE = 1024;
   const VALUE_TABLE = 1 << 16;
-  const valueTable = Int32Array.from({ length: VALUE_TABLE }, (_, i) => Math.floor(D * ((i + 0.5) / VALUE_TABLE) ** 2));
-  const intTable = Array.from({ length: 2 }, (_, k) => Int32Array.from({ length: INT_TABLE }, () => Math.floor(Math.exp(1.5 * rng.normal())) - 2 * k));
+  const valueTable = Int32Array.from({ length: VALUE_TABLE }, (_, i) =>
+    Math.floor(D * ((i + 0.5) / VALUE_TABLE) ** 2),
+  );
+  const intTable = Array.from({ length: 2 }, (_, k) =>
+    Int32Array.from({ length: INT_TABLE }, () => Math.floor(Math.exp(1.5 * rng.normal())) - 2 * k),
+  );
   let positives = 0;
   const CHUNK = 1 << 20;
   const buf = new Uint8Array(CHUNK + 4096);
   const tok = new Uint8Array(26 * D * 8);
-  tokens.forEach((ts, f) => ts.forEach((t, j) => {
-    for (let b = 0; b < 8; b++) tok[(f * D + j) * 8 + b] = t.charCodeAt(b);
-  }));
+  tokens.forEach((ts, f) =>
+    ts.forEach((t, j) => {
+      for (let b = 0; b < 8; b++) tok[(f * D + j) * 8 + b] = t.charCodeAt(b);
+    }),
+  );
   const digits = new Uint8Array(24);
   const fd = fs.openSync(file, "w");
   try {

@@ -133,8 +133,18 @@ export function tarMemberStream(archiveName: string, member: string): Transform 
       cb();
     },
     flush(cb: TransformCallback) {
-      if (!found) cb(new DataError("BAD_ARCHIVE", `${archiveName}: tar member "${member}" not found`, { file: archiveName }));
-      else if (!done) cb(new DataError("BAD_ARCHIVE", `${archiveName}: tar member "${member}" is truncated`, { file: archiveName }));
+      if (!found)
+        cb(
+          new DataError("BAD_ARCHIVE", `${archiveName}: tar member "${member}" not found`, {
+            file: archiveName,
+          }),
+        );
+      else if (!done)
+        cb(
+          new DataError("BAD_ARCHIVE", `${archiveName}: tar member "${member}" is truncated`, {
+            file: archiveName,
+          }),
+        );
       else cb();
     },
   });

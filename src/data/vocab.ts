@@ -170,7 +170,7 @@ export function buildVocabulary(counter: TokenCounter, minCount: number): Vocabu
       if (e[1] >= minCount) kept.push(e);
       else oov += e[1];
     }
-    kept.sort((a, b) => (b[1] - a[1]) || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    kept.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
     return {
       name,
       vocabSize: kept.length + 2,

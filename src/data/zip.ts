@@ -68,17 +68,21 @@ export function zipEntries(file: string): ZipEntry[] {
       }
     }
     if (eocd < 0) throw bad(file, "not a zip archive (no end-of-central-directory record)");
-    if (tail.readUInt16LE(eocd + 4) !== 0 || tail.readUInt16LE(eocd + 6) !== 0) throw bad(file, "multi-disk zip archives are not supported");
+    if (tail.readUInt16LE(eocd + 4) !== 0 || tail.readUInt16LE(eocd + 6) !== 0)
+      throw bad(file, "multi-disk zip archives are not supported");
     const count = tail.readUInt16LE(eocd + 10);
     const cdSize = tail.readUInt32LE(eocd + 12);
     const cdOffset = tail.readUInt32LE(eocd + 16);
-    if (count === 0xffff || cdSize === 0xffffffff || cdOffset === 0xffffffff) throw bad(file, "ZIP64 archives are not supported");
-    if (cdOffset + cdSize > size) throw bad(file, "truncated zip archive (central directory beyond the end of the file)");
+    if (count === 0xffff || cdSize === 0xffffffff || cdOffset === 0xffffffff)
+      throw bad(file, "ZIP64 archives are not supported");
+    if (cdOffset + cdSize > size)
+      throw bad(file, "truncated zip archive (central directory beyond the end of the file)");
     const cd = readAt(fd, cdOffset, cdSize);
     const out: ZipEntry[] = [];
     let p = 0;
     for (let k = 0; k < count; k++) {
-      if (p + 46 > cd.length || cd.readUInt32LE(p) !== 0x02014b50) throw bad(file, `corrupt central directory at entry ${k + 1}`);
+      if (p + 46 > cd.length || cd.readUInt32LE(p) !== 0x02014b50)
+        throw bad(file, `corrupt central directory at entry ${k + 1}`);
       const nameLen = cd.readUInt16LE(p + 28);
       const extraLen = cd.readUInt16LE(p + 30);
       const commentLen = cd.readUInt16LE(p + 32);
@@ -103,14 +107,26 @@ export function zipEntries(file: string): ZipEntry[] {
 export function readZipMember(file: string, member: string): Buffer {
   const entries = zipEntries(file);
   const e = entries.find((x) => x.name === member);
-  if (e === undefined) throw bad(file, `no member "${member}" (has ${entries.slice(0, 20).map((x) => x.name).join(", ")}${entries.length > 20 ? ", ..." : ""})`);
+  if (e === undefined)
+    throw bad(
+      file,
+      `no member "${member}" (has ${entries
+        .slice(0, 20)
+        .map((x) => x.name)
+        .join(", ")}${entries.length > 20 ? ", ..." : ""})`,
+    );
   if (e.flags & 1) throw bad(file, `member "${member}" is encrypted`);
-  if (e.method !== 0 && e.method !== 8) throw bad(file, `member "${member}" uses compression method ${e.method} (only stored and deflate are supported)`);
+  if (e.method !== 0 && e.method !== 8)
+    throw bad(
+      file,
+      `member "${member}" uses compression method ${e.method} (only stored and deflate are supported)`,
+    );
   const fd = fs.openSync(file, "r");
   let data: Buffer;
   try {
     const lh = readAt(fd, e.localHeaderOffset, 30);
-    if (lh.length < 30 || lh.readUInt32LE(0) !== 0x04034b50) throw bad(file, `corrupt local header of member "${member}"`);
+    if (lh.length < 30 || lh.readUInt32LE(0) !== 0x04034b50)
+      throw bad(file, `corrupt local header of member "${member}"`);
     const start = e.localHeaderOffset + 30 + lh.readUInt16LE(26) + lh.readUInt16LE(28);
     data = readAt(fd, start, e.compressedSize);
     if (data.length !== e.compressedSize) throw bad(file, `truncated zip archive (member "${member}")`);
@@ -121,9 +137,14 @@ export function readZipMember(file: string, member: string): Buffer {
   try {
     out = e.method === 0 ? data : zlib.inflateRawSync(data);
   } catch (err) {
-    throw new DataError("BAD_ARCHIVE", `${file}: member "${member}" does not inflate (${(err as Error).message})`, { file, cause: err });
+    throw new DataError(
+      "BAD_ARCHIVE",
+      `${file}: member "${member}" does not inflate (${(err as Error).message})`,
+      { file, cause: err },
+    );
   }
-  if (out.length !== e.size) throw bad(file, `member "${member}" inflated to ${out.length} bytes, the directory says ${e.size}`);
+  if (out.length !== e.size)
+    throw bad(file, `member "${member}" inflated to ${out.length} bytes, the directory says ${e.size}`);
   if (crc32(out) !== e.crc32) throw bad(file, `member "${member}" fails its CRC-32 check`);
   return out;
 }

@@ -19,7 +19,13 @@ import { envInteger } from "./env";
 
 export type BackendChoice = "tensorflow-gpu" | "tensorflow" | "cpu-native" | "wasm" | "cpu";
 
-export const BACKEND_ORDER: readonly BackendChoice[] = ["tensorflow-gpu", "tensorflow", "cpu-native", "wasm", "cpu"];
+export const BACKEND_ORDER: readonly BackendChoice[] = [
+  "tensorflow-gpu",
+  "tensorflow",
+  "cpu-native",
+  "wasm",
+  "cpu",
+];
 
 export interface BackendAttempt {
   name: BackendChoice;
@@ -56,7 +62,9 @@ async function tryTensorflow(moduleName: string): Promise<void> {
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   require(moduleName);
   if (!tf.findBackend("tensorflow")) {
-    throw new Error(`${moduleName} loaded but registered no 'tensorflow' backend (it is the npm override alias of @tensorflow/tfjs, or libtensorflow is missing)`);
+    throw new Error(
+      `${moduleName} loaded but registered no 'tensorflow' backend (it is the npm override alias of @tensorflow/tfjs, or libtensorflow is missing)`,
+    );
   }
   const ok = await tf.setBackend("tensorflow");
   if (!ok) throw new Error("tf.setBackend('tensorflow') returned false");
@@ -65,7 +73,10 @@ async function tryTensorflow(moduleName: string): Promise<void> {
 async function tryNative(): Promise<{ registered: string[]; detail: unknown }> {
   // Loaded lazily: native.ts is optional and may fail to find the compiled addon.
   // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const native = require("./native") as { loadNativeKernels: () => { ok: boolean; error?: string; registered: string[] }; getNativeAddon: () => RowKernels | null };
+  const native = require("./native") as {
+    loadNativeKernels: () => { ok: boolean; error?: string; registered: string[] };
+    getNativeAddon: () => RowKernels | null;
+  };
   const ok = await tf.setBackend("cpu");
   if (!ok) throw new Error("tf.setBackend('cpu') returned false");
   const res = native.loadNativeKernels();
@@ -87,7 +98,8 @@ async function tryWasm(): Promise<void> {
 const REASONS: Record<BackendChoice, string> = {
   "tensorflow-gpu": "libtensorflow with CUDA: fastest for dense layers",
   tensorflow: "libtensorflow on the CPU: native kernels for every op",
-  "cpu-native": "tfjs CPU backend with the kit's OpenBLAS matmul kernels (multi-threaded); faster than single-threaded WASM for dense layers",
+  "cpu-native":
+    "tfjs CPU backend with the kit's OpenBLAS matmul kernels (multi-threaded); faster than single-threaded WASM for dense layers",
   wasm: "tfjs WASM backend (SIMD, one thread): faster than pure JS",
   cpu: "pure-JS tfjs CPU backend: always available",
 };
@@ -95,7 +107,12 @@ const REASONS: Record<BackendChoice, string> = {
 function parseForced(value: string | undefined): BackendChoice | null {
   if (!value) return null;
   const v = value.trim().toLowerCase();
-  const alias: Record<string, BackendChoice> = { "node-gpu": "tensorflow-gpu", gpu: "tensorflow-gpu", node: "tensorflow", native: "cpu-native" };
+  const alias: Record<string, BackendChoice> = {
+    "node-gpu": "tensorflow-gpu",
+    gpu: "tensorflow-gpu",
+    node: "tensorflow",
+    native: "cpu-native",
+  };
   const choice = (alias[v] ?? v) as BackendChoice;
   if (!BACKEND_ORDER.includes(choice)) {
     throw new Error(`RECREPRO_BACKEND="${value}" is not one of ${BACKEND_ORDER.join(", ")}`);
@@ -153,11 +170,16 @@ async function choose(forced: BackendChoice | null, quiet: boolean): Promise<Bac
       if (active.firstUse !== undefined) active.firstUse = false;
       tried.push({ name, ok: true });
       const kitKernels = [...nativeKernels, ...registerFastKernels(tf.getBackend())];
-      const reason = forced ? `forced by ${process.env.RECREPRO_BACKEND ? "RECREPRO_BACKEND" : "caller"}; ${REASONS[name]}` : REASONS[name];
+      const reason = forced
+        ? `forced by ${process.env.RECREPRO_BACKEND ? "RECREPRO_BACKEND" : "caller"}; ${REASONS[name]}`
+        : REASONS[name];
       const info: BackendInfo = { name, tfBackend: tf.getBackend(), reason, tried, kitKernels, native };
       if (!quiet) {
         const skipped = tried.filter((t) => !t.ok).map((t) => `${t.name}: ${t.error}`);
-        console.log(`[recrepro] backend ${name} (tfjs '${info.tfBackend}'): ${reason}` + (skipped.length ? ` | skipped: ${skipped.join("; ")}` : ""));
+        console.log(
+          `[recrepro] backend ${name} (tfjs '${info.tfBackend}'): ${reason}` +
+            (skipped.length ? ` | skipped: ${skipped.join("; ")}` : ""),
+        );
       }
       return info;
     } catch (e) {
@@ -165,5 +187,7 @@ async function choose(forced: BackendChoice | null, quiet: boolean): Promise<Bac
       tried.push({ name, ok: false, error: errText(e) });
     }
   }
-  throw new Error(`no tfjs backend could be initialised: ${tried.map((t) => `${t.name}: ${t.error}`).join("; ")}`);
+  throw new Error(
+    `no tfjs backend could be initialised: ${tried.map((t) => `${t.name}: ${t.error}`).join("; ")}`,
+  );
 }

@@ -11,7 +11,13 @@ export interface EmbeddingField {
   /** Name of the field whose table this one uses. */
   shareWith?: string;
 }
-import { EmbeddingTable, EmbeddingTableState, InitConfig, PrecisionConfig, TableMemory } from "./embedding-table";
+import {
+  EmbeddingTable,
+  EmbeddingTableState,
+  InitConfig,
+  PrecisionConfig,
+  TableMemory,
+} from "./embedding-table";
 import { SparseOptimizerConfig } from "./sparse-optim";
 
 export interface EmbeddingCollectionConfig {
@@ -47,7 +53,11 @@ export class EmbeddingCollection {
   private allIdScratch: Int32Array = new Int32Array(0);
 
   /** `source`: the data set's name (for errors) and its categorical fields in schema order. */
-  constructor(source: { name: string; fields: readonly EmbeddingField[] }, readonly config: EmbeddingCollectionConfig, seed: number) {
+  constructor(
+    source: { name: string; fields: readonly EmbeddingField[] },
+    readonly config: EmbeddingCollectionConfig,
+    seed: number,
+  ) {
     const fields = source.fields;
     const schema = source;
     if (fields.length === 0) throw new Error(`dataset ${schema.name}: no categorical features to embed`);
@@ -56,7 +66,17 @@ export class EmbeddingCollection {
     this.fieldTable = new Int32Array(fields.length);
     this.fieldOffset = new Int32Array(fields.length);
     const mk = (name: string, rows: number, k: number) =>
-      new EmbeddingTable({ name, rows, dim: config.embDim, precision: config.precision, init: config.init, optimizer: config.optimizer }, (seed + 7919 * (k + 1)) >>> 0);
+      new EmbeddingTable(
+        {
+          name,
+          rows,
+          dim: config.embDim,
+          precision: config.precision,
+          init: config.init,
+          optimizer: config.optimizer,
+        },
+        (seed + 7919 * (k + 1)) >>> 0,
+      );
     if ((config.layout ?? "per-field") === "shared") {
       let total = 0;
       fields.forEach((f, i) => {
@@ -71,10 +91,14 @@ export class EmbeddingCollection {
         let cur = f;
         const seen = new Set<string>();
         while (cur.shareWith) {
-          if (seen.has(cur.name)) throw new Error(`dataset ${schema.name}: cycle in shareWith at ${cur.name}`);
+          if (seen.has(cur.name))
+            throw new Error(`dataset ${schema.name}: cycle in shareWith at ${cur.name}`);
           seen.add(cur.name);
           const j = byName.get(cur.shareWith);
-          if (j === undefined) throw new Error(`dataset ${schema.name}: field ${cur.name} shares with unknown field ${cur.shareWith}`);
+          if (j === undefined)
+            throw new Error(
+              `dataset ${schema.name}: field ${cur.name} shares with unknown field ${cur.shareWith}`,
+            );
           cur = fields[j];
         }
         return cur;
@@ -102,7 +126,8 @@ export class EmbeddingCollection {
   lookup(cat: Int32Array[], batchSize: number, out?: Float32Array): Float32Array {
     const F = this.numFields;
     const D = this.embDim;
-    if (cat.length !== F) throw new Error(`embedding lookup: batch has ${cat.length} categorical columns, model expects ${F}`);
+    if (cat.length !== F)
+      throw new Error(`embedding lookup: batch has ${cat.length} categorical columns, model expects ${F}`);
     const res = out ?? new Float32Array(batchSize * F * D);
     if (this.tables.length === 1 && this.tableFields[0].length === F) {
       // One table holds every field: one contiguous gather of the [B, F] ids.
@@ -119,7 +144,9 @@ export class EmbeddingCollection {
 
   /** Apply d(loss)/d(lookup output) ([B, F, D]) to the tables, one optimiser step per table. */
   applyGradients(cat: Int32Array[], batchSize: number, grad: Float32Array, lrScale = 1): void {
-    this.eachTable(cat, batchSize, grad, (table, ids, g, off, stride) => table.applyGradients(ids, g, off, stride, lrScale));
+    this.eachTable(cat, batchSize, grad, (table, ids, g, off, stride) =>
+      table.applyGradients(ids, g, off, stride, lrScale),
+    );
   }
 
   /** Whether some table learns its step sizes with `stepGrad: "two-pass"` (the trainer then runs a second pass). */
@@ -178,7 +205,8 @@ export class EmbeddingCollection {
     const ids = this.allIdScratch;
     for (let f = 0; f < F; f++) {
       const col = cat[f];
-      if (col.length < batchSize) throw new Error(`embedding lookup: field ${f} has ${col.length} ids for a batch of ${batchSize}`);
+      if (col.length < batchSize)
+        throw new Error(`embedding lookup: field ${f} has ${col.length} ids for a batch of ${batchSize}`);
       const off = this.fieldOffset[f];
       for (let b = 0; b < batchSize; b++) ids[b * F + f] = col[b] + off;
     }
@@ -186,7 +214,8 @@ export class EmbeddingCollection {
   }
 
   private fieldIds(col: Int32Array, f: number, batchSize: number): Int32Array {
-    if (col.length < batchSize) throw new Error(`embedding lookup: field ${f} has ${col.length} ids for a batch of ${batchSize}`);
+    if (col.length < batchSize)
+      throw new Error(`embedding lookup: field ${f} has ${col.length} ids for a batch of ${batchSize}`);
     const off = this.fieldOffset[f];
     if (off === 0) return col.length === batchSize ? col : col.subarray(0, batchSize);
     if (this.idScratch.length < batchSize) this.idScratch = new Int32Array(batchSize);
@@ -202,7 +231,13 @@ export class EmbeddingCollection {
   memory(): CollectionMemory {
     const tables = this.tables.map((t) => t.memory());
     const sum = (k: keyof TableMemory) => tables.reduce((s, m) => s + (m[k] as number), 0);
-    return { tables, weightBytes: sum("weightBytes"), stepBytes: sum("stepBytes"), optimizerBytes: sum("optimizerBytes"), fp32WeightBytes: sum("fp32WeightBytes") };
+    return {
+      tables,
+      weightBytes: sum("weightBytes"),
+      stepBytes: sum("stepBytes"),
+      optimizerBytes: sum("optimizerBytes"),
+      fp32WeightBytes: sum("fp32WeightBytes"),
+    };
   }
 
   getState(): EmbeddingTableState[] {
@@ -210,7 +245,10 @@ export class EmbeddingCollection {
   }
 
   setState(states: EmbeddingTableState[]): void {
-    if (states.length !== this.tables.length) throw new Error(`embedding collection: checkpoint has ${states.length} tables, model has ${this.tables.length}`);
+    if (states.length !== this.tables.length)
+      throw new Error(
+        `embedding collection: checkpoint has ${states.length} tables, model has ${this.tables.length}`,
+      );
     states.forEach((s, i) => this.tables[i].setState(s));
   }
 }

@@ -93,7 +93,10 @@ export function lsqStepDerivative(v: number, qmin: number, qmax: number): number
   return roundHalfAway(v) - v;
 }
 
-export type InitConfig = { kind: "normal"; std: number } | { kind: "uniform"; scale: number } | { kind: "zeros" };
+export type InitConfig =
+  | { kind: "normal"; std: number }
+  | { kind: "uniform"; scale: number }
+  | { kind: "zeros" };
 
 export interface EmbeddingTableConfig {
   /** Table name, used in error messages and memory reports. */
@@ -157,7 +160,20 @@ export interface RowKernels {
    * Lazy Adam on the listed rows; `weightDecay` (addon ABI >= 2) adds wd·w to the gradient of those
    * rows before the moments (PyTorch Adam's L2 `weight_decay`, applied to looked-up rows only).
    */
-  adamRows(table: Float32Array, m: Float32Array, v: Float32Array, dim: number, rows: Int32Array, grads: Float32Array, lr: number, beta1: number, beta2: number, eps: number, step: number, weightDecay?: number): void;
+  adamRows(
+    table: Float32Array,
+    m: Float32Array,
+    v: Float32Array,
+    dim: number,
+    rows: Int32Array,
+    grads: Float32Array,
+    lr: number,
+    beta1: number,
+    beta2: number,
+    eps: number,
+    step: number,
+    weightDecay?: number,
+  ): void;
   /** Build information; abiVersion >= 2 means adamRows takes weightDecay. */
   info?(): { abiVersion: number };
 }
@@ -225,8 +241,10 @@ export class EmbeddingTable {
   private pendSlot: Int32Array | null = null;
 
   constructor(config: EmbeddingTableConfig, seed: number) {
-    if (!Number.isInteger(config.rows) || config.rows <= 0) throw new Error(`embedding table ${config.name}: rows must be a positive integer, got ${config.rows}`);
-    if (!Number.isInteger(config.dim) || config.dim <= 0) throw new Error(`embedding table ${config.name}: dim must be a positive integer, got ${config.dim}`);
+    if (!Number.isInteger(config.rows) || config.rows <= 0)
+      throw new Error(`embedding table ${config.name}: rows must be a positive integer, got ${config.rows}`);
+    if (!Number.isInteger(config.dim) || config.dim <= 0)
+      throw new Error(`embedding table ${config.name}: dim must be a positive integer, got ${config.dim}`);
     this.config = config;
     this.name = config.name;
     this.rows = config.rows;
@@ -251,22 +269,33 @@ export class EmbeddingTable {
       fillInit(w, init, this.rng);
       this.weights = w;
     } else {
-      if (![2, 4, 8, 16].includes(p.bits)) throw new Error(`embedding table ${config.name}: bits must be 2, 4, 8 or 16, got ${p.bits}`);
+      if (![2, 4, 8, 16].includes(p.bits))
+        throw new Error(`embedding table ${config.name}: bits must be 2, 4, 8 or 16, got ${p.bits}`);
       this.qmax = 2 ** (p.bits - 1) - 1;
       this.qmin = -(2 ** (p.bits - 1));
       this.stochastic = (p.rounding ?? "stochastic") === "stochastic";
       const clip = p.clipRange ?? Math.max(4 * initStd(init), 0.05);
       const delta = p.initStep ?? clip / this.qmax;
-      if (!(delta > 0)) throw new Error(`embedding table ${config.name}: initial step size must be > 0, got ${delta}`);
+      if (!(delta > 0))
+        throw new Error(`embedding table ${config.name}: initial step size must be > 0, got ${delta}`);
       this.steps = new Float32Array((p.stepGranularity ?? "row") === "row" ? this.rows : 1).fill(delta);
       this.minStep = 1e-3 * delta;
       this.initStep = delta;
       if (p.learnStep) {
         const ls = p.learnStep;
-        if (!(ls.lr > 0)) throw new Error(`embedding table ${config.name}: learnStep.lr must be > 0, got ${ls.lr}`);
+        if (!(ls.lr > 0))
+          throw new Error(`embedding table ${config.name}: learnStep.lr must be > 0, got ${ls.lr}`);
         const stepGrad = ls.stepGrad ?? "lsq";
-        if (!["lsq", "two-pass", "legacy-sr"].includes(stepGrad)) throw new Error(`embedding table ${config.name}: learnStep.stepGrad must be "lsq", "two-pass" or "legacy-sr", got ${stepGrad}`);
-        this.learnStep = { lr: ls.lr, gradScale: ls.gradScale ?? true, optimizer: ls.optimizer ?? "adam", stepGrad };
+        if (!["lsq", "two-pass", "legacy-sr"].includes(stepGrad))
+          throw new Error(
+            `embedding table ${config.name}: learnStep.stepGrad must be "lsq", "two-pass" or "legacy-sr", got ${stepGrad}`,
+          );
+        this.learnStep = {
+          lr: ls.lr,
+          gradScale: ls.gradScale ?? true,
+          optimizer: ls.optimizer ?? "adam",
+          stepGrad,
+        };
         if (this.learnStep.optimizer === "adam") this.stepMoments = new Float32Array(2 * this.steps.length);
       } else this.learnStep = null;
       this.weights = p.bits === 16 ? new Int16Array(n) : new Int8Array(n);
@@ -368,8 +397,17 @@ export class EmbeddingTable {
    * touched rows hold Δ·round(w'/Δ) (what the second forward pass looks up).
    * Returns the number of unique rows updated.
    */
-  applyGradients(ids: ArrayLike<number>, grads: Float32Array, gradOffset = 0, gradStride = this.dim, lrScale = 1): number {
-    if (this.pendingRows > 0) throw new Error(`embedding table ${this.name}: a two-pass step-size update is pending; call applyStepGradients before the next applyGradients`);
+  applyGradients(
+    ids: ArrayLike<number>,
+    grads: Float32Array,
+    gradOffset = 0,
+    gradStride = this.dim,
+    lrScale = 1,
+  ): number {
+    if (this.pendingRows > 0)
+      throw new Error(
+        `embedding table ${this.name}: a two-pass step-size update is pending; call applyStepGradients before the next applyGradients`,
+      );
     const { uniq, summed } = this.sumDuplicates(ids, grads, gradOffset, gradStride);
     this.step += 1;
     const nu = uniq.length;
@@ -385,11 +423,36 @@ export class EmbeddingTable {
     const oc = this.optimizer.config;
     if (k && this.steps === null && oc.kind === "adam") {
       if (oc.weightDecay === 0) {
-        k.adamRows(this.weights as Float32Array, this.optimizer.m!, this.optimizer.v!, this.dim, uniq, summed, oc.lr * lrScale, oc.beta1, oc.beta2, oc.eps, this.step);
+        k.adamRows(
+          this.weights as Float32Array,
+          this.optimizer.m!,
+          this.optimizer.v!,
+          this.dim,
+          uniq,
+          summed,
+          oc.lr * lrScale,
+          oc.beta1,
+          oc.beta2,
+          oc.eps,
+          this.step,
+        );
         return nu;
       }
       if (rowKernelsDecay) {
-        k.adamRows(this.weights as Float32Array, this.optimizer.m!, this.optimizer.v!, this.dim, uniq, summed, oc.lr * lrScale, oc.beta1, oc.beta2, oc.eps, this.step, oc.weightDecay);
+        k.adamRows(
+          this.weights as Float32Array,
+          this.optimizer.m!,
+          this.optimizer.v!,
+          this.dim,
+          uniq,
+          summed,
+          oc.lr * lrScale,
+          oc.beta1,
+          oc.beta2,
+          oc.eps,
+          this.step,
+          oc.weightDecay,
+        );
         return nu;
       }
     }
@@ -415,9 +478,18 @@ export class EmbeddingTable {
    * the held rows w' are stored with the new Δ (fresh uniforms for stochastic rounding).
    * Returns the number of unique rows stored.
    */
-  applyStepGradients(ids: ArrayLike<number>, grads: Float32Array, gradOffset = 0, gradStride = this.dim, lrScale = 1): number {
+  applyStepGradients(
+    ids: ArrayLike<number>,
+    grads: Float32Array,
+    gradOffset = 0,
+    gradStride = this.dim,
+    lrScale = 1,
+  ): number {
     const np = this.pendingRows;
-    if (np === 0) throw new Error(`embedding table ${this.name}: applyStepGradients without a pending two-pass update (stepGrad "two-pass" and applyGradients first)`);
+    if (np === 0)
+      throw new Error(
+        `embedding table ${this.name}: applyStepGradients without a pending two-pass update (stepGrad "two-pass" and applyGradients first)`,
+      );
     const { uniq, summed } = this.sumDuplicates(ids, grads, gradOffset, gradStride);
     const d = this.dim;
     const slot = this.pendSlot!;
@@ -428,10 +500,14 @@ export class EmbeddingTable {
     for (let u = 0; u < uniq.length; u++) {
       const r = uniq[u];
       const s = slot[r];
-      if (s < 0) throw new Error(`embedding table ${this.name}: applyStepGradients got id ${r}, which the pending applyGradients did not touch`);
+      if (s < 0)
+        throw new Error(
+          `embedding table ${this.name}: applyStepGradients got id ${r}, which the pending applyGradients did not touch`,
+        );
       const inv = 1 / this.stepOf(r);
       let a = 0;
-      for (let k = 0; k < d; k++) a += summed[u * d + k] * lsqStepDerivative(held[s * d + k] * inv, qmin, qmax);
+      for (let k = 0; k < d; k++)
+        a += summed[u * d + k] * lsqStepDerivative(held[s * d + k] * inv, qmin, qmax);
       acc[s] += a;
     }
     const adam = this.learnStep!.optimizer === "adam" ? this.stepAdamConstants(lrScale) : null;
@@ -553,7 +629,8 @@ export class EmbeddingTable {
       let acc = 0;
       for (let k = 0; k < d; k++) {
         const v = w[k] * inv;
-        const dq = v <= qmin ? qmin : v >= qmax ? qmax : (v >= 0 ? Math.floor(v + 0.5) : -Math.floor(0.5 - v)) - v;
+        const dq =
+          v <= qmin ? qmin : v >= qmax ? qmax : (v >= 0 ? Math.floor(v + 0.5) : -Math.floor(0.5 - v)) - v;
         acc += summed[go + k] * dq;
       }
       const gd = scale * acc;
@@ -568,7 +645,11 @@ export class EmbeddingTable {
       const inv2 = 1 / steps[r];
       for (let k = 0; k < d; k++) {
         const s2 = w[k] * inv2;
-        let q = stochastic ? Math.floor(s2 + rng.next()) : s2 >= 0 ? Math.floor(s2 + 0.5) : -Math.floor(0.5 - s2);
+        let q = stochastic
+          ? Math.floor(s2 + rng.next())
+          : s2 >= 0
+            ? Math.floor(s2 + 0.5)
+            : -Math.floor(0.5 - s2);
         if (q > qmax) q = qmax;
         else if (q < qmin) q = qmin;
         codes[base + k] = q;
@@ -623,7 +704,11 @@ export class EmbeddingTable {
       const inv2 = 1 / steps[r];
       for (let k = 0; k < d; k++) {
         const s2 = w[k] * inv2;
-        let q = stochastic ? Math.floor(s2 + noise[k]) : s2 >= 0 ? Math.floor(s2 + 0.5) : -Math.floor(0.5 - s2);
+        let q = stochastic
+          ? Math.floor(s2 + noise[k])
+          : s2 >= 0
+            ? Math.floor(s2 + 0.5)
+            : -Math.floor(0.5 - s2);
         if (q > qmax) q = qmax;
         else if (q < qmin) q = qmin;
         codes[base + k] = q;
@@ -645,7 +730,12 @@ export class EmbeddingTable {
       gd += this.stepGradient(w, u * d, summed, u * d, delta);
     }
     const scale = this.learnStep!.gradScale ? 1 / Math.sqrt(nu * d * this.qmax) : 1;
-    this.updateStep(0, scale * gd, lrScale, this.learnStep!.optimizer === "adam" ? this.stepAdamConstants(lrScale) : null);
+    this.updateStep(
+      0,
+      scale * gd,
+      lrScale,
+      this.learnStep!.optimizer === "adam" ? this.stepAdamConstants(lrScale) : null,
+    );
     for (let u = 0; u < nu; u++) this.storeRow(uniq[u], w, u * d);
   }
 
@@ -671,7 +761,12 @@ export class EmbeddingTable {
    * Sum the gradient vectors of duplicate ids. The returned arrays are views of scratch buffers the
    * next call overwrites.
    */
-  sumDuplicates(ids: ArrayLike<number>, grads: Float32Array, gradOffset = 0, gradStride = this.dim): { uniq: Int32Array; summed: Float32Array } {
+  sumDuplicates(
+    ids: ArrayLike<number>,
+    grads: Float32Array,
+    gradOffset = 0,
+    gradStride = this.dim,
+  ): { uniq: Int32Array; summed: Float32Array } {
     const n = ids.length;
     const d = this.dim;
     if (grads.length < gradOffset + (n - 1) * gradStride + d) {
@@ -718,13 +813,23 @@ export class EmbeddingTable {
       weightBytes: this.weights.byteLength,
       stepBytes: this.steps?.byteLength ?? 0,
       optimizerBytes: this.optimizer.bytes() + (this.stepMoments?.byteLength ?? 0),
-      scratchBytes: (this.slot?.byteLength ?? 0) + this.uniqBuf.byteLength + this.sumBuf.byteLength + this.updBuf.byteLength + this.pendBytes(),
+      scratchBytes:
+        (this.slot?.byteLength ?? 0) +
+        this.uniqBuf.byteLength +
+        this.sumBuf.byteLength +
+        this.updBuf.byteLength +
+        this.pendBytes(),
       fp32WeightBytes: this.rows * this.dim * 4,
     };
   }
 
   private pendBytes(): number {
-    return this.pendIds.byteLength + this.pendW.byteLength + this.pendAcc.byteLength + (this.pendSlot?.byteLength ?? 0);
+    return (
+      this.pendIds.byteLength +
+      this.pendW.byteLength +
+      this.pendAcc.byteLength +
+      (this.pendSlot?.byteLength ?? 0)
+    );
   }
 
   /** All de-quantised weights as fp32 ([rows, dim]); for inspection and tests. */
@@ -748,8 +853,13 @@ export class EmbeddingTable {
   }
 
   setState(state: EmbeddingTableState): void {
-    if (state.weights.length !== this.weights.length || state.weights.constructor !== this.weights.constructor) {
-      throw new Error(`embedding table ${this.name}: checkpoint holds ${state.weights.constructor.name}[${state.weights.length}], table has ${this.weights.constructor.name}[${this.weights.length}]`);
+    if (
+      state.weights.length !== this.weights.length ||
+      state.weights.constructor !== this.weights.constructor
+    ) {
+      throw new Error(
+        `embedding table ${this.name}: checkpoint holds ${state.weights.constructor.name}[${state.weights.length}], table has ${this.weights.constructor.name}[${this.weights.length}]`,
+      );
     }
     this.weights.set(state.weights);
     if (this.steps && state.steps) this.steps.set(state.steps);
@@ -763,6 +873,7 @@ export class EmbeddingTable {
 
 function fillInit(a: Float32Array, init: InitConfig, rng: Rng): void {
   if (init.kind === "normal") for (let i = 0; i < a.length; i++) a[i] = rng.normal() * init.std;
-  else if (init.kind === "uniform") for (let i = 0; i < a.length; i++) a[i] = (2 * rng.next() - 1) * init.scale;
+  else if (init.kind === "uniform")
+    for (let i = 0; i < a.length; i++) a[i] = (2 * rng.next() - 1) * init.scale;
   else a.fill(0);
 }

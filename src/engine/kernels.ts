@@ -18,7 +18,13 @@ interface KernelArgs {
 }
 
 /** Pure typed-array segment sum; exported for tests and for code outside tfjs. */
-export function segmentSumInto(x: ArrayLike<number>, segmentIds: ArrayLike<number>, inner: number, numSegments: number, out: TypedArray | Float32Array): void {
+export function segmentSumInto(
+  x: ArrayLike<number>,
+  segmentIds: ArrayLike<number>,
+  inner: number,
+  numSegments: number,
+  out: TypedArray | Float32Array,
+): void {
   out.fill(0);
   const n = segmentIds.length;
   for (let i = 0; i < n; i++) {
@@ -30,9 +36,19 @@ export function segmentSumInto(x: ArrayLike<number>, segmentIds: ArrayLike<numbe
   }
 }
 
-function outShape(x: tf.TensorInfo, segmentIds: tf.TensorInfo, numSegments: number): { shape: number[]; inner: number } {
-  if (segmentIds.shape.length !== 1) throw new Error(`UnsortedSegmentSum (kit kernel): segmentIds must be 1-D, got shape [${segmentIds.shape}]`);
-  if (x.shape[0] !== segmentIds.shape[0]) throw new Error(`UnsortedSegmentSum (kit kernel): x has ${x.shape[0]} rows but segmentIds has ${segmentIds.shape[0]}`);
+function outShape(
+  x: tf.TensorInfo,
+  segmentIds: tf.TensorInfo,
+  numSegments: number,
+): { shape: number[]; inner: number } {
+  if (segmentIds.shape.length !== 1)
+    throw new Error(
+      `UnsortedSegmentSum (kit kernel): segmentIds must be 1-D, got shape [${segmentIds.shape}]`,
+    );
+  if (x.shape[0] !== segmentIds.shape[0])
+    throw new Error(
+      `UnsortedSegmentSum (kit kernel): x has ${x.shape[0]} rows but segmentIds has ${segmentIds.shape[0]}`,
+    );
   const rest = x.shape.slice(1);
   const inner = rest.reduce((a, b) => a * b, 1);
   return { shape: [numSegments, ...rest], inner };
@@ -41,11 +57,15 @@ function outShape(x: tf.TensorInfo, segmentIds: tf.TensorInfo, numSegments: numb
 function cpuSegmentSum({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
   const { x, segmentIds } = inputs;
   const numSegments = attrs!.numSegments as number;
-  const b = backend as { data: { get(id: unknown): { values: TypedArray } }; makeTensorInfo(shape: number[], dtype: string, values: TypedArray): tf.TensorInfo };
+  const b = backend as {
+    data: { get(id: unknown): { values: TypedArray } };
+    makeTensorInfo(shape: number[], dtype: string, values: TypedArray): tf.TensorInfo;
+  };
   const { shape, inner } = outShape(x, segmentIds, numSegments);
   const xv = b.data.get(x.dataId).values;
   const ids = b.data.get(segmentIds.dataId).values;
-  const out = x.dtype === "int32" ? new Int32Array(numSegments * inner) : new Float32Array(numSegments * inner);
+  const out =
+    x.dtype === "int32" ? new Int32Array(numSegments * inner) : new Float32Array(numSegments * inner);
   segmentSumInto(xv, ids, inner, numSegments, out);
   return b.makeTensorInfo(shape, x.dtype, out);
 }
@@ -53,7 +73,10 @@ function cpuSegmentSum({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
 function wasmSegmentSum({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
   const { x, segmentIds } = inputs;
   const numSegments = attrs!.numSegments as number;
-  const b = backend as { makeOutput(shape: number[], dtype: string): tf.TensorInfo; typedArrayFromHeap(t: tf.TensorInfo): TypedArray };
+  const b = backend as {
+    makeOutput(shape: number[], dtype: string): tf.TensorInfo;
+    typedArrayFromHeap(t: tf.TensorInfo): TypedArray;
+  };
   const { shape, inner } = outShape(x, segmentIds, numSegments);
   const out = b.makeOutput(shape, x.dtype);
   // Views are taken after the allocation above, which may have grown (and moved) the heap.
@@ -62,7 +85,10 @@ function wasmSegmentSum({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
   return out;
 }
 
-type CpuBackend = { data: { get(id: unknown): { values: TypedArray } }; makeTensorInfo(shape: number[], dtype: string, values: TypedArray): tf.TensorInfo };
+type CpuBackend = {
+  data: { get(id: unknown): { values: TypedArray } };
+  makeTensorInfo(shape: number[], dtype: string, values: TypedArray): tf.TensorInfo;
+};
 
 /**
  * SplitV on the CPU backend: the gradient of every `tf.concat` (numeric features next to
@@ -79,7 +105,8 @@ function cpuSplitV({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[] {
   let sizes = typeof spec === "number" ? new Array<number>(spec).fill(dim / spec) : [...spec];
   const neg = sizes.indexOf(-1);
   if (neg >= 0) sizes[neg] = dim - sizes.reduce((s, v, i) => (i === neg ? s : s + v), 0);
-  if (sizes.reduce((s, v) => s + v, 0) !== dim) throw new Error(`SplitV (kit kernel): sizes ${sizes} do not add up to ${dim}`);
+  if (sizes.reduce((s, v) => s + v, 0) !== dim)
+    throw new Error(`SplitV (kit kernel): sizes ${sizes} do not add up to ${dim}`);
   sizes = sizes.map((v) => v | 0);
   const outer = x.shape.slice(0, axis).reduce((p, v) => p * v, 1);
   const inner = x.shape.slice(axis + 1).reduce((p, v) => p * v, 1);
@@ -90,7 +117,8 @@ function cpuSplitV({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[] {
   return sizes.map((size) => {
     const block = size * inner;
     const out = new Ctor(outer * block);
-    for (let o = 0; o < outer; o++) out.set(src.subarray(o * rowLen + start * inner, o * rowLen + start * inner + block), o * block);
+    for (let o = 0; o < outer; o++)
+      out.set(src.subarray(o * rowLen + start * inner, o * rowLen + start * inner + block), o * block);
     start += size;
     const shape = x.shape.slice();
     shape[axis] = size;
@@ -170,7 +198,8 @@ function cpuSoftmax(prev: tf.KernelFunc): (a: KernelArgs) => tf.TensorInfo {
     const rank = logits.shape.length;
     const dim = args.attrs?.dim as number | undefined;
     const last = dim === undefined || dim === -1 || dim === rank - 1;
-    if (logits.dtype !== "float32" || rank === 0 || !last) return prev(args as unknown as Parameters<tf.KernelFunc>[0]) as tf.TensorInfo;
+    if (logits.dtype !== "float32" || rank === 0 || !last)
+      return prev(args as unknown as Parameters<tf.KernelFunc>[0]) as tf.TensorInfo;
     const be = args.backend as CpuBackend;
     const x = be.data.get(logits.dataId).values as Float32Array;
     const out = new Float32Array(x.length);
@@ -185,7 +214,10 @@ const KIT_KERNELS: Record<string, { kernelName: string; make: KernelFactory }[]>
   cpu: [
     { kernelName: "UnsortedSegmentSum", make: () => cpuSegmentSum },
     { kernelName: "SplitV", make: () => cpuSplitV },
-    ...Object.keys(BINARY).map((kernelName) => ({ kernelName, make: (prev: tf.KernelFunc | null) => cpuColumnBinary(kernelName, prev!) })),
+    ...Object.keys(BINARY).map((kernelName) => ({
+      kernelName,
+      make: (prev: tf.KernelFunc | null) => cpuColumnBinary(kernelName, prev!),
+    })),
     { kernelName: "Softmax", make: (prev: tf.KernelFunc | null) => cpuSoftmax(prev!) },
   ],
   wasm: [{ kernelName: "UnsortedSegmentSum", make: () => wasmSegmentSum }],
@@ -204,7 +236,11 @@ export function registerFastKernels(backendName: string): string[] {
     if (registered.has(key)) continue;
     const prev = tf.getKernel(k.kernelName, backendName);
     if (prev) tf.unregisterKernel(k.kernelName, backendName);
-    tf.registerKernel({ kernelName: k.kernelName, backendName, kernelFunc: k.make(prev ? prev.kernelFunc : null) as unknown as tf.KernelFunc });
+    tf.registerKernel({
+      kernelName: k.kernelName,
+      backendName,
+      kernelFunc: k.make(prev ? prev.kernelFunc : null) as unknown as tf.KernelFunc,
+    });
     registered.add(key);
   }
   return list.map((k) => `${k.kernelName}@${backendName}`);

@@ -28,24 +28,56 @@ import * as tf from "@tensorflow/tfjs";
 export interface NativeAddon {
   /** C[M,N] = alpha * op(A) * op(B) + beta * C, row-major. */
   sgemm(
-    transA: boolean, transB: boolean, M: number, N: number, K: number, alpha: number,
-    A: Float32Array, B: Float32Array, beta: number, C: Float32Array,
+    transA: boolean,
+    transB: boolean,
+    M: number,
+    N: number,
+    K: number,
+    alpha: number,
+    A: Float32Array,
+    B: Float32Array,
+    beta: number,
+    C: Float32Array,
   ): void;
   /** Batched sgemm; stride 0 broadcasts an operand over the batch. */
   sgemmBatched(
-    transA: boolean, transB: boolean, batch: number, M: number, N: number, K: number, alpha: number,
-    A: Float32Array, strideA: number, B: Float32Array, strideB: number, beta: number,
-    C: Float32Array, strideC: number,
+    transA: boolean,
+    transB: boolean,
+    batch: number,
+    M: number,
+    N: number,
+    K: number,
+    alpha: number,
+    A: Float32Array,
+    strideA: number,
+    B: Float32Array,
+    strideB: number,
+    beta: number,
+    C: Float32Array,
+    strideC: number,
   ): void;
   /** In place: Y[M,N] = act(Y + bias); biasMode 0 none, 1 row [N], 2 scalar, 3 full [M,N]. */
   biasAct(
-    Y: Float32Array, M: number, N: number, bias: Float32Array | null, biasMode: number,
-    act: number, alpha: number,
+    Y: Float32Array,
+    M: number,
+    N: number,
+    bias: Float32Array | null,
+    biasMode: number,
+    act: number,
+    alpha: number,
   ): void;
   /** Y = op(X), see UNARY_OPS. Y may alias X. */
   unary(op: number, X: Float32Array, Y: Float32Array, alpha: number): void;
   /** Y = A op B for rows x cols with broadcast mode 0 same, 1 B row, 2 B scalar, 3 A row, 4 A scalar. */
-  binary(op: number, A: Float32Array, B: Float32Array, Y: Float32Array, rows: number, cols: number, mode: number): void;
+  binary(
+    op: number,
+    A: Float32Array,
+    B: Float32Array,
+    Y: Float32Array,
+    rows: number,
+    cols: number,
+    mode: number,
+  ): void;
   /** dX = dY * (X > 0). */
   reluGrad(dY: Float32Array, X: Float32Array, dX: Float32Array): void;
   /** out[j] (+)= sum_i X[i,j]  (double accumulation). */
@@ -61,8 +93,14 @@ export interface NativeAddon {
    * stamp/slot: caller scratch of one Int32 per table row; pass a fresh stampValue each call.
    */
   dedupRows(
-    ids: Int32Array, grads: Float32Array, dim: number, stamp: Int32Array, slot: Int32Array,
-    stampValue: number, uniqOut: Int32Array, sumOut: Float32Array,
+    ids: Int32Array,
+    grads: Float32Array,
+    dim: number,
+    stamp: Int32Array,
+    slot: Int32Array,
+    stampValue: number,
+    uniqOut: Int32Array,
+    sumOut: Float32Array,
   ): number;
   /**
    * Row-wise ("lazy") Adam on the listed (unique) rows, bias-corrected at `step` (>= 1).
@@ -70,8 +108,17 @@ export interface NativeAddon {
    * those rows before the moments, as PyTorch Adam's L2 `weight_decay` (lazy: looked-up rows only).
    */
   adamRows(
-    table: Float32Array, m: Float32Array, v: Float32Array, dim: number, rows: Int32Array,
-    grads: Float32Array, lr: number, beta1: number, beta2: number, eps: number, step: number,
+    table: Float32Array,
+    m: Float32Array,
+    v: Float32Array,
+    dim: number,
+    rows: Int32Array,
+    grads: Float32Array,
+    lr: number,
+    beta1: number,
+    beta2: number,
+    eps: number,
+    step: number,
     weightDecay?: number,
   ): void;
   /**
@@ -79,8 +126,16 @@ export interface NativeAddon {
    * added to the gradient, bias-corrected step size and eps at `step` (>= 1).
    */
   adamDense(
-    w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, lr: number, beta1: number,
-    beta2: number, eps: number, step: number, weightDecay: number,
+    w: Float32Array,
+    g: Float32Array,
+    m: Float32Array,
+    v: Float32Array,
+    lr: number,
+    beta1: number,
+    beta2: number,
+    eps: number,
+    step: number,
+    weightDecay: number,
   ): void;
   /** glibc mallopt(M_MMAP_THRESHOLD, M_TRIM_THRESHOLD) for the whole process; true if accepted. */
   tuneMalloc(mmapThreshold: number, trimThreshold: number): boolean;
@@ -158,7 +213,11 @@ export function getNativeAddon(): NativeAddon | null {
 }
 
 /** Loads the addon without registering any tfjs kernel (for typed-array helpers). */
-export function loadNativeAddon(opts: { path?: string } = {}): { addon: NativeAddon | null; path?: string; error?: string } {
+export function loadNativeAddon(opts: { path?: string } = {}): {
+  addon: NativeAddon | null;
+  path?: string;
+  error?: string;
+} {
   if (addon) return { addon, path: addonPath };
   const p = findNativeAddon(opts.path);
   if (!p || !fs.existsSync(p)) {
@@ -172,13 +231,21 @@ export function loadNativeAddon(opts: { path?: string } = {}): { addon: NativeAd
     // eslint-disable-next-line @typescript-eslint/no-var-requires
     const mod = require(path.resolve(p)) as NativeAddon;
     if (typeof mod.sgemm !== "function" || typeof mod.info !== "function") {
-      return { addon: null, path: p, error: `${p} is not the RecRepro native addon (rebuild: bash native/build.sh)` };
+      return {
+        addon: null,
+        path: p,
+        error: `${p} is not the RecRepro native addon (rebuild: bash native/build.sh)`,
+      };
     }
     addon = mod;
     addonPath = path.resolve(p);
     return { addon, path: addonPath };
   } catch (e) {
-    return { addon: null, path: p, error: `cannot load ${p}: ${(e as Error).message} (rebuild: bash native/build.sh)` };
+    return {
+      addon: null,
+      path: p,
+      error: `cannot load ${p}: ${(e as Error).message} (rebuild: bash native/build.sh)`,
+    };
   }
 }
 
@@ -243,7 +310,10 @@ function bump(m: Map<string, number>, name: string): void {
 }
 
 /** Calls per kernel since the last reset: run natively vs handed to the previous kernel. */
-export function nativeKernelStats(reset = false): { native: Record<string, number>; fallback: Record<string, number> } {
+export function nativeKernelStats(reset = false): {
+  native: Record<string, number>;
+  fallback: Record<string, number>;
+} {
   const out = { native: Object.fromEntries(stats.native), fallback: Object.fromEntries(stats.fallback) };
   if (reset) {
     stats.native.clear();
@@ -298,7 +368,12 @@ function planMatMul(aShape: number[], bShape: number[], ta: boolean, tb: boolean
 }
 
 function runMatMul(
-  nat: NativeAddon, A: Float32Array, B: Float32Array, p: MatMulPlan, ta: boolean, tb: boolean,
+  nat: NativeAddon,
+  A: Float32Array,
+  B: Float32Array,
+  p: MatMulPlan,
+  ta: boolean,
+  tb: boolean,
 ): Float32Array {
   const { batch, batchA, batchB, M, N, K } = p;
   const C = new Float32Array(batch * M * N);
@@ -310,7 +385,20 @@ function runMatMul(
     nat.sgemm(false, tb, batch * M, N, K, 1, A, B, 0, C);
   } else {
     nat.sgemmBatched(
-      ta, tb, batch, M, N, K, 1, A, batchA === 1 ? 0 : M * K, B, batchB === 1 ? 0 : K * N, 0, C, M * N,
+      ta,
+      tb,
+      batch,
+      M,
+      N,
+      K,
+      1,
+      A,
+      batchA === 1 ? 0 : M * K,
+      B,
+      batchB === 1 ? 0 : K * N,
+      0,
+      C,
+      M * N,
     );
   }
   return C;
@@ -336,10 +424,16 @@ function fusedMatMulKernel(args: KernelArgs): KernelOut {
   const nat = addon;
   const backend = args.backend as unknown as CpuBackendLike;
   const { a, b, bias, preluActivationWeights } = args.inputs as {
-    a: tf.TensorInfo; b: tf.TensorInfo; bias?: tf.TensorInfo; preluActivationWeights?: tf.TensorInfo;
+    a: tf.TensorInfo;
+    b: tf.TensorInfo;
+    bias?: tf.TensorInfo;
+    preluActivationWeights?: tf.TensorInfo;
   };
   const { transposeA, transposeB, activation, leakyreluAlpha } = args.attrs as unknown as {
-    transposeA: boolean; transposeB: boolean; activation?: string; leakyreluAlpha?: number;
+    transposeA: boolean;
+    transposeB: boolean;
+    activation?: string;
+    leakyreluAlpha?: number;
   };
   const act = ACT_CODES[activation ?? "linear"];
   const A = f32(backend, a);
@@ -499,7 +593,10 @@ export function loadNativeKernels(opts: NativeLoadOptions = {}): NativeLoadResul
   const threads = opts.threads ?? envInteger("RECREPRO_THREADS", 2, { min: 1, max: 1024 });
   nat.setThreads(threads);
   const tune = opts.tuneMalloc ?? envFlag("RECREPRO_MALLOC_TUNE", true);
-  const mallocTuned = tune && typeof nat.tuneMalloc === "function" ? nat.tuneMalloc(MALLOC_MMAP_THRESHOLD, MALLOC_TRIM_THRESHOLD) : false;
+  const mallocTuned =
+    tune && typeof nat.tuneMalloc === "function"
+      ? nat.tuneMalloc(MALLOC_MMAP_THRESHOLD, MALLOC_TRIM_THRESHOLD)
+      : false;
 
   const table = kernelTable();
   let names = opts.kernels ?? (opts.matmulOnly ? [...NATIVE_MATMUL_KERNELS] : Object.keys(table));
@@ -559,18 +656,27 @@ export function registerWasmMatMulTransposeFix(): boolean {
   const kernelFunc: tf.KernelFunc = (args) => {
     const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
     const { transposeA, transposeB } = args.attrs as unknown as { transposeA: boolean; transposeB: boolean };
-    if ((!transposeA && !transposeB) || a.shape.length < 2 || b.shape.length < 2) return prev.kernelFunc(args);
+    if ((!transposeA && !transposeB) || a.shape.length < 2 || b.shape.length < 2)
+      return prev.kernelFunc(args);
     const backend = args.backend as unknown as { disposeData(id: object): void };
     const swapLast = (t: tf.TensorInfo): tf.TensorInfo => {
       const r = t.shape.length;
       const perm = [...Array(r).keys()];
       [perm[r - 2], perm[r - 1]] = [perm[r - 1], perm[r - 2]];
-      return transposeK.kernelFunc({ inputs: { x: t }, backend: args.backend, attrs: { perm } }) as tf.TensorInfo;
+      return transposeK.kernelFunc({
+        inputs: { x: t },
+        backend: args.backend,
+        attrs: { perm },
+      }) as tf.TensorInfo;
     };
     const a2 = transposeA ? swapLast(a) : a;
     const b2 = transposeB ? swapLast(b) : b;
     try {
-      return prev.kernelFunc({ inputs: { a: a2, b: b2 }, backend: args.backend, attrs: { transposeA: false, transposeB: false } });
+      return prev.kernelFunc({
+        inputs: { a: a2, b: b2 },
+        backend: args.backend,
+        attrs: { transposeA: false, transposeB: false },
+      });
     } finally {
       if (a2 !== a) backend.disposeData(a2.dataId);
       if (b2 !== b) backend.disposeData(b2.dataId);

@@ -40,7 +40,11 @@ export class SparseOptimizer {
   /** Adam v. */
   v: Float32Array | null;
 
-  constructor(config: SparseOptimizerConfig, readonly rows: number, readonly dim: number) {
+  constructor(
+    config: SparseOptimizerConfig,
+    readonly rows: number,
+    readonly dim: number,
+  ) {
     const isAdam = config.kind === "adam";
     this.config = {
       kind: config.kind,

@@ -153,7 +153,13 @@ export function gauc(labels: NumArray, scores: NumArray, userIds: IdArray): Gauc
     if (labels[i] === 1) posScores[posFill[u]++] = s;
     else negScores[negFill[u]++] = s;
   }
-  const result: GaucResult = { gauc: NaN, usersUsed: 0, usersSkipped: 0, impressionsUsed: 0, impressionsSkipped: 0 };
+  const result: GaucResult = {
+    gauc: NaN,
+    usersUsed: 0,
+    usersSkipped: 0,
+    impressionsUsed: 0,
+    impressionsSkipped: 0,
+  };
   let weighted = 0;
   for (let u = 0; u < numUsers; u++) {
     if (pos[u] === 0 || pos[u] === rows[u]) {

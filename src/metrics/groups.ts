@@ -22,13 +22,22 @@ export interface GroupBreakdown {
   positives: number[];
 }
 
-function checkGroups(what: string, labels: NumArray, groupIds: IdArray, numGroups: number, names?: string[]): string[] {
+function checkGroups(
+  what: string,
+  labels: NumArray,
+  groupIds: IdArray,
+  numGroups: number,
+  names?: string[],
+): string[] {
   assertSameLength(what, labels, groupIds, "labels", "groupIds");
-  if (!(Number.isInteger(numGroups) && numGroups >= 1)) throw new RangeError(`${what}: numGroups must be a positive integer, got ${numGroups}`);
-  if (names && names.length !== numGroups) throw new RangeError(`${what}: ${names.length} names given for ${numGroups} groups`);
+  if (!(Number.isInteger(numGroups) && numGroups >= 1))
+    throw new RangeError(`${what}: numGroups must be a positive integer, got ${numGroups}`);
+  if (names && names.length !== numGroups)
+    throw new RangeError(`${what}: ${names.length} names given for ${numGroups} groups`);
   for (let i = 0; i < groupIds.length; i++) {
     const g = groupIds[i];
-    if (!(Number.isInteger(g) && g >= 0 && g < numGroups)) throw new RangeError(`${what}: groupIds[${i}] = ${g} is outside [0, ${numGroups})`);
+    if (!(Number.isInteger(g) && g >= 0 && g < numGroups))
+      throw new RangeError(`${what}: groupIds[${i}] = ${g} is outside [0, ${numGroups})`);
   }
   return names ? [...names] : Array.from({ length: numGroups }, (_, g) => `group ${g}`);
 }
@@ -89,7 +98,11 @@ export interface EvaluateBinaryOptions {
 }
 
 /** Overall and per-group AUC / log loss of probabilities against 0/1 labels. */
-export function evaluateBinary(labels: NumArray, probs: NumArray, options: EvaluateBinaryOptions = {}): BinaryEvaluation {
+export function evaluateBinary(
+  labels: NumArray,
+  probs: NumArray,
+  options: EvaluateBinaryOptions = {},
+): BinaryEvaluation {
   const eps = options.eps ?? 1e-7;
   let positives = 0;
   for (let i = 0; i < labels.length; i++) positives += labels[i];
@@ -105,7 +118,12 @@ export function evaluateBinary(labels: NumArray, probs: NumArray, options: Evalu
     const aucs = byGroup(auc, labels, probs, g.ids, g.numGroups, g.names);
     const losses = byGroup((y, p) => logloss(y, p, eps), labels, probs, g.ids, g.numGroups, g.names);
     aucs.names.forEach((name, i) => {
-      result.perGroup[name] = { auc: aucs.values[i], logloss: losses.values[i], count: aucs.counts[i], positives: aucs.positives[i] };
+      result.perGroup[name] = {
+        auc: aucs.values[i],
+        logloss: losses.values[i],
+        count: aucs.counts[i],
+        positives: aucs.positives[i],
+      };
     });
   }
   return result;

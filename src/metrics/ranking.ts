@@ -78,7 +78,9 @@ export function discount(rank: number): number {
 
 function checkKs(what: string, ks: number[]): void {
   if (ks.length === 0) throw new RangeError(`${what}: ks is empty`);
-  for (const k of ks) if (!(Number.isInteger(k) && k >= 1)) throw new RangeError(`${what}: K must be a positive integer, got ${k}`);
+  for (const k of ks)
+    if (!(Number.isInteger(k) && k >= 1))
+      throw new RangeError(`${what}: K must be a positive integer, got ${k}`);
 }
 
 /**
@@ -86,20 +88,31 @@ function checkKs(what: string, ks: number[]): void {
  * and the other candidates tied with it. A NaN positive score counts every other candidate as
  * greater (worst rank); NaN negatives never outrank the positive.
  */
-export function positiveRanks(scores: NumArray, numCandidates: number, positiveColumn: number | IdArray = 0): PositiveRanks {
+export function positiveRanks(
+  scores: NumArray,
+  numCandidates: number,
+  positiveColumn: number | IdArray = 0,
+): PositiveRanks {
   const n = numCandidates;
-  if (!(Number.isInteger(n) && n >= 1)) throw new RangeError(`positiveRanks: numCandidates must be a positive integer, got ${n}`);
-  if (scores.length % n !== 0) throw new RangeError(`positiveRanks: scores length ${scores.length} is not a multiple of numCandidates ${n}`);
+  if (!(Number.isInteger(n) && n >= 1))
+    throw new RangeError(`positiveRanks: numCandidates must be a positive integer, got ${n}`);
+  if (scores.length % n !== 0)
+    throw new RangeError(
+      `positiveRanks: scores length ${scores.length} is not a multiple of numCandidates ${n}`,
+    );
   const users = scores.length / n;
   const perRow = typeof positiveColumn !== "number";
   if (perRow && (positiveColumn as IdArray).length !== users) {
-    throw new RangeError(`positiveRanks: positiveColumn has length ${(positiveColumn as IdArray).length} but there are ${users} rows`);
+    throw new RangeError(
+      `positiveRanks: positiveColumn has length ${(positiveColumn as IdArray).length} but there are ${users} rows`,
+    );
   }
   const greater = new Int32Array(users);
   const ties = new Int32Array(users);
   for (let u = 0; u < users; u++) {
     const col = perRow ? (positiveColumn as IdArray)[u] : (positiveColumn as number);
-    if (!(Number.isInteger(col) && col >= 0 && col < n)) throw new RangeError(`positiveRanks: positive column ${col} of row ${u} is outside [0, ${n})`);
+    if (!(Number.isInteger(col) && col >= 0 && col < n))
+      throw new RangeError(`positiveRanks: positive column ${col} of row ${u} is outside [0, ${n})`);
     const base = u * n;
     const s = scores[base + col];
     if (s !== s) {
@@ -125,7 +138,11 @@ export function positiveRanks(scores: NumArray, numCandidates: number, positiveC
  * @param scores row-major [U, N] scores; higher is better.
  * @param numCandidates N, the candidates per row (positive included).
  */
-export function sampledRanking(scores: NumArray, numCandidates: number, options: SampledRankingOptions): RankingReport {
+export function sampledRanking(
+  scores: NumArray,
+  numCandidates: number,
+  options: SampledRankingOptions,
+): RankingReport {
   checkKs("sampledRanking", options.ks);
   const rule = options.ties ?? "expected";
   const { greater, ties } = positiveRanks(scores, numCandidates, options.positiveColumn ?? 0);
@@ -177,7 +194,9 @@ export function fullRanking(
 ): RankingReport {
   checkKs("fullRanking", options.ks);
   if (rankedItems.length !== relevant.length) {
-    throw new RangeError(`fullRanking: rankedItems has ${rankedItems.length} users but relevant has ${relevant.length}`);
+    throw new RangeError(
+      `fullRanking: rankedItems has ${rankedItems.length} users but relevant has ${relevant.length}`,
+    );
   }
   const maxK = Math.max(...options.ks);
   const cumDisc = new Float64Array(maxK + 1);
@@ -245,7 +264,13 @@ function metricKeys(ks: number[]): string[] {
   return keys;
 }
 
-function add(sums: Record<string, number>, per: Record<string, Float64Array>, key: string, u: number, v: number): void {
+function add(
+  sums: Record<string, number>,
+  per: Record<string, Float64Array>,
+  key: string,
+  u: number,
+  v: number,
+): void {
   sums[key] += v;
   const arr = per[key];
   if (arr) arr[u] = v;

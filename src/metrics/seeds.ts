@@ -83,12 +83,20 @@ export interface CompareSpreadOptions {
  * `b` may be a single number (a constant such as a paper's value): its spread is 0.
  * Throws when either side is empty or holds a non-finite value.
  */
-export function compareSpread(a: ArrayLike<number>, b: ArrayLike<number> | number, options: CompareSpreadOptions = {}): SpreadComparison {
+export function compareSpread(
+  a: ArrayLike<number>,
+  b: ArrayLike<number> | number,
+  options: CompareSpreadOptions = {},
+): SpreadComparison {
   const bValues = typeof b === "number" ? [b] : b;
-  for (const [name, vs] of [["a", a], ["b", bValues]] as const) {
+  for (const [name, vs] of [
+    ["a", a],
+    ["b", bValues],
+  ] as const) {
     if (vs.length === 0) throw new RangeError(`compareSpread: ${name} has no values`);
     for (let i = 0; i < vs.length; i++) {
-      if (!Number.isFinite(vs[i])) throw new RangeError(`compareSpread: ${name}[${i}] = ${vs[i]} is not finite`);
+      if (!Number.isFinite(vs[i]))
+        throw new RangeError(`compareSpread: ${name}[${i}] = ${vs[i]} is not finite`);
     }
   }
   const sa = summariseSeeds(a);
@@ -96,7 +104,15 @@ export function compareSpread(a: ArrayLike<number>, b: ArrayLike<number> | numbe
   const diff = sa.mean - sb.mean;
   const spread = Math.max(sa.std, sb.std, options.minSpread ?? 0);
   const tie = Math.abs(diff) <= spread;
-  return { a: sa, b: sb, diff, spread, tie, better: tie ? "tie" : diff > 0 ? "a" : "b", spreadKnown: sa.n > 1 || sb.n > 1 };
+  return {
+    a: sa,
+    b: sb,
+    diff,
+    spread,
+    tie,
+    better: tie ? "tie" : diff > 0 ? "a" : "b",
+    spreadKnown: sa.n > 1 || sb.n > 1,
+  };
 }
 
 /** "0.7812 ± 0.0011 (n=3)"; the std is omitted when n = 1. */

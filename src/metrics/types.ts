@@ -13,7 +13,13 @@ export type NumArray = ArrayLike<number>;
 export type IdArray = ArrayLike<number>;
 
 /** Throws a RangeError when two arrays that must be aligned have different lengths. */
-export function assertSameLength(what: string, a: ArrayLike<unknown>, b: ArrayLike<unknown>, nameA: string, nameB: string): void {
+export function assertSameLength(
+  what: string,
+  a: ArrayLike<unknown>,
+  b: ArrayLike<unknown>,
+  nameA: string,
+  nameB: string,
+): void {
   if (a.length !== b.length) {
     throw new RangeError(`${what}: ${nameA} has length ${a.length} but ${nameB} has length ${b.length}`);
   }

@@ -7,7 +7,14 @@ import { categoricalFeatures, labelIndex, numericFeatures } from "../data/schema
 import { EmbeddingCollection } from "../engine/embedding-collection";
 import { Rng } from "../engine/rng";
 import { tf } from "../engine/tf";
-import type { BaseModelConfig, ForwardOutput, ModelContext, ModelInputs, ParamCount, RecModel } from "./types";
+import type {
+  BaseModelConfig,
+  ForwardOutput,
+  ModelContext,
+  ModelInputs,
+  ParamCount,
+  RecModel,
+} from "./types";
 
 /** Embedding defaults shared by every model: per-field fp32 tables, N(0, 0.01) init, row-wise Adam lr 1e-3. */
 export const DEFAULT_EMBEDDING: NonNullable<BaseModelConfig["embedding"]> = {
@@ -34,9 +41,19 @@ export abstract class ModelBase<C extends BaseModelConfig> implements RecModel {
   private vars: tf.Variable[] = [];
   private buffered: BufferedLayer[] = [];
 
-  constructor(readonly id: string, readonly schema: DatasetSchema, readonly config: C, seed: number, heads?: string[]) {
+  constructor(
+    readonly id: string,
+    readonly schema: DatasetSchema,
+    readonly config: C,
+    seed: number,
+    heads?: string[],
+  ) {
     this.rng = new Rng(seed);
-    this.embeddings = new EmbeddingCollection({ name: schema.name, fields: categoricalFeatures(schema) }, { embDim: config.embDim, ...config.embedding }, seed);
+    this.embeddings = new EmbeddingCollection(
+      { name: schema.name, fields: categoricalFeatures(schema) },
+      { embDim: config.embDim, ...config.embedding },
+      seed,
+    );
     this.numFields = categoricalFeatures(schema).length;
     this.numNumeric = numericFeatures(schema).length;
     this.heads = heads ?? [schema.labels[0].name];
@@ -50,7 +67,8 @@ export abstract class ModelBase<C extends BaseModelConfig> implements RecModel {
   protected track<T extends { variables(): tf.Variable[] }>(layer: T): T {
     this.vars.push(...layer.variables());
     const b = layer as unknown as Partial<BufferedLayer>;
-    if (typeof b.buffers === "function" && typeof b.updateBuffers === "function") this.buffered.push(b as BufferedLayer);
+    if (typeof b.buffers === "function" && typeof b.updateBuffers === "function")
+      this.buffered.push(b as BufferedLayer);
     return layer;
   }
 

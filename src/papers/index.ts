@@ -21,13 +21,58 @@ const entry = (
 ): PaperEntry => ({ id, notebook, title, reference, url, models, claims: `src/papers/${id}/claims.json` });
 
 export const PAPERS: readonly PaperEntry[] = [
-  entry("tour", "00-tour", "A tour of the kit: DNN and DCN on Criteo and Avazu", "RecRepro (DCN: Wang et al., ADKDD 2017)", "https://arxiv.org/abs/1708.05123"),
-  entry("hamur", "01-hamur", "HAMUR: Hyper Adapter for Multi-Domain Recommendation", "CIKM 2023", "https://arxiv.org/abs/2309.06217", HAMUR_MODELS),
-  entry("hierrec", "02-hierrec", "HierRec: Scenario-Aware Hierarchical Modeling for Multi-scenario Recommendations", "CIKM 2024", "https://arxiv.org/abs/2309.02061", HIERREC_MODELS),
-  entry("llm-survey", "05-llm-survey", "How Can Recommender Systems Benefit from Large Language Models: A Survey", "Lin et al., arXiv 2306.05817", "https://arxiv.org/abs/2306.05817"),
-  entry("cigf", "06-cigf", "CIGF: Compressed Interaction Graph based Framework for Multi-behavior Recommendation", "WWW 2023", "https://github.com/MC-CV/CIGF"),
-  entry("mtl-survey", "07-mtl-survey", "Multi-Task Deep Recommender Systems: A Survey", "Wang et al., arXiv 2302.03525", "https://arxiv.org/abs/2302.03525"),
-  entry("alpt", "08-alpt", "ALPT: adaptive low-precision training of embeddings for click-through rate prediction", "AAAI 2023", "https://arxiv.org/abs/2212.05735", ALPT_MODELS),
+  entry(
+    "tour",
+    "00-tour",
+    "A tour of the kit: DNN and DCN on Criteo and Avazu",
+    "RecRepro (DCN: Wang et al., ADKDD 2017)",
+    "https://arxiv.org/abs/1708.05123",
+  ),
+  entry(
+    "hamur",
+    "01-hamur",
+    "HAMUR: Hyper Adapter for Multi-Domain Recommendation",
+    "CIKM 2023",
+    "https://arxiv.org/abs/2309.06217",
+    HAMUR_MODELS,
+  ),
+  entry(
+    "hierrec",
+    "02-hierrec",
+    "HierRec: Scenario-Aware Hierarchical Modeling for Multi-scenario Recommendations",
+    "CIKM 2024",
+    "https://arxiv.org/abs/2309.02061",
+    HIERREC_MODELS,
+  ),
+  entry(
+    "llm-survey",
+    "05-llm-survey",
+    "How Can Recommender Systems Benefit from Large Language Models: A Survey",
+    "Lin et al., arXiv 2306.05817",
+    "https://arxiv.org/abs/2306.05817",
+  ),
+  entry(
+    "cigf",
+    "06-cigf",
+    "CIGF: Compressed Interaction Graph based Framework for Multi-behavior Recommendation",
+    "WWW 2023",
+    "https://github.com/MC-CV/CIGF",
+  ),
+  entry(
+    "mtl-survey",
+    "07-mtl-survey",
+    "Multi-Task Deep Recommender Systems: A Survey",
+    "Wang et al., arXiv 2302.03525",
+    "https://arxiv.org/abs/2302.03525",
+  ),
+  entry(
+    "alpt",
+    "08-alpt",
+    "ALPT: adaptive low-precision training of embeddings for click-through rate prediction",
+    "AAAI 2023",
+    "https://arxiv.org/abs/2212.05735",
+    ALPT_MODELS,
+  ),
 ];
 
 /** Every model the kit can build: the baselines and each paper's own. */

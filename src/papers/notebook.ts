@@ -12,7 +12,14 @@
  */
 import * as path from "path";
 import { initBackend, type BackendInfo } from "../engine/backend";
-import { compareClaims, claimsTableHtml, loadClaims, verdictText, type ClaimRow, type ClaimsFile } from "../report/claims";
+import {
+  compareClaims,
+  claimsTableHtml,
+  loadClaims,
+  verdictText,
+  type ClaimRow,
+  type ClaimsFile,
+} from "../report/claims";
 import { environmentInfo, formatEnvironmentLine } from "../report/env";
 import { closeExporter, exportFigure } from "../plots/export";
 import type { Figure } from "../plots/figure";
@@ -33,7 +40,10 @@ export interface NotebookSession {
   /** Shows `fig` inline and queues it for export as figures/<paper>/<name>-<profile>.* (returns nothing, so a cell ending in it prints no figure object). */
   figure(fig: Figure, name: string): void;
   /** Judges the claims on `measured` (per-seed values by key), shows the tables, writes the verdicts file, exports the figures. */
-  finish(measured: Readonly<Record<string, readonly number[]>>, opts?: { records?: string[] }): Promise<ClaimRow[]>;
+  finish(
+    measured: Readonly<Record<string, readonly number[]>>,
+    opts?: { records?: string[] },
+  ): Promise<ClaimRow[]>;
 }
 
 /** Seconds since the session started, as "12 s". */
@@ -45,7 +55,12 @@ export function elapsed(nb: Pick<NotebookSession, "startedAt">): string {
 export function verdictRows(claims: ClaimsFile, rows: readonly ClaimRow[]): Record<string, string>[] {
   return rows.flatMap((v) => [
     { id: v.id, group: v.parts ? "every group" : "", verdict: verdictText(v.verdict), measured: v.reason },
-    ...(v.parts ?? []).map((p, i) => ({ id: v.id, group: claims.claims.find((c) => c.id === v.id)?.forEach?.[i] ?? "", verdict: verdictText(p.verdict), measured: p.reason })),
+    ...(v.parts ?? []).map((p, i) => ({
+      id: v.id,
+      group: claims.claims.find((c) => c.id === v.id)?.forEach?.[i] ?? "",
+      verdict: verdictText(p.verdict),
+      measured: p.reason,
+    })),
   ]);
 }
 
@@ -57,7 +72,14 @@ export async function setupNotebook(paper: PaperEntry): Promise<NotebookSession>
   console.log(formatEnvironmentLine(environmentInfo({ backend })));
   console.log(`profile: ${prof}`);
   const claims = loadClaims(path.join(projectRoot(), paper.claims));
-  showTable(claims.claims.map((c) => ({ id: c.id, claim: c.text, groups: (c.forEach ?? []).join(", "), source: c.source ?? "" })));
+  showTable(
+    claims.claims.map((c) => ({
+      id: c.id,
+      claim: c.text,
+      groups: (c.forEach ?? []).join(", "),
+      source: c.source ?? "",
+    })),
+  );
   const figDir = `figures/${paper.id}`;
   const queued: [Figure, string][] = [];
   const session: NotebookSession = {
@@ -94,7 +116,9 @@ export async function setupNotebook(paper: PaperEntry): Promise<NotebookSession>
         records: opts.records ?? [],
       });
       files.push(path.relative(projectRoot(), verdictsFile));
-      showTable([...files.map((f) => ({ file: f })), ...(opts.records ?? []).map((r) => ({ file: r }))], { maxRows: 80 });
+      showTable([...files.map((f) => ({ file: f })), ...(opts.records ?? []).map((r) => ({ file: r }))], {
+        maxRows: 80,
+      });
       console.log(`notebook wall time: ${elapsed(session)}`);
       return rows;
     },

@@ -7,7 +7,11 @@ import { meanStd } from "../metrics/seeds";
 import type { Trace } from "./figure";
 
 /** Mean and std (sample, n − 1) over seeds of per-seed series, on the first `min length` points. */
-export function seedBand(perSeed: ReadonlyArray<ReadonlyArray<{ x: number; y: number }>>): { x: number[]; mean: number[]; std: number[] } {
+export function seedBand(perSeed: ReadonlyArray<ReadonlyArray<{ x: number; y: number }>>): {
+  x: number[];
+  mean: number[];
+  std: number[];
+} {
   const n = perSeed.length === 0 ? 0 : Math.min(...perSeed.map((s) => s.length));
   const x: number[] = [];
   const mean: number[] = [];
@@ -28,7 +32,14 @@ export function rgba(hex: string, a: number): string {
 }
 
 /** The filled area between `lo` and `hi` (no legend entry; grouped with `group`). */
-export function areaTrace(x: readonly number[], lo: readonly number[], hi: readonly number[], colour: string, group: string, axes: { xaxis?: string; yaxis?: string } = {}): Trace {
+export function areaTrace(
+  x: readonly number[],
+  lo: readonly number[],
+  hi: readonly number[],
+  colour: string,
+  group: string,
+  axes: { xaxis?: string; yaxis?: string } = {},
+): Trace {
   return {
     type: "scatter",
     x: [...x, ...[...x].reverse()],
@@ -44,11 +55,33 @@ export function areaTrace(x: readonly number[], lo: readonly number[], hi: reado
 }
 
 /** A ±1 std area and the mean line of `s`, sharing one legend entry `name`. */
-export function bandTraces(name: string, colour: string, s: { x: number[]; mean: number[]; std: number[] }, opts: { dash?: string; xaxis?: string; yaxis?: string; showlegend?: boolean; group?: string } = {}): Trace[] {
+export function bandTraces(
+  name: string,
+  colour: string,
+  s: { x: number[]; mean: number[]; std: number[] },
+  opts: { dash?: string; xaxis?: string; yaxis?: string; showlegend?: boolean; group?: string } = {},
+): Trace[] {
   const group = opts.group ?? name;
   const axes = { ...(opts.xaxis ? { xaxis: opts.xaxis } : {}), ...(opts.yaxis ? { yaxis: opts.yaxis } : {}) };
   return [
-    areaTrace(s.x, s.mean.map((m, i) => m - s.std[i]), s.mean.map((m, i) => m + s.std[i]), colour, group, axes),
-    { type: "scatter", mode: "lines", name, x: s.x, y: s.mean, line: { color: colour, width: 2, ...(opts.dash ? { dash: opts.dash } : {}) }, legendgroup: group, ...(opts.showlegend === false ? { showlegend: false } : {}), ...axes },
+    areaTrace(
+      s.x,
+      s.mean.map((m, i) => m - s.std[i]),
+      s.mean.map((m, i) => m + s.std[i]),
+      colour,
+      group,
+      axes,
+    ),
+    {
+      type: "scatter",
+      mode: "lines",
+      name,
+      x: s.x,
+      y: s.mean,
+      line: { color: colour, width: 2, ...(opts.dash ? { dash: opts.dash } : {}) },
+      legendgroup: group,
+      ...(opts.showlegend === false ? { showlegend: false } : {}),
+      ...axes,
+    },
   ];
 }

@@ -5,15 +5,7 @@
  * Used in every paper notebook: "train" (learning curve), "evaluate" (per-group bars),
  * "model" (gate-weight heatmaps) and "comparison with the paper" (paper-vs-ours scatter).
  */
-import {
-  baseLayout,
-  check,
-  colorAt,
-  CommonOptions,
-  Figure,
-  SEQUENTIAL_SCALE,
-  Trace,
-} from "./figure";
+import { baseLayout, check, colorAt, CommonOptions, Figure, SEQUENTIAL_SCALE, Trace } from "./figure";
 
 /** Plotly draws `null` as a gap; NaN/Infinity are not valid JSON, so map them to null. */
 function clean(values: ReadonlyArray<number>): Array<number | null> {
@@ -115,7 +107,10 @@ export function lines(
   const names = Object.keys(series);
   check(names.length > 0, "lines: no series");
   for (const name of names) {
-    check(series[name].length === x.length, `lines: series "${name}" has ${series[name].length} points, x has ${x.length}`);
+    check(
+      series[name].length === x.length,
+      `lines: series "${name}" has ${series[name].length} points, x has ${x.length}`,
+    );
   }
   const markers = opts.markers ?? x.length <= 30;
   const data: Trace[] = names.map((name, i) => ({
@@ -152,7 +147,8 @@ export interface BarSeries {
 export function fromSeeds(perSeed: ReadonlyArray<ReadonlyArray<number>>): BarSeries {
   check(perSeed.length > 0, "fromSeeds: no seeds");
   const numCategories = perSeed[0].length;
-  for (const row of perSeed) check(row.length === numCategories, "fromSeeds: seeds have different numbers of categories");
+  for (const row of perSeed)
+    check(row.length === numCategories, "fromSeeds: seeds have different numbers of categories");
   const values: number[] = [];
   const error: number[] = [];
   for (let c = 0; c < numCategories; c++) {
@@ -192,8 +188,14 @@ export function groupedBars(
   for (const name of names) {
     const s = series[name];
     const bar: BarSeries = isBarSeries(s) ? s : { values: [...s] };
-    check(bar.values.length === categories.length, `groupedBars: series "${name}" has ${bar.values.length} values, ${categories.length} categories`);
-    check(!bar.error || bar.error.length === categories.length, `groupedBars: series "${name}" error has the wrong length`);
+    check(
+      bar.values.length === categories.length,
+      `groupedBars: series "${name}" has ${bar.values.length} values, ${categories.length} categories`,
+    );
+    check(
+      !bar.error || bar.error.length === categories.length,
+      `groupedBars: series "${name}" error has the wrong length`,
+    );
     normalised[name] = bar;
   }
   const data: Trace[] = names.map((name, i) => {
@@ -206,7 +208,14 @@ export function groupedBars(
       marker: { color: colorAt(i) },
     };
     if (bar.error) {
-      trace.error_y = { type: "data", array: clean(bar.error), visible: true, thickness: 1.5, width: 4, color: "#333333" };
+      trace.error_y = {
+        type: "data",
+        array: clean(bar.error),
+        visible: true,
+        thickness: 1.5,
+        width: 4,
+        color: "#333333",
+      };
       trace.customdata = clean(bar.error);
       trace.hovertemplate = "%{x}: %{y:.4f} ± %{customdata:.4f}<extra>%{fullData.name}</extra>";
     } else if (opts.labelDigits !== undefined) {
@@ -217,9 +226,13 @@ export function groupedBars(
     }
     return trace;
   });
-  const layout = baseLayout({ ...opts, title: opts.title ?? "" }, { type: "category" }, {
-    range: opts.yRange ?? autoRange(normalised, opts.referenceLine?.y),
-  });
+  const layout = baseLayout(
+    { ...opts, title: opts.title ?? "" },
+    { type: "category" },
+    {
+      range: opts.yRange ?? autoRange(normalised, opts.referenceLine?.y),
+    },
+  );
   layout.barmode = "group";
   layout.bargap = 0.2;
   layout.bargroupgap = 0.05;
@@ -237,7 +250,15 @@ export function groupedBars(
     ];
     if (opts.referenceLine.label) {
       layout.annotations = [
-        { xref: "paper", x: 1, xanchor: "right", y: opts.referenceLine.y, yanchor: "bottom", text: opts.referenceLine.label, showarrow: false },
+        {
+          xref: "paper",
+          x: 1,
+          xanchor: "right",
+          y: opts.referenceLine.y,
+          yanchor: "bottom",
+          text: opts.referenceLine.label,
+          showarrow: false,
+        },
       ];
     }
   }
@@ -351,7 +372,10 @@ export function scatter(series: Points | Record<string, Points>, opts: ScatterOp
   check(names.length > 0, "scatter: no series");
   const data: Trace[] = names.map((name, i) => {
     const p = named[name];
-    check(p.x.length === p.y.length, `scatter: series "${name}" has ${p.x.length} x and ${p.y.length} y values`);
+    check(
+      p.x.length === p.y.length,
+      `scatter: series "${name}" has ${p.x.length} x and ${p.y.length} y values`,
+    );
     check(!p.text || p.text.length === p.x.length, `scatter: series "${name}" text has the wrong length`);
     const trace: Trace = {
       type: "scatter",

@@ -14,7 +14,9 @@ export function plotlyBundlePath(): string {
 
 /** Version of the plotly.js bundle, e.g. "2.35.3". */
 export function plotlyVersion(): string {
-  const pkg = JSON.parse(fs.readFileSync(path.join(path.dirname(plotlyBundlePath()), "package.json"), "utf8")) as { version: string };
+  const pkg = JSON.parse(
+    fs.readFileSync(path.join(path.dirname(plotlyBundlePath()), "package.json"), "utf8"),
+  ) as { version: string };
   return pkg.version;
 }
 
@@ -36,7 +38,10 @@ export function plotlyInlineScript(): string {
 
 /** Makes text safe inside `<script>...</script>` (no early close tag, no JS line separators). */
 export function escapeScript(text: string): string {
-  return text.replace(/<\/(script)/gi, "<\\/$1").replace(/\u2028/g, "\\u2028").replace(/\u2029/g, "\\u2029");
+  return text
+    .replace(/<\/(script)/gi, "<\\/$1")
+    .replace(/\u2028/g, "\\u2028")
+    .replace(/\u2029/g, "\\u2029");
 }
 
 /** JSON for embedding in an inline script. */

@@ -150,11 +150,18 @@ export async function closeExporter(): Promise<void> {
 
 export { writeFileAtomic };
 
-function standaloneHtml(fig: Figure, title: string, height: number, bundle: { src?: string; inline?: string }): string {
+function standaloneHtml(
+  fig: Figure,
+  title: string,
+  height: number,
+  bundle: { src?: string; inline?: string },
+): string {
   const layout = { ...fig.layout, autosize: true };
   delete layout.width;
   const config = { responsive: true, displaylogo: false, ...(fig.config ?? {}) };
-  const script = bundle.src ? `<script src="${bundle.src}"></script>` : `<script>\n${bundle.inline}\n</script>`;
+  const script = bundle.src
+    ? `<script src="${bundle.src}"></script>`
+    : `<script>\n${bundle.inline}\n</script>`;
   return [
     "<!DOCTYPE html>",
     '<html lang="en">',
@@ -178,7 +185,9 @@ function decodeDataUrl(url: string): Buffer {
   const comma = url.indexOf(",");
   const header = url.slice(0, comma);
   const payload = url.slice(comma + 1);
-  return header.endsWith(";base64") ? Buffer.from(payload, "base64") : Buffer.from(decodeURIComponent(payload), "utf8");
+  return header.endsWith(";base64")
+    ? Buffer.from(payload, "base64")
+    : Buffer.from(decodeURIComponent(payload), "utf8");
 }
 
 /**
@@ -189,12 +198,17 @@ function decodeDataUrl(url: string): Buffer {
  * Set `RECREPRO_EXPORT_IMAGES=off` to skip PNG/SVG (with a warning) where Chromium is not
  * available; the main job leaves it on, so a missing browser fails the run.
  */
-export async function exportFigure(fig: Figure, outBase: string, opts: ExportOptions = {}): Promise<ExportResult> {
+export async function exportFigure(
+  fig: Figure,
+  outBase: string,
+  opts: ExportOptions = {},
+): Promise<ExportResult> {
   if (!isFigure(fig)) throw new Error("plots.exportFigure: expected a plotly figure {data, layout}");
   const t0 = Date.now();
   const base = path.resolve(KIT_ROOT, outBase);
   const formats = opts.formats ?? ["png", "svg", "html"];
-  const width = opts.width ?? (typeof fig.layout.width === "number" ? fig.layout.width : DEFAULT_EXPORT_WIDTH);
+  const width =
+    opts.width ?? (typeof fig.layout.width === "number" ? fig.layout.width : DEFAULT_EXPORT_WIDTH);
   const height = opts.height ?? (typeof fig.layout.height === "number" ? fig.layout.height : DEFAULT_HEIGHT);
   const result: ExportResult = { json: `${base}.json`, skipped: [], ms: 0 };
 
@@ -217,7 +231,10 @@ export async function exportFigure(fig: Figure, outBase: string, opts: ExportOpt
 
   const raster = formats.filter((f): f is "png" | "svg" => f === "png" || f === "svg");
   const exportImages = (process.env.RECREPRO_EXPORT_IMAGES ?? "").trim().toLowerCase();
-  if (!["", "on", "off"].includes(exportImages)) throw new Error(`RECREPRO_EXPORT_IMAGES=${JSON.stringify(process.env.RECREPRO_EXPORT_IMAGES)} is not valid: expected "off" (skip PNG/SVG) or "on"`);
+  if (!["", "on", "off"].includes(exportImages))
+    throw new Error(
+      `RECREPRO_EXPORT_IMAGES=${JSON.stringify(process.env.RECREPRO_EXPORT_IMAGES)} is not valid: expected "off" (skip PNG/SVG) or "on"`,
+    );
   if (raster.length > 0 && exportImages === "off") {
     console.warn(`plots.exportFigure: RECREPRO_EXPORT_IMAGES=off, skipping ${raster.join("/")} for ${base}`);
     result.skipped.push(...raster);
@@ -229,7 +246,13 @@ export async function exportFigure(fig: Figure, outBase: string, opts: ExportOpt
           const w = window as unknown as { Plotly: { toImage(f: unknown, o: unknown): Promise<string> } };
           return w.Plotly.toImage(figure, { format, width, height, scale });
         },
-        { figure: { data: fig.data, layout: { ...fig.layout, width, height } }, format, width, height, scale: format === "png" ? (opts.scale ?? 2) : 1 },
+        {
+          figure: { data: fig.data, layout: { ...fig.layout, width, height } },
+          format,
+          width,
+          height,
+          scale: format === "png" ? (opts.scale ?? 2) : 1,
+        },
       );
       const file = `${base}.${format}`;
       writeFileAtomic(file, decodeDataUrl(url));

@@ -6,7 +6,18 @@
  *   rr.plots.show(fig);
  *   await rr.plots.exportFigure(fig, "figures/hamur/auc-per-domain");
  */
-export { Figure, Layout, Trace, CommonOptions, PALETTE, SEQUENTIAL_SCALE, FONT_FAMILY, colorAt, baseLayout, isFigure } from "./figure";
+export {
+  Figure,
+  Layout,
+  Trace,
+  CommonOptions,
+  PALETTE,
+  SEQUENTIAL_SCALE,
+  FONT_FAMILY,
+  colorAt,
+  baseLayout,
+  isFigure,
+} from "./figure";
 export {
   History,
   LearningCurveOptions,
@@ -23,7 +34,17 @@ export {
   ScatterOptions,
   scatter,
 } from "./builders";
-export { show, showHtml, showTable, tableHtml, figureHtml, inNotebook, Row, TableLike, TableOptions } from "./notebook";
+export {
+  show,
+  showHtml,
+  showTable,
+  tableHtml,
+  figureHtml,
+  inNotebook,
+  Row,
+  TableLike,
+  TableOptions,
+} from "./notebook";
 export {
   exportFigure,
   closeExporter,

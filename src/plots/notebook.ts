@@ -117,9 +117,14 @@ export interface TableOptions {
 
 function isTableLike(t: unknown): t is TableLike {
   const x = t as Partial<TableLike> | null;
-  return typeof x === "object" && x !== null && typeof x.numRows === "function" && typeof x.objects === "function" && typeof x.columnNames === "function";
+  return (
+    typeof x === "object" &&
+    x !== null &&
+    typeof x.numRows === "function" &&
+    typeof x.objects === "function" &&
+    typeof x.columnNames === "function"
+  );
 }
-
 
 function formatCell(v: unknown, digits: number): { text: string; numeric: boolean } {
   if (v === null || v === undefined) return { text: "", numeric: false };
@@ -157,9 +162,16 @@ export function tableHtml(rows: ReadonlyArray<Row> | TableLike, opts: TableOptio
   }
   const th = "padding:4px 10px;border-bottom:2px solid #444;text-align:left;";
   const td = "padding:3px 10px;border-bottom:1px solid #ddd;";
-  const out: string[] = ['<table class="recrepro-table" style="border-collapse:collapse;font-family:sans-serif;font-size:13px;">'];
-  if (opts.caption) out.push(`<caption style="caption-side:top;text-align:left;font-weight:bold;padding:4px 0;">${escapeHtml(opts.caption)}</caption>`);
-  out.push("<thead><tr>" + columns.map((c) => `<th style="${th}">${escapeHtml(c)}</th>`).join("") + "</tr></thead>");
+  const out: string[] = [
+    '<table class="recrepro-table" style="border-collapse:collapse;font-family:sans-serif;font-size:13px;">',
+  ];
+  if (opts.caption)
+    out.push(
+      `<caption style="caption-side:top;text-align:left;font-weight:bold;padding:4px 0;">${escapeHtml(opts.caption)}</caption>`,
+    );
+  out.push(
+    "<thead><tr>" + columns.map((c) => `<th style="${th}">${escapeHtml(c)}</th>`).join("") + "</tr></thead>",
+  );
   out.push("<tbody>");
   for (const r of shown) {
     const cells = columns.map((c) => {
@@ -169,7 +181,10 @@ export function tableHtml(rows: ReadonlyArray<Row> | TableLike, opts: TableOptio
     out.push("<tr>" + cells.join("") + "</tr>");
   }
   out.push("</tbody></table>");
-  if (total > shown.length) out.push(`<div style="font-size:12px;color:#666;">… ${total - shown.length} more rows (${total} in all)</div>`);
+  if (total > shown.length)
+    out.push(
+      `<div style="font-size:12px;color:#666;">… ${total - shown.length} more rows (${total} in all)</div>`,
+    );
   return out.join("\n");
 }
 

@@ -151,10 +151,11 @@ export function loadClaims(file: string): ClaimsFile {
 /** Checks the shape of claims data; throws a ClaimsError naming `file` and the first bad field. */
 export function validateClaims(data: unknown, file = "claims.json"): ClaimsFile {
   const fail = (field: string, want: string, got: unknown): never => {
-    const shown = got === undefined ? "nothing" : JSON.stringify(got)?.slice(0, 60) ?? String(got);
+    const shown = got === undefined ? "nothing" : (JSON.stringify(got)?.slice(0, 60) ?? String(got));
     throw new ClaimsError(`${file}: field "${field}" must be ${want} (got ${shown})`, file, field);
   };
-  const obj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
+  const obj = (v: unknown): v is Record<string, unknown> =>
+    v !== null && typeof v === "object" && !Array.isArray(v);
   const str = (v: unknown) => typeof v === "string" && v.length > 0;
   const fin = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v);
   if (!obj(data)) return fail("", "an object {paper, claims}", data);
@@ -170,14 +171,19 @@ export function validateClaims(data: unknown, file = "claims.json"): ClaimsFile 
     if (!str(c.text)) fail(`${at}.text`, "a non-empty string", c.text);
     if (c.source !== undefined && typeof c.source !== "string") fail(`${at}.source`, "a string", c.source);
     if (c.forEach !== undefined) {
-      if (!Array.isArray(c.forEach) || c.forEach.length === 0) fail(`${at}.forEach`, "a non-empty array of group names", c.forEach);
-      (c.forEach as unknown[]).forEach((g, j) => str(g) || fail(`${at}.forEach[${j}]`, "a non-empty string", g));
+      if (!Array.isArray(c.forEach) || c.forEach.length === 0)
+        fail(`${at}.forEach`, "a non-empty array of group names", c.forEach);
+      (c.forEach as unknown[]).forEach(
+        (g, j) => str(g) || fail(`${at}.forEach[${j}]`, "a non-empty string", g),
+      );
     }
     if (c.paperValue !== undefined) {
       if (c.forEach !== undefined) {
-        if (!obj(c.paperValue)) fail(`${at}.paperValue`, "an object of group -> number (the claim has forEach)", c.paperValue);
+        if (!obj(c.paperValue))
+          fail(`${at}.paperValue`, "an object of group -> number (the claim has forEach)", c.paperValue);
         for (const [g, v] of Object.entries(c.paperValue as object)) {
-          if (!(c.forEach as string[]).includes(g)) fail(`${at}.paperValue.${g}`, `a group listed in forEach`, g);
+          if (!(c.forEach as string[]).includes(g))
+            fail(`${at}.paperValue.${g}`, `a group listed in forEach`, g);
           if (!fin(v)) fail(`${at}.paperValue.${g}`, "a finite number", v);
         }
       } else if (!fin(c.paperValue)) fail(`${at}.paperValue`, "a finite number", c.paperValue);
@@ -186,15 +192,26 @@ export function validateClaims(data: unknown, file = "claims.json"): ClaimsFile 
     if (!obj(r)) return fail(`${at}.relation`, "an object", r);
     const isOperand = (v: unknown): boolean =>
       str(v) ||
-      (obj(v) && Object.keys(v).length === 1 && ((Array.isArray(v.diff) && v.diff.length === 2 && v.diff.every(isOperand)) || (v.min !== undefined && isOperand(v.min))));
+      (obj(v) &&
+        Object.keys(v).length === 1 &&
+        ((Array.isArray(v.diff) && v.diff.length === 2 && v.diff.every(isOperand)) ||
+          (v.min !== undefined && isOperand(v.min))));
     const operand = (key: string, allowNumber: boolean) => {
       const v = r[key];
-      if (!(isOperand(v) || (allowNumber && fin(v)))) fail(`${at}.relation.${key}`, allowNumber ? "a metric key, an expression {diff}/{min} or a finite number" : "a metric key or an expression {diff}/{min}", v);
+      if (!(isOperand(v) || (allowNumber && fin(v))))
+        fail(
+          `${at}.relation.${key}`,
+          allowNumber
+            ? "a metric key, an expression {diff}/{min} or a finite number"
+            : "a metric key or an expression {diff}/{min}",
+          v,
+        );
     };
     if (r.kind === "greater" || r.kind === "less") {
       operand("ours", false);
       operand("than", true);
-      if (r.margin !== undefined && !(fin(r.margin) && r.margin >= 0)) fail(`${at}.relation.margin`, "a non-negative number", r.margin);
+      if (r.margin !== undefined && !(fin(r.margin) && r.margin >= 0))
+        fail(`${at}.relation.margin`, "a non-negative number", r.margin);
     } else if (r.kind === "within") {
       operand("a", false);
       operand("b", true);
@@ -202,7 +219,8 @@ export function validateClaims(data: unknown, file = "claims.json"): ClaimsFile 
     } else {
       fail(`${at}.relation.kind`, '"greater", "less" or "within"', r.kind);
     }
-    if (c.forEach === undefined && JSON.stringify(r).includes("{group}")) fail(`${at}.forEach`, "present when keys use {group}", undefined);
+    if (c.forEach === undefined && JSON.stringify(r).includes("{group}"))
+      fail(`${at}.forEach`, "present when keys use {group}", undefined);
     return undefined;
   });
   return data as unknown as ClaimsFile;
@@ -218,11 +236,32 @@ export interface CompareClaimsOptions {
  *
  * @param measured metric key -> values per seed (e.g. from `measuredFromRecord` of each run).
  */
-export function compareClaims(claims: readonly Claim[], measured: Readonly<Record<string, readonly number[]>>, options: CompareClaimsOptions = {}): ClaimRow[] {
+export function compareClaims(
+  claims: readonly Claim[],
+  measured: Readonly<Record<string, readonly number[]>>,
+  options: CompareClaimsOptions = {},
+): ClaimRow[] {
   return claims.map((claim) => {
-    if (!claim.forEach) return compareOne(claim, claim.id, claim.text, paperNumber(claim.paperValue, undefined), claim.relation, measured, options);
+    if (!claim.forEach)
+      return compareOne(
+        claim,
+        claim.id,
+        claim.text,
+        paperNumber(claim.paperValue, undefined),
+        claim.relation,
+        measured,
+        options,
+      );
     const parts = claim.forEach.map((g) =>
-      compareOne(claim, `${claim.id}.${g}`, fill(claim.text, g), paperNumber(claim.paperValue, g), fillRelation(claim.relation, g), measured, options),
+      compareOne(
+        claim,
+        `${claim.id}.${g}`,
+        fill(claim.text, g),
+        paperNumber(claim.paperValue, g),
+        fillRelation(claim.relation, g),
+        measured,
+        options,
+      ),
     );
     return aggregate(claim, parts);
   });
@@ -248,7 +287,9 @@ function mapKeys<V extends Operand | number>(v: V, f: (key: string) => string): 
 
 function fillRelation(r: ClaimRelation, g: string): ClaimRelation {
   const f = (k: string) => fill(k, g);
-  return r.kind === "within" ? { ...r, a: mapKeys(r.a, f), b: mapKeys(r.b, f) } : { ...r, ours: mapKeys(r.ours, f), than: mapKeys(r.than, f) };
+  return r.kind === "within"
+    ? { ...r, a: mapKeys(r.a, f), b: mapKeys(r.b, f) }
+    : { ...r, ours: mapKeys(r.ours, f), than: mapKeys(r.than, f) };
 }
 
 function keysOf(v: Operand): string[] {
@@ -258,7 +299,10 @@ function keysOf(v: Operand): string[] {
 }
 
 /** Per-seed values of an operand, or the reason it has none. */
-export function evaluateOperand(v: Operand, measured: Readonly<Record<string, readonly number[]>>): { values: number[] } | { problem: string } {
+export function evaluateOperand(
+  v: Operand,
+  measured: Readonly<Record<string, readonly number[]>>,
+): { values: number[] } | { problem: string } {
   if (typeof v === "string") {
     const p = problem(v, measured);
     return p ? { problem: p } : { values: [...measured[v]] };
@@ -281,9 +325,17 @@ export function evaluateOperand(v: Operand, measured: Readonly<Record<string, re
   if (matched.length === 0) return { problem: `no values for ${patterns[0]}` };
   let out: number[] | null = null;
   for (const w of matched) {
-    const r = evaluateOperand(mapKeys(v.min, (k) => k.split("{*}").join(w)), measured);
+    const r = evaluateOperand(
+      mapKeys(v.min, (k) => k.split("{*}").join(w)),
+      measured,
+    );
     if ("problem" in r) return r;
-    out = out === null ? r.values : Array.from({ length: Math.min(out.length, r.values.length) }, (_, i) => Math.min(out![i], r.values[i]));
+    out =
+      out === null
+        ? r.values
+        : Array.from({ length: Math.min(out.length, r.values.length) }, (_, i) =>
+            Math.min(out![i], r.values[i]),
+          );
   }
   return { values: out! };
 }
@@ -323,7 +375,9 @@ function compareOne(
     row.reason = "problem" in left ? left.problem : (right as { problem: string }).problem;
     return row;
   }
-  const cmp = compareSpread(left.values, typeof right === "number" ? right : right.values, { minSpread: options.minSpread });
+  const cmp = compareSpread(left.values, typeof right === "number" ? right : right.values, {
+    minSpread: options.minSpread,
+  });
   const d = cmp.diff;
   row.ours = cmp.a;
   row.reference = cmp.b;
@@ -364,7 +418,9 @@ function compareOne(
     row.reason = `d = ${signed(d)} outside the ${band}${need}`;
   } else {
     row.verdict = "does not hold";
-    row.reason = row.directionHolds ? `d = ${signed(d)} below the claimed margin ${margin}` : `d = ${signed(d)} outside the ${band}, wrong direction`;
+    row.reason = row.directionHolds
+      ? `d = ${signed(d)} below the claimed margin ${margin}`
+      : `d = ${signed(d)} outside the ${band}, wrong direction`;
   }
   return row;
 }
@@ -380,7 +436,14 @@ function problem(key: string, measured: Readonly<Record<string, readonly number[
 function aggregate(claim: Claim, parts: ClaimRow[]): ClaimRow {
   const count = (v: Verdict) => parts.filter((p) => p.verdict === v).length;
   // "Every group" claims: one group that clearly fails settles it; otherwise a gap leaves it open.
-  const verdict: Verdict = count("does not hold") > 0 ? "does not hold" : count("not measurable") > 0 ? "not measurable" : count("tie (inside spread)") > 0 ? "tie (inside spread)" : "holds";
+  const verdict: Verdict =
+    count("does not hold") > 0
+      ? "does not hold"
+      : count("not measurable") > 0
+        ? "not measurable"
+        : count("tie (inside spread)") > 0
+          ? "tie (inside spread)"
+          : "holds";
   const all = (f: (p: ClaimRow) => boolean | null): boolean | null => {
     const vs = parts.map(f);
     return vs.some((v) => v === null) ? null : vs.every(Boolean);
@@ -468,13 +531,34 @@ const VERDICT_COLOURS: Record<Verdict, string> = {
 /** A self-contained HTML table (inline styles, every value escaped) for a notebook cell. */
 export function claimsTableHtml(rows: readonly ClaimRow[], digits = 4): string {
   const display = claimRowsForDisplay(rows, digits);
-  const headers = ["id", "claim", "paper", "ours (mean ± std)", "reference", "ours − ref", "Δ vs paper", "direction holds?", "within tolerance?", "verdict"];
+  const headers = [
+    "id",
+    "claim",
+    "paper",
+    "ours (mean ± std)",
+    "reference",
+    "ours − ref",
+    "Δ vs paper",
+    "direction holds?",
+    "within tolerance?",
+    "verdict",
+  ];
   const cell = "padding:2px 8px;border-bottom:1px solid #ddd;text-align:left;vertical-align:top";
   const num = (x: number | null) => (x === null ? "" : x.toFixed(digits));
   const head = headers.map((h) => `<th style="${cell}">${escapeHtml(h)}</th>`).join("");
   const body = display
     .map((r) => {
-      const values = [r.id, r.claim, num(r.paper), r.ours, r.reference, num(r.difference), num(r.delta), r.direction, r.tolerance];
+      const values = [
+        r.id,
+        r.claim,
+        num(r.paper),
+        r.ours,
+        r.reference,
+        num(r.difference),
+        num(r.delta),
+        r.direction,
+        r.tolerance,
+      ];
       const tds = values.map((v) => `<td style="${cell}">${escapeHtml(v)}</td>`).join("");
       const verdict = `<td style="${cell};background:${VERDICT_COLOURS[r.verdict]}" title="${escapeHtml(r.reason)}">${escapeHtml(r.verdict)}</td>`;
       return `<tr>${tds}${verdict}</tr>`;

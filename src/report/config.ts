@@ -18,7 +18,9 @@ export type ConfigLayer = "default" | "preset" | "override" | "environment";
 export const CONFIG_LAYERS: readonly ConfigLayer[] = ["default", "preset", "override", "environment"];
 
 /** A partial config: any subset of keys, recursively. */
-export type DeepPartial<T> = { [K in keyof T]?: T[K] extends readonly unknown[] ? T[K] : T[K] extends object ? DeepPartial<T[K]> : T[K] };
+export type DeepPartial<T> = {
+  [K in keyof T]?: T[K] extends readonly unknown[] ? T[K] : T[K] extends object ? DeepPartial<T[K]> : T[K];
+};
 
 export interface ResolvedConfig<T> {
   config: T;
@@ -83,19 +85,30 @@ export function resolveConfig<T extends object>(
   env: DeepPartial<T> = {},
   options: ResolveConfigOptions = {},
 ): ResolvedConfig<T> {
-  if (!isPlain(defaults)) throw new ConfigError("resolveConfig: defaults must be a plain object", "default", "");
+  if (!isPlain(defaults))
+    throw new ConfigError("resolveConfig: defaults must be a plain object", "default", "");
   const config = clone(defaults) as Plain;
   const sources: Record<string, ConfigLayer> = {};
   markLeaves(config, "", "default", sources);
-  const layers: [ConfigLayer, unknown][] = [["preset", preset], ["override", overrides], ["environment", env]];
+  const layers: [ConfigLayer, unknown][] = [
+    ["preset", preset],
+    ["override", overrides],
+    ["environment", env],
+  ];
   for (const [layer, values] of layers) {
-    if (!isPlain(values)) throw new ConfigError(`resolveConfig: the ${layer} layer must be a plain object`, layer, "");
+    if (!isPlain(values))
+      throw new ConfigError(`resolveConfig: the ${layer} layer must be a plain object`, layer, "");
     mergeLayer(config, values, "", layer, sources, options.allowUnknown ?? false);
   }
   return { config: config as T, sources };
 }
 
-function markLeaves(obj: Plain, prefix: string, layer: ConfigLayer, sources: Record<string, ConfigLayer>): void {
+function markLeaves(
+  obj: Plain,
+  prefix: string,
+  layer: ConfigLayer,
+  sources: Record<string, ConfigLayer>,
+): void {
   for (const [k, v] of Object.entries(obj)) {
     const key = prefix + k;
     if (isPlain(v) && Object.keys(v).length > 0) markLeaves(v, key + ".", layer, sources);
@@ -117,7 +130,11 @@ function mergeLayer(
     if (!Object.prototype.hasOwnProperty.call(target, k)) {
       if (!allowUnknown) {
         const known = Object.keys(target).join(", ");
-        throw new ConfigError(`config: unknown key "${key}" in the ${layer} layer (known at this level: ${known})`, layer, key);
+        throw new ConfigError(
+          `config: unknown key "${key}" in the ${layer} layer (known at this level: ${known})`,
+          layer,
+          key,
+        );
       }
       target[k] = clone(v);
       if (isPlain(v)) markLeaves(target[k] as Plain, key + ".", layer, sources);
@@ -133,12 +150,21 @@ function mergeLayer(
       continue;
     }
     if (isPlain(current) && Object.keys(current).length > 0) {
-      if (!isPlain(v)) throw new ConfigError(`config: "${key}" in the ${layer} layer must be an object, got ${kindOf(v)}`, layer, key);
+      if (!isPlain(v))
+        throw new ConfigError(
+          `config: "${key}" in the ${layer} layer must be an object, got ${kindOf(v)}`,
+          layer,
+          key,
+        );
       mergeLayer(current, v, key + ".", layer, sources, allowUnknown);
       continue;
     }
     if (current !== null && current !== undefined && kindOf(current) !== kindOf(v)) {
-      throw new ConfigError(`config: "${key}" in the ${layer} layer must be a ${kindOf(current)} like its default, got ${kindOf(v)} ${JSON.stringify(v)}`, layer, key);
+      throw new ConfigError(
+        `config: "${key}" in the ${layer} layer must be a ${kindOf(current)} like its default, got ${kindOf(v)} ${JSON.stringify(v)}`,
+        layer,
+        key,
+      );
     }
     target[k] = clone(v);
     sources[key] = layer;
@@ -187,14 +213,25 @@ export function configFromEnv<T extends object>(
     if (raw === undefined || raw === "") continue;
     const parts = key.split(".");
     let def: unknown = defaults;
-    for (const p of parts) def = isPlain(def) && Object.prototype.hasOwnProperty.call(def, p) ? def[p] : undefined;
+    for (const p of parts)
+      def = isPlain(def) && Object.prototype.hasOwnProperty.call(def, p) ? def[p] : undefined;
     if (def === undefined) continue;
     let value: unknown;
     if (typeof def === "number") {
       value = Number(raw);
-      if (!Number.isFinite(value)) throw new ConfigError(`config: ${variable}=${raw} is not a number (for "${key}")`, "environment", key);
+      if (!Number.isFinite(value))
+        throw new ConfigError(
+          `config: ${variable}=${raw} is not a number (for "${key}")`,
+          "environment",
+          key,
+        );
     } else if (typeof def === "boolean") {
-      if (!/^(1|0|true|false)$/i.test(raw)) throw new ConfigError(`config: ${variable}=${raw} must be true/false/1/0 (for "${key}")`, "environment", key);
+      if (!/^(1|0|true|false)$/i.test(raw))
+        throw new ConfigError(
+          `config: ${variable}=${raw} must be true/false/1/0 (for "${key}")`,
+          "environment",
+          key,
+        );
       value = /^(1|true)$/i.test(raw);
     } else if (typeof def === "string") {
       value = raw;

@@ -99,12 +99,16 @@ export function environmentInfo(options: EnvironmentOptions = {}): EnvironmentIn
   };
 }
 
-
 /** HEAD commit and dirty flag via git; nulls when git or the repository is absent. */
 export function gitInfo(dir: string): GitInfo {
   const run = (args: string[]): string | null => {
     try {
-      return execFileSync("git", args, { cwd: dir, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], timeout: 5000 }).trim();
+      return execFileSync("git", args, {
+        cwd: dir,
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "ignore"],
+        timeout: 5000,
+      }).trim();
     } catch {
       return null;
     }
@@ -151,7 +155,9 @@ function engineBackend(): BackendInfo | null {
 export function formatEnvironmentLine(env: EnvironmentInfo): string {
   const gib = (env.memory.totalBytes / 2 ** 30).toFixed(1);
   const tfjs = env.packages["@tensorflow/tfjs"] ?? "not installed";
-  const backend = env.backend ? `${env.backend.tfBackend ?? env.backend.name}: ${env.backend.reason}` : "no backend yet";
+  const backend = env.backend
+    ? `${env.backend.tfBackend ?? env.backend.name}: ${env.backend.reason}`
+    : "no backend yet";
   const git = env.git.commit ? `${env.git.commit.slice(0, 7)}${env.git.dirty ? "+dirty" : ""}` : "no git";
   return `node ${env.node} · ${env.platform} ${env.arch} · ${env.cpus.count} x ${env.cpus.model} · ${gib} GiB · tfjs ${tfjs} (${backend}) · git ${git}`;
 }

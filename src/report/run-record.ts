@@ -154,13 +154,13 @@ export function writeRunRecord(dir: string, record: RunRecord, fileName = RUN_RE
   return writeFileAtomic(path.join(dir, fileName), text);
 }
 
-
 /**
  * Reads and validates a run record; `file` is run.json or a directory holding it. Non-finite
  * numbers listed in `nonFinite` are restored. Throws a RunRecordError naming the file and field.
  */
 export function readRunRecord(file: string): RunRecord {
-  const target = fs.existsSync(file) && fs.statSync(file).isDirectory() ? path.join(file, RUN_RECORD_FILE) : file;
+  const target =
+    fs.existsSync(file) && fs.statSync(file).isDirectory() ? path.join(file, RUN_RECORD_FILE) : file;
   let data: unknown;
   try {
     data = JSON.parse(fs.readFileSync(target, "utf8"));
@@ -175,15 +175,30 @@ export function readRunRecord(file: string): RunRecord {
 function restoreNonFinite(data: Record<string, unknown>, entries: unknown[], label: string): void {
   entries.forEach((e, i) => {
     const field = `nonFinite[${i}]`;
-    if (!isObject(e) || typeof e.path !== "string" || !["NaN", "Infinity", "-Infinity"].includes(e.value as string)) {
-      throw new RunRecordError(`${label}: field "${field}" must be {path, value: "NaN" | "Infinity" | "-Infinity"}`, field);
+    if (
+      !isObject(e) ||
+      typeof e.path !== "string" ||
+      !["NaN", "Infinity", "-Infinity"].includes(e.value as string)
+    ) {
+      throw new RunRecordError(
+        `${label}: field "${field}" must be {path, value: "NaN" | "Infinity" | "-Infinity"}`,
+        field,
+      );
     }
     const steps = e.path.match(/[^.[\]]+/g) ?? [];
     let node: unknown = data;
-    for (const s of steps.slice(0, -1)) node = isObject(node) || Array.isArray(node) ? (node as Record<string, unknown>)[s] : undefined;
+    for (const s of steps.slice(0, -1))
+      node = isObject(node) || Array.isArray(node) ? (node as Record<string, unknown>)[s] : undefined;
     const last = steps[steps.length - 1];
-    if (!(isObject(node) || Array.isArray(node)) || last === undefined || (node as Record<string, unknown>)[last] !== null) {
-      throw new RunRecordError(`${label}: field "${field}" points at "${e.path}", which is not a null`, field);
+    if (
+      !(isObject(node) || Array.isArray(node)) ||
+      last === undefined ||
+      (node as Record<string, unknown>)[last] !== null
+    ) {
+      throw new RunRecordError(
+        `${label}: field "${field}" points at "${e.path}", which is not a null`,
+        field,
+      );
     }
     (node as Record<string, unknown>)[last] = Number(e.value);
   });
@@ -200,44 +215,54 @@ function isObject(v: unknown): v is Record<string, unknown> {
  */
 export function validateRunRecord(data: unknown, label = "run record"): asserts data is RunRecord {
   const fail = (field: string, want: string, got: unknown): never => {
-    const shown = got === undefined ? "nothing" : JSON.stringify(got)?.slice(0, 60) ?? String(got);
+    const shown = got === undefined ? "nothing" : (JSON.stringify(got)?.slice(0, 60) ?? String(got));
     throw new RunRecordError(`${label}: field "${field}" must be ${want} (got ${shown})`, field);
   };
   const num = (v: unknown) => typeof v === "number";
   if (!isObject(data)) fail("", "an object", data);
   const r = data as Record<string, unknown>;
-  if (r.schemaVersion !== RUN_RECORD_SCHEMA_VERSION) fail("schemaVersion", `${RUN_RECORD_SCHEMA_VERSION}`, r.schemaVersion);
-  for (const k of ["paper", "model", "runId", "createdAt"]) if (typeof r[k] !== "string" || r[k] === "") fail(k, "a non-empty string", r[k]);
+  if (r.schemaVersion !== RUN_RECORD_SCHEMA_VERSION)
+    fail("schemaVersion", `${RUN_RECORD_SCHEMA_VERSION}`, r.schemaVersion);
+  for (const k of ["paper", "model", "runId", "createdAt"])
+    if (typeof r[k] !== "string" || r[k] === "") fail(k, "a non-empty string", r[k]);
   if (r.profile !== "smoke" && r.profile !== "paper") fail("profile", `"smoke" or "paper"`, r.profile);
-  if (!Array.isArray(r.seeds) || r.seeds.length === 0) fail("seeds", "a non-empty array of integers", r.seeds);
+  if (!Array.isArray(r.seeds) || r.seeds.length === 0)
+    fail("seeds", "a non-empty array of integers", r.seeds);
   (r.seeds as unknown[]).forEach((s, i) => Number.isInteger(s) || fail(`seeds[${i}]`, "an integer", s));
   if (!isObject(r.config)) fail("config", "an object", r.config);
   if (!isObject(r.configSources)) fail("configSources", "an object", r.configSources);
   for (const [k, v] of Object.entries(r.configSources as object)) {
-    if (!["default", "preset", "override", "environment"].includes(v as string)) fail(`configSources.${k}`, `"default", "preset", "override" or "environment"`, v);
+    if (!["default", "preset", "override", "environment"].includes(v as string))
+      fail(`configSources.${k}`, `"default", "preset", "override" or "environment"`, v);
   }
   if (!isObject(r.data)) fail("data", "an object", r.data);
   const d = r.data as Record<string, unknown>;
-  for (const k of ["id", "fingerprint"]) if (typeof d[k] !== "string" || d[k] === "") fail(`data.${k}`, "a non-empty string", d[k]);
+  for (const k of ["id", "fingerprint"])
+    if (typeof d[k] !== "string" || d[k] === "") fail(`data.${k}`, "a non-empty string", d[k]);
   if (!isObject(d.rows)) fail("data.rows", "an object of split -> row count", d.rows);
-  for (const [k, v] of Object.entries(d.rows as object)) if (!Number.isInteger(v) || (v as number) < 0) fail(`data.rows.${k}`, "a non-negative integer", v);
+  for (const [k, v] of Object.entries(d.rows as object))
+    if (!Number.isInteger(v) || (v as number) < 0) fail(`data.rows.${k}`, "a non-negative integer", v);
   if (typeof d.synthetic !== "boolean") fail("data.synthetic", "a boolean", d.synthetic);
   if (!isObject(r.environment)) fail("environment", "an object (environmentInfo())", r.environment);
   const env = r.environment as Record<string, unknown>;
-  for (const k of ["node", "platform", "arch", "timestamp"]) if (typeof env[k] !== "string") fail(`environment.${k}`, "a string", env[k]);
+  for (const k of ["node", "platform", "arch", "timestamp"])
+    if (typeof env[k] !== "string") fail(`environment.${k}`, "a string", env[k]);
   checkNumberRecord(r.metrics, "metrics", fail, num);
   if (r.seedMetrics !== undefined) {
-    if (!isObject(r.seedMetrics)) fail("seedMetrics", "an object of metric -> per-seed numbers", r.seedMetrics);
+    if (!isObject(r.seedMetrics))
+      fail("seedMetrics", "an object of metric -> per-seed numbers", r.seedMetrics);
     for (const [k, v] of Object.entries(r.seedMetrics as object)) {
       checkNumberArray(v, `seedMetrics.${k}`, fail, num);
-      if ((v as unknown[]).length !== (r.seeds as unknown[]).length) fail(`seedMetrics.${k}`, `one value per seed (${(r.seeds as unknown[]).length})`, v);
+      if ((v as unknown[]).length !== (r.seeds as unknown[]).length)
+        fail(`seedMetrics.${k}`, `one value per seed (${(r.seeds as unknown[]).length})`, v);
     }
   }
   if (!isObject(r.perGroup)) fail("perGroup", "an object of group -> metric -> number", r.perGroup);
   for (const [g, v] of Object.entries(r.perGroup as object)) checkNumberRecord(v, `perGroup.${g}`, fail, num);
   if (!isObject(r.history)) fail("history", "an object of name -> per-epoch numbers", r.history);
   for (const [k, v] of Object.entries(r.history as object)) checkNumberArray(v, `history.${k}`, fail, num);
-  if (!(typeof r.wallTimeSec === "number" && r.wallTimeSec >= 0)) fail("wallTimeSec", "a non-negative number", r.wallTimeSec);
+  if (!(typeof r.wallTimeSec === "number" && r.wallTimeSec >= 0))
+    fail("wallTimeSec", "a non-negative number", r.wallTimeSec);
   if (!Array.isArray(r.notes)) fail("notes", "an array of strings", r.notes);
   (r.notes as unknown[]).forEach((n, i) => typeof n === "string" || fail(`notes[${i}]`, "a string", n));
 }
@@ -257,7 +282,8 @@ function checkNumberArray(v: unknown, field: string, fail: Fail, num: (x: unknow
 /** Per-seed values of every metric: `seedMetrics` when present, else each headline metric as one value. */
 export function measuredFromRecord(record: RunRecord, prefix = ""): Record<string, number[]> {
   const out: Record<string, number[]> = {};
-  const src = record.seedMetrics ?? Object.fromEntries(Object.entries(record.metrics).map(([k, v]) => [k, [v]]));
+  const src =
+    record.seedMetrics ?? Object.fromEntries(Object.entries(record.metrics).map(([k, v]) => [k, [v]]));
   for (const [k, v] of Object.entries(src)) out[prefix + k] = [...v];
   return out;
 }

@@ -18,7 +18,9 @@ export function arquero(): typeof Aq {
     try {
       aqModule = require("arquero") as typeof Aq;
     } catch (err) {
-      throw new Error(`arquero could not be loaded with require() (needs Node >= 20.19 for require of ES modules; this is ${process.version}): ${(err as Error).message}`);
+      throw new Error(
+        `arquero could not be loaded with require() (needs Node >= 20.19 for require of ES modules; this is ${process.version}): ${(err as Error).message}`,
+      );
     }
   }
   return aqModule;

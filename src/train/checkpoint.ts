@@ -70,12 +70,16 @@ export function saveCheckpoint(file: string, meta: unknown, arrays: Record<strin
 export function loadCheckpoint<M = unknown>(file: string): { meta: M; arrays: Record<string, StoredArray> } {
   if (!fs.existsSync(file)) throw new Error(`checkpoint ${file}: file not found`);
   const buf = fs.readFileSync(file);
-  if (buf.length < 12 || !buf.subarray(0, 4).equals(MAGIC)) throw new Error(`checkpoint ${file}: not a RecRepro checkpoint (bad magic)`);
+  if (buf.length < 12 || !buf.subarray(0, 4).equals(MAGIC))
+    throw new Error(`checkpoint ${file}: not a RecRepro checkpoint (bad magic)`);
   const version = buf.readUInt32LE(4);
   if (version !== VERSION) throw new Error(`checkpoint ${file}: version ${version}, expected ${VERSION}`);
   const hlen = buf.readUInt32LE(8);
   if (12 + hlen > buf.length) throw new Error(`checkpoint ${file}: truncated header`);
-  const { meta, entries } = JSON.parse(buf.subarray(12, 12 + hlen).toString("utf8")) as { meta: M; entries: Entry[] };
+  const { meta, entries } = JSON.parse(buf.subarray(12, 12 + hlen).toString("utf8")) as {
+    meta: M;
+    entries: Entry[];
+  };
   const dataStart = Math.ceil((12 + hlen) / 8) * 8;
   const arrays: Record<string, StoredArray> = {};
   for (const e of entries) {

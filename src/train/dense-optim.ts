@@ -34,15 +34,26 @@ export class DenseOptimizer {
   private v: tf.Variable[] = [];
   t = 0;
 
-  constructor(config: DenseOptimizerConfig, readonly vars: tf.Variable[]) {
-    this.config = { kind: config.kind, lr: config.lr, beta1: config.beta1 ?? 0.9, beta2: config.beta2 ?? 0.999, eps: config.eps ?? 1e-8, weightDecay: config.weightDecay ?? 0 };
+  constructor(
+    config: DenseOptimizerConfig,
+    readonly vars: tf.Variable[],
+  ) {
+    this.config = {
+      kind: config.kind,
+      lr: config.lr,
+      beta1: config.beta1 ?? 0.9,
+      beta2: config.beta2 ?? 0.999,
+      eps: config.eps ?? 1e-8,
+      weightDecay: config.weightDecay ?? 0,
+    };
     if (config.kind !== "sgd") this.m = vars.map(zeroState);
     if (config.kind === "adam") this.v = vars.map(zeroState);
   }
 
   /** Apply one step; `grads[i]` belongs to `vars[i]`. Does not dispose `grads`. */
   apply(grads: tf.Tensor[]): void {
-    if (grads.length !== this.vars.length) throw new Error(`dense optimiser: ${grads.length} gradients for ${this.vars.length} variables`);
+    if (grads.length !== this.vars.length)
+      throw new Error(`dense optimiser: ${grads.length} gradients for ${this.vars.length} variables`);
     this.t += 1;
     const { kind, lr, beta1, beta2, eps, weightDecay } = this.config;
     const t = this.t;

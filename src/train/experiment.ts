@@ -12,7 +12,15 @@ import { getBackendInfo, initBackend } from "../engine/backend";
 import { BASELINES } from "../models";
 import { specOf, type BaseModelConfig, type ModelSpec, type RecModel } from "../models/types";
 import { summariseSeeds, type SeedSummary } from "../metrics";
-import { configFromEnv, environmentInfo, formatConfig, resolveConfig, writeRunRecord, type DeepPartial, type RunRecord } from "../report";
+import {
+  configFromEnv,
+  environmentInfo,
+  formatConfig,
+  resolveConfig,
+  writeRunRecord,
+  type DeepPartial,
+  type RunRecord,
+} from "../report";
 import { validateTrainConfig } from "./validate";
 import { DEFAULT_TRAIN_CONFIG, Trainer, type Evaluation, type History, type TrainConfig } from "./trainer";
 
@@ -47,7 +55,10 @@ export function seedsFromEnv(): number[] | null {
   if (!raw || !raw.trim()) return null;
   const parts = raw.split(",").map((x) => x.trim());
   const bad = parts.findIndex((x) => !/^\d+$/.test(x) || !Number.isSafeInteger(Number(x)));
-  if (bad >= 0) throw new Error(`RECREPRO_SEEDS="${raw}" must be comma-separated integers >= 0; entry ${bad + 1} is ${JSON.stringify(parts[bad])}`);
+  if (bad >= 0)
+    throw new Error(
+      `RECREPRO_SEEDS="${raw}" must be comma-separated integers >= 0; entry ${bad + 1} is ${JSON.stringify(parts[bad])}`,
+    );
   const seeds = parts.map(Number);
   checkSeeds(seeds, `RECREPRO_SEEDS="${raw}"`);
   return seeds;
@@ -59,7 +70,10 @@ export function checkSeeds(seeds: readonly number[], where: string): void {
   const bad = seeds.find((x) => !Number.isSafeInteger(x) || x < 0);
   if (bad !== undefined) throw new Error(`${where}: seed ${bad} is not an integer >= 0`);
   const dup = seeds.find((x, i) => seeds.indexOf(x) !== i);
-  if (dup !== undefined) throw new Error(`${where}: seed ${dup} appears twice; repeated seeds give identical runs and a fake zero spread`);
+  if (dup !== undefined)
+    throw new Error(
+      `${where}: seed ${dup} appears twice; repeated seeds give identical runs and a fake zero spread`,
+    );
 }
 
 /**
@@ -110,7 +124,13 @@ export interface ExperimentOptions<C extends BaseModelConfig = BaseModelConfig> 
    * `summary`; two-part keys such as "cvrClicked.auc" also in `metrics`); every seed must return
    * the same keys.
    */
-  extraMetrics?: (run: { seed: number; model: RecModel; trainer: Trainer; history: History; data: ExperimentData }) => Record<string, number>;
+  extraMetrics?: (run: {
+    seed: number;
+    model: RecModel;
+    trainer: Trainer;
+    history: History;
+    data: ExperimentData;
+  }) => Record<string, number>;
   notes?: string[];
   /** Print the resolved config (default true). */
   verbose?: boolean;
@@ -137,7 +157,9 @@ export interface ExperimentResult {
 }
 
 /** Resolve the config, train one model per seed, evaluate on test, write run.json. */
-export async function runExperiment<C extends BaseModelConfig>(opts: ExperimentOptions<C>): Promise<ExperimentResult> {
+export async function runExperiment<C extends BaseModelConfig>(
+  opts: ExperimentOptions<C>,
+): Promise<ExperimentResult> {
   const t0 = Date.now();
   const backend = await initBackend({ quiet: true });
   const prof = profile();
@@ -158,18 +180,25 @@ export async function runExperiment<C extends BaseModelConfig>(opts: ExperimentO
   validateTrainConfig(config.train, (key) => {
     const full = `train.${key}`;
     const source = resolved.sources[full];
-    if (source === "environment" && envVarOf[full]) return `set by ${envVarOf[full]}=${process.env[envVarOf[full]]}`;
+    if (source === "environment" && envVarOf[full])
+      return `set by ${envVarOf[full]}=${process.env[envVarOf[full]]}`;
     return source ? `set by the ${source} layer` : "";
   });
   const seeds = seedsFromEnv() ?? opts.seeds ?? [2022];
-  if (!seedsFromEnv()) checkSeeds(seeds, `runExperiment ${opts.paper}/${spec.id}: seeds [${seeds.join(", ")}]`);
+  if (!seedsFromEnv())
+    checkSeeds(seeds, `runExperiment ${opts.paper}/${spec.id}: seeds [${seeds.join(", ")}]`);
   for (const part of ["train", "valid", "test"] as const) {
-    if (data[part].numRows === 0) throw new Error(`runExperiment ${opts.paper}/${spec.id}: the ${part} split of ${data.meta.id} has 0 rows; refusing to record a run that trains or evaluates on nothing`);
+    if (data[part].numRows === 0)
+      throw new Error(
+        `runExperiment ${opts.paper}/${spec.id}: the ${part} split of ${data.meta.id} has 0 rows; refusing to record a run that trains or evaluates on nothing`,
+      );
   }
   const runId = opts.runId ?? `${spec.id}-${prof}`;
   const configText = formatConfig(resolved);
   if (opts.verbose ?? true) {
-    console.log(`[recrepro] ${opts.paper}/${spec.id} profile=${prof} seeds=${seeds.join(",")} backend=${backend.name} data=${data.meta.id}`);
+    console.log(
+      `[recrepro] ${opts.paper}/${spec.id} profile=${prof} seeds=${seeds.join(",")} backend=${backend.name} data=${data.meta.id}`,
+    );
     console.log(configText);
   }
   const runs: SeedRun[] = [];
@@ -178,7 +207,11 @@ export async function runExperiment<C extends BaseModelConfig>(opts: ExperimentO
   for (const [i, seed] of seeds.entries()) {
     const s0 = Date.now();
     const model = spec.build(data.schema, config.model, seed);
-    const trainer = new Trainer(model, { ...config.train, seed, checkpointPath: seedCheckpointPath(config.train.checkpointPath, runId, seed) });
+    const trainer = new Trainer(model, {
+      ...config.train,
+      seed,
+      checkpointPath: seedCheckpointPath(config.train.checkpointPath, runId, seed),
+    });
     let history: History;
     let test: Evaluation["heads"];
     let extra: Record<string, number>;
@@ -202,15 +235,23 @@ export async function runExperiment<C extends BaseModelConfig>(opts: ExperimentO
   }
   const seedMetrics: Record<string, number[]> = {};
   for (const head of Object.keys(runs[0].test)) {
-    for (const k of ["auc", "logloss"] as const) seedMetrics[`${head}.${k}`] = runs.map((r) => r.test[head][k]);
+    for (const k of ["auc", "logloss"] as const)
+      seedMetrics[`${head}.${k}`] = runs.map((r) => r.test[head][k]);
     for (const g of Object.keys(runs[0].test[head].perGroup)) {
-      for (const k of ["auc", "logloss"] as const) seedMetrics[`${head}.${g}.${k}`] = runs.map((r) => r.test[head].perGroup[g][k]);
+      for (const k of ["auc", "logloss"] as const)
+        seedMetrics[`${head}.${g}.${k}`] = runs.map((r) => r.test[head].perGroup[g][k]);
     }
   }
   for (const k of Object.keys(runs[0].extra)) {
     const missing = runs.find((r) => !(k in r.extra));
-    if (missing) throw new Error(`runExperiment ${opts.paper}/${spec.id}: extraMetrics returned "${k}" for seed ${runs[0].seed} but not for seed ${missing.seed}`);
-    if (k in seedMetrics) throw new Error(`runExperiment ${opts.paper}/${spec.id}: extraMetrics key "${k}" clashes with a test metric`);
+    if (missing)
+      throw new Error(
+        `runExperiment ${opts.paper}/${spec.id}: extraMetrics returned "${k}" for seed ${runs[0].seed} but not for seed ${missing.seed}`,
+      );
+    if (k in seedMetrics)
+      throw new Error(
+        `runExperiment ${opts.paper}/${spec.id}: extraMetrics key "${k}" clashes with a test metric`,
+      );
     seedMetrics[k] = runs.map((r) => r.extra[k]);
   }
   const summary = Object.fromEntries(Object.entries(seedMetrics).map(([k, v]) => [k, summariseSeeds(v)]));
@@ -224,12 +265,14 @@ export async function runExperiment<C extends BaseModelConfig>(opts: ExperimentO
     const conflicts = r.history.conflicts ?? [];
     if (conflicts.length > 0) {
       history[`seed${r.seed}.conflictStep`] = conflicts.map((c) => c.step);
-      for (const pair of Object.keys(conflicts[0].cosine)) history[`seed${r.seed}.conflict.${pair}`] = conflicts.map((c) => c.cosine[pair]);
+      for (const pair of Object.keys(conflicts[0].cosine))
+        history[`seed${r.seed}.conflict.${pair}`] = conflicts.map((c) => c.cosine[pair]);
     }
     const weights = r.history.taskWeights ?? [];
     if (weights.length > 0) {
       history[`seed${r.seed}.taskWeightStep`] = weights.map((w) => w.step);
-      for (const h of Object.keys(weights[0].weights)) history[`seed${r.seed}.taskWeight.${h}`] = weights.map((w) => w.weights[h]);
+      for (const h of Object.keys(weights[0].weights))
+        history[`seed${r.seed}.taskWeight.${h}`] = weights.map((w) => w.weights[h]);
     }
   }
   const perGroup: Record<string, Record<string, number>> = {};
@@ -258,15 +301,30 @@ export async function runExperiment<C extends BaseModelConfig>(opts: ExperimentO
       synthetic: data.schema.synthetic === true,
     },
     environment: environmentInfo({ backend: getBackendInfo() ?? undefined }),
-    metrics: Object.fromEntries(Object.entries(summary).filter(([k]) => k.split(".").length === 2).map(([k, s]) => [k, s.mean])),
+    metrics: Object.fromEntries(
+      Object.entries(summary)
+        .filter(([k]) => k.split(".").length === 2)
+        .map(([k, s]) => [k, s.mean]),
+    ),
     seedMetrics,
     perGroup,
     history,
     wallTimeSec: (Date.now() - t0) / 1000,
     createdAt: new Date().toISOString(),
-    notes: [...(opts.notes ?? []), ...(data.schema.synthetic ? ["SYNTHETIC data: seeded generator, not a real data set"] : [])],
+    notes: [
+      ...(opts.notes ?? []),
+      ...(data.schema.synthetic ? ["SYNTHETIC data: seeded generator, not a real data set"] : []),
+    ],
   };
   const dir = path.join(opts.figuresDir ?? path.join(projectRoot(), "figures", opts.paper), runId);
   const recordPath = writeRunRecord(dir, record);
-  return { record, recordPath, runs, summary, model: kept?.model ?? null, trainer: kept?.trainer ?? null, configText };
+  return {
+    record,
+    recordPath,
+    runs,
+    summary,
+    model: kept?.model ?? null,
+    trainer: kept?.trainer ?? null,
+    configText,
+  };
 }

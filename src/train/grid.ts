@@ -111,10 +111,14 @@ export function cellRunId(data: string, label: string, profile: Profile): string
 }
 
 /** Measured keys of a cell's per-seed test metrics: the head is dropped for a single-head model. */
-function metricKeys(seedMetrics: Record<string, number[]>, heads: readonly string[]): Record<string, number[]> {
+function metricKeys(
+  seedMetrics: Record<string, number[]>,
+  heads: readonly string[],
+): Record<string, number[]> {
   const out: Record<string, number[]> = {};
   const single = heads.length === 1 ? `${heads[0]}.` : null;
-  for (const [k, v] of Object.entries(seedMetrics)) out[single && k.startsWith(single) ? k.slice(single.length) : k] = v;
+  for (const [k, v] of Object.entries(seedMetrics))
+    out[single && k.startsWith(single) ? k.slice(single.length) : k] = v;
   if (!single && heads.length > 0) {
     out.auc = seedMetrics[`${heads[0]}.auc`];
     out.logloss = seedMetrics[`${heads[0]}.logloss`];
@@ -135,7 +139,10 @@ export async function runGrid(o: GridOptions): Promise<CellResult[]> {
     let paramCount = { embedding: 0, dense: 0 };
     let heads: string[] = [];
     const runId = cellRunId(o.dataName, cell.label, prof);
-    const measure = (s: SeedContext): Record<string, number> => ({ ...(o.measure?.(s) ?? {}), ...(cell.measure?.(s) ?? {}) });
+    const measure = (s: SeedContext): Record<string, number> => ({
+      ...(o.measure?.(s) ?? {}),
+      ...(cell.measure?.(s) ?? {}),
+    });
     const res = await runExperiment({
       paper: o.paper,
       model: spec,
@@ -150,13 +157,20 @@ export async function runGrid(o: GridOptions): Promise<CellResult[]> {
       keepModel: false,
       verbose: (o.verbose ?? true) && i === 0,
       cell: { data: o.dataName, label: cell.label },
-      notes: [`grid cell ${cell.label} on ${o.dataName}: model ${cell.model}${cell.modelConfig ? ` ${JSON.stringify(cell.modelConfig)}` : ""}`],
+      notes: [
+        `grid cell ${cell.label} on ${o.dataName}: model ${cell.model}${cell.modelConfig ? ` ${JSON.stringify(cell.modelConfig)}` : ""}`,
+      ],
       inspect: (model, seed, trainer, history, used) => {
         paramCount = model.paramCount();
         heads = [...model.heads];
-        if (seed === seeds[seeds.length - 1] && o.inspect) inspected = o.inspect({ cell, seed, model, trainer, history, data: used }) ?? {};
+        if (seed === seeds[seeds.length - 1] && o.inspect)
+          inspected = o.inspect({ cell, seed, model, trainer, history, data: used }) ?? {};
       },
-      extraMetrics: o.measure || cell.measure ? ({ seed, model, trainer, history, data: used }) => measure({ cell, seed, model, trainer, history, data: used }) : undefined,
+      extraMetrics:
+        o.measure || cell.measure
+          ? ({ seed, model, trainer, history, data: used }) =>
+              measure({ cell, seed, model, trainer, history, data: used })
+          : undefined,
     });
     const head0 = Object.keys(res.runs[0].test)[0];
     const perGroup = res.runs[0].test[head0].perGroup;
@@ -183,7 +197,9 @@ export async function runGrid(o: GridOptions): Promise<CellResult[]> {
 }
 
 /** Per-seed values of a grid's cells under the kit's key scheme (`data.label.metric`). */
-export function measured(results: readonly Pick<CellResult, "data" | "label" | "metrics">[]): Record<string, number[]> {
+export function measured(
+  results: readonly Pick<CellResult, "data" | "label" | "metrics">[],
+): Record<string, number[]> {
   const m: Record<string, number[]> = {};
   for (const r of results) for (const [k, v] of Object.entries(r.metrics)) m[`${r.data}.${r.label}.${k}`] = v;
   return m;
@@ -194,7 +210,8 @@ export function measuredFromRecords(records: readonly RunRecord[]): Record<strin
   const m: Record<string, number[]> = {};
   for (const rec of records) {
     if (!rec.cell) continue;
-    for (const [k, v] of Object.entries(metricKeys(rec.seedMetrics ?? {}, rec.cell.heads))) m[`${rec.cell.data}.${rec.cell.label}.${k}`] = v;
+    for (const [k, v] of Object.entries(metricKeys(rec.seedMetrics ?? {}, rec.cell.heads)))
+      m[`${rec.cell.data}.${rec.cell.label}.${k}`] = v;
   }
   return m;
 }
@@ -202,7 +219,10 @@ export function measuredFromRecords(records: readonly RunRecord[]): Record<strin
 /** The cell labelled `label` (on data set `data`, when given); throws listing the labels. */
 export function cellOf(results: readonly CellResult[], label: string, data?: string): CellResult {
   const r = results.find((x) => x.label === label && (data === undefined || x.data === data));
-  if (!r) throw new Error(`no grid cell "${label}"${data ? ` on ${data}` : ""}; cells: ${results.map((x) => `${x.data}.${x.label}`).join(", ")}`);
+  if (!r)
+    throw new Error(
+      `no grid cell "${label}"${data ? ` on ${data}` : ""}; cells: ${results.map((x) => `${x.data}.${x.label}`).join(", ")}`,
+    );
   return r;
 }
 
@@ -211,7 +231,11 @@ export function cellOf(results: readonly CellResult[], label: string, data?: str
  * of `data`: for models whose norms use batch statistics at evaluation too (HAMUR's domain norm,
  * STAR's partitioned norm), so a row's score never depends on how the split was cut into batches.
  */
-export function wholeSplitEval(presets: Partial<Record<Profile, Partial<TrainConfig>>>, data: ExperimentData, minRows: number): Partial<Record<Profile, Partial<TrainConfig>>> {
+export function wholeSplitEval(
+  presets: Partial<Record<Profile, Partial<TrainConfig>>>,
+  data: ExperimentData,
+  minRows: number,
+): Partial<Record<Profile, Partial<TrainConfig>>> {
   const rows = Math.max(minRows, data.valid.numRows, data.test.numRows);
   return Object.fromEntries(Object.entries(presets).map(([p, c]) => [p, { evalBatchSize: rows, ...c }]));
 }
@@ -237,13 +261,24 @@ function signed(d: number, digits = 4): string {
  * and the AUC difference to its reference cell (same data set) marked "(inside spread)" when it is
  * smaller than the larger seed std (a tie).
  */
-export function comparisonRows(results: readonly CellResult[], opts: ComparisonOptions = {}): Record<string, string | number>[] {
+export function comparisonRows(
+  results: readonly CellResult[],
+  opts: ComparisonOptions = {},
+): Record<string, string | number>[] {
   const metrics = opts.metrics ?? ["auc", "logloss"];
   return results.map((r) => {
-    const row: Record<string, string | number> = { data: r.data, cell: r.label, model: r.model, seeds: r.seeds.length };
-    for (const m of metrics) row[m === "auc" ? "AUC" : m] = r.metrics[m] ? formatMeanStd(summariseSeeds(r.metrics[m])) : "—";
-    if (opts.perGroup ?? true) for (const g of r.groups) row[`AUC ${g}`] = formatMeanStd(summariseSeeds(r.metrics[`${g}.auc`] ?? []));
-    const refLabel = typeof opts.reference === "function" ? opts.reference(r) : opts.reference ?? r.baseline;
+    const row: Record<string, string | number> = {
+      data: r.data,
+      cell: r.label,
+      model: r.model,
+      seeds: r.seeds.length,
+    };
+    for (const m of metrics)
+      row[m === "auc" ? "AUC" : m] = r.metrics[m] ? formatMeanStd(summariseSeeds(r.metrics[m])) : "—";
+    if (opts.perGroup ?? true)
+      for (const g of r.groups) row[`AUC ${g}`] = formatMeanStd(summariseSeeds(r.metrics[`${g}.auc`] ?? []));
+    const refLabel =
+      typeof opts.reference === "function" ? opts.reference(r) : (opts.reference ?? r.baseline);
     const ref = refLabel ? results.find((x) => x.data === r.data && x.label === refLabel) : undefined;
     if (ref && ref !== r) {
       const c = compareSpread(r.metrics.auc, ref.metrics.auc);

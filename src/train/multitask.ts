@@ -98,15 +98,22 @@ export interface TaskBalancerState {
 }
 
 /** Checks a `taskWeighting` value; returns the normalised config (null -> equal). */
-export function parseTaskWeighting(cfg: TaskWeightingConfig | null | undefined, where = "trainer"): TaskWeightingConfig {
+export function parseTaskWeighting(
+  cfg: TaskWeightingConfig | null | undefined,
+  where = "trainer",
+): TaskWeightingConfig {
   if (cfg === null || cfg === undefined) return { kind: "equal" };
   const kinds = ["equal", "uncertainty", "gradnorm", "pcgrad"];
   if (typeof cfg !== "object" || !kinds.includes((cfg as { kind: string }).kind)) {
-    throw new Error(`${where}: taskWeighting ${JSON.stringify(cfg)} must be {kind: ${kinds.map((k) => `"${k}"`).join(" | ")}}`);
+    throw new Error(
+      `${where}: taskWeighting ${JSON.stringify(cfg)} must be {kind: ${kinds.map((k) => `"${k}"`).join(" | ")}}`,
+    );
   }
   if (cfg.kind === "gradnorm") {
-    if (!(typeof cfg.alpha === "number" && Number.isFinite(cfg.alpha) && cfg.alpha >= 0)) throw new Error(`${where}: taskWeighting gradnorm needs alpha >= 0, got ${cfg.alpha}`);
-    if (cfg.lr !== undefined && !(cfg.lr > 0)) throw new Error(`${where}: taskWeighting gradnorm lr must be > 0, got ${cfg.lr}`);
+    if (!(typeof cfg.alpha === "number" && Number.isFinite(cfg.alpha) && cfg.alpha >= 0))
+      throw new Error(`${where}: taskWeighting gradnorm needs alpha >= 0, got ${cfg.alpha}`);
+    if (cfg.lr !== undefined && !(cfg.lr > 0))
+      throw new Error(`${where}: taskWeighting gradnorm lr must be > 0, got ${cfg.lr}`);
   }
   return cfg;
 }
@@ -143,7 +150,9 @@ export function l2norm(a: ArrayLike<number>): number {
 export function pcgradProject(grads: readonly Float32Array[], rng?: Rng): Float32Array[] {
   const T = grads.length;
   const n = T > 0 ? grads[0].length : 0;
-  for (const g of grads) if (g.length !== n) throw new Error(`pcgradProject: gradients of lengths ${grads.map((x) => x.length).join(", ")} differ`);
+  for (const g of grads)
+    if (g.length !== n)
+      throw new Error(`pcgradProject: gradients of lengths ${grads.map((x) => x.length).join(", ")} differ`);
   const sq = grads.map((g) => dot(g, g));
   return grads.map((gi, i) => {
     const out = Float32Array.from(gi);
@@ -180,9 +189,15 @@ export function sumVectors(vs: readonly Float32Array[], weights?: readonly numbe
  * target_t = Gbar r_t^alpha held constant (Chen et al. 2018, eq. 2 and Sec. 3.2):
  * Gbar = mean_t w_t n_t, r_t = ratio_t / mean_j ratio_j, ratio_t = L_t / L_t(0).
  */
-export function gradNormWeightGradient(weights: readonly number[], norms: readonly number[], lossRatios: readonly number[], alpha: number): { grad: number[]; targets: number[]; gradNorms: number[] } {
+export function gradNormWeightGradient(
+  weights: readonly number[],
+  norms: readonly number[],
+  lossRatios: readonly number[],
+  alpha: number,
+): { grad: number[]; targets: number[]; gradNorms: number[] } {
   const T = weights.length;
-  if (norms.length !== T || lossRatios.length !== T) throw new Error(`gradNorm: ${T} weights, ${norms.length} norms, ${lossRatios.length} loss ratios`);
+  if (norms.length !== T || lossRatios.length !== T)
+    throw new Error(`gradNorm: ${T} weights, ${norms.length} norms, ${lossRatios.length} loss ratios`);
   const G = weights.map((w, t) => w * norms[t]);
   const gBar = G.reduce((s, x) => s + x, 0) / T;
   const meanRatio = lossRatios.reduce((s, x) => s + x, 0) / T;
@@ -202,9 +217,16 @@ export function renormaliseWeights(weights: readonly number[], total: number, fl
 // Per-task gradients.
 
 /** Per-task losses: the model's `taskLosses`, else mean sigmoid cross-entropy per head. */
-export function taskLossesOf(model: RecModel, out: ForwardOutput, batch: Batch, labelCols: readonly number[]): tf.Scalar[] {
+export function taskLossesOf(
+  model: RecModel,
+  out: ForwardOutput,
+  batch: Batch,
+  labelCols: readonly number[],
+): tf.Scalar[] {
   if (model.taskLosses) return model.taskLosses(out, batch);
-  return out.logits.map((logit, h) => tf.losses.sigmoidCrossEntropy(tf.tensor1d(batch.labels[labelCols[h]]), logit) as tf.Scalar);
+  return out.logits.map(
+    (logit, h) => tf.losses.sigmoidCrossEntropy(tf.tensor1d(batch.labels[labelCols[h]]), logit) as tf.Scalar,
+  );
 }
 
 /** Gradients of each task's loss at one set of parameters (tensors live in the caller's tidy). */
@@ -265,11 +287,18 @@ export function sharedVectors(pt: PerTaskGradients, sharedIdx: readonly number[]
 }
 
 /** The conflict record of one step from per-task gradients. */
-export function conflictRecord(pt: PerTaskGradients, sharedIdx: readonly number[], heads: readonly string[], step: number, epoch: number): ConflictRecord {
+export function conflictRecord(
+  pt: PerTaskGradients,
+  sharedIdx: readonly number[],
+  heads: readonly string[],
+  step: number,
+  epoch: number,
+): ConflictRecord {
   const v = sharedVectors(pt, sharedIdx);
   const rec: ConflictRecord = { step, epoch, cosine: {}, gradNorm: {} };
   heads.forEach((h, t) => (rec.gradNorm[h] = l2norm(v[t])));
-  for (let a = 0; a < heads.length; a++) for (let b = a + 1; b < heads.length; b++) rec.cosine[`${heads[a]}/${heads[b]}`] = cosine(v[a], v[b]);
+  for (let a = 0; a < heads.length; a++)
+    for (let b = a + 1; b < heads.length; b++) rec.cosine[`${heads[a]}/${heads[b]}`] = cosine(v[a], v[b]);
   return rec;
 }
 
@@ -313,15 +342,21 @@ export class TaskBalancer {
     this.adamM = new Array<number>(this.numTasks).fill(0);
     this.adamV = new Array<number>(this.numTasks).fill(0);
     this.rng = new Rng((Math.imul(seed ^ 0x2c1b3c6d, 0x297a2d39) + 0x6d2b79f5) >>> 0);
-    if (this.config.kind === "uncertainty") this.extraVariables.push(ownedVariable(tf.zeros([this.numTasks]))); // s_t = 0: weights 1
+    if (this.config.kind === "uncertainty")
+      this.extraVariables.push(ownedVariable(tf.zeros([this.numTasks]))); // s_t = 0: weights 1
     if (this.config.kind !== "equal" && model.loss && !model.taskLosses) {
-      throw new Error(`trainer: model ${model.id} defines its own loss but no taskLosses; taskWeighting "${this.config.kind}" needs the per-task losses`);
+      throw new Error(
+        `trainer: model ${model.id} defines its own loss but no taskLosses; taskWeighting "${this.config.kind}" needs the per-task losses`,
+      );
     }
     const vars = model.variables();
     const shared = model.sharedVariables?.() ?? [];
     this.sharedIdx = shared.map((v) => {
       const i = vars.indexOf(v);
-      if (i < 0) throw new Error(`model ${model.id}: sharedVariables() returns a variable (${v.name}, shape ${v.shape}) that is not in variables()`);
+      if (i < 0)
+        throw new Error(
+          `model ${model.id}: sharedVariables() returns a variable (${v.name}, shape ${v.shape}) that is not in variables()`,
+        );
       return i;
     });
   }
@@ -361,7 +396,11 @@ export class TaskBalancer {
       const emb = sumVectors(pt.emb, w);
       const dense = pt.dense[0].map((_, i) => tf.addN(pt.dense.map((g, t) => tf.mul(g[i], w[t]))));
       // Gradient norms on W (the shared dense variables, or the embeddings when none are declared).
-      const norms = pt.emb.map((e, t) => (this.sharedIdx.length > 0 ? Math.sqrt(this.sharedIdx.reduce((s, i) => s + tf.sum(tf.square(pt.dense[t][i])).dataSync()[0], 0)) : l2norm(e)));
+      const norms = pt.emb.map((e, t) =>
+        this.sharedIdx.length > 0
+          ? Math.sqrt(this.sharedIdx.reduce((s, i) => s + tf.sum(tf.square(pt.dense[t][i])).dataSync()[0], 0))
+          : l2norm(e),
+      );
       if (this.initialLosses === null) this.initialLosses = pt.losses.slice();
       const ratios = pt.losses.map((l, t) => (this.initialLosses![t] > 0 ? l / this.initialLosses![t] : 1));
       const { grad } = gradNormWeightGradient(w, norms, ratios, cfg.alpha);
@@ -403,7 +442,8 @@ export class TaskBalancer {
       const s = this.extraVariables[0].dataSync();
       return Object.fromEntries(this.model.heads.map((h, t) => [h, Math.exp(-s[t])]));
     }
-    if (this.config.kind === "gradnorm") return Object.fromEntries(this.model.heads.map((h, t) => [h, this.weights[t]]));
+    if (this.config.kind === "gradnorm")
+      return Object.fromEntries(this.model.heads.map((h, t) => [h, this.weights[t]]));
     return null;
   }
 

@@ -30,14 +30,22 @@ function fmt(v: number | string): string {
 function text(s: ProgressState, width = 24): string {
   const frac = s.total > 0 ? Math.min(1, s.done / s.total) : 0;
   const filled = Math.round(frac * width);
-  const info = s.info ? " " + Object.entries(s.info).map(([k, v]) => `${k}=${fmt(v)}`).join(" ") : "";
+  const info = s.info
+    ? " " +
+      Object.entries(s.info)
+        .map(([k, v]) => `${k}=${fmt(v)}`)
+        .join(" ")
+    : "";
   return `${s.label} [${"#".repeat(filled)}${".".repeat(width - filled)}] ${s.done}/${s.total}${info}`;
 }
 
-
 function html(s: ProgressState): string {
   const pct = s.total > 0 ? Math.min(100, (100 * s.done) / s.total) : 0;
-  const info = s.info ? Object.entries(s.info).map(([k, v]) => `${escapeHtml(k)}=${escapeHtml(fmt(v))}`).join(" &middot; ") : "";
+  const info = s.info
+    ? Object.entries(s.info)
+        .map(([k, v]) => `${escapeHtml(k)}=${escapeHtml(fmt(v))}`)
+        .join(" &middot; ")
+    : "";
   return (
     `<div style="font:12px monospace;display:flex;gap:8px;align-items:center">` +
     `<span>${escapeHtml(s.label)}</span>` +

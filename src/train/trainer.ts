@@ -39,7 +39,17 @@ import { evaluateBinary, type BinaryEvaluation } from "../metrics";
 import type { ForwardOutput, RecModel } from "../models/types";
 import { loadCheckpoint, saveCheckpoint, type StoredArray } from "./checkpoint";
 import { DenseOptimizer, type DenseOptimizerConfig } from "./dense-optim";
-import { TaskBalancer, conflictRecord, perTaskGradients, taskLossesOf, type ConflictRecord, type PerTaskGradients, type TaskBalancerState, type TaskWeightRecord, type TaskWeightingConfig } from "./multitask";
+import {
+  TaskBalancer,
+  conflictRecord,
+  perTaskGradients,
+  taskLossesOf,
+  type ConflictRecord,
+  type PerTaskGradients,
+  type TaskBalancerState,
+  type TaskWeightRecord,
+  type TaskWeightingConfig,
+} from "./multitask";
 import { checkSplit, validateTrainConfig } from "./validate";
 import { createProgress, type Progress, type ProgressMode } from "./progress";
 import type { EmbeddingTableState } from "../engine/embedding-table";
@@ -172,7 +182,12 @@ export interface StepTimings {
 
 /** Thrown when the loss or a gradient stops being finite. */
 export class TrainingDivergedError extends Error {
-  constructor(readonly epoch: number, readonly step: number, readonly globalStep: number, readonly reason: string) {
+  constructor(
+    readonly epoch: number,
+    readonly step: number,
+    readonly globalStep: number,
+    readonly reason: string,
+  ) {
     super(`training diverged at epoch ${epoch}, step ${step} (global step ${globalStep}): ${reason}`);
     this.name = "TrainingDivergedError";
   }
@@ -193,7 +208,9 @@ interface Snapshot {
 }
 
 function epochRng(seed: number, epoch: number, stream: number): Rng {
-  return new Rng((Math.imul(seed ^ 0x5bd1e995, 31) + Math.imul(epoch + 1, 0x27d4eb2d) + stream * 0x165667b1) >>> 0);
+  return new Rng(
+    (Math.imul(seed ^ 0x5bd1e995, 31) + Math.imul(epoch + 1, 0x27d4eb2d) + stream * 0x165667b1) >>> 0,
+  );
 }
 
 function isFiniteArray(a: ArrayLike<number>): boolean {
@@ -206,20 +223,41 @@ export class Trainer {
   readonly optimizer: DenseOptimizer;
   /** Task weighting / gradient surgery state (equal weighting by default). */
   readonly balancer: TaskBalancer;
-  readonly history: History = { epochs: [], steps: [], bestEpoch: 0, stoppedEarly: false, resumedFromEpoch: 0 };
+  readonly history: History = {
+    epochs: [],
+    steps: [],
+    bestEpoch: 0,
+    stoppedEarly: false,
+    resumedFromEpoch: 0,
+  };
   globalStep = 0;
   private readonly labelCols: number[];
   private embBuf = new Float32Array(0);
   private numBuf = new Float32Array(0);
 
-  constructor(readonly model: RecModel, config: Partial<TrainConfig> = {}) {
+  constructor(
+    readonly model: RecModel,
+    config: Partial<TrainConfig> = {},
+  ) {
     this.config = { ...DEFAULT_TRAIN_CONFIG, ...config };
     validateTrainConfig(this.config);
     const ce = this.config.conflictEvery ?? 0;
-    if (!(Number.isInteger(ce) && ce >= 0)) throw new Error(`trainer: conflictEvery must be an integer >= 0, got ${ce}`);
-    if (ce > 0 && model.heads.length < 2) throw new Error(`trainer: conflictEvery needs a model with at least two heads; ${model.id} has ${model.heads.join(", ")}`);
-    this.balancer = new TaskBalancer(model, this.config.taskWeighting, this.config.seed, this.config.optimizer.lr);
-    this.optimizer = new DenseOptimizer(this.config.optimizer, [...model.variables(), ...this.balancer.extraVariables]);
+    if (!(Number.isInteger(ce) && ce >= 0))
+      throw new Error(`trainer: conflictEvery must be an integer >= 0, got ${ce}`);
+    if (ce > 0 && model.heads.length < 2)
+      throw new Error(
+        `trainer: conflictEvery needs a model with at least two heads; ${model.id} has ${model.heads.join(", ")}`,
+      );
+    this.balancer = new TaskBalancer(
+      model,
+      this.config.taskWeighting,
+      this.config.seed,
+      this.config.optimizer.lr,
+    );
+    this.optimizer = new DenseOptimizer(this.config.optimizer, [
+      ...model.variables(),
+      ...this.balancer.extraVariables,
+    ]);
     this.labelCols = model.heads.map((h) => labelIndex(model.schema, h));
   }
 
@@ -254,13 +292,16 @@ export class Trainer {
 
   /** The training loss of one forward output under the task weighting. */
   private stepLoss(out: ForwardOutput, batch: Batch): tf.Scalar {
-    if (this.balancer.weighted) return this.balancer.combineLosses(taskLossesOf(this.model, out, batch, this.labelCols));
+    if (this.balancer.weighted)
+      return this.balancer.combineLosses(taskLossesOf(this.model, out, batch, this.labelCols));
     return this.model.loss ? this.model.loss(out, batch) : this.defaultLoss(out, batch);
   }
 
   /** Per-task gradients at the current parameters (inside tf.tidy); see multitask.ts. */
   private perTask(batch: Batch, emb: tf.Tensor3D, num: tf.Tensor2D | null, rng: Rng): PerTaskGradients {
-    return perTaskGradients(this.model, { batch, emb, num }, this.model.variables(), rng, (out) => taskLossesOf(this.model, out, batch, this.labelCols));
+    return perTaskGradients(this.model, { batch, emb, num }, this.model.variables(), rng, (out) =>
+      taskLossesOf(this.model, out, batch, this.labelCols),
+    );
   }
 
   /** One optimisation step on a batch; returns the loss. Phase times land in `lastStepTimings`. */
@@ -280,7 +321,10 @@ export class Trainer {
     tf.tidy(() => {
       if (bal.needsPerTaskGradients) {
         const pt = this.perTask(batch, emb, num, rng);
-        if (measure) (this.history.conflicts ??= []).push(conflictRecord(pt, bal.sharedIndices, model.heads, this.globalStep + 1, where.epoch));
+        if (measure)
+          (this.history.conflicts ??= []).push(
+            conflictRecord(pt, bal.sharedIndices, model.heads, this.globalStep + 1, where.epoch),
+          );
         const step = bal.combineGradients(pt);
         lossValue = step.loss;
         if (!Number.isFinite(lossValue)) return;
@@ -292,7 +336,15 @@ export class Trainer {
       if (measure) {
         // Measure at the pre-update parameters with this step's dropout masks, then rewind the generator.
         const start = rng.getState();
-        (this.history.conflicts ??= []).push(conflictRecord(this.perTask(batch, emb, num, rng), bal.sharedIndices, model.heads, this.globalStep + 1, where.epoch));
+        (this.history.conflicts ??= []).push(
+          conflictRecord(
+            this.perTask(batch, emb, num, rng),
+            bal.sharedIndices,
+            model.heads,
+            this.globalStep + 1,
+            where.epoch,
+          ),
+        );
         rng.setState(start);
       }
       const f = () => this.stepLoss(model.forward({ batch, emb, num }, { training: true, rng }), batch);
@@ -308,12 +360,22 @@ export class Trainer {
     if (!Number.isFinite(lossValue)) {
       emb.dispose();
       num?.dispose();
-      throw new TrainingDivergedError(where.epoch, where.step, this.globalStep, this.diagnose(lossValue, batch));
+      throw new TrainingDivergedError(
+        where.epoch,
+        where.step,
+        this.globalStep,
+        this.diagnose(lossValue, batch),
+      );
     }
     if (!isFiniteArray(embGrad!)) {
       emb.dispose();
       num?.dispose();
-      throw new TrainingDivergedError(where.epoch, where.step, this.globalStep, "the gradient of the field embeddings holds NaN/inf while the loss is finite");
+      throw new TrainingDivergedError(
+        where.epoch,
+        where.step,
+        this.globalStep,
+        "the gradient of the field embeddings holds NaN/inf while the loss is finite",
+      );
     }
     model.updateBuffers?.();
     model.embeddings.applyGradients(batch.cat, batch.size, embGrad!);
@@ -322,7 +384,13 @@ export class Trainer {
     if (rngStart) this.stepSizePass(batch, rngStart, where);
     const t4 = performance.now();
     model.afterStep?.({ epoch: where.epoch, step: where.step, globalStep: this.globalStep, loss: lossValue });
-    this.lastStepTimings = { lookupMs: t1 - t0, forwardBackwardMs: t2 - t1, denseOptimizerMs: t3 - t2, sparseUpdateMs: t4 - t3, afterStepMs: performance.now() - t4 };
+    this.lastStepTimings = {
+      lookupMs: t1 - t0,
+      forwardBackwardMs: t2 - t1,
+      denseOptimizerMs: t3 - t2,
+      sparseUpdateMs: t4 - t3,
+      afterStepMs: performance.now() - t4,
+    };
     return lossValue;
   }
 
@@ -333,7 +401,11 @@ export class Trainer {
    * the looked-up rows goes to the tables' step sizes. BatchNorm statistics recorded here are not
    * folded in (updateBuffers already ran for this step; the next step's forward replaces them).
    */
-  private stepSizePass(batch: Batch, rngStart: ReturnType<Rng["getState"]>, where: { epoch: number; step: number }): void {
+  private stepSizePass(
+    batch: Batch,
+    rngStart: ReturnType<Rng["getState"]>,
+    where: { epoch: number; step: number },
+  ): void {
     const { emb, num } = this.inputs(batch);
     const passRng = new Rng(0);
     passRng.setState(rngStart);
@@ -341,7 +413,8 @@ export class Trainer {
     let grad: Float32Array | null = null;
     try {
       tf.tidy(() => {
-        const f = () => this.stepLoss(this.model.forward({ batch, emb, num }, { training: true, rng: passRng }), batch);
+        const f = () =>
+          this.stepLoss(this.model.forward({ batch, emb, num }, { training: true, rng: passRng }), batch);
         const { value, grad: g } = tf.valueAndGrad(f)(emb);
         loss = value.dataSync()[0];
         grad = g.dataSync() as Float32Array; // [B, F, D]
@@ -351,7 +424,12 @@ export class Trainer {
       num?.dispose();
     }
     if (!Number.isFinite(loss) || !isFiniteArray(grad!)) {
-      throw new TrainingDivergedError(where.epoch, where.step, this.globalStep, `the two-pass ALPT step-size pass is not finite (loss ${loss})`);
+      throw new TrainingDivergedError(
+        where.epoch,
+        where.step,
+        this.globalStep,
+        `the two-pass ALPT step-size pass is not finite (loss ${loss})`,
+      );
     }
     this.model.embeddings.applyStepGradients(batch.cat, batch.size, grad!);
   }
@@ -364,22 +442,32 @@ export class Trainer {
     if (!isFiniteArray(this.embBuf)) parts.push("the looked-up embeddings hold NaN/inf (a table diverged)");
     const numNames = numericFeatures(this.model.schema).map((f) => f.name);
     batch.num.forEach((c, j) => {
-      if (!isFiniteArray(c)) parts.push(`numeric input ${j} holds NaN/inf (feature ${numNames[j] ?? `#${j}`}, batch row ${Array.from(c).findIndex((x) => !Number.isFinite(x))})`);
+      if (!isFiniteArray(c))
+        parts.push(
+          `numeric input ${j} holds NaN/inf (feature ${numNames[j] ?? `#${j}`}, batch row ${Array.from(c).findIndex((x) => !Number.isFinite(x))})`,
+        );
     });
     this.labelCols.forEach((col, h) => {
       const y = batch.labels[col];
       const r = Array.from(y).findIndex((v) => v !== 0 && v !== 1);
-      if (r >= 0) parts.push(`label ${this.model.heads[h]} is ${y[r]} at batch row ${r} (labels must be 0 or 1)`);
+      if (r >= 0)
+        parts.push(`label ${this.model.heads[h]} is ${y[r]} at batch row ${r} (labels must be 0 or 1)`);
     });
     const bad = this.model.variables().findIndex((v) => !isFiniteArray(v.dataSync()));
     if (bad >= 0) parts.push(`dense variable #${bad} (${this.model.variables()[bad].shape}) holds NaN/inf`);
-    if (parts.length === 1) parts.push(`the inputs and parameters are finite: the forward pass overflowed (try a lower lr, now ${this.config.optimizer.lr})`);
+    if (parts.length === 1)
+      parts.push(
+        `the inputs and parameters are finite: the forward pass overflowed (try a lower lr, now ${this.config.optimizer.lr})`,
+      );
     return parts.join("; ");
   }
 
   /** Throws TrainingDivergedError when a window's mean loss is above the explosion limit. */
   private checkExplosion(windowMean: number, windowSteps: number, epoch: number, step: number): void {
-    const g = this.config.lossExplosion === undefined ? { factor: LOSS_EXPLOSION_FACTOR, floor: LOSS_EXPLOSION_FLOOR } : this.config.lossExplosion;
+    const g =
+      this.config.lossExplosion === undefined
+        ? { factor: LOSS_EXPLOSION_FACTOR, floor: LOSS_EXPLOSION_FLOOR }
+        : this.config.lossExplosion;
     const first = this.history.firstLoss;
     if (!g || first === undefined) return;
     const limit = Math.max(g.factor * Math.abs(first), g.floor);
@@ -399,7 +487,9 @@ export class Trainer {
     let at = 0;
     for (const batch of batches(ds, { batchSize: this.config.evalBatchSize, shuffle: false })) {
       const { emb, num } = this.inputs(batch);
-      const outs = tf.tidy(() => this.model.forward({ batch, emb, num }, { training: false }).logits.map((l) => tf.sigmoid(l)));
+      const outs = tf.tidy(() =>
+        this.model.forward({ batch, emb, num }, { training: false }).logits.map((l) => tf.sigmoid(l)),
+      );
       outs.forEach((p, h) => probs[h].set(p.dataSync(), at));
       tf.dispose([...outs, emb, num ?? []]);
       at += batch.size;
@@ -412,9 +502,18 @@ export class Trainer {
     checkSplit(ds, "evaluation", this.labelCols, { numeric: true });
     const probs = this.predict(ds);
     const heads: Record<string, BinaryEvaluation> = {};
-    const gi = groupAxis !== undefined ? ds.schema.groups.findIndex((g) => g.name === groupAxis) : ds.schema.groups.length > 0 ? 0 : -1;
-    if (groupAxis !== undefined && gi < 0) throw new Error(`evaluate: dataset ${ds.schema.name} has no group axis "${groupAxis}"`);
-    const groups = gi >= 0 ? { ids: ds.groups[gi], numGroups: ds.schema.groups[gi].numGroups, names: ds.schema.groups[gi].names } : undefined;
+    const gi =
+      groupAxis !== undefined
+        ? ds.schema.groups.findIndex((g) => g.name === groupAxis)
+        : ds.schema.groups.length > 0
+          ? 0
+          : -1;
+    if (groupAxis !== undefined && gi < 0)
+      throw new Error(`evaluate: dataset ${ds.schema.name} has no group axis "${groupAxis}"`);
+    const groups =
+      gi >= 0
+        ? { ids: ds.groups[gi], numGroups: ds.schema.groups[gi].numGroups, names: ds.schema.groups[gi].names }
+        : undefined;
     this.model.heads.forEach((h, i) => {
       heads[h] = evaluateBinary(ds.labels[this.labelCols[i]], probs[i], { groups });
     });
@@ -440,8 +539,14 @@ export class Trainer {
   /** Train on `train`, validating on `valid` after each epoch (and every evalEverySteps steps). */
   async fit(train: TabularDataset, valid?: TabularDataset): Promise<History> {
     const cfg = this.config;
-    if (train.numRows === 0) throw new Error(`trainer: the training split of ${train.schema.name} has 0 rows; nothing to train on (check the data files)`);
-    if (valid && valid.numRows === 0) throw new Error(`trainer: the validation split of ${valid.schema.name} has 0 rows; pass no validation split or fix the data`);
+    if (train.numRows === 0)
+      throw new Error(
+        `trainer: the training split of ${train.schema.name} has 0 rows; nothing to train on (check the data files)`,
+      );
+    if (valid && valid.numRows === 0)
+      throw new Error(
+        `trainer: the validation split of ${valid.schema.name} has 0 rows; pass no validation split or fix the data`,
+      );
     checkSplit(train, "training", this.labelCols, { numeric: false });
     const es = cfg.earlyStopping && valid ? { minDelta: 0, ...cfg.earlyStopping } : null;
     const sign = es?.metric === "logloss" ? -1 : 1;
@@ -491,17 +596,35 @@ export class Trainer {
           runSum = 0;
           runN = 0;
         }
-        progress.update({ label: `epoch ${epoch}/${cfg.numEpochs}`, done: step, total, info: { loss: sum / step } });
+        progress.update({
+          label: `epoch ${epoch}/${cfg.numEpochs}`,
+          done: step,
+          total,
+          info: { loss: sum / step },
+        });
         if (step % 16 === 0) await new Promise((r) => setImmediate(r));
       }
       if (runN > 0) this.checkExplosion(runSum / runN, runN, epoch, step);
-      const rec: EpochRecord = { epoch, trainLoss: sum / Math.max(step, 1), steps: step, wallSec: (Date.now() - t0) / 1000 };
+      const rec: EpochRecord = {
+        epoch,
+        trainLoss: sum / Math.max(step, 1),
+        steps: step,
+        wallSec: (Date.now() - t0) / 1000,
+      };
       if (valid) {
         const ev = this.evaluate(valid).heads[this.model.heads[0]];
         rec.valid = { auc: ev.auc, logloss: ev.logloss };
       }
       this.history.epochs.push(rec);
-      progress.finish({ label: `epoch ${epoch}/${cfg.numEpochs}`, done: step, total, info: { loss: rec.trainLoss, ...(rec.valid ? { val_auc: rec.valid.auc, val_logloss: rec.valid.logloss } : {}) } });
+      progress.finish({
+        label: `epoch ${epoch}/${cfg.numEpochs}`,
+        done: step,
+        total,
+        info: {
+          loss: rec.trainLoss,
+          ...(rec.valid ? { val_auc: rec.valid.auc, val_logloss: rec.valid.logloss } : {}),
+        },
+      });
       if (es && rec.valid) {
         const score = sign * rec.valid[es.metric];
         if (score > best + es.minDelta) {
@@ -567,7 +690,12 @@ export class Trainer {
     saveCheckpoint(file, meta, arrays);
   }
 
-  private loadCheckpoint(file: string): { epoch: number; best: number; bad: number; bestSnap: Snapshot | null } {
+  private loadCheckpoint(file: string): {
+    epoch: number;
+    best: number;
+    bad: number;
+    bestSnap: Snapshot | null;
+  } {
     type Meta = {
       identity: Record<string, unknown>;
       epoch: number;
@@ -584,7 +712,9 @@ export class Trainer {
     const { meta, arrays } = loadCheckpoint<Meta>(file);
     const want = JSON.stringify(this.identity());
     if (JSON.stringify(meta.identity) !== want) {
-      throw new Error(`checkpoint ${file} was written by a different model or training config; refusing to resume (delete it or change checkpointPath)`);
+      throw new Error(
+        `checkpoint ${file} was written by a different model or training config; refusing to resume (delete it or change checkpointPath)`,
+      );
     }
     const readSnap = (prefix: string, tmeta: Meta["tables"]): Snapshot => ({
       dense: this.optimizer.vars.map((_, i) => arrays[`${prefix}dense/${i}`] as Float32Array),
@@ -601,11 +731,18 @@ export class Trainer {
       })),
     });
     this.restore(readSnap("", meta.tables));
-    this.optimizer.stateTensors().forEach((v, i) => tf.tidy(() => v.assign(tf.tensor(arrays[`opt/${i}`] as Float32Array, v.shape))));
+    this.optimizer
+      .stateTensors()
+      .forEach((v, i) => tf.tidy(() => v.assign(tf.tensor(arrays[`opt/${i}`] as Float32Array, v.shape))));
     this.optimizer.t = meta.optimizerT;
     this.globalStep = meta.globalStep;
     if (meta.balancer) this.balancer.setState(meta.balancer);
     Object.assign(this.history, meta.history);
-    return { epoch: meta.epoch, best: meta.best ?? -Infinity, bad: meta.bad, bestSnap: meta.hasBest ? readSnap("best/", meta.bestTables!) : null };
+    return {
+      epoch: meta.epoch,
+      best: meta.best ?? -Infinity,
+      bad: meta.bad,
+      bestSnap: meta.hasBest ? readSnap("best/", meta.bestTables!) : null,
+    };
   }
 }

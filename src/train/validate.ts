@@ -10,7 +10,11 @@ import type { TrainConfig } from "./trainer";
 
 /** A training config value that is out of range; `key` is the dotted path ("optimizer.lr"). */
 export class TrainConfigError extends Error {
-  constructor(readonly key: string, readonly value: unknown, message: string) {
+  constructor(
+    readonly key: string,
+    readonly value: unknown,
+    message: string,
+  ) {
     super(message);
     this.name = "TrainConfigError";
   }
@@ -18,7 +22,8 @@ export class TrainConfigError extends Error {
 
 type Check = [key: string, value: unknown, ok: boolean, expected: string];
 
-const isInt = (v: unknown, min: number): boolean => typeof v === "number" && Number.isSafeInteger(v) && v >= min;
+const isInt = (v: unknown, min: number): boolean =>
+  typeof v === "number" && Number.isSafeInteger(v) && v >= min;
 const isNum = (v: unknown, lo: number, hi: number, loOpen = false, hiOpen = false): boolean =>
   typeof v === "number" && Number.isFinite(v) && (loOpen ? v > lo : v >= lo) && (hiOpen ? v < hi : v <= hi);
 
@@ -36,21 +41,51 @@ export function validateTrainConfig(cfg: TrainConfig, describe: (key: string) =>
     ["evalBatchSize", cfg.evalBatchSize, isInt(cfg.evalBatchSize, 1), "an integer >= 1"],
     ["evalEverySteps", cfg.evalEverySteps, isInt(cfg.evalEverySteps, 0), "an integer >= 0"],
     ["logEverySteps", cfg.logEverySteps, isInt(cfg.logEverySteps, 1), "an integer >= 1"],
-    ["maxStepsPerEpoch", cfg.maxStepsPerEpoch, isInt(cfg.maxStepsPerEpoch, 0), "an integer >= 0 (0 = no limit)"],
+    [
+      "maxStepsPerEpoch",
+      cfg.maxStepsPerEpoch,
+      isInt(cfg.maxStepsPerEpoch, 0),
+      "an integer >= 0 (0 = no limit)",
+    ],
     ["seed", cfg.seed, isInt(cfg.seed, 0), "an integer >= 0"],
     ["optimizer.kind", o.kind, ["adam", "adagrad", "sgd"].includes(o.kind), `"adam", "adagrad" or "sgd"`],
     ["optimizer.lr", o.lr, isNum(o.lr, 0, Infinity, true), "a finite number > 0 (lr <= 0 does not descend)"],
-    ["optimizer.beta1", o.beta1, o.beta1 === undefined || isNum(o.beta1, 0, 1, false, true), "a number in [0, 1)"],
-    ["optimizer.beta2", o.beta2, o.beta2 === undefined || isNum(o.beta2, 0, 1, false, true), "a number in [0, 1)"],
+    [
+      "optimizer.beta1",
+      o.beta1,
+      o.beta1 === undefined || isNum(o.beta1, 0, 1, false, true),
+      "a number in [0, 1)",
+    ],
+    [
+      "optimizer.beta2",
+      o.beta2,
+      o.beta2 === undefined || isNum(o.beta2, 0, 1, false, true),
+      "a number in [0, 1)",
+    ],
     ["optimizer.eps", o.eps, o.eps === undefined || isNum(o.eps, 0, Infinity, true), "a finite number > 0"],
-    ["optimizer.weightDecay", o.weightDecay, o.weightDecay === undefined || isNum(o.weightDecay, 0, Infinity), "a finite number >= 0"],
+    [
+      "optimizer.weightDecay",
+      o.weightDecay,
+      o.weightDecay === undefined || isNum(o.weightDecay, 0, Infinity),
+      "a finite number >= 0",
+    ],
   ];
   const es = cfg.earlyStopping;
   if (es) {
     checks.push(
-      ["earlyStopping.metric", es.metric, es.metric === "auc" || es.metric === "logloss", `"auc" or "logloss"`],
+      [
+        "earlyStopping.metric",
+        es.metric,
+        es.metric === "auc" || es.metric === "logloss",
+        `"auc" or "logloss"`,
+      ],
       ["earlyStopping.patience", es.patience, isInt(es.patience, 1), "an integer >= 1"],
-      ["earlyStopping.minDelta", es.minDelta, es.minDelta === undefined || isNum(es.minDelta, 0, Infinity), "a finite number >= 0"],
+      [
+        "earlyStopping.minDelta",
+        es.minDelta,
+        es.minDelta === undefined || isNum(es.minDelta, 0, Infinity),
+        "a finite number >= 0",
+      ],
     );
   }
   const ex = cfg.lossExplosion;
@@ -63,7 +98,11 @@ export function validateTrainConfig(cfg: TrainConfig, describe: (key: string) =>
   for (const [key, value, ok, expected] of checks) {
     if (ok) continue;
     const where = describe(key);
-    throw new TrainConfigError(key, value, `train config: ${key} must be ${expected}, got ${typeof value === "number" ? String(value) : (JSON.stringify(value) ?? String(value))}${where ? ` (${where})` : ""}`);
+    throw new TrainConfigError(
+      key,
+      value,
+      `train config: ${key} must be ${expected}, got ${typeof value === "number" ? String(value) : (JSON.stringify(value) ?? String(value))}${where ? ` (${where})` : ""}`,
+    );
   }
 }
 
@@ -73,19 +112,30 @@ export function validateTrainConfig(cfg: TrainConfig, describe: (key: string) =>
  * `numeric: true` every numeric feature must be finite. Throws naming the split, the label or
  * feature and the 0-based row (the data set's own row order).
  */
-export function checkSplit(ds: TabularDataset, split: string, labelCols: readonly number[], opts: { numeric: boolean }): void {
+export function checkSplit(
+  ds: TabularDataset,
+  split: string,
+  labelCols: readonly number[],
+  opts: { numeric: boolean },
+): void {
   for (const j of labelCols) {
     const y = ds.labels[j];
     for (let r = 0; r < ds.numRows; r++) {
       const v = y[r];
-      if (v !== 0 && v !== 1) throw new Error(`${split} split of ${ds.schema.name}: label ${ds.schema.labels[j].name} must be 0 or 1 (binary task), found ${v} at row ${r}`);
+      if (v !== 0 && v !== 1)
+        throw new Error(
+          `${split} split of ${ds.schema.name}: label ${ds.schema.labels[j].name} must be 0 or 1 (binary task), found ${v} at row ${r}`,
+        );
     }
   }
   if (!opts.numeric) return;
   const names = numericFeatures(ds.schema).map((f) => f.name);
   ds.num.forEach((col, j) => {
     for (let r = 0; r < ds.numRows; r++) {
-      if (!Number.isFinite(col[r])) throw new Error(`${split} split of ${ds.schema.name}: numeric feature ${names[j] ?? `#${j}`} is ${col[r]} at row ${r}; fix or drop the row (metrics on it would be NaN)`);
+      if (!Number.isFinite(col[r]))
+        throw new Error(
+          `${split} split of ${ds.schema.name}: numeric feature ${names[j] ?? `#${j}`} is ${col[r]} at row ${r}; fix or drop the row (metrics on it would be NaN)`,
+        );
     }
   });
 }

@@ -24,7 +24,12 @@ test("check lists every missing file of the profile at once, with URL, size and 
     assert.ok(text.includes(c.url));
     assert.ok(text.includes(path.join(mirror, getDataset(c.dataset).folder ?? c.dataset, c.file)));
   }
-  assert.match(text, new RegExp(`profile smoke: ${checks.length - missing.length}/${checks.length} files present, ${missing.length} missing`));
+  assert.match(
+    text,
+    new RegExp(
+      `profile smoke: ${checks.length - missing.length}/${checks.length} files present, ${missing.length} missing`,
+    ),
+  );
   const saved = { mirror: process.env.RECREPRO_DATA_MIRROR, cache: process.env.RECREPRO_CACHE_DIR };
   const log = console.log;
   try {

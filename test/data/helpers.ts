@@ -57,10 +57,11 @@ export function auc(scores: ArrayLike<number>, labels: ArrayLike<number>): numbe
     let j = i;
     while (j + 1 < idx.length && scores[idx[j + 1]] === scores[idx[i]]) j++;
     const r = (i + j) / 2 + 1;
-    for (let k = i; k <= j; k++) if (labels[idx[k]] === 1) {
-      rankSum += r;
-      pos++;
-    }
+    for (let k = i; k <= j; k++)
+      if (labels[idx[k]] === 1) {
+        rankSum += r;
+        pos++;
+      }
     i = j + 1;
   }
   const neg = idx.length - pos;
@@ -75,7 +76,12 @@ export function writeFile(dir: string, name: string, text: string | Buffer): str
 }
 
 /** `p` rejects with a DataError BAD_ROW naming `file` and `line` (message starts `file:line: `) and matching `reason`. */
-export async function expectBadRow(p: Promise<unknown>, file: string, line: number, reason: RegExp): Promise<void> {
+export async function expectBadRow(
+  p: Promise<unknown>,
+  file: string,
+  line: number,
+  reason: RegExp,
+): Promise<void> {
   await assert.rejects(p, (e: unknown) => {
     assert.ok(e instanceof DataError, String(e));
     assert.equal(e.code, "BAD_ROW");

@@ -10,12 +10,25 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { leftovers, tmpDir, walk, writeFile } from "./helpers";
-import { AVAZU_COLUMNS, CRITEO_FORMAT, AVAZU_FORMAT, DataError, resolveFile, loadFiles, type DatasetEntry } from "../../src/data";
+import {
+  AVAZU_COLUMNS,
+  CRITEO_FORMAT,
+  AVAZU_FORMAT,
+  DataError,
+  resolveFile,
+  loadFiles,
+  type DatasetEntry,
+} from "../../src/data";
 import { crc32 } from "../../src/data/hash";
 import { crc32 as tableCrc32 } from "../../src/data/zip";
 
-const GOOD = "0\t1\t2\t\t4\t5\t6\t7\t8\t9\t10\t11\t12\t13\t" + Array.from({ length: 26 }, (_, i) => `0000000${String.fromCharCode(97 + (i % 6))}`).join("\t");
-const rows = (n: number, first = GOOD): string => Array.from({ length: n }, (_, i) => (i === 0 ? first : i % 3 === 0 ? `1${GOOD.slice(1)}` : GOOD)).join("\n") + "\n";
+const GOOD =
+  "0\t1\t2\t\t4\t5\t6\t7\t8\t9\t10\t11\t12\t13\t" +
+  Array.from({ length: 26 }, (_, i) => `0000000${String.fromCharCode(97 + (i % 6))}`).join("\t");
+const rows = (n: number, first = GOOD): string =>
+  Array.from({ length: n }, (_, i) => (i === 0 ? first : i % 3 === 0 ? `1${GOOD.slice(1)}` : GOOD)).join(
+    "\n",
+  ) + "\n";
 
 function isData(code: string, re: RegExp): (e: unknown) => boolean {
   return (e: unknown) => {
@@ -46,8 +59,14 @@ test("a source corrupted in place (same size and mtime) is re-hashed before a bu
   fs.utimesSync(f, 1_700_000_000, 1_700_000_000);
   assert.equal(fs.statSync(f).mtimeMs, st.mtimeMs);
   fs.rmSync(path.join(cache, "processed"), { recursive: true, force: true });
-  await assert.rejects(loadFiles({ id: "inplace", format: CRITEO_FORMAT, train: [f] }, { cacheDir: cache }), isData("CHECKSUM", /changed in place or is corrupt/));
-  const verified = JSON.parse(fs.readFileSync(path.join(cache, "verified.json"), "utf8")) as Record<string, unknown>;
+  await assert.rejects(
+    loadFiles({ id: "inplace", format: CRITEO_FORMAT, train: [f] }, { cacheDir: cache }),
+    isData("CHECKSUM", /changed in place or is corrupt/),
+  );
+  const verified = JSON.parse(fs.readFileSync(path.join(cache, "verified.json"), "utf8")) as Record<
+    string,
+    unknown
+  >;
   assert.ok(!(f in verified), "the stale verification record is dropped");
   assert.deepEqual(leftovers(cache), []);
 });
@@ -105,25 +124,59 @@ test("a zip member failing its checksum is removed from the cache", async () => 
   const mirror = tmpDir();
   const cache = tmpDir();
   fs.mkdirSync(path.join(mirror, "zipped"));
-  fs.writeFileSync(path.join(mirror, "zipped", "all.zip"), storedZip("all/ratings.dat", Buffer.from("1::2::3::4\n")));
+  fs.writeFileSync(
+    path.join(mirror, "zipped", "all.zip"),
+    storedZip("all/ratings.dat", Buffer.from("1::2::3::4\n")),
+  );
   const e: DatasetEntry = {
-    id: "zipped", title: "zipped", homepage: "", licence: "", citation: "", complete: false, notes: "", loader: null,
-    files: [{ name: "ratings", path: "ratings.dat", url: "https://example.invalid/all.zip", sha256: "0".repeat(64), bytes: null, archive: { path: "all.zip", member: "all/ratings.dat" } }],
+    id: "zipped",
+    title: "zipped",
+    homepage: "",
+    licence: "",
+    citation: "",
+    complete: false,
+    notes: "",
+    loader: null,
+    files: [
+      {
+        name: "ratings",
+        path: "ratings.dat",
+        url: "https://example.invalid/all.zip",
+        sha256: "0".repeat(64),
+        bytes: null,
+        archive: { path: "all.zip", member: "all/ratings.dat" },
+      },
+    ],
   };
-  await assert.rejects(resolveFile(e, e.files[0], { cacheDir: cache, mirror, allowDownload: false }), isData("CHECKSUM", /ratings/));
+  await assert.rejects(
+    resolveFile(e, e.files[0], { cacheDir: cache, mirror, allowDownload: false }),
+    isData("CHECKSUM", /ratings/),
+  );
   assert.ok(!fs.existsSync(path.join(cache, "zipped", "ratings.dat")), "the unverified member is gone");
-  await assert.rejects(resolveFile(e, e.files[0], { cacheDir: cache, mirror, allowDownload: false }), isData("CHECKSUM", /ratings/));
+  await assert.rejects(
+    resolveFile(e, e.files[0], { cacheDir: cache, mirror, allowDownload: false }),
+    isData("CHECKSUM", /ratings/),
+  );
 });
 
 test("empty and header-only files are refused, naming the file", async () => {
   const dir = tmpDir();
   const cache = tmpDir();
   const empty = writeFile(dir, "empty.txt", "");
-  await assert.rejects(loadFiles({ id: "empty", format: CRITEO_FORMAT, train: [empty] }, { cacheDir: cache }), isData("EMPTY", new RegExp(`${empty.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: no data rows`)));
+  await assert.rejects(
+    loadFiles({ id: "empty", format: CRITEO_FORMAT, train: [empty] }, { cacheDir: cache }),
+    isData("EMPTY", new RegExp(`${empty.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: no data rows`)),
+  );
   const header = writeFile(dir, "header.csv", AVAZU_COLUMNS.join(",") + "\n");
-  await assert.rejects(loadFiles({ id: "header-only", format: AVAZU_FORMAT, train: [header] }, { cacheDir: cache }), isData("EMPTY", /header\.csv: no data rows/));
+  await assert.rejects(
+    loadFiles({ id: "header-only", format: AVAZU_FORMAT, train: [header] }, { cacheDir: cache }),
+    isData("EMPTY", /header\.csv: no data rows/),
+  );
   const ok = writeFile(dir, "ok.txt", rows(10));
-  await assert.rejects(loadFiles({ id: "empty-valid", format: CRITEO_FORMAT, train: [ok], valid: [empty] }, { cacheDir: cache }), isData("EMPTY", /empty\.txt/));
+  await assert.rejects(
+    loadFiles({ id: "empty-valid", format: CRITEO_FORMAT, train: [ok], valid: [empty] }, { cacheDir: cache }),
+    isData("EMPTY", /empty\.txt/),
+  );
   assert.deepEqual(leftovers(cache), []);
 });
 
@@ -133,13 +186,19 @@ test("an Avazu header with a missing column names the column", async () => {
   const cols = AVAZU_COLUMNS.filter((c) => c !== "hour");
   const data = ["1", "0", ...Array.from({ length: 21 }, () => "x")].join(",");
   const f = writeFile(dir, "avazu.csv", [cols.join(","), data].join("\n") + "\n");
-  await assert.rejects(loadFiles({ id: "avazu-missing", format: AVAZU_FORMAT, train: [f] }, { cacheDir: cache }), (e: unknown) => {
-    assert.ok(e instanceof DataError && e.code === "BAD_ROW", String(e));
-    assert.equal(e.line, 1);
-    assert.match(e.message, /missing column "hour"/);
-    assert.doesNotMatch(e.message, /click must be 0 or 1/);
-    return true;
-  });
+  await assert.rejects(
+    loadFiles({ id: "avazu-missing", format: AVAZU_FORMAT, train: [f] }, { cacheDir: cache }),
+    (e: unknown) => {
+      assert.ok(e instanceof DataError && e.code === "BAD_ROW", String(e));
+      assert.equal(e.line, 1);
+      assert.match(e.message, /missing column "hour"/);
+      assert.doesNotMatch(e.message, /click must be 0 or 1/);
+      return true;
+    },
+  );
   const g = writeFile(dir, "avazu2.csv", data + "\n");
-  await assert.rejects(loadFiles({ id: "avazu-short", format: AVAZU_FORMAT, train: [g] }, { cacheDir: cache }), /avazu2\.csv:1: expected 24 comma-separated columns/);
+  await assert.rejects(
+    loadFiles({ id: "avazu-short", format: AVAZU_FORMAT, train: [g] }, { cacheDir: cache }),
+    /avazu2\.csv:1: expected 24 comma-separated columns/,
+  );
 });

@@ -7,11 +7,18 @@ import * as zlib from "zlib";
 import { tmpDir, writeFile } from "./helpers";
 import { DataError, forEachLine, readLines } from "../../src/data";
 
-async function collect(file: string, opts: Parameters<typeof forEachLine>[2] = {}): Promise<[string, number][]> {
+async function collect(
+  file: string,
+  opts: Parameters<typeof forEachLine>[2] = {},
+): Promise<[string, number][]> {
   const out: [string, number][] = [];
-  await forEachLine(file, (l, n) => {
-    out.push([l, n]);
-  }, opts);
+  await forEachLine(
+    file,
+    (l, n) => {
+      out.push([l, n]);
+    },
+    opts,
+  );
   return out;
 }
 
@@ -51,7 +58,11 @@ test("plain text: 1-based numbers, CRLF stripped, no phantom last line, chunk bo
     });
   }
   const g = writeFile(dir, "b.txt", "a\n\nb");
-  assert.deepEqual(await collect(g), [["a", 1], ["", 2], ["b", 3]]);
+  assert.deepEqual(await collect(g), [
+    ["a", 1],
+    ["", 2],
+    ["b", 3],
+  ]);
   const seen: number[] = [];
   for await (const { lineNo } of readLines(g)) seen.push(lineNo);
   assert.deepEqual(seen, [1, 2, 3]);
@@ -64,7 +75,11 @@ test("gzip, including concatenated members", async () => {
   const dir = tmpDir();
   const text = Array.from({ length: 20000 }, (_, i) => `line ${i}`).join("\n") + "\n";
   const half = text.indexOf("\n", text.length / 2) + 5;
-  const f = writeFile(dir, "a.gz", Buffer.concat([zlib.gzipSync(text.slice(0, half)), zlib.gzipSync(text.slice(half))]));
+  const f = writeFile(
+    dir,
+    "a.gz",
+    Buffer.concat([zlib.gzipSync(text.slice(0, half)), zlib.gzipSync(text.slice(half))]),
+  );
   const got = await collect(f);
   assert.equal(got.length, 20000);
   assert.equal(got[19999][0], "line 19999");
@@ -84,18 +99,28 @@ test("truncated and corrupt gzip raise BAD_GZIP naming the file", async () => {
   const bad = Buffer.from(gz);
   for (let i = 100; i < 200; i++) bad[i] ^= 0xff;
   const corrupt = writeFile(dir, "corrupt.gz", bad);
-  await assert.rejects(collect(corrupt), (e: unknown) => e instanceof DataError && e.code === "BAD_GZIP" && e.message.includes(corrupt));
+  await assert.rejects(
+    collect(corrupt),
+    (e: unknown) => e instanceof DataError && e.code === "BAD_GZIP" && e.message.includes(corrupt),
+  );
 });
 
 test("missing file", async () => {
   const p = path.join(tmpDir(), "none.txt");
-  await assert.rejects(collect(p), (e: unknown) => e instanceof DataError && e.code === "MISSING_FILE" && e.message.includes(p));
+  await assert.rejects(
+    collect(p),
+    (e: unknown) => e instanceof DataError && e.code === "MISSING_FILE" && e.message.includes(p),
+  );
 });
 
 test("tar and tar.gz members are streamed without unpacking", async () => {
   const dir = tmpDir();
   const body = Buffer.from(Array.from({ length: 3000 }, (_, i) => `r${i}`).join("\n") + "\n");
-  const archive = tar({ "readme.txt": Buffer.from("hi\n"), "train.txt": body, "test.txt": Buffer.from("t\n") });
+  const archive = tar({
+    "readme.txt": Buffer.from("hi\n"),
+    "train.txt": body,
+    "test.txt": Buffer.from("t\n"),
+  });
   const t = writeFile(dir, "a.tar", archive);
   const tg = writeFile(dir, "a.tar.gz", zlib.gzipSync(archive));
   for (const f of [t, tg]) {
@@ -105,8 +130,14 @@ test("tar and tar.gz members are streamed without unpacking", async () => {
       assert.equal(got[2999][0], "r2999");
     }
   }
-  await assert.rejects(collect(tg, { tarMember: "valid.txt" }), (e: unknown) => e instanceof DataError && e.code === "BAD_ARCHIVE" && e.message.includes("valid.txt"));
+  await assert.rejects(
+    collect(tg, { tarMember: "valid.txt" }),
+    (e: unknown) => e instanceof DataError && e.code === "BAD_ARCHIVE" && e.message.includes("valid.txt"),
+  );
   const cut = writeFile(dir, "cut.tar", archive.subarray(0, 1500));
-  await assert.rejects(collect(cut, { tarMember: "train.txt" }), (e: unknown) => e instanceof DataError && e.code === "BAD_ARCHIVE" && e.message.includes(cut));
+  await assert.rejects(
+    collect(cut, { tarMember: "train.txt" }),
+    (e: unknown) => e instanceof DataError && e.code === "BAD_ARCHIVE" && e.message.includes(cut),
+  );
   assert.ok(fs.existsSync(t));
 });

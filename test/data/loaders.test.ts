@@ -4,7 +4,14 @@ import * as assert from "node:assert/strict";
 import * as fs from "fs";
 import * as path from "path";
 import { MIRROR, leftovers, tmpDir } from "./helpers";
-import { categoricalFeatures, criteoLogBucket, loadDataset, numericFeatures, openDataset, readVocabulary } from "../../src/data";
+import {
+  categoricalFeatures,
+  criteoLogBucket,
+  loadDataset,
+  numericFeatures,
+  openDataset,
+  readVocabulary,
+} from "../../src/data";
 
 test("criteo-8k: sizes, labels, schema, ids in range, fast", async () => {
   const cache = tmpDir();
@@ -13,7 +20,10 @@ test("criteo-8k: sizes, labels, schema, ids in range, fast", async () => {
   const cold = Date.now() - t0;
   assert.deepEqual(d.meta.rows, { train: 7200, valid: 409, test: 391 });
   assert.equal(d.meta.positives.train, 1549);
-  assert.equal(d.train.labels[0].reduce((a, b) => a + b, 0), 1549);
+  assert.equal(
+    d.train.labels[0].reduce((a, b) => a + b, 0),
+    1549,
+  );
   assert.equal(numericFeatures(d.schema).length, 13);
   assert.equal(categoricalFeatures(d.schema).length, 26);
   assert.equal(d.schema.name, "criteo-8k");
@@ -51,8 +61,17 @@ test("criteo vocab is built on train only; minCount and transforms change the fi
   const base = await loadDataset("criteo-8k", { cacheDir: cache, minCount: 1 });
   const vocab = readVocabulary(base.meta.processedDir);
   const trainText = fs.readFileSync(path.join(MIRROR, "criteo-8k", "train.tsv"), "utf8");
-  const testRows = fs.readFileSync(path.join(MIRROR, "criteo-8k", "test.tsv"), "utf8").trim().split("\n").map((l) => l.split("\t"));
-  const trainC3 = new Set(trainText.trim().split("\n").map((l) => l.split("\t")[16]));
+  const testRows = fs
+    .readFileSync(path.join(MIRROR, "criteo-8k", "test.tsv"), "utf8")
+    .trim()
+    .split("\n")
+    .map((l) => l.split("\t"));
+  const trainC3 = new Set(
+    trainText
+      .trim()
+      .split("\n")
+      .map((l) => l.split("\t")[16]),
+  );
   let unseen = 0;
   testRows.forEach((r, i) => {
     const tok = r[16];
@@ -105,7 +124,10 @@ test("frappe-nfm: both files concatenated and re-split 70/20/10 exactly, seeded"
   const same = await loadDataset("frappe-nfm", { cacheDir: tmpDir() });
   assert.equal(same.meta.fingerprint, d.meta.fingerprint);
   assert.deepEqual(same.train.cat[0], train.cat[0]);
-  const other = await loadDataset("frappe-nfm", { cacheDir: cache, resplit: { ratios: [0.6, 0.2, 0.2], seed: 7 } });
+  const other = await loadDataset("frappe-nfm", {
+    cacheDir: cache,
+    resplit: { ratios: [0.6, 0.2, 0.2], seed: 7 },
+  });
   assert.deepEqual(other.meta.rows, { train: 51949, valid: 17316, test: 17317 });
   assert.notEqual(other.meta.fingerprint, d.meta.fingerprint);
   const kept = await loadDataset("frappe-nfm", { cacheDir: cache, resplit: false });

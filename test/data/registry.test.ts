@@ -4,13 +4,31 @@ import * as assert from "node:assert/strict";
 import * as fs from "fs";
 import * as path from "path";
 import { MIRROR } from "./helpers";
-import { DATASETS, DataError, getDataset, listDatasets, loadDataset, sha256File, validateDatasetId } from "../../src/data";
+import {
+  DATASETS,
+  DataError,
+  getDataset,
+  listDatasets,
+  loadDataset,
+  sha256File,
+  validateDatasetId,
+} from "../../src/data";
 
 test("registry ids are unique and well-formed", () => {
   const ids = DATASETS.map((d) => d.id);
   assert.equal(new Set(ids).size, ids.length);
   for (const id of ids) assert.doesNotThrow(() => validateDatasetId(id));
-  for (const need of ["criteo-8k", "avazu-9k", "frappe-nfm", "criteo-kaggle", "avazu-kaggle", "movielens-100k", "movielens-1m-subset", "census-income-kdd", "taobao-userbehavior"]) {
+  for (const need of [
+    "criteo-8k",
+    "avazu-9k",
+    "frappe-nfm",
+    "criteo-kaggle",
+    "avazu-kaggle",
+    "movielens-100k",
+    "movielens-1m-subset",
+    "census-income-kdd",
+    "taobao-userbehavior",
+  ]) {
     assert.ok(ids.includes(need), need);
   }
 });
@@ -52,7 +70,18 @@ test("unknown dataset id: error names the id and lists known ids", async () => {
 });
 
 test("path-like dataset ids are rejected before touching the file system", async () => {
-  for (const bad of ["../criteo-8k", "criteo-8k/../avazu-9k", "a/b", "..", "/etc", "Criteo-8K", "", ".hidden", "a..b", "c:\\x"]) {
+  for (const bad of [
+    "../criteo-8k",
+    "criteo-8k/../avazu-9k",
+    "a/b",
+    "..",
+    "/etc",
+    "Criteo-8K",
+    "",
+    ".hidden",
+    "a..b",
+    "c:\\x",
+  ]) {
     await assert.rejects(loadDataset(bad), (e: unknown) => {
       assert.ok(e instanceof DataError, bad);
       assert.equal(e.code, "BAD_ID", bad);
@@ -64,6 +93,9 @@ test("path-like dataset ids are rejected before touching the file system", async
 
 test("registered-only sets say there is no loader yet", async () => {
   for (const d of DATASETS.filter((x) => x.loader === null)) {
-    await assert.rejects(loadDataset(d.id), (e: unknown) => e instanceof DataError && e.code === "NO_LOADER" && e.message.includes(d.id));
+    await assert.rejects(
+      loadDataset(d.id),
+      (e: unknown) => e instanceof DataError && e.code === "NO_LOADER" && e.message.includes(d.id),
+    );
   }
 });

@@ -37,7 +37,10 @@ test(`streaming preprocessing of ${N} Criteo rows in bounded memory`, { timeout:
     const t1 = Date.now();
     let d;
     try {
-      d = await openFiles({ id: "scale-criteo", format: CRITEO_FORMAT, train: [train], test: [testFile] }, { cacheDir: cache, minCount: 5, shardRows: 100_000 });
+      d = await openFiles(
+        { id: "scale-criteo", format: CRITEO_FORMAT, train: [train], test: [testFile] },
+        { cacheDir: cache, minCount: 5, shardRows: 100_000 },
+      );
     } finally {
       clearInterval(timer);
       sample();
@@ -99,7 +102,10 @@ test(`streaming preprocessing of ${N} Criteo rows in bounded memory`, { timeout:
         `peak heap growth ${heapGrowth.toFixed(0)} MB, peak RSS growth ${rssGrowth.toFixed(0)} MB`,
     );
     assert.ok(heapGrowth < 150, `heap growth ${heapGrowth.toFixed(0)} MB`);
-    assert.ok(rssGrowth < Math.max(200, encodedMB * 0.6), `RSS growth ${rssGrowth.toFixed(0)} MB (rows held in memory would need ${encodedMB.toFixed(0)} MB)`);
+    assert.ok(
+      rssGrowth < Math.max(200, encodedMB * 0.6),
+      `RSS growth ${rssGrowth.toFixed(0)} MB (rows held in memory would need ${encodedMB.toFixed(0)} MB)`,
+    );
     assert.deepEqual(leftovers(cache), []);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

@@ -22,17 +22,27 @@ test("a missing full data set fails without RECREPRO_STAND_IN and loads its stan
   assert.ok(MIRROR);
   const cacheDir = tmpDir();
   delete process.env.RECREPRO_STAND_IN;
-  await assert.rejects(() => loadDataset("criteo-kaggle", { cacheDir }), (e: Error & { code?: string }) => e.code === "MISSING_FILE");
+  await assert.rejects(
+    () => loadDataset("criteo-kaggle", { cacheDir }),
+    (e: Error & { code?: string }) => e.code === "MISSING_FILE",
+  );
   process.env.RECREPRO_STAND_IN = "1";
   try {
     const d = await loadDataset("criteo-kaggle", { cacheDir });
     const direct = await loadDataset("criteo-8k", { cacheDir });
     assert.match(d.meta.id, /STAND-IN for criteo-kaggle/);
     assert.match(d.meta.notes, /^STAND-IN/);
-    assert.notEqual(d.meta.fingerprint, direct.meta.fingerprint, "a stand-in never passes for its sample either");
+    assert.notEqual(
+      d.meta.fingerprint,
+      direct.meta.fingerprint,
+      "a stand-in never passes for its sample either",
+    );
     assert.equal(d.train.numRows, direct.train.numRows);
     process.env.RECREPRO_STAND_IN = "maybe";
-    await assert.rejects(() => loadDataset("criteo-kaggle", { cacheDir }), /RECREPRO_STAND_IN="maybe" is not valid/);
+    await assert.rejects(
+      () => loadDataset("criteo-kaggle", { cacheDir }),
+      /RECREPRO_STAND_IN="maybe" is not valid/,
+    );
   } finally {
     delete process.env.RECREPRO_STAND_IN;
   }

@@ -10,7 +10,15 @@ import { syntheticLatentScenario, syntheticMultiDomain } from "../../src/data";
 import type { TabularDataset } from "../../src/data";
 
 /** Logistic regression on one-hot fields (ids < V), trained by deterministic epochs of SGD with L2. */
-function fitLogistic(ds: TabularDataset, fields: number[], V: number, rows: number[], epochs = 12, lr = 0.05, l2 = 1e-4): (r: number) => number {
+function fitLogistic(
+  ds: TabularDataset,
+  fields: number[],
+  V: number,
+  rows: number[],
+  epochs = 12,
+  lr = 0.05,
+  l2 = 1e-4,
+): (r: number) => number {
   const w = new Float64Array(fields.length * V);
   let b = 0;
   const score = (r: number): number => {
@@ -47,7 +55,10 @@ test("syntheticMultiDomain is seeded, marked synthetic, with the documented sche
   assert.equal(s.name, "synthetic-multidomain");
   assert.equal(s.synthetic, true);
   assert.deepEqual(s.labels, [{ name: "click", type: "binary" }]);
-  assert.deepEqual(s.features.map((f) => f.name), ["f0", "f1", "f2", "f3", "f4", "f5", "domain"]);
+  assert.deepEqual(
+    s.features.map((f) => f.name),
+    ["f0", "f1", "f2", "f3", "f4", "f5", "domain"],
+  );
   assert.deepEqual(s.groups, [{ name: "domain", numGroups: 3, names: ["d0", "d1", "d2"] }]);
   const dom = a.dataset.groups[0];
   for (let r = 0; r < 6000; r++) {
@@ -64,32 +75,64 @@ test("syntheticMultiDomain is seeded, marked synthetic, with the documented sche
   for (let f = 0; f < a.truth.conflictFields; f++) {
     assert.ok(Math.abs(a.truth.domainWeights.reduce((x, w) => x + w[f], 0)) < 1e-9);
   }
-  assert.ok(a.truth.domainWeights[0][0] > 0 && a.truth.domainWeights[1][0] < 0, "opposite signs across domains");
+  assert.ok(
+    a.truth.domainWeights[0][0] > 0 && a.truth.domainWeights[1][0] < 0,
+    "opposite signs across domains",
+  );
   const rate = a.dataset.labels[0].reduce((x, y) => x + y, 0) / 6000;
   const meanP = a.trueProb.reduce((x, y) => x + y, 0) / 6000;
   assert.ok(Math.abs(rate - meanP) < 0.02, `label rate ${rate} vs mean p ${meanP}`);
-  assert.throws(() => syntheticMultiDomain({ numRows: 10, seed: 1, conflict: 1.5 }), /conflict must be in \[0, 1\]/);
-  assert.throws(() => syntheticMultiDomain({ numRows: 10, seed: 1, domainShares: [1, 1] }), /domainShares must be 3/);
+  assert.throws(
+    () => syntheticMultiDomain({ numRows: 10, seed: 1, conflict: 1.5 }),
+    /conflict must be in \[0, 1\]/,
+  );
+  assert.throws(
+    () => syntheticMultiDomain({ numRows: 10, seed: 1, domainShares: [1, 1] }),
+    /domainShares must be 3/,
+  );
 });
 
 test("planted conflict: per domain, Bayes AUC >= per-domain LR >= pooled LR that ignores the domain", () => {
   const N = 30000;
   const V = 50;
-  const { dataset: ds, trueProb } = syntheticMultiDomain({ numRows: N, seed: 11, conflict: 0.5, vocabSize: V });
+  const { dataset: ds, trueProb } = syntheticMultiDomain({
+    numRows: N,
+    seed: 11,
+    conflict: 0.5,
+    vocabSize: V,
+  });
   const fields = [0, 1, 2, 3, 4, 5];
   const nTrain = 24000;
   const train = Array.from({ length: nTrain }, (_, i) => i);
   const pooled = fitLogistic(ds, fields, V, train);
-  const perDomain = [0, 1, 2].map((d) => fitLogistic(ds, fields, V, train.filter((r) => ds.groups[0][r] === d)));
+  const perDomain = [0, 1, 2].map((d) =>
+    fitLogistic(
+      ds,
+      fields,
+      V,
+      train.filter((r) => ds.groups[0][r] === d),
+    ),
+  );
   const lines: string[] = [];
   for (let d = 0; d < 3; d++) {
     const rows = [];
     for (let r = nTrain; r < N; r++) if (ds.groups[0][r] === d) rows.push(r);
     const y = rows.map((r) => ds.labels[0][r]);
-    const bayes = auc(rows.map((r) => trueProb[r]), y);
-    const aware = auc(rows.map((r) => perDomain[d](r)), y);
-    const shared = auc(rows.map((r) => pooled(r)), y);
-    lines.push(`d${d}: bayes ${bayes.toFixed(4)} per-domain LR ${aware.toFixed(4)} pooled LR ${shared.toFixed(4)} (${rows.length} rows)`);
+    const bayes = auc(
+      rows.map((r) => trueProb[r]),
+      y,
+    );
+    const aware = auc(
+      rows.map((r) => perDomain[d](r)),
+      y,
+    );
+    const shared = auc(
+      rows.map((r) => pooled(r)),
+      y,
+    );
+    lines.push(
+      `d${d}: bayes ${bayes.toFixed(4)} per-domain LR ${aware.toFixed(4)} pooled LR ${shared.toFixed(4)} (${rows.length} rows)`,
+    );
     assert.ok(bayes >= aware, lines[d]);
     assert.ok(aware > shared + 0.02, lines[d]);
   }
@@ -97,11 +140,24 @@ test("planted conflict: per domain, Bayes AUC >= per-domain LR >= pooled LR that
   // without conflict, the domain-aware model has nothing to gain (its smaller samples only cost)
   const { dataset: same } = syntheticMultiDomain({ numRows: N, seed: 11, conflict: 0, vocabSize: V });
   const pooled0 = fitLogistic(same, fields, V, train);
-  const aware0 = [0, 1, 2].map((d) => fitLogistic(same, fields, V, train.filter((r) => same.groups[0][r] === d)));
+  const aware0 = [0, 1, 2].map((d) =>
+    fitLogistic(
+      same,
+      fields,
+      V,
+      train.filter((r) => same.groups[0][r] === d),
+    ),
+  );
   const test = Array.from({ length: N - nTrain }, (_, i) => nTrain + i);
   const y0 = test.map((r) => same.labels[0][r]);
-  const a0 = auc(test.map((r) => aware0[same.groups[0][r]](r)), y0);
-  const p0 = auc(test.map((r) => pooled0(r)), y0);
+  const a0 = auc(
+    test.map((r) => aware0[same.groups[0][r]](r)),
+    y0,
+  );
+  const p0 = auc(
+    test.map((r) => pooled0(r)),
+    y0,
+  );
   console.log(`conflict 0: per-domain LR ${a0.toFixed(4)} pooled LR ${p0.toFixed(4)}`);
   assert.ok(p0 >= a0 - 0.005, `conflict 0: pooled ${p0} vs per-domain ${a0}`);
 });
@@ -112,12 +168,24 @@ test("syntheticLatentScenario: seeded, scenario feature + axis, hidden latent ax
   const b = syntheticLatentScenario(o);
   assert.deepEqual(a.dataset.cat, b.dataset.cat);
   assert.deepEqual(a.trueProb, b.trueProb);
-  assert.notDeepEqual(syntheticLatentScenario({ numRows: 100, seed: 4 }).dataset.cat[0], syntheticLatentScenario({ numRows: 100, seed: 3 }).dataset.cat[0]);
+  assert.notDeepEqual(
+    syntheticLatentScenario({ numRows: 100, seed: 4 }).dataset.cat[0],
+    syntheticLatentScenario({ numRows: 100, seed: 3 }).dataset.cat[0],
+  );
   const ds = a.dataset;
   assert.equal(ds.schema.name, "synthetic-latent-scenario");
   assert.equal(ds.schema.synthetic, true);
-  assert.deepEqual(ds.schema.features.map((f) => f.name), ["f0", "f1", "f2", "f3", "f4", "f5", "scenario"]);
-  assert.deepEqual(ds.schema.groups.map((g) => [g.name, g.numGroups]), [["scenario", 3], ["latent", 2]]);
+  assert.deepEqual(
+    ds.schema.features.map((f) => f.name),
+    ["f0", "f1", "f2", "f3", "f4", "f5", "scenario"],
+  );
+  assert.deepEqual(
+    ds.schema.groups.map((g) => [g.name, g.numGroups]),
+    [
+      ["scenario", 3],
+      ["latent", 2],
+    ],
+  );
   assert.ok(!ds.schema.features.some((f) => f.name === "latent"), "the hidden id is not a feature");
   for (let r = 0; r < 1000; r++) {
     assert.equal(ds.cat[6][r], ds.groups[0][r] + 1);
@@ -130,11 +198,38 @@ test("syntheticLatentScenario: seeded, scenario feature + axis, hidden latent ax
   const train = Array.from({ length: nTrain }, (_, i) => i);
   const test = Array.from({ length: 30000 - nTrain }, (_, i) => nTrain + i);
   const y = test.map((r) => ds.labels[0][r]);
-  const perScenario = [0, 1, 2].map((s) => fitLogistic(ds, fields, V, train.filter((r) => ds.groups[0][r] === s)));
-  const perBoth = [0, 1, 2].map((s) => [0, 1].map((h) => fitLogistic(ds, fields, V, train.filter((r) => ds.groups[0][r] === s && ds.groups[1][r] === h))));
-  const aS = auc(test.map((r) => perScenario[ds.groups[0][r]](r)), y);
-  const aSH = auc(test.map((r) => perBoth[ds.groups[0][r]][ds.groups[1][r]](r)), y);
-  const bayes = auc(test.map((r) => a.trueProb[r]), y);
-  console.log(`latent scenario: bayes ${bayes.toFixed(4)} LR per (scenario, latent) ${aSH.toFixed(4)} LR per scenario ${aS.toFixed(4)}`);
+  const perScenario = [0, 1, 2].map((s) =>
+    fitLogistic(
+      ds,
+      fields,
+      V,
+      train.filter((r) => ds.groups[0][r] === s),
+    ),
+  );
+  const perBoth = [0, 1, 2].map((s) =>
+    [0, 1].map((h) =>
+      fitLogistic(
+        ds,
+        fields,
+        V,
+        train.filter((r) => ds.groups[0][r] === s && ds.groups[1][r] === h),
+      ),
+    ),
+  );
+  const aS = auc(
+    test.map((r) => perScenario[ds.groups[0][r]](r)),
+    y,
+  );
+  const aSH = auc(
+    test.map((r) => perBoth[ds.groups[0][r]][ds.groups[1][r]](r)),
+    y,
+  );
+  const bayes = auc(
+    test.map((r) => a.trueProb[r]),
+    y,
+  );
+  console.log(
+    `latent scenario: bayes ${bayes.toFixed(4)} LR per (scenario, latent) ${aSH.toFixed(4)} LR per scenario ${aS.toFixed(4)}`,
+  );
   assert.ok(bayes >= aSH && aSH > aS + 0.02, `bayes ${bayes} per-both ${aSH} per-scenario ${aS}`);
 });

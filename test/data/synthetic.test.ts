@@ -21,7 +21,14 @@ test("syntheticCtr is seeded, marked synthetic, and its truth is learnable", () 
   const meanP = a.trueProb.reduce((x, y) => x + y, 0) / 20000;
   assert.ok(Math.abs(rate - meanP) < 0.015, `label rate ${rate} vs mean p ${meanP}`);
   assert.ok(bayes > 0.75, `Bayes AUC ${bayes}`);
-  const noisy = syntheticCtr({ numRows: 20000, numFields: 6, vocabSize: 50, latentDim: 4, seed: 42, noise: 0.2 });
+  const noisy = syntheticCtr({
+    numRows: 20000,
+    numFields: 6,
+    vocabSize: 50,
+    latentDim: 4,
+    seed: 42,
+    noise: 0.2,
+  });
   const noisyAuc = auc(noisy.trueProb, noisy.dataset.labels[0]);
   assert.ok(noisyAuc < bayes && noisyAuc > 0.55, `noisy AUC ${noisyAuc}`);
   const onlyLinear = new Float32Array(20000);
@@ -37,7 +44,10 @@ test("writeCriteoText round-trips through the Criteo loader with exact counts", 
   const dir = tmpDir();
   const f = path.join(dir, "train.txt");
   const st = writeCriteoText(f, { numRows: 30000, seed: 8, distinct: 200, missingRate: 0.1 });
-  const d = await loadFiles({ id: "synthetic-criteo-text", format: CRITEO_FORMAT, train: [f] }, { cacheDir: tmpDir(), minCount: 3 });
+  const d = await loadFiles(
+    { id: "synthetic-criteo-text", format: CRITEO_FORMAT, train: [f] },
+    { cacheDir: tmpDir(), minCount: 3 },
+  );
   assert.equal(d.train.numRows, 30000);
   assert.equal(d.meta.positives.train, st.positives);
   const v = readVocabulary(d.meta.processedDir);

@@ -5,7 +5,12 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { EmbeddingTable, lsqStepDerivative, roundHalfAway, type StepGradient } from "../../src/engine/embedding-table";
+import {
+  EmbeddingTable,
+  lsqStepDerivative,
+  roundHalfAway,
+  type StepGradient,
+} from "../../src/engine/embedding-table";
 import { Rng } from "../../src/engine/rng";
 
 const D = 256;
@@ -19,14 +24,25 @@ function targets(): Float32Array {
   return Float32Array.from({ length: D }, () => DELTA0 * (40 * r.next() - 20));
 }
 
-function table(seed: number, stepGrad: StepGradient, bits: 2 | 8 = 8, rounding: "stochastic" | "deterministic" = "stochastic"): EmbeddingTable {
+function table(
+  seed: number,
+  stepGrad: StepGradient,
+  bits: 2 | 8 = 8,
+  rounding: "stochastic" | "deterministic" = "stochastic",
+): EmbeddingTable {
   return new EmbeddingTable(
     {
       name: "q",
       rows: 1,
       dim: D,
       init: { kind: "zeros" },
-      precision: { kind: "int", bits, rounding, initStep: DELTA0, learnStep: { lr: STEP_LR, gradScale: false, optimizer: "sgd", stepGrad } },
+      precision: {
+        kind: "int",
+        bits,
+        rounding,
+        initStep: DELTA0,
+        learnStep: { lr: STEP_LR, gradScale: false, optimizer: "sgd", stepGrad },
+      },
       optimizer: { kind: "sgd", lr: ROW_LR },
     },
     seed,
@@ -47,7 +63,10 @@ function trial(seed: number, stepGrad: StepGradient, t: Float32Array): { gd: num
   tab.applyGradients([0], g);
   if (stepGrad === "two-pass") {
     const w2 = tab.lookup([0]); // Δ·round(w'/Δ)
-    tab.applyStepGradients([0], Float32Array.from(w2, (x, k) => x - t[k]));
+    tab.applyStepGradients(
+      [0],
+      Float32Array.from(w2, (x, k) => x - t[k]),
+    );
   }
   return { gd: (Math.fround(DELTA0) - tab.stepOf(0)) / STEP_LR, wNew };
 }
@@ -84,7 +103,10 @@ for (const stepGrad of ["lsq", "two-pass"] as const) {
     const { mean, stderr, slope } = meanGradient(stepGrad, 200);
     // The expected loss after the store grows with Δ (the rounding variance Δ²·f(1−f)): downhill is a smaller Δ.
     assert.ok(slope > 0, `expected-loss slope ${slope}`);
-    assert.ok(mean > 0 && mean > 10 * stderr, `mean gΔ ${mean} ± ${stderr} does not point downhill (slope ${slope})`);
+    assert.ok(
+      mean > 0 && mean > 10 * stderr,
+      `mean gΔ ${mean} ± ${stderr} does not point downhill (slope ${slope})`,
+    );
     // In this regime round(v) − v = (ŵ − w')/Δ, so E[gΔ] = Δ0/2·Σ E[(SR(τ) − τ)²] ≈ Δ0/2·D/6.
     const want = (DELTA0 / 2) * (D / 6);
     assert.ok(Math.abs(mean - want) < 0.15 * want, `mean gΔ ${mean} vs ${want}`);
@@ -115,13 +137,18 @@ test("two-pass: Δ's gradient is the LSQ contraction with the gradient at Δ·ro
   assert.throws(() => tab.applyGradients([0], g), /two-pass step-size update is pending/);
   const g2 = Float32Array.from(w2, (x, k) => x - 0.3 * t[k]);
   let want = 0;
-  for (let k = 0; k < D; k++) want += g2[k] * lsqStepDerivative(Math.fround(wNew[k]) / Math.fround(DELTA0), -128, 127);
+  for (let k = 0; k < D; k++)
+    want += g2[k] * lsqStepDerivative(Math.fround(wNew[k]) / Math.fround(DELTA0), -128, 127);
   tab.applyStepGradients([0], g2);
   assert.ok(!tab.stepUpdatePending);
   const got = (Math.fround(DELTA0) - tab.stepOf(0)) / STEP_LR;
   assert.ok(Math.abs(got - want) < 1e-3 * Math.max(1, Math.abs(want)), `gΔ ${got} vs ${want}`);
   const delta = tab.stepOf(0);
-  for (let k = 0; k < D; k++) assert.ok(tab.weights[k] === Math.max(-128, Math.min(127, roundHalfAway(Math.fround(wNew[k]) / delta))), `code ${k}`);
+  for (let k = 0; k < D; k++)
+    assert.ok(
+      tab.weights[k] === Math.max(-128, Math.min(127, roundHalfAway(Math.fround(wNew[k]) / delta))),
+      `code ${k}`,
+    );
   assert.throws(() => tab.applyStepGradients([0], g2), /without a pending two-pass update/);
 });
 
@@ -129,7 +156,12 @@ test("2 bits: the clip test looks at v = w'/Δ, not at the rounded code; finite 
   // qmin = −2, qmax = 1. v = 0.9 and −1.9 round to the end codes but are inside the range.
   const vs = [0.9, 1.1, -1.9, -2.1, 0.6, -1.4, 1.0, -2.0];
   const want = [1 - 0.9, 1, -2 + 1.9, -2, 1 - 0.6, -1 + 1.4, 1, -2];
-  vs.forEach((v, i) => assert.ok(Math.abs(lsqStepDerivative(v, -2, 1) - want[i]) < 1e-12, `v=${v}: ${lsqStepDerivative(v, -2, 1)} vs ${want[i]}`));
+  vs.forEach((v, i) =>
+    assert.ok(
+      Math.abs(lsqStepDerivative(v, -2, 1) - want[i]) < 1e-12,
+      `v=${v}: ${lsqStepDerivative(v, -2, 1)} vs ${want[i]}`,
+    ),
+  );
   // Finite difference of the straight-through quantiser ŵ(Δ) = Δ·(clip(w/Δ, qmin, qmax) + c), with the
   // rounding residual c = round(clip(v0)) − clip(v0) frozen at Δ0, against the table's analytic gradient.
   const tab = table(1, "lsq", 2, "deterministic");
@@ -140,21 +172,59 @@ test("2 bits: the clip test looks at v = w'/Δ, not at the rounded code; finite 
     const v = Math.max(-2, Math.min(1, x / delta));
     return roundHalfAway(v) - v;
   });
-  const f = (dl: number) => Array.from(wv).reduce((s, x, k) => s + g[k] * dl * (Math.max(-2, Math.min(1, x / dl)) + c[k]), 0);
+  const f = (dl: number) =>
+    Array.from(wv).reduce((s, x, k) => s + g[k] * dl * (Math.max(-2, Math.min(1, x / dl)) + c[k]), 0);
   const h = 1e-7;
   const fd = (f(delta + h) - f(delta - h)) / (2 * h);
-  const small = new EmbeddingTable({ name: "e", rows: 1, dim: 6, precision: { kind: "int", bits: 2, rounding: "deterministic", initStep: delta, learnStep: { lr: 1e-3 } } }, 1);
+  const small = new EmbeddingTable(
+    {
+      name: "e",
+      rows: 1,
+      dim: 6,
+      precision: {
+        kind: "int",
+        bits: 2,
+        rounding: "deterministic",
+        initStep: delta,
+        learnStep: { lr: 1e-3 },
+      },
+    },
+    1,
+  );
   const analytic = small.stepGradient(wv, 0, g, 0, delta);
   assert.ok(Math.abs(fd - analytic) < 1e-5, `finite difference ${fd} vs analytic ${analytic}`);
   // The pre-fix rule counts v = 0.9 and −1.9 as clipped: it disagrees with the finite difference.
-  const legacy = new EmbeddingTable({ name: "l", rows: 1, dim: 6, precision: { kind: "int", bits: 2, rounding: "deterministic", initStep: delta, learnStep: { lr: 1e-3, stepGrad: "legacy-sr" } } }, 1);
+  const legacy = new EmbeddingTable(
+    {
+      name: "l",
+      rows: 1,
+      dim: 6,
+      precision: {
+        kind: "int",
+        bits: 2,
+        rounding: "deterministic",
+        initStep: delta,
+        learnStep: { lr: 1e-3, stepGrad: "legacy-sr" },
+      },
+    },
+    1,
+  );
   assert.ok(Math.abs(legacy.stepGradient(wv, 0, g, 0, delta) - fd) > 0.1, "legacy rule unexpectedly matches");
   assert.ok(tab.qmin === -2 && tab.qmax === 1);
 });
 
 test("stepGrad is validated", () => {
   assert.throws(
-    () => new EmbeddingTable({ name: "x", rows: 1, dim: 2, precision: { kind: "int", bits: 4, learnStep: { lr: 1e-3, stepGrad: "exact" as never } } }, 1),
+    () =>
+      new EmbeddingTable(
+        {
+          name: "x",
+          rows: 1,
+          dim: 2,
+          precision: { kind: "int", bits: 4, learnStep: { lr: 1e-3, stepGrad: "exact" as never } },
+        },
+        1,
+      ),
     /learnStep.stepGrad must be "lsq", "two-pass" or "legacy-sr"/,
   );
 });

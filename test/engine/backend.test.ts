@@ -12,7 +12,8 @@ test("default choice walks the documented order and records every attempt", asyn
     const names = info.tried.map((t) => t.name);
     assert.deepEqual(names, BACKEND_ORDER.slice(0, names.length));
     assert.equal(info.tried[info.tried.length - 1].ok, true);
-    for (const t of info.tried.slice(0, -1)) assert.ok(t.error && t.error.length > 0, `${t.name} failed without a reason`);
+    for (const t of info.tried.slice(0, -1))
+      assert.ok(t.error && t.error.length > 0, `${t.name} failed without a reason`);
     assert.equal(info.tfBackend, tf.getBackend());
     assert.ok(info.reason.length > 0);
     assert.equal(getBackendInfo(), info);

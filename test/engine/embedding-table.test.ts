@@ -30,7 +30,10 @@ test("sparse SGD sums duplicate ids and touches only their rows", () => {
       let expect = before[r * 2 + k];
       if (r === 2) expect -= 0.5 * (k === 0 ? 4 : 6);
       if (r === 5) expect -= 0.5 * (k === 0 ? 10 : 20);
-      assert.ok(Math.abs(after[r * 2 + k] - expect) < 1e-6, `row ${r} col ${k}: ${after[r * 2 + k]} vs ${expect}`);
+      assert.ok(
+        Math.abs(after[r * 2 + k] - expect) < 1e-6,
+        `row ${r} col ${k}: ${after[r * 2 + k]} vs ${expect}`,
+      );
     }
   }
 });
@@ -43,9 +46,15 @@ test("row-wise Adam matches a dense Adam reference on touched rows, leaves other
   const m = new Float64Array(rows * dim);
   const v = new Float64Array(rows * dim);
   const steps: [number[], number[]][] = [
-    [[1, 3], [0.5, -1, 2, 1, 1, 1]],
+    [
+      [1, 3],
+      [0.5, -1, 2, 1, 1, 1],
+    ],
     [[1], [-0.3, 0.2, 0.1]],
-    [[3, 3], [1, 0, 0, 1, 0, 0]],
+    [
+      [3, 3],
+      [1, 0, 0, 1, 0, 0],
+    ],
   ];
   steps.forEach(([ids, grads], s) => {
     t.applyGradients(ids, new Float32Array(grads));
@@ -68,7 +77,8 @@ test("row-wise Adam matches a dense Adam reference on touched rows, leaves other
     }
   });
   const got = t.toFloat32();
-  for (let j = 0; j < rows * dim; j++) assert.ok(Math.abs(got[j] - w[j]) < 1e-5, `param ${j}: ${got[j]} vs ${w[j]}`);
+  for (let j = 0; j < rows * dim; j++)
+    assert.ok(Math.abs(got[j] - w[j]) < 1e-5, `param ${j}: ${got[j]} vs ${w[j]}`);
 });
 
 test("adagrad accumulates squared gradients", () => {
@@ -82,7 +92,15 @@ test("adagrad accumulates squared gradients", () => {
 
 for (const bits of [2, 4, 8, 16] as const) {
   test(`int${bits} storage: codes are integers within range, in an integer buffer, and round trip on the grid`, () => {
-    const t = new EmbeddingTable({ name: "q", rows: 50, dim: 4, precision: { kind: "int", bits, rounding: "deterministic", clipRange: 0.1 } }, 9);
+    const t = new EmbeddingTable(
+      {
+        name: "q",
+        rows: 50,
+        dim: 4,
+        precision: { kind: "int", bits, rounding: "deterministic", clipRange: 0.1 },
+      },
+      9,
+    );
     assert.ok(bits === 16 ? t.weights instanceof Int16Array : t.weights instanceof Int8Array);
     const qmax = 2 ** (bits - 1) - 1;
     for (const q of t.weights) assert.ok(q >= -qmax - 1 && q <= qmax);
@@ -102,13 +120,29 @@ for (const bits of [2, 4, 8, 16] as const) {
 }
 
 test("deterministic rounding is exact round-to-nearest (half away from zero)", () => {
-  const t = new EmbeddingTable({ name: "q", rows: 1, dim: 6, precision: { kind: "int", bits: 8, rounding: "deterministic", initStep: 0.5 } }, 1);
+  const t = new EmbeddingTable(
+    {
+      name: "q",
+      rows: 1,
+      dim: 6,
+      precision: { kind: "int", bits: 8, rounding: "deterministic", initStep: 0.5 },
+    },
+    1,
+  );
   t.storeRow(0, new Float32Array([0.74, 0.76, -0.74, -0.76, 0.25, -0.25]));
   assert.deepEqual(Array.from(t.weights), [1, 2, -1, -2, 1, -1]);
 });
 
 test("stochastic rounding is unbiased over many draws", () => {
-  const t = new EmbeddingTable({ name: "q", rows: 1, dim: 4, precision: { kind: "int", bits: 4, rounding: "stochastic", initStep: 0.1 } }, 42);
+  const t = new EmbeddingTable(
+    {
+      name: "q",
+      rows: 1,
+      dim: 4,
+      precision: { kind: "int", bits: 4, rounding: "stochastic", initStep: 0.1 },
+    },
+    42,
+  );
   const x = new Float32Array([0.013, -0.077, 0.25, 0.049]);
   const n = 20000;
   const mean = new Float64Array(4);
@@ -119,7 +153,8 @@ test("stochastic rounding is unbiased over many draws", () => {
     for (let k = 0; k < 4; k++) mean[k] += out[k] / n;
   }
   // Each draw has variance <= Δ²/4 = 0.0025; the standard error of the mean is <= 0.05/sqrt(n) ≈ 3.5e-4.
-  for (let k = 0; k < 4; k++) assert.ok(Math.abs(mean[k] - x[k]) < 5 * 3.6e-4, `coordinate ${k}: mean ${mean[k]} vs ${x[k]}`);
+  for (let k = 0; k < 4; k++)
+    assert.ok(Math.abs(mean[k] - x[k]) < 5 * 3.6e-4, `coordinate ${k}: mean ${mean[k]} vs ${x[k]}`);
 });
 
 test("int8 table weights take at most 0.32x of fp32 at dim 16, measured from the buffers", () => {
@@ -134,7 +169,11 @@ test("int8 table weights take at most 0.32x of fp32 at dim 16, measured from the
 });
 
 test("state round trip restores weights, optimiser state, step and rounding RNG", () => {
-  const mk = () => new EmbeddingTable({ name: "q", rows: 8, dim: 2, precision: { kind: "int", bits: 8, rounding: "stochastic" } }, 11);
+  const mk = () =>
+    new EmbeddingTable(
+      { name: "q", rows: 8, dim: 2, precision: { kind: "int", bits: 8, rounding: "stochastic" } },
+      11,
+    );
   const a = mk();
   a.applyGradients([1, 2], new Float32Array([0.1, 0.2, 0.3, 0.4]));
   const s = a.getState();
@@ -148,10 +187,19 @@ test("state round trip restores weights, optimiser state, step and rounding RNG"
 
 // ALPT: learned step sizes.
 
-test("learned step: Δ takes the LSQ gradient step of the one-pass \"lsq\" rule (SGD on Δ, no grad scale)", () => {
+test('learned step: Δ takes the LSQ gradient step of the one-pass "lsq" rule (SGD on Δ, no grad scale)', () => {
   const dim = 4;
-  const precision = { kind: "int" as const, bits: 4 as const, rounding: "deterministic" as const, initStep: 0.1, learnStep: { lr: 0.05, gradScale: false, optimizer: "sgd" as const } };
-  const t = new EmbeddingTable({ name: "a", rows: 3, dim, precision, optimizer: { kind: "sgd", lr: 0.5 } }, 2);
+  const precision = {
+    kind: "int" as const,
+    bits: 4 as const,
+    rounding: "deterministic" as const,
+    initStep: 0.1,
+    learnStep: { lr: 0.05, gradScale: false, optimizer: "sgd" as const },
+  };
+  const t = new EmbeddingTable(
+    { name: "a", rows: 3, dim, precision, optimizer: { kind: "sgd", lr: 0.5 } },
+    2,
+  );
   const w0 = new Float32Array(dim);
   t.readRow(1, w0);
   const g = new Float32Array([0.3, -0.2, 0.9, -2]);
@@ -179,7 +227,15 @@ test("learned step: Δ takes the LSQ gradient step of the one-pass \"lsq\" rule 
 test("learned step gradient matches a finite difference of the straight-through quantiser", () => {
   // With the rounding residual c_k = R(v_k) − v_k frozen (the straight-through estimator), the
   // quantiser is ŵ_k(Δ) = Δ·clip(w_k/Δ + c_k, qmin, qmax); d/dΔ Σ g_k ŵ_k must equal stepGradient.
-  const t = new EmbeddingTable({ name: "fd", rows: 1, dim: 6, precision: { kind: "int", bits: 4, rounding: "deterministic", initStep: 0.1 } }, 1);
+  const t = new EmbeddingTable(
+    {
+      name: "fd",
+      rows: 1,
+      dim: 6,
+      precision: { kind: "int", bits: 4, rounding: "deterministic", initStep: 0.1 },
+    },
+    1,
+  );
   const w = new Float32Array([0.123, -0.347, 0.05, 0.9, -1.3, 0.0049]); // 0.9 and -1.3 clip at 4 bits
   const g = new Float32Array([0.7, -1.1, 0.4, 0.25, -0.6, 2.0]);
   const delta = 0.1;
@@ -187,7 +243,8 @@ test("learned step gradient matches a finite difference of the straight-through 
     const v = x / delta;
     return Math.round(v) - v;
   });
-  const f = (dl: number) => Array.from(w).reduce((s, x, k) => s + g[k] * dl * Math.max(-8, Math.min(7, x / dl + c[k])), 0);
+  const f = (dl: number) =>
+    Array.from(w).reduce((s, x, k) => s + g[k] * dl * Math.max(-8, Math.min(7, x / dl + c[k])), 0);
   const h = 1e-6;
   const fd = (f(delta + h) - f(delta - h)) / (2 * h);
   const analytic = t.stepGradient(w, 0, g, 0, delta);
@@ -197,7 +254,20 @@ test("learned step gradient matches a finite difference of the straight-through 
 test("learned step grows when updates push weights past the clip range (ALPT widens the grid)", () => {
   for (const stepGranularity of ["row", "table"] as const) {
     const t = new EmbeddingTable(
-      { name: "g", rows: 4, dim: 8, precision: { kind: "int", bits: 2, rounding: "stochastic", stepGranularity, clipRange: 0.05, learnStep: { lr: 0.005 } }, optimizer: { kind: "adam", lr: 0.02 } },
+      {
+        name: "g",
+        rows: 4,
+        dim: 8,
+        precision: {
+          kind: "int",
+          bits: 2,
+          rounding: "stochastic",
+          stepGranularity,
+          clipRange: 0.05,
+          learnStep: { lr: 0.005 },
+        },
+        optimizer: { kind: "adam", lr: 0.02 },
+      },
       3,
     );
     const g = new Float32Array(16).fill(-1); // always push weights up
@@ -209,7 +279,11 @@ test("learned step grows when updates push weights past the clip range (ALPT wid
 });
 
 test("learned step state (Δ and its Adam moments) round trips", () => {
-  const mk = () => new EmbeddingTable({ name: "s", rows: 8, dim: 4, precision: { kind: "int", bits: 4, learnStep: { lr: 1e-3 } } }, 5);
+  const mk = () =>
+    new EmbeddingTable(
+      { name: "s", rows: 8, dim: 4, precision: { kind: "int", bits: 4, learnStep: { lr: 1e-3 } } },
+      5,
+    );
   const a = mk();
   const g = new Float32Array([0.3, -0.1, 0.2, 0.5, -0.4, 0.1, 0.0, 0.2]);
   a.applyGradients([1, 6], g);

@@ -39,14 +39,21 @@ for (const backend of ["cpu", "wasm"] as const) {
     const n = 512;
     const ids = new Int32Array(n).map(() => rng.int(50)); // heavy duplicates
     const xs = new Float32Array(n * dim).map(() => rng.normal());
-    const got = tf.tidy(() => tf.unsortedSegmentSum(tf.tensor2d(xs, [n, dim]), tf.tensor1d(ids, "int32"), 60).dataSync());
+    const got = tf.tidy(() =>
+      tf.unsortedSegmentSum(tf.tensor2d(xs, [n, dim]), tf.tensor1d(ids, "int32"), 60).dataSync(),
+    );
     const ref = reference(xs, ids, dim, 60);
-    for (let i = 0; i < ref.length; i++) assert.ok(Math.abs(got[i] - ref[i]) < 1e-4, `${backend} [${i}] ${got[i]} vs ${ref[i]}`);
+    for (let i = 0; i < ref.length; i++)
+      assert.ok(Math.abs(got[i] - ref[i]) < 1e-4, `${backend} [${i}] ${got[i]} vs ${ref[i]}`);
     // Gradient of a gather from a 100k-row table: linear time (the stock CPU kernel loops over all rows).
     const table = tf.variable(tf.zeros([rows, dim]));
     const dy = tf.tensor2d(xs, [n, dim]);
     const t0 = Date.now();
-    const g = tf.tidy(() => tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.gather(t, tf.tensor1d(ids, "int32")), dy)))(table).dataSync());
+    const g = tf.tidy(() =>
+      tf
+        .grad((t: tf.Tensor) => tf.sum(tf.mul(tf.gather(t, tf.tensor1d(ids, "int32")), dy)))(table)
+        .dataSync(),
+    );
     const ms = Date.now() - t0;
     const refG = reference(xs, ids, dim, rows);
     for (let i = 0; i < 60 * dim; i++) assert.ok(Math.abs(g[i] - refG[i]) < 1e-4);
@@ -64,13 +71,26 @@ test("kit SplitV and row-broadcast binary kernels on cpu equal the arithmetic th
   const xs = new Float32Array(B * C).map(() => rng.normal());
   const col = new Float32Array(B).map(() => rng.normal() + 3);
   // SplitV along the last axis (the gradient of concat), with a -1 size.
-  const parts = tf.tidy(() => tf.split(tf.tensor2d(xs, [B, C]), [5, -1, 4], 1).map((t) => ({ shape: t.shape, v: Array.from(t.dataSync()) })));
-  assert.deepEqual(parts.map((p) => p.shape), [[B, 5], [B, 20], [B, 4]]);
+  const parts = tf.tidy(() =>
+    tf
+      .split(tf.tensor2d(xs, [B, C]), [5, -1, 4], 1)
+      .map((t) => ({ shape: t.shape, v: Array.from(t.dataSync()) })),
+  );
+  assert.deepEqual(
+    parts.map((p) => p.shape),
+    [
+      [B, 5],
+      [B, 20],
+      [B, 4],
+    ],
+  );
   for (let r = 0; r < B; r++) {
     assert.deepEqual(parts[1].v.slice(r * 20, r * 20 + 20), Array.from(xs.subarray(r * C + 5, r * C + 25)));
   }
   // Split along axis 0 too.
-  const rowsParts = tf.tidy(() => tf.split(tf.tensor2d(xs, [B, C]), [10, 23], 0).map((t) => Array.from(t.dataSync())));
+  const rowsParts = tf.tidy(() =>
+    tf.split(tf.tensor2d(xs, [B, C]), [10, 23], 0).map((t) => Array.from(t.dataSync())),
+  );
   assert.deepEqual(rowsParts[1], Array.from(xs.subarray(10 * C)));
   // [B, C] op [B, 1] and [B, 1] op [B, C].
   const ops: [string, (x: tf.Tensor, y: tf.Tensor) => tf.Tensor, (a: number, b: number) => number][] = [
@@ -80,13 +100,22 @@ test("kit SplitV and row-broadcast binary kernels on cpu equal the arithmetic th
     ["div", tf.div, (a, b) => a / b],
   ];
   for (const [name, f, ref] of ops) {
-    const [ab, ba] = tf.tidy(() => [f(tf.tensor2d(xs, [B, C]), tf.tensor2d(col, [B, 1])).dataSync(), f(tf.tensor2d(col, [B, 1]), tf.tensor2d(xs, [B, C])).dataSync()]);
+    const [ab, ba] = tf.tidy(() => [
+      f(tf.tensor2d(xs, [B, C]), tf.tensor2d(col, [B, 1])).dataSync(),
+      f(tf.tensor2d(col, [B, 1]), tf.tensor2d(xs, [B, C])).dataSync(),
+    ]);
     for (let r = 0; r < B; r++) {
       for (let c = 0; c < C; c++) {
         const e1 = ref(xs[r * C + c], col[r]);
         const e2 = ref(col[r], xs[r * C + c]);
-        assert.ok(Math.abs(ab[r * C + c] - e1) <= 1e-5 * Math.max(1, Math.abs(e1)), `${name} [B,C] op [B,1] at ${r},${c}`);
-        assert.ok(Math.abs(ba[r * C + c] - e2) <= 1e-5 * Math.max(1, Math.abs(e2)), `${name} [B,1] op [B,C] at ${r},${c}`);
+        assert.ok(
+          Math.abs(ab[r * C + c] - e1) <= 1e-5 * Math.max(1, Math.abs(e1)),
+          `${name} [B,C] op [B,1] at ${r},${c}`,
+        );
+        assert.ok(
+          Math.abs(ba[r * C + c] - e2) <= 1e-5 * Math.max(1, Math.abs(e2)),
+          `${name} [B,1] op [B,C] at ${r},${c}`,
+        );
       }
     }
   }
@@ -98,7 +127,12 @@ test("kit SplitV and row-broadcast binary kernels on cpu equal the arithmetic th
 test("kit Softmax kernel on cpu: rows sum to 1, equals exp(x - max)/Σ in float64, survives huge logits, gradient unchanged", async () => {
   await initBackend({ force: "cpu", quiet: true });
   const rng = new Rng(5);
-  for (const [shape, scale] of [[[37, 8], 3], [[4, 5, 3], 1], [[9, 1], 1], [[6, 4], 400]] as [number[], number][]) {
+  for (const [shape, scale] of [
+    [[37, 8], 3],
+    [[4, 5, 3], 1],
+    [[9, 1], 1],
+    [[6, 4], 400],
+  ] as [number[], number][]) {
     const n = shape.reduce((a, b) => a * b, 1);
     const cols = shape[shape.length - 1];
     const xs = new Float32Array(n).map(() => rng.normal() * scale);
@@ -111,7 +145,10 @@ test("kit Softmax kernel on cpu: rows sum to 1, equals exp(x - max)/Σ in float6
       let sum = 0;
       for (let j = 0; j < cols; j++) {
         assert.ok(Number.isFinite(y[o + j]), `finite at ${o + j}`);
-        assert.ok(Math.abs(y[o + j] - e[j] / s) <= 1e-6, `[${shape}] row ${o / cols} col ${j}: ${y[o + j]} vs ${e[j] / s}`);
+        assert.ok(
+          Math.abs(y[o + j] - e[j] / s) <= 1e-6,
+          `[${shape}] row ${o / cols} col ${j}: ${y[o + j]} vs ${e[j] / s}`,
+        );
         sum += y[o + j];
       }
       assert.ok(Math.abs(sum - 1) <= 1e-5);
@@ -122,11 +159,17 @@ test("kit Softmax kernel on cpu: rows sum to 1, equals exp(x - max)/Σ in float6
   const w = new Float32Array(3 * 4).map(() => rng.normal());
   const [g, y] = tf.tidy(() => {
     const wt = tf.tensor2d(w, [3, 4]);
-    return [tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.softmax(a), wt)))(tf.tensor2d(z, [3, 4])).dataSync(), tf.softmax(tf.tensor2d(z, [3, 4])).dataSync()];
+    return [
+      tf
+        .grad((a: tf.Tensor) => tf.sum(tf.mul(tf.softmax(a), wt)))(tf.tensor2d(z, [3, 4]))
+        .dataSync(),
+      tf.softmax(tf.tensor2d(z, [3, 4])).dataSync(),
+    ];
   });
   for (let r = 0; r < 3; r++) {
     let dot = 0;
     for (let j = 0; j < 4; j++) dot += w[r * 4 + j] * y[r * 4 + j];
-    for (let j = 0; j < 4; j++) assert.ok(Math.abs(g[r * 4 + j] - y[r * 4 + j] * (w[r * 4 + j] - dot)) <= 1e-6);
+    for (let j = 0; j < 4; j++)
+      assert.ok(Math.abs(g[r * 4 + j] - y[r * 4 + j] * (w[r * 4 + j] - dot)) <= 1e-6);
   }
 });

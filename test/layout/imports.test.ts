@@ -11,7 +11,18 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { projectRoot } from "../../src/util/root";
 
-export const LAYERS = ["util", "engine", "data", "metrics", "models", "report", "train", "plots", "papers", "index"] as const;
+export const LAYERS = [
+  "util",
+  "engine",
+  "data",
+  "metrics",
+  "models",
+  "report",
+  "train",
+  "plots",
+  "papers",
+  "index",
+] as const;
 
 const SRC = path.join(projectRoot(), "src");
 
@@ -32,7 +43,8 @@ export function layerOf(file: string): string {
 /** Relative imports and re-exports of a source text (`import ... from "./x"`, `export ... from "../y"`, `import("./z")`, `require("./w")`). */
 export function relativeImports(text: string, opts: { runtimeOnly?: boolean } = {}): string[] {
   const out: string[] = [];
-  const re = /(?:^|\n)\s*(import|export)(\s+type\b)?\b[^;]*?\bfrom\s+"(\.[^"]+)"|\bimport\(\s*"(\.[^"]+)"\s*\)|\brequire\(\s*"(\.[^"]+)"\s*\)/g;
+  const re =
+    /(?:^|\n)\s*(import|export)(\s+type\b)?\b[^;]*?\bfrom\s+"(\.[^"]+)"|\bimport\(\s*"(\.[^"]+)"\s*\)|\brequire\(\s*"(\.[^"]+)"\s*\)/g;
   for (let m = re.exec(text); m; m = re.exec(text)) {
     if (opts.runtimeOnly && m[2]) continue;
     out.push(m[3] ?? m[4] ?? m[5]);
@@ -42,7 +54,8 @@ export function relativeImports(text: string, opts: { runtimeOnly?: boolean } = 
 
 function resolve(from: string, spec: string): string | null {
   const base = path.resolve(path.dirname(from), spec);
-  for (const c of [base, `${base}.ts`, path.join(base, "index.ts")]) if (fs.existsSync(c) && fs.statSync(c).isFile()) return c;
+  for (const c of [base, `${base}.ts`, path.join(base, "index.ts")])
+    if (fs.existsSync(c) && fs.statSync(c).isFile()) return c;
   return null;
 }
 
@@ -89,7 +102,11 @@ export function findCycle(g: Map<string, string[]>): string[] | null {
 }
 
 test("every file of src/ sits in a known layer", () => {
-  for (const f of sources(SRC)) assert.ok((LAYERS as readonly string[]).includes(layerOf(f)), `${path.relative(SRC, f)}: layer "${layerOf(f)}" is not one of ${LAYERS.join(", ")}`);
+  for (const f of sources(SRC))
+    assert.ok(
+      (LAYERS as readonly string[]).includes(layerOf(f)),
+      `${path.relative(SRC, f)}: layer "${layerOf(f)}" is not one of ${LAYERS.join(", ")}`,
+    );
 });
 
 test("imports run one way through the layers (no layer imports a later one)", () => {
@@ -97,7 +114,10 @@ test("imports run one way through the layers (no layer imports a later one)", ()
   const wrong: string[] = [];
   for (const [f, deps] of importGraph()) {
     for (const d of deps) {
-      if (rank.get(layerOf(d))! > rank.get(layerOf(f))!) wrong.push(`${path.relative(SRC, f)} (${layerOf(f)}) imports ${path.relative(SRC, d)} (${layerOf(d)})`);
+      if (rank.get(layerOf(d))! > rank.get(layerOf(f))!)
+        wrong.push(
+          `${path.relative(SRC, f)} (${layerOf(f)}) imports ${path.relative(SRC, d)} (${layerOf(d)})`,
+        );
     }
   }
   assert.deepEqual(wrong, [], `wrong-way imports:\n${wrong.join("\n")}`);
@@ -118,5 +138,13 @@ test("the checker sees wrong-way imports and cycles (it can fail)", () => {
     ["c", ["a"]],
   ]);
   assert.deepEqual(findCycle(g), ["a", "b", "c", "a"]);
-  assert.equal(findCycle(new Map([["a", ["b"]], ["b", []]])), null);
+  assert.equal(
+    findCycle(
+      new Map([
+        ["a", ["b"]],
+        ["b", []],
+      ]),
+    ),
+    null,
+  );
 });

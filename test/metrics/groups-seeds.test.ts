@@ -1,7 +1,16 @@
 /** Golden tests for per-group breakdowns, evaluateBinary and the seed-spread rule. */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { auc, byGroup, compareSpread, evaluateBinary, formatMeanStd, logloss, meanStd, summariseSeeds } from "../../src/metrics";
+import {
+  auc,
+  byGroup,
+  compareSpread,
+  evaluateBinary,
+  formatMeanStd,
+  logloss,
+  meanStd,
+  summariseSeeds,
+} from "../../src/metrics";
 
 const close = (actual: number, expected: number, tol = 1e-12) =>
   assert.ok(Math.abs(actual - expected) <= tol, `expected ${expected}, got ${actual}`);

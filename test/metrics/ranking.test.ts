@@ -14,11 +14,7 @@ const close = (actual: number, expected: number, tol = 1e-12) =>
 //   row 0: positive top                  -> g = 0, t = 0: rank 1
 //   row 1: one above, one tied           -> g = 1, t = 1: rank uniform on {2, 3} (expected rule)
 //   row 2: reversed, positive last       -> g = 3, t = 0: rank 4
-const SCORES = new Float32Array([
-  0.9, 0.1, 0.2, 0.3,
-  0.5, 0.9, 0.5, 0.1,
-  0.2, 0.3, 0.4, 0.5,
-]);
+const SCORES = new Float32Array([0.9, 0.1, 0.2, 0.3, 0.5, 0.9, 0.5, 0.1, 0.2, 0.3, 0.4, 0.5]);
 
 test("positiveRanks counts strictly-greater and tied candidates", () => {
   const r = positiveRanks(SCORES, 4);
@@ -102,7 +98,12 @@ test("fullRanking: hits at ranks 2 and 5 of 3 relevant items", () => {
 
 test("fullRanking: K larger than the list, perfect list, miss, and a user with no relevant items", () => {
   const r = fullRanking(
-    [[7, 8], [5, 6, 7], [1, 2, 3], [1, 2, 3]],
+    [
+      [7, 8],
+      [5, 6, 7],
+      [1, 2, 3],
+      [1, 2, 3],
+    ],
     [[8], new Set([5, 6, 7]), [4], []],
     { ks: [2, 3], perUser: true },
   );

@@ -14,7 +14,10 @@ import { smallCtr, smallMulti } from "../helpers";
 
 const ids = Object.keys(MODELS);
 
-function model0Heads(spec: (typeof MODELS)[string], train: { schema: Parameters<(typeof MODELS)[string]["build"]>[0] }): number {
+function model0Heads(
+  spec: (typeof MODELS)[string],
+  train: { schema: Parameters<(typeof MODELS)[string]["build"]>[0] },
+): number {
   const m = spec.build(train.schema, { ...spec.defaults, ...spec.presets.smoke }, 1);
   const n = m.heads.length;
   m.dispose();
@@ -38,19 +41,35 @@ for (const id of ids) {
     // Single-label CTR models get the CTR fixture; multi-task / multi-domain models the fixture
     // with two labels and a domain axis (every model must accept one of the two).
     const single = smallCtr(3, 1200).train;
-    const { train } = spec.requires(single.schema) === null && spec.task === "ctr" ? { train: single } : smallMulti(3, 1200);
-    assert.equal(spec.requires(train.schema), null, `${id} cannot run on ${train.schema.name}: ${spec.requires(train.schema)}`);
-    if (spec.task === "multi-task") assert.ok(model0Heads(spec, train) >= 2, `${id}: a multi-task model predicts at least two heads`);
+    const { train } =
+      spec.requires(single.schema) === null && spec.task === "ctr" ? { train: single } : smallMulti(3, 1200);
+    assert.equal(
+      spec.requires(train.schema),
+      null,
+      `${id} cannot run on ${train.schema.name}: ${spec.requires(train.schema)}`,
+    );
+    if (spec.task === "multi-task")
+      assert.ok(model0Heads(spec, train) >= 2, `${id}: a multi-task model predicts at least two heads`);
     const config = { ...spec.defaults, ...spec.presets.smoke };
     const model = spec.build(train.schema, config, 7);
-    const trainer = new Trainer(model, { batchSize: 128, progress: "none", optimizer: { kind: "adam", lr: 3e-3 } });
+    const trainer = new Trainer(model, {
+      batchSize: 128,
+      progress: "none",
+      optimizer: { kind: "adam", lr: 3e-3 },
+    });
     const batch = batches(train, { batchSize: 64 }).next().value!;
 
     // Shapes and finiteness of the forward pass.
     const before = tf.memory().numTensors;
-    const emb = tf.tensor3d(model.embeddings.lookup(batch.cat, 64), [64, model.embeddings.numFields, config.embDim]);
+    const emb = tf.tensor3d(model.embeddings.lookup(batch.cat, 64), [
+      64,
+      model.embeddings.numFields,
+      config.embDim,
+    ]);
     const num = tf.tensor2d(new Float32Array(64 * batch.num.length).fill(0.1), [64, batch.num.length]);
-    const out = tf.tidy(() => model.forward({ batch, emb, num }, { training: false }).logits.map((l) => tf.keep(l)));
+    const out = tf.tidy(() =>
+      model.forward({ batch, emb, num }, { training: false }).logits.map((l) => tf.keep(l)),
+    );
     assert.equal(out.length, model.heads.length);
     for (const l of out) {
       assert.deepEqual(l.shape, [64]);
@@ -84,10 +103,16 @@ for (const id of ids) {
     const b = spec.build(train.schema, cfg as typeof config, 11);
     assert.deepEqual(a.paramCount(), b.paramCount());
     assert.deepEqual(Array.from(a.variables()[0].dataSync()), Array.from(b.variables()[0].dataSync()));
-    assert.deepEqual(Array.from(a.embeddings.tables[0].toFloat32()), Array.from(b.embeddings.tables[0].toFloat32()));
+    assert.deepEqual(
+      Array.from(a.embeddings.tables[0].toFloat32()),
+      Array.from(b.embeddings.tables[0].toFloat32()),
+    );
     const pc = model.paramCount();
     assert.equal(pc.embedding, model.embeddings.numParams());
-    assert.equal(pc.dense, model.variables().reduce((s, v) => s + v.size, 0));
+    assert.equal(
+      pc.dense,
+      model.variables().reduce((s, v) => s + v.size, 0),
+    );
     for (const m of [a, b, model]) m.dispose();
     trainer.optimizer.dispose();
   });

@@ -21,7 +21,11 @@ import { smallCtr } from "../helpers";
 
 function close(a: ArrayLike<number>, b: ArrayLike<number>, tol: number, what: string): void {
   assert.equal(a.length, b.length, what);
-  for (let i = 0; i < a.length; i++) assert.ok(Math.abs(a[i] - b[i]) <= tol * Math.max(1, Math.abs(b[i])), `${what}[${i}]: ${a[i]} vs ${b[i]}`);
+  for (let i = 0; i < a.length; i++)
+    assert.ok(
+      Math.abs(a[i] - b[i]) <= tol * Math.max(1, Math.abs(b[i])),
+      `${what}[${i}]: ${a[i]} vs ${b[i]}`,
+    );
 }
 
 test("evaluation uses the running statistics (numbers by hand)", async () => {
@@ -31,9 +35,17 @@ test("evaluation uses the running statistics (numbers by hand)", async () => {
   bn.runningVar.assign(tf.tensor1d([4, 0.25]));
   bn.gamma.assign(tf.tensor1d([2, 1]));
   bn.beta.assign(tf.tensor1d([0.5, 0]));
-  const x = tf.tensor2d([[3, -1.5], [1, -2]]);
+  const x = tf.tensor2d([
+    [3, -1.5],
+    [1, -2],
+  ]);
   const y = bn.apply(x, false);
-  close(y.dataSync(), [(2 * 2) / Math.sqrt(4 + 1e-5) + 0.5, 0.5 / Math.sqrt(0.25 + 1e-5), 0.5, 0], 1e-6, "eval output");
+  close(
+    y.dataSync(),
+    [(2 * 2) / Math.sqrt(4 + 1e-5) + 0.5, 0.5 / Math.sqrt(0.25 + 1e-5), 0.5, 0],
+    1e-6,
+    "eval output",
+  );
   bn.updateBuffers();
   close(bn.runningMean.dataSync(), [1, -2], 0, "eval forwards record nothing");
   tf.dispose([x, y]);
@@ -43,12 +55,24 @@ test("evaluation uses the running statistics (numbers by hand)", async () => {
 test("training uses the batch statistics; updateBuffers folds them in once (momentum 0.1, unbiased variance)", async () => {
   await initBackend({ force: "cpu", quiet: true });
   const bn = new BatchNorm(2);
-  const x = tf.tensor2d([[1, 2], [3, 6]]); // mean [2, 4], biased var [1, 4], unbiased [2, 8]
+  const x = tf.tensor2d([
+    [1, 2],
+    [3, 6],
+  ]); // mean [2, 4], biased var [1, 4], unbiased [2, 8]
   const y = bn.apply(x, true);
   const e = 1e-5;
-  close(y.dataSync(), [-1 / Math.sqrt(1 + e), -2 / Math.sqrt(4 + e), 1 / Math.sqrt(1 + e), 2 / Math.sqrt(4 + e)], 1e-6, "train output");
+  close(
+    y.dataSync(),
+    [-1 / Math.sqrt(1 + e), -2 / Math.sqrt(4 + e), 1 / Math.sqrt(1 + e), 2 / Math.sqrt(4 + e)],
+    1e-6,
+    "train output",
+  );
   close(bn.runningMean.dataSync(), [0, 0], 0, "forward alone does not move the running mean");
-  const x2 = tf.tensor2d([[1, 2], [3, 6], [5, 10]]);
+  const x2 = tf.tensor2d([
+    [1, 2],
+    [3, 6],
+    [5, 10],
+  ]);
   tf.dispose(bn.apply(x2, true)); // the last training forward of the step wins: mean [3, 6], unbiased var [4, 16]
   bn.updateBuffers();
   bn.updateBuffers(); // nothing pending: no second update
@@ -70,7 +94,8 @@ test("training uses the batch statistics; updateBuffers folds them in once (mome
 test("gradients of the training forward match finite differences (x, γ, β)", async () => {
   await initBackend({ force: "cpu", quiet: true });
   const r = new Rng(3);
-  const B = 5, C = 3;
+  const B = 5,
+    C = 3;
   const xv = Float32Array.from({ length: B * C }, () => r.normal());
   const wv = Float32Array.from({ length: B * C }, () => r.normal());
   const bn = new BatchNorm(C);
@@ -84,16 +109,21 @@ test("gradients of the training forward match finite differences (x, γ, β)", a
   const f = (xs: Float32Array) => tf.tidy(() => lossAt(tf.tensor2d(xs, [B, C])).dataSync()[0]);
   const h = 1e-2;
   const fdx = Array.from(xv, (_, i) => {
-    const p = xv.slice(), m = xv.slice();
+    const p = xv.slice(),
+      m = xv.slice();
     p[i] += h;
     m[i] -= h;
     return (f(p) - f(m)) / (2 * h);
   });
   close(gx.dataSync(), fdx, 2e-2, "dL/dx");
-  for (const [name, v] of [["gamma", bn.gamma], ["beta", bn.beta]] as const) {
+  for (const [name, v] of [
+    ["gamma", bn.gamma],
+    ["beta", bn.beta],
+  ] as const) {
     const base = v.dataSync().slice();
     const fd = Array.from(base, (_, i) => {
-      const p = base.slice(), m = base.slice();
+      const p = base.slice(),
+        m = base.slice();
       p[i] += h;
       m[i] -= h;
       v.assign(tf.tensor1d(p));
@@ -119,10 +149,14 @@ test("Mlp batchNorm: off by default (no norms, same variables); on: Linear-BN-Re
   assert.equal(withBn.variables().length, 10, "per block W, b, γ, β + output W, b");
   assert.equal(withBn.buffers().length, 6);
   // Same Linear weights from the same seed; the BN block equals relu(bn(linear(x))) by hand.
-  const x = tf.tensor2d(Float32Array.from({ length: 8 * 6 }, (_, i) => Math.sin(i)), [8, 6]);
+  const x = tf.tensor2d(
+    Float32Array.from({ length: 8 * 6 }, (_, i) => Math.sin(i)),
+    [8, 6],
+  );
   const got = withBn.apply(x, true);
   const want = tf.tidy(() => {
-    const n0 = new BatchNorm(4), n1 = new BatchNorm(3);
+    const n0 = new BatchNorm(4),
+      n1 = new BatchNorm(3);
     const h0 = tf.relu(n0.apply(plain.layers[0].apply(x), true)) as tf.Tensor2D;
     const h1 = tf.relu(n1.apply(plain.layers[1].apply(h0), true)) as tf.Tensor2D;
     const out = plain.out!.apply(h1);
@@ -144,7 +178,13 @@ class BnDnn extends ModelBase<BnDnnConfig> {
   readonly mlp: Mlp;
   constructor(schema: DatasetSchema, config: BnDnnConfig, seed: number) {
     super("bn-dnn", schema, config, seed);
-    this.mlp = this.track(new Mlp(this.flatInputDim, { hidden: config.hidden, dropout: 0.1, output: 1, batchNorm: true }, this.rng));
+    this.mlp = this.track(
+      new Mlp(
+        this.flatInputDim,
+        { hidden: config.hidden, dropout: 0.1, output: 1, batchNorm: true },
+        this.rng,
+      ),
+    );
   }
   forward(inputs: ModelInputs, ctx: ModelContext): ForwardOutput {
     const h = this.mlp.apply(this.flatInput(inputs), ctx.training, ctx.rng); // [B, 1]
@@ -153,9 +193,19 @@ class BnDnn extends ModelBase<BnDnnConfig> {
 }
 
 const cfg: BnDnnConfig = { embDim: 8, embedding: DEFAULT_EMBEDDING, hidden: [16, 8] };
-const trainCfg: Partial<TrainConfig> = { batchSize: 200, progress: "none", earlyStopping: null, seed: 4, optimizer: { kind: "adam", lr: 2e-3 } };
+const trainCfg: Partial<TrainConfig> = {
+  batchSize: 200,
+  progress: "none",
+  earlyStopping: null,
+  seed: 4,
+  optimizer: { kind: "adam", lr: 2e-3 },
+};
 
-async function fit(train: ReturnType<typeof smallCtr>["train"], valid: ReturnType<typeof smallCtr>["valid"], extra: Partial<TrainConfig>) {
+async function fit(
+  train: ReturnType<typeof smallCtr>["train"],
+  valid: ReturnType<typeof smallCtr>["valid"],
+  extra: Partial<TrainConfig>,
+) {
   const model = new BnDnn(train.schema, cfg, 2);
   const trainer = new Trainer(model, { ...trainCfg, ...extra });
   const history = await trainer.fit(train, valid);
@@ -180,8 +230,16 @@ test("the trainer updates the running statistics once per step; paramCount exclu
     const first = await fit(train, valid, { numEpochs: 1, checkpointPath: ckpt });
     const resumed = await fit(train, valid, { numEpochs: 2, checkpointPath: ckpt, resume: true });
     assert.equal(resumed.history.resumedFromEpoch, 1);
-    assert.deepEqual(resumed.stats, straight.stats, "running statistics after resume equal the uninterrupted run");
-    assert.deepEqual(Array.from(resumed.probs), Array.from(straight.probs), "evaluation (running stats) equal");
+    assert.deepEqual(
+      resumed.stats,
+      straight.stats,
+      "running statistics after resume equal the uninterrupted run",
+    );
+    assert.deepEqual(
+      Array.from(resumed.probs),
+      Array.from(straight.probs),
+      "evaluation (running stats) equal",
+    );
     for (const r of [straight, first, resumed]) {
       r.model.dispose();
       r.trainer.dispose();
@@ -201,7 +259,10 @@ test("best-epoch restore brings back that epoch's running statistics", async () 
   const before = model.buffers().map((b) => Array.from(b.dataSync()));
   tf.tidy(() => model.buffers()[0].assign(tf.zerosLike(model.buffers()[0])));
   (trainer as unknown as { restore(s: unknown): void }).restore(snap);
-  assert.deepEqual(model.buffers().map((b) => Array.from(b.dataSync())), before);
+  assert.deepEqual(
+    model.buffers().map((b) => Array.from(b.dataSync())),
+    before,
+  );
   model.dispose();
   trainer.dispose();
 });
@@ -225,5 +286,9 @@ test("no tensor leaks: training steps, evaluation and disposal", async () => {
   assert.equal(tf.memory().numTensors, afterOne, "more steps and evaluation leave no tensors behind");
   model.dispose();
   trainer.dispose();
-  assert.equal(tf.memory().numTensors - start, constructLeak, "disposal frees variables, buffers, optimiser state and recorded statistics");
+  assert.equal(
+    tf.memory().numTensors - start,
+    constructLeak,
+    "disposal frees variables, buffers, optimiser state and recorded statistics",
+  );
 });

@@ -10,7 +10,24 @@ import { MODELS } from "../../src/papers";
 import type { BaseModelConfig, ForwardOutput, ModelSpec, RecModel } from "../../src/models/types";
 import { ExpertSet, mixExperts } from "../../src/models/multitask/blocks";
 import { Mlp } from "../../src/models/layers/mlp";
-import { AITM, AitmModel, CGC, CROSS_STITCH, CrossStitchModel, ESMM, ExpertDomainModel, ExpertTaskModel, MD_MMOE, MD_PLE, MD_SHARED_BOTTOM, MMOE, PLE, productLogit, SHARED_BOTTOM, SINGLE_TASK } from "../../src/models/multitask";
+import {
+  AITM,
+  AitmModel,
+  CGC,
+  CROSS_STITCH,
+  CrossStitchModel,
+  ESMM,
+  ExpertDomainModel,
+  ExpertTaskModel,
+  MD_MMOE,
+  MD_PLE,
+  MD_SHARED_BOTTOM,
+  MMOE,
+  PLE,
+  productLogit,
+  SHARED_BOTTOM,
+  SINGLE_TASK,
+} from "../../src/models/multitask";
 import { initBackend } from "../../src/engine/backend";
 import { tf } from "../../src/engine/tf";
 import { Rng } from "../../src/engine/rng";
@@ -26,8 +43,16 @@ const TASK_IDS = ["shared-bottom", "mmoe", "cgc", "ple", "cross-stitch", "esmm",
 const DOMAIN_IDS = ["md-shared-bottom", "md-mmoe", "md-ple"];
 
 /** Field embeddings and numeric inputs for a batch, as the trainer builds them. */
-function inputsOf(model: RecModel, batch: Batch, embDim: number): { emb: tf.Tensor3D; num: tf.Tensor2D | null } {
-  const emb = tf.tensor3d(model.embeddings.lookup(batch.cat, batch.size), [batch.size, model.embeddings.numFields, embDim]);
+function inputsOf(
+  model: RecModel,
+  batch: Batch,
+  embDim: number,
+): { emb: tf.Tensor3D; num: tf.Tensor2D | null } {
+  const emb = tf.tensor3d(model.embeddings.lookup(batch.cat, batch.size), [
+    batch.size,
+    model.embeddings.numFields,
+    embDim,
+  ]);
   const nn = batch.num.length;
   const numBuf = new Float32Array(batch.size * nn);
   for (let j = 0; j < nn; j++) for (let b = 0; b < batch.size; b++) numBuf[b * nn + j] = batch.num[j][b];
@@ -42,7 +67,8 @@ function firstBatch(ds: TabularDataset, size = 64): Batch {
 function gradAbs(f: () => tf.Scalar, vars: tf.Variable[]): Map<string, number> {
   const { value, grads } = tf.variableGrads(f, vars);
   const out = new Map<string, number>();
-  for (const v of vars) out.set(v.name, grads[v.name] ? tf.tidy(() => tf.sum(tf.abs(grads[v.name])).dataSync()[0]) : 0);
+  for (const v of vars)
+    out.set(v.name, grads[v.name] ? tf.tidy(() => tf.sum(tf.abs(grads[v.name])).dataSync()[0]) : 0);
   tf.dispose([value, ...Object.values(grads)]);
   return out;
 }
@@ -59,18 +85,42 @@ test("every multi-task / multi-domain model is registered in MODELS with its tas
 
 test("requires() says clearly when the schema has fewer than two labels; build errors name the problem", () => {
   const single = smallCtr(1, 200).train.schema;
-  for (const id of TASK_IDS) assert.match(MODELS[id].requires(single) ?? "", /needs at least two labels.*has 1 \(click\).*single-task/, id);
+  for (const id of TASK_IDS)
+    assert.match(
+      MODELS[id].requires(single) ?? "",
+      /needs at least two labels.*has 1 \(click\).*single-task/,
+      id,
+    );
   assert.equal(MODELS["single-task"].requires(single), null);
   const multi = smallMulti(1, 200).train.schema;
   for (const id of [...TASK_IDS, ...DOMAIN_IDS]) assert.equal(MODELS[id].requires(multi), null, id);
-  for (const id of DOMAIN_IDS) assert.match(MODELS[id].requires(single) ?? "", /needs a group axis "domain"/, id);
-  assert.throws(() => MMOE.build(multi, { ...MMOE.defaults, tasks: ["click", "nope"] }, 1), /synthetic-multi: no label named "nope"/);
-  assert.throws(() => MMOE.build(multi, { ...MMOE.defaults, tasks: ["click", "click"] }, 1), /tasks repeat a label/);
+  for (const id of DOMAIN_IDS)
+    assert.match(MODELS[id].requires(single) ?? "", /needs a group axis "domain"/, id);
+  assert.throws(
+    () => MMOE.build(multi, { ...MMOE.defaults, tasks: ["click", "nope"] }, 1),
+    /synthetic-multi: no label named "nope"/,
+  );
+  assert.throws(
+    () => MMOE.build(multi, { ...MMOE.defaults, tasks: ["click", "click"] }, 1),
+    /tasks repeat a label/,
+  );
   assert.throws(() => MMOE.build(multi, { ...MMOE.defaults, tasks: ["click"] }, 1), /at least two tasks/);
-  assert.throws(() => SINGLE_TASK.build(multi, { ...SINGLE_TASK.defaults, task: "nope" }, 1), /no label named "nope"/);
-  assert.throws(() => MD_MMOE.build(multi, { ...MD_MMOE.defaults, domainAxis: "scenario" }, 1), /md-mmoe: needs a group axis "scenario"/);
-  assert.throws(() => ESMM.build(multi, { ...ESMM.defaults, ctrLabel: "aux", ctcvrLabel: "aux" }, 1), /same label "aux"/);
-  assert.throws(() => PLE.build(multi, { ...PLE.defaults, numSpecificExperts: 0, numSharedExperts: 0 }, 1), /at least one expert/);
+  assert.throws(
+    () => SINGLE_TASK.build(multi, { ...SINGLE_TASK.defaults, task: "nope" }, 1),
+    /no label named "nope"/,
+  );
+  assert.throws(
+    () => MD_MMOE.build(multi, { ...MD_MMOE.defaults, domainAxis: "scenario" }, 1),
+    /md-mmoe: needs a group axis "scenario"/,
+  );
+  assert.throws(
+    () => ESMM.build(multi, { ...ESMM.defaults, ctrLabel: "aux", ctcvrLabel: "aux" }, 1),
+    /same label "aux"/,
+  );
+  assert.throws(
+    () => PLE.build(multi, { ...PLE.defaults, numSpecificExperts: 0, numSharedExperts: 0 }, 1),
+    /at least one expert/,
+  );
 });
 
 // Tiny configs on smallMulti: F = 6 fields, D = 2, 2 numeric -> input width d = 6*2 + 2 = 14.
@@ -83,10 +133,20 @@ const TINY: { spec: AnySpec; config: Record<string, unknown>; dense: number; hea
   // 3 experts 14->4: 3*60 = 180; 2 gates 14->3: 2*45 = 90; 2 towers 4->3->1: 2*(15+4) = 38. 180 + 90 + 38
   { spec: asAny(MMOE), config: { numExperts: 3, expertHidden: [4], towerHidden: [3] }, dense: 308, heads: 2 },
   // specific 2 tasks*2*60 = 240; shared 60; gates 2*(14*3+3) = 90; towers 38.          240 + 60 + 90 + 38
-  { spec: asAny(CGC), config: { numSpecificExperts: 2, numSharedExperts: 1, expertHidden: [4], towerHidden: [3] }, dense: 428, heads: 2 },
+  {
+    spec: asAny(CGC),
+    config: { numSpecificExperts: 2, numSharedExperts: 1, expertHidden: [4], towerHidden: [3] },
+    dense: 428,
+    heads: 2,
+  },
   // level 1: 240 + 60 + 90 + shared gate 14->5: 75 = 465; level 2 (input 4): 5 experts 4->4: 5*20 = 100,
   // gates 2*(4*3+3) = 30 -> 130; towers 38.                                             465 + 130 + 38
-  { spec: asAny(PLE), config: { numLevels: 2, numSpecificExperts: 2, numSharedExperts: 1, expertHidden: [4], towerHidden: [3] }, dense: 633, heads: 2 },
+  {
+    spec: asAny(PLE),
+    config: { numLevels: 2, numSpecificExperts: 2, numSharedExperts: 1, expertHidden: [4], towerHidden: [3] },
+    dense: 633,
+    heads: 2,
+  },
   // columns: 2*(14*5+5) = 150, α 2x2 = 4, 2*(5*3+3) = 36, α 4; outputs 2*(3+1) = 8.       150 + 4 + 36 + 4 + 8
   { spec: asAny(CROSS_STITCH), config: { hidden: [5, 3] }, dense: 202, heads: 2 },
   // two towers 14->4->1: 2*(60 + 5).                                                     130
@@ -96,9 +156,19 @@ const TINY: { spec: AnySpec; config: Record<string, unknown>; dense: number; hea
   // 3 domains: bottom 75; 3 towers 3*22.                                                 75 + 66
   { spec: asAny(MD_SHARED_BOTTOM), config: { bottomHidden: [5], towerHidden: [3] }, dense: 141, heads: 1 },
   // numExperts null -> 3 (one per domain): 180; 3 gates 3*45 = 135; 3 towers 3*19 = 57.  180 + 135 + 57
-  { spec: asAny(MD_MMOE), config: { numExperts: null, expertHidden: [4], towerHidden: [3] }, dense: 372, heads: 1 },
+  {
+    spec: asAny(MD_MMOE),
+    config: { numExperts: null, expertHidden: [4], towerHidden: [3] },
+    dense: 372,
+    heads: 1,
+  },
   // specific 3*2*60 = 360; shared 60; gates 3*45 = 135; towers 57.                        360 + 60 + 135 + 57
-  { spec: asAny(MD_PLE), config: { numLevels: 1, numSpecificExperts: 2, numSharedExperts: 1, expertHidden: [4], towerHidden: [3] }, dense: 612, heads: 1 },
+  {
+    spec: asAny(MD_PLE),
+    config: { numLevels: 1, numSpecificExperts: 2, numSharedExperts: 1, expertHidden: [4], towerHidden: [3] },
+    dense: 612,
+    heads: 1,
+  },
 ];
 
 test("hand-computed dense parameter counts and forward shapes on a tiny config", async () => {
@@ -133,16 +203,25 @@ test("ESMM: sigmoid(CTCVR logit) = sigmoid(ctr)·sigmoid(cvr) to 1e-6, extreme l
   const [logit, ga, gb] = tf.tidy(() => {
     const ta = tf.tensor1d(a);
     const tb = tf.tensor1d(b);
-    const g = tf.grads((u: tf.Tensor, v: tf.Tensor) => tf.sum(productLogit(u as tf.Tensor1D, v as tf.Tensor1D)))([ta, tb]);
+    const g = tf.grads((u: tf.Tensor, v: tf.Tensor) =>
+      tf.sum(productLogit(u as tf.Tensor1D, v as tf.Tensor1D)),
+    )([ta, tb]);
     return [productLogit(ta, tb).dataSync(), g[0].dataSync(), g[1].dataSync()];
   });
   for (let i = 0; i < a.length; i++) {
     const p = sig(a[i]) * sig(b[i]);
     assert.ok(Number.isFinite(logit[i]), `logit finite at (${a[i]}, ${b[i]})`);
-    assert.ok(Math.abs(sig(logit[i]) - p) <= 1e-6, `(${a[i]}, ${b[i]}): sigmoid(logit) ${sig(logit[i])} vs ${p}`);
+    assert.ok(
+      Math.abs(sig(logit[i]) - p) <= 1e-6,
+      `(${a[i]}, ${b[i]}): sigmoid(logit) ${sig(logit[i])} vs ${p}`,
+    );
     // Where the true logit is representable (p ≤ 1 − 1e-6), it matches log p − log(1 − p) closely.
     const trueLogit = Math.log(p) - Math.log1p(-p);
-    if (p > 1e-30 && p < 1 - 1e-6) assert.ok(Math.abs(logit[i] - trueLogit) <= 1e-4 * Math.max(1, Math.abs(trueLogit)), `(${a[i]}, ${b[i]}): logit ${logit[i]} vs ${trueLogit}`);
+    if (p > 1e-30 && p < 1 - 1e-6)
+      assert.ok(
+        Math.abs(logit[i] - trueLogit) <= 1e-4 * Math.max(1, Math.abs(trueLogit)),
+        `(${a[i]}, ${b[i]}): logit ${logit[i]} vs ${trueLogit}`,
+      );
     assert.ok(Number.isFinite(ga[i]) && Number.isFinite(gb[i]), `gradient finite at (${a[i]}, ${b[i]})`);
   }
   // In the model: heads [ctr, ctcvr]; internals.cvr = sigmoid of the CVR tower, ctcvr = ctr·cvr.
@@ -187,14 +266,29 @@ test("MMoE and PLE gates are softmax distributions over the experts they see", a
     });
   const mmoe = MMOE.build(train.schema, { ...MMOE.defaults, numExperts: 5 }, 1);
   check(mmoe, MMOE.defaults.embDim, { "gate/l1/click": 5, "gate/l1/aux": 5 });
-  const ple = PLE.build(train.schema, { ...PLE.defaults, numLevels: 2, numSpecificExperts: 2, numSharedExperts: 3 }, 1);
+  const ple = PLE.build(
+    train.schema,
+    { ...PLE.defaults, numLevels: 2, numSpecificExperts: 2, numSharedExperts: 3 },
+    1,
+  );
   // Per-task gates see 2 + 3 experts; level 1's shared gate sees 2*2 + 3.
-  check(ple, PLE.defaults.embDim, { "gate/l1/click": 5, "gate/l1/aux": 5, "gate/l1/shared": 7, "gate/l2/click": 5, "gate/l2/aux": 5 });
+  check(ple, PLE.defaults.embDim, {
+    "gate/l1/click": 5,
+    "gate/l1/aux": 5,
+    "gate/l1/shared": 7,
+    "gate/l2/click": 5,
+    "gate/l2/aux": 5,
+  });
   const md = MD_MMOE.build(train.schema, { ...MD_MMOE.defaults, numExperts: 4 }, 1);
   tf.tidy(() => {
     const { emb, num } = inputsOf(md, batch, MD_MMOE.defaults.embDim);
     const out = md.forward({ batch, emb, num }, { training: false });
-    assert.deepEqual(Object.keys(out.internals!).sort(), ["domainLogits", "gate/l1/d0", "gate/l1/d1", "gate/l1/d2"]);
+    assert.deepEqual(Object.keys(out.internals!).sort(), [
+      "domainLogits",
+      "gate/l1/d0",
+      "gate/l1/d1",
+      "gate/l1/d2",
+    ]);
     assert.deepEqual(out.internals!.domainLogits.shape, [40, 3]);
   });
   for (const m of [mmoe, ple, md]) m.dispose();
@@ -211,12 +305,16 @@ test("md-* routing: a batch whose rows are all domain 0 gives the other domains'
     const config = { ...spec.defaults, ...spec.presets.smoke };
     const m = spec.build(train.schema, config, 9) as ExpertDomainModel<never>;
     const { emb, num } = inputsOf(m, batch, config.embDim);
-    const g = gradAbs(() => bce(m.forward({ batch, emb, num }, { training: false }).logits[0], batch.labels[0]), m.variables());
+    const g = gradAbs(
+      () => bce(m.forward({ batch, emb, num }, { training: false }).logits[0], batch.labels[0]),
+      m.variables(),
+    );
     const sumOf = (vs: tf.Variable[]) => vs.reduce((s, v) => s + g.get(v.name)!, 0);
     assert.ok(sumOf(m.domainVariables(0)) > 0, `${spec.id}: domain 0 learns`);
     for (const d of [1, 2]) {
       assert.ok(m.domainVariables(d).length >= m.towers[d].variables().length);
-      for (const v of m.domainVariables(d)) assert.equal(g.get(v.name), 0, `${spec.id}: domain ${d} variable ${v.name} got gradient`);
+      for (const v of m.domainVariables(d))
+        assert.equal(g.get(v.name), 0, `${spec.id}: domain ${d} variable ${v.name} got gradient`);
     }
     assert.ok(sumOf(m.sharedVariables()) > 0, `${spec.id}: shared part learns`);
     tf.dispose([emb, num!]);
@@ -229,12 +327,27 @@ test("sharedVariables ⊆ variables(); with the per-head variables they partitio
   const { train } = smallMulti(6, 600);
   const batch = firstBatch(train, 64);
   const cases: { id: string; model: RecModel; embDim: number }[] = [];
-  for (const spec of [asAny(SHARED_BOTTOM), asAny(MMOE), asAny(CGC), asAny(PLE), asAny(CROSS_STITCH), asAny(ESMM), asAny(AITM), asAny(MD_SHARED_BOTTOM), asAny(MD_MMOE), asAny(MD_PLE)]) {
+  for (const spec of [
+    asAny(SHARED_BOTTOM),
+    asAny(MMOE),
+    asAny(CGC),
+    asAny(PLE),
+    asAny(CROSS_STITCH),
+    asAny(ESMM),
+    asAny(AITM),
+    asAny(MD_SHARED_BOTTOM),
+    asAny(MD_MMOE),
+    asAny(MD_PLE),
+  ]) {
     const config = { ...spec.defaults, ...spec.presets.smoke };
     cases.push({ id: spec.id, model: spec.build(train.schema, config, 2), embDim: config.embDim });
   }
   // PLE with 3 levels exercises every branch of the sharing rule (levels ≤ L-2 share their task gates).
-  cases.push({ id: "ple-3", model: PLE.build(train.schema, { ...PLE.defaults, numLevels: 3 }, 2), embDim: PLE.defaults.embDim });
+  cases.push({
+    id: "ple-3",
+    model: PLE.build(train.schema, { ...PLE.defaults, numLevels: 3 }, 2),
+    embDim: PLE.defaults.embDim,
+  });
   for (const { id, model, embDim } of cases) {
     const all = new Set(model.variables().map((v) => v.name));
     const shared = model.sharedVariables!();
@@ -244,20 +357,39 @@ test("sharedVariables ⊆ variables(); with the per-head variables they partitio
     else assert.ok(shared.length > 0, id);
     const { emb, num } = inputsOf(model, batch, embDim);
     const perHead = model.heads.map((_, h) =>
-      gradAbs(() => bce(model.forward({ batch, emb, num }, { training: false }).logits[h], batch.labels[h]), model.variables()),
+      gradAbs(
+        () => bce(model.forward({ batch, emb, num }, { training: false }).logits[h], batch.labels[h]),
+        model.variables(),
+      ),
     );
-    for (const v of shared) for (let h = 0; h < model.heads.length; h++) assert.ok(perHead[h].get(v.name)! > 0, `${id}: head ${h} does not reach shared ${v.name}`);
+    for (const v of shared)
+      for (let h = 0; h < model.heads.length; h++)
+        assert.ok(perHead[h].get(v.name)! > 0, `${id}: head ${h} does not reach shared ${v.name}`);
     if (model instanceof ExpertTaskModel) {
       const own = model.heads.map((_, h) => model.headVariables(h));
       const names = [...shared, ...own.flat()].map((v) => v.name);
-      assert.equal(names.length, all.size, `${id}: shared + per-head variables cover variables() exactly once`);
+      assert.equal(
+        names.length,
+        all.size,
+        `${id}: shared + per-head variables cover variables() exactly once`,
+      );
       assert.deepEqual(new Set(names), all);
       for (let h = 0; h < own.length; h++)
-        for (let o = 0; o < own.length; o++) if (o !== h) for (const v of own[h]) assert.equal(perHead[o].get(v.name), 0, `${id}: head ${o} reaches head ${h}'s ${v.name}`);
+        for (let o = 0; o < own.length; o++)
+          if (o !== h)
+            for (const v of own[h])
+              assert.equal(perHead[o].get(v.name), 0, `${id}: head ${o} reaches head ${h}'s ${v.name}`);
     }
     if (model instanceof ExpertDomainModel) {
-      const names = [...shared, ...Array.from({ length: model.numDomains }, (_, g) => model.domainVariables(g)).flat()].map((v) => v.name);
-      assert.equal(names.length, all.size, `${id}: shared + per-domain variables cover variables() exactly once`);
+      const names = [
+        ...shared,
+        ...Array.from({ length: model.numDomains }, (_, g) => model.domainVariables(g)).flat(),
+      ].map((v) => v.name);
+      assert.equal(
+        names.length,
+        all.size,
+        `${id}: shared + per-domain variables cover variables() exactly once`,
+      );
       assert.deepEqual(new Set(names), all);
     }
     tf.dispose([emb, num!]);
@@ -270,7 +402,11 @@ test("AITM: loss = Σ CE + α·calibrator (mean or sum over the batch), taskLoss
   const { train } = smallMulti(7, 400);
   const batch = firstBatch(train, 50);
   for (const reduction of ["mean", "sum"] as const) {
-    const m = AITM.build(train.schema, { ...AITM.defaults, constraintWeight: 0.6, constraintReduction: reduction }, 4) as AitmModel;
+    const m = AITM.build(
+      train.schema,
+      { ...AITM.defaults, constraintWeight: 0.6, constraintReduction: reduction },
+      4,
+    ) as AitmModel;
     // Raise the second head's output bias so that ŷ_1 > ŷ_0 on many rows: the calibrator is active.
     m.towers[1].out!.b!.assign(tf.fill([1], 1.5));
     tf.tidy(() => {
@@ -281,7 +417,8 @@ test("AITM: loss = Σ CE + α·calibrator (mean or sum over the batch), taskLoss
       let lc = 0;
       for (let i = 0; i < 50; i++) lc += Math.max(p1[i] - p0[i], 0);
       if (reduction === "mean") lc /= 50;
-      const ce = bce(out.logits[0], batch.labels[0]).dataSync()[0] + bce(out.logits[1], batch.labels[1]).dataSync()[0];
+      const ce =
+        bce(out.logits[0], batch.labels[0]).dataSync()[0] + bce(out.logits[1], batch.labels[1]).dataSync()[0];
       assert.ok(lc > 0.05, `the raised head violates the cascade (lc ${lc})`);
       assert.ok(Math.abs(m.loss(out, batch).dataSync()[0] - (ce + 0.6 * lc)) < 1e-4, reduction);
       assert.ok(Math.abs(m.calibrator(out.logits).dataSync()[0] - lc) < 1e-5);
@@ -298,14 +435,30 @@ test("AITM: loss = Σ CE + α·calibrator (mean or sum over the batch), taskLoss
 test("cross-stitch: α starts at stitchSelf on the diagonal; with stitchSelf = 1 the columns are independent", async () => {
   await initBackend({ force: "cpu", quiet: true });
   const { train } = smallMulti(8, 300);
-  const m = CROSS_STITCH.build(train.schema, { ...CROSS_STITCH.defaults, hidden: [6, 4], stitchSelf: 0.9 }, 1) as CrossStitchModel;
-  assert.deepEqual(Array.from(m.stitch[0].dataSync()).map((x) => Math.round(x * 1e6) / 1e6), [0.9, 0.1, 0.1, 0.9]);
+  const m = CROSS_STITCH.build(
+    train.schema,
+    { ...CROSS_STITCH.defaults, hidden: [6, 4], stitchSelf: 0.9 },
+    1,
+  ) as CrossStitchModel;
+  assert.deepEqual(
+    Array.from(m.stitch[0].dataSync()).map((x) => Math.round(x * 1e6) / 1e6),
+    [0.9, 0.1, 0.1, 0.9],
+  );
   m.dispose();
-  const iso = CROSS_STITCH.build(train.schema, { ...CROSS_STITCH.defaults, hidden: [6, 4], stitchSelf: 1 }, 1) as CrossStitchModel;
+  const iso = CROSS_STITCH.build(
+    train.schema,
+    { ...CROSS_STITCH.defaults, hidden: [6, 4], stitchSelf: 1 },
+    1,
+  ) as CrossStitchModel;
   const batch = firstBatch(train, 32);
   const { emb, num } = inputsOf(iso, batch, CROSS_STITCH.defaults.embDim);
-  const g = gradAbs(() => bce(iso.forward({ batch, emb, num }, { training: false }).logits[0], batch.labels[0]), iso.variables());
-  for (const row of iso.layers) for (const v of row[1].variables()) assert.equal(g.get(v.name), 0, "head 0 reaches column 1 although α_01 = 0");
+  const g = gradAbs(
+    () => bce(iso.forward({ batch, emb, num }, { training: false }).logits[0], batch.labels[0]),
+    iso.variables(),
+  );
+  for (const row of iso.layers)
+    for (const v of row[1].variables())
+      assert.equal(g.get(v.name), 0, "head 0 reaches column 1 although α_01 = 0");
   assert.ok(iso.layers[0][0].variables().some((v) => g.get(v.name)! > 0));
   assert.ok(g.get(iso.stitch[0].name)! > 0, "α itself is learned");
   tf.dispose([emb, num!]);
@@ -319,7 +472,11 @@ test("dropout uses ctx.rng: every model trains a step with dropout 0.2, and the 
   for (const id of ["single-task", ...TASK_IDS, ...DOMAIN_IDS]) {
     const spec = MODELS[id];
     const run = () => {
-      const m = spec.build(train.schema, { ...spec.defaults, ...spec.presets.smoke, dropout: 0.2 } as BaseModelConfig, 3);
+      const m = spec.build(
+        train.schema,
+        { ...spec.defaults, ...spec.presets.smoke, dropout: 0.2 } as BaseModelConfig,
+        3,
+      );
       const t = new Trainer(m, { batchSize: 64, progress: "none", optimizer: { kind: "adam", lr: 1e-3 } });
       const l = [t.trainStep(batch, new Rng(5)), t.trainStep(batch, new Rng(6))];
       t.optimizer.dispose();
@@ -345,18 +502,37 @@ test("ExpertSet: the fused experts equal n separate Mlps drawn from the same see
     const mlps = Array.from({ length: n }, () => new Mlp(d, { hidden }, ref));
     const H = hidden[hidden.length - 1];
     const count = (vs: tf.Variable[]) => vs.reduce((s, v) => s + v.size, 0);
-    assert.equal(count(set.variables()), count(mlps.flatMap((m) => m.variables())), `[${hidden}]: parameter count`);
+    assert.equal(
+      count(set.variables()),
+      count(mlps.flatMap((m) => m.variables())),
+      `[${hidden}]: parameter count`,
+    );
     const [fused, sep, mixed, want] = tf.tidy(() => {
       const xt = tf.tensor2d(x, [B, d]);
       const f = set.apply(xt, false)!;
       const parts = mlps.map((m) => m.apply(xt, false));
-      const g = tf.softmax(tf.tensor2d(new Float32Array(B * n).map(() => rng.normal()), [B, n]));
+      const g = tf.softmax(
+        tf.tensor2d(
+          new Float32Array(B * n).map(() => rng.normal()),
+          [B, n],
+        ),
+      );
       const w = tf.addN(parts.map((p, i) => tf.mul(p, tf.slice(g, [0, i], [B, 1]))));
-      return [f.dataSync(), tf.concat(parts, 1).dataSync(), mixExperts(g as tf.Tensor2D, f).dataSync(), w.dataSync()];
+      return [
+        f.dataSync(),
+        tf.concat(parts, 1).dataSync(),
+        mixExperts(g as tf.Tensor2D, f).dataSync(),
+        w.dataSync(),
+      ];
     });
     assert.equal(fused.length, B * n * H);
-    for (let i = 0; i < fused.length; i++) assert.ok(Math.abs(fused[i] - sep[i]) <= 1e-5, `[${hidden}] expert output ${i}: ${fused[i]} vs ${sep[i]}`);
-    for (let i = 0; i < want.length; i++) assert.ok(Math.abs(mixed[i] - want[i]) <= 1e-5, `[${hidden}] mix ${i}: ${mixed[i]} vs ${want[i]}`);
+    for (let i = 0; i < fused.length; i++)
+      assert.ok(
+        Math.abs(fused[i] - sep[i]) <= 1e-5,
+        `[${hidden}] expert output ${i}: ${fused[i]} vs ${sep[i]}`,
+      );
+    for (let i = 0; i < want.length; i++)
+      assert.ok(Math.abs(mixed[i] - want[i]) <= 1e-5, `[${hidden}] mix ${i}: ${mixed[i]} vs ${want[i]}`);
     tf.dispose([...set.variables(), ...mlps.flatMap((m) => m.variables())]);
   }
   assert.equal(new ExpertSet(d, 0, [4], 0, new Rng(1)).apply(tf.zeros([2, d]) as tf.Tensor2D, false), null);
@@ -374,34 +550,76 @@ test("ExpertSet with batchNorm equals n separate Linear-BN-ReLU Mlps: batch stat
     const ref = new Rng(9);
     const mlps = Array.from({ length: n }, () => new Mlp(d, { hidden, batchNorm: true }, ref));
     const count = (vs: tf.Variable[]) => vs.reduce((s, v) => s + v.size, 0);
-    assert.equal(count(set.variables()), count(mlps.flatMap((m) => m.variables())), `[${hidden}]: parameter count (γ, β included)`);
+    assert.equal(
+      count(set.variables()),
+      count(mlps.flatMap((m) => m.variables())),
+      `[${hidden}]: parameter count (γ, β included)`,
+    );
     // Same running statistics; the fused first layer keeps one batch counter instead of n.
-    assert.equal(count(set.buffers()), count(mlps.flatMap((m) => m.buffers())) - (n - 1), `[${hidden}]: running statistics`);
+    assert.equal(
+      count(set.buffers()),
+      count(mlps.flatMap((m) => m.buffers())) - (n - 1),
+      `[${hidden}]: running statistics`,
+    );
     for (const training of [true, false]) {
       const [fused, sep] = tf.tidy(() => {
         const xt = tf.tensor2d(x, [B, d]);
-        return [set.apply(xt, training)!.dataSync(), tf.concat(mlps.map((m) => m.apply(xt, training)), 1).dataSync()];
+        return [
+          set.apply(xt, training)!.dataSync(),
+          tf
+            .concat(
+              mlps.map((m) => m.apply(xt, training)),
+              1,
+            )
+            .dataSync(),
+        ];
       });
-      for (let i = 0; i < fused.length; i++) assert.ok(Math.abs(fused[i] - sep[i]) <= 1e-4, `[${hidden}] training=${training} output ${i}: ${fused[i]} vs ${sep[i]}`);
+      for (let i = 0; i < fused.length; i++)
+        assert.ok(
+          Math.abs(fused[i] - sep[i]) <= 1e-4,
+          `[${hidden}] training=${training} output ${i}: ${fused[i]} vs ${sep[i]}`,
+        );
       set.updateBuffers();
       for (const m of mlps) m.updateBuffers();
     }
-    tf.dispose([...set.variables(), ...set.buffers(), ...mlps.flatMap((m) => [...m.variables(), ...m.buffers()])]);
+    tf.dispose([
+      ...set.variables(),
+      ...set.buffers(),
+      ...mlps.flatMap((m) => [...m.variables(), ...m.buffers()]),
+    ]);
   }
 });
 
 test("batchNorm: every expert model builds BatchNorm blocks (gates Linear-BN-softmax), trains with running statistics, evaluates a row independently of its batch; off by default", async () => {
   await initBackend({ force: "cpu", quiet: true });
   const { train } = smallMulti(3, 600);
-  const specs = [SINGLE_TASK, SHARED_BOTTOM, MMOE, CGC, PLE, AITM, ESMM, MD_SHARED_BOTTOM, MD_MMOE, MD_PLE].map(asAny);
+  const specs = [
+    SINGLE_TASK,
+    SHARED_BOTTOM,
+    MMOE,
+    CGC,
+    PLE,
+    AITM,
+    ESMM,
+    MD_SHARED_BOTTOM,
+    MD_MMOE,
+    MD_PLE,
+  ].map(asAny);
   for (const spec of specs) {
     const plain = spec.build(train.schema, { ...spec.defaults, ...spec.presets.smoke }, 2);
     assert.equal(plain.buffers?.().length ?? 0, 0, `${spec.id}: no BatchNorm by default`);
     const pc = plain.paramCount().dense;
     plain.dispose();
-    const model = spec.build(train.schema, { ...spec.defaults, ...spec.presets.smoke, batchNorm: true } as BaseModelConfig, 2);
+    const model = spec.build(
+      train.schema,
+      { ...spec.defaults, ...spec.presets.smoke, batchNorm: true } as BaseModelConfig,
+      2,
+    );
     const bufs = model.buffers!();
-    assert.ok(bufs.length > 0 && bufs.length % 3 === 0, `${spec.id}: running mean, variance, count per BatchNorm`);
+    assert.ok(
+      bufs.length > 0 && bufs.length % 3 === 0,
+      `${spec.id}: running mean, variance, count per BatchNorm`,
+    );
     // γ and β per normalised feature; the running mean has one entry per feature too.
     const features = bufs.filter((_, i) => i % 3 === 0).reduce((s, b) => s + b.size, 0);
     assert.equal(model.paramCount().dense - pc, 2 * features, `${spec.id}: γ, β are the only new parameters`);
@@ -409,9 +627,20 @@ test("batchNorm: every expert model builds BatchNorm blocks (gates Linear-BN-sof
     const rng = new Rng(1);
     const it = batches(train, { batchSize: 64, shuffle: true, rng });
     trainer.trainStep(it.next().value!, rng);
-    assert.ok(bufs.filter((_, i) => i % 3 === 2).every((c) => c.dataSync()[0] === 1), `${spec.id}: every BatchNorm updated once`);
+    assert.ok(
+      bufs.filter((_, i) => i % 3 === 2).every((c) => c.dataSync()[0] === 1),
+      `${spec.id}: every BatchNorm updated once`,
+    );
     const batch: Batch = it.next().value!;
-    const one: Batch = { ...batch, size: 1, rows: batch.rows.slice(0, 1), cat: batch.cat.map((c) => c.slice(0, 1)), num: batch.num.map((c) => c.slice(0, 1)), labels: batch.labels.map((c) => c.slice(0, 1)), groups: batch.groups.map((c) => c.slice(0, 1)) };
+    const one: Batch = {
+      ...batch,
+      size: 1,
+      rows: batch.rows.slice(0, 1),
+      cat: batch.cat.map((c) => c.slice(0, 1)),
+      num: batch.num.map((c) => c.slice(0, 1)),
+      labels: batch.labels.map((c) => c.slice(0, 1)),
+      groups: batch.groups.map((c) => c.slice(0, 1)),
+    };
     const logit0 = (b: Batch) =>
       tf.tidy(() => {
         const { emb, num } = inputsOf(model, b, (spec.defaults as BaseModelConfig).embDim);
@@ -419,12 +648,22 @@ test("batchNorm: every expert model builds BatchNorm blocks (gates Linear-BN-sof
       });
     const all = logit0(batch);
     const alone = logit0(one);
-    all.forEach((v, k) => assert.ok(Math.abs(v - alone[k]) < 1e-5, `${spec.id} head ${k}: ${v} in the batch vs ${alone[k]} alone`));
+    all.forEach((v, k) =>
+      assert.ok(
+        Math.abs(v - alone[k]) < 1e-5,
+        `${spec.id} head ${k}: ${v} in the batch vs ${alone[k]} alone`,
+      ),
+    );
     model.dispose();
     trainer.dispose();
   }
   // MMoE at run_census.py's widths: BatchNorm over 8 experts × 16, two gates × 8, two towers × 8.
   const mmoe = MMOE.build(train.schema, { ...MMOE.defaults, batchNorm: true }, 1);
-  assert.equal(mmoe.buffers!().filter((_, i) => i % 3 === 0).reduce((s, b) => s + b.size, 0), 8 * 16 + 2 * 8 + 2 * 8);
+  assert.equal(
+    mmoe.buffers!()
+      .filter((_, i) => i % 3 === 0)
+      .reduce((s, b) => s + b.size, 0),
+    8 * 16 + 2 * 8 + 2 * 8,
+  );
   mmoe.dispose();
 });

@@ -20,8 +20,21 @@ test("a row's loss has zero gradient into other domains' parameters", async () =
   await initBackend({ force: "cpu", quiet: true });
   const ids = Int32Array.from([1, 1, 1]);
   const w = [0, 1, 2].map((g) => tf.variable(tf.fill([2], g + 1)));
-  const x = tf.tensor2d([[1, 2], [3, 4], [5, 6]]);
-  const { grads } = tf.variableGrads(() => tf.sum(selectByDomain(w.map((v) => tf.sum(tf.mul(x, v), 1) as tf.Tensor1D), ids)) as tf.Scalar, w);
+  const x = tf.tensor2d([
+    [1, 2],
+    [3, 4],
+    [5, 6],
+  ]);
+  const { grads } = tf.variableGrads(
+    () =>
+      tf.sum(
+        selectByDomain(
+          w.map((v) => tf.sum(tf.mul(x, v), 1) as tf.Tensor1D),
+          ids,
+        ),
+      ) as tf.Scalar,
+    w,
+  );
   assert.deepEqual(Array.from(grads[w[0].name].dataSync()), [0, 0]);
   assert.deepEqual(Array.from(grads[w[2].name].dataSync()), [0, 0]);
   assert.deepEqual(Array.from(grads[w[1].name].dataSync()), [9, 12]);
@@ -30,7 +43,10 @@ test("a row's loss has zero gradient into other domains' parameters", async () =
 test("domainIds and requiresDomainAxis name the axis and the schema", () => {
   const { train } = smallMulti(1, 300);
   assert.equal(requiresDomainAxis(train.schema), null);
-  assert.match(requiresDomainAxis(train.schema, "scenario") ?? "", /needs a group axis "scenario".*synthetic-multi/);
+  assert.match(
+    requiresDomainAxis(train.schema, "scenario") ?? "",
+    /needs a group axis "scenario".*synthetic-multi/,
+  );
   const b = batches(train, { batchSize: 16 }).next().value!;
   assert.equal(domainIds(b, train.schema).length, 16);
   b.groups[0][3] = 9;

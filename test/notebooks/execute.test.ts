@@ -39,7 +39,11 @@ export const PAPER_STAND_IN_ENV: Readonly<Record<string, string>> = {
   RECREPRO_CELL_TIMEOUT: "900",
 };
 
-function runRunner(outDir: string, args: string[], env: Readonly<Record<string, string>> = { RECREPRO_PROFILE: "smoke" }): { code: number; stdout: string; summary: RunSummary } {
+function runRunner(
+  outDir: string,
+  args: string[],
+  env: Readonly<Record<string, string>> = { RECREPRO_PROFILE: "smoke" },
+): { code: number; stdout: string; summary: RunSummary } {
   fs.rmSync(outDir, { recursive: true, force: true });
   const r = spawnSync(process.execPath, [RUNNER, "--out", outDir, ...args], {
     cwd: ROOT,
@@ -48,10 +52,17 @@ function runRunner(outDir: string, args: string[], env: Readonly<Record<string, 
     maxBuffer: 64 * 1024 * 1024,
   });
   const summaryFile = path.join(outDir, "summary.json");
-  assert.ok(fs.existsSync(summaryFile), `runner wrote no summary.json (exit ${r.status}):\n${r.stdout}\n${r.stderr}`);
+  assert.ok(
+    fs.existsSync(summaryFile),
+    `runner wrote no summary.json (exit ${r.status}):\n${r.stdout}\n${r.stderr}`,
+  );
   const leftovers = fs.readdirSync(outDir).filter((f) => f.startsWith(".tmp") || f.includes(".tmp-"));
   assert.deepEqual(leftovers, [], "runner left temporary files behind");
-  return { code: r.status ?? -1, stdout: r.stdout + r.stderr, summary: JSON.parse(fs.readFileSync(summaryFile, "utf8")) as RunSummary };
+  return {
+    code: r.status ?? -1,
+    stdout: r.stdout + r.stderr,
+    summary: JSON.parse(fs.readFileSync(summaryFile, "utf8")) as RunSummary,
+  };
 }
 
 function readExecuted(file: string): ExecutedNotebook {
@@ -60,72 +71,122 @@ function readExecuted(file: string): ExecutedNotebook {
 
 before(() => {
   const problem = checkJupyter();
-  if (problem !== null) assert.fail(`${problem}. Run \`bash environment/setup.sh\` to install Jupyter and register the tslab kernel.`);
+  if (problem !== null)
+    assert.fail(
+      `${problem}. Run \`bash environment/setup.sh\` to install Jupyter and register the tslab kernel.`,
+    );
 });
 
-test("the kit imports as 'recrepro' in tslab; plots display inline and export", { timeout: 10 * 60_000 }, () => {
-  const { code, stdout, summary } = runRunner(path.join(ROOT, "build", "test-notebooks", "fixtures-pass"), [path.join(FIXTURES, "plots-smoke.ipynb")]);
-  assert.equal(code, 0, stdout);
-  const [nb] = summary.notebooks;
-  assert.equal(nb.status, "pass", stdout);
-  const executed = readExecuted(nb.executed ?? "");
-  const outputs = executed.cells.flatMap((c) => c.outputs ?? []);
-  const html = outputs.map((o) => [o.data?.["text/html"] ?? ""].flat().join("")).join("\n");
-  assert.match(html, /plotly\.js v\d/, "plotly bundle emitted");
-  assert.equal(html.match(/plotly\.js v\d/g)?.length, 1, "bundle emitted once per kernel");
-  assert.match(html, /Plotly\.newPlot/);
-  assert.match(html, /<table class="recrepro-table"/);
-  assert.ok(executed.cells.filter((c) => c.cell_type === "code").every((c) => c.execution_count !== null), "every cell ran");
-  assert.ok(fs.statSync(path.join(ROOT, nb.html ?? "")).size > 1_000_000, "HTML rendering includes plotly");
-  const png = fs.readFileSync(path.join(ROOT, "build", "test-fixtures", "smoke-curves.png"));
-  assert.equal(png.subarray(1, 4).toString(), "PNG");
-});
+test(
+  "the kit imports as 'recrepro' in tslab; plots display inline and export",
+  { timeout: 10 * 60_000 },
+  () => {
+    const { code, stdout, summary } = runRunner(path.join(ROOT, "build", "test-notebooks", "fixtures-pass"), [
+      path.join(FIXTURES, "plots-smoke.ipynb"),
+    ]);
+    assert.equal(code, 0, stdout);
+    const [nb] = summary.notebooks;
+    assert.equal(nb.status, "pass", stdout);
+    const executed = readExecuted(nb.executed ?? "");
+    const outputs = executed.cells.flatMap((c) => c.outputs ?? []);
+    const html = outputs.map((o) => [o.data?.["text/html"] ?? ""].flat().join("")).join("\n");
+    assert.match(html, /plotly\.js v\d/, "plotly bundle emitted");
+    assert.equal(html.match(/plotly\.js v\d/g)?.length, 1, "bundle emitted once per kernel");
+    assert.match(html, /Plotly\.newPlot/);
+    assert.match(html, /<table class="recrepro-table"/);
+    assert.ok(
+      executed.cells.filter((c) => c.cell_type === "code").every((c) => c.execution_count !== null),
+      "every cell ran",
+    );
+    assert.ok(fs.statSync(path.join(ROOT, nb.html ?? "")).size > 1_000_000, "HTML rendering includes plotly");
+    const png = fs.readFileSync(path.join(ROOT, "build", "test-fixtures", "smoke-curves.png"));
+    assert.equal(png.subarray(1, 4).toString(), "PNG");
+  },
+);
 
-test("a failing cell fails the run, is recorded as an error output and stops the notebook", { timeout: 10 * 60_000 }, () => {
-  const { code, summary } = runRunner(path.join(ROOT, "build", "test-notebooks", "fixtures-fail"), [path.join(FIXTURES, "fails.ipynb")]);
-  assert.equal(code, 1);
-  const [nb] = summary.notebooks;
-  assert.equal(nb.status, "fail");
-  assert.deepEqual(nb.errors.map((e) => [e.cell, e.ename, e.evalue]), [[2, "RangeError", "expected failure"]]);
-  const executed = readExecuted(nb.executed ?? "");
-  assert.deepEqual(executed.cells[3].outputs, [], "cells after the failure are not run");
-  assert.ok(fs.existsSync(path.join(ROOT, nb.html ?? "")), "failed notebooks are still rendered for debugging");
-});
+test(
+  "a failing cell fails the run, is recorded as an error output and stops the notebook",
+  { timeout: 10 * 60_000 },
+  () => {
+    const { code, summary } = runRunner(path.join(ROOT, "build", "test-notebooks", "fixtures-fail"), [
+      path.join(FIXTURES, "fails.ipynb"),
+    ]);
+    assert.equal(code, 1);
+    const [nb] = summary.notebooks;
+    assert.equal(nb.status, "fail");
+    assert.deepEqual(
+      nb.errors.map((e) => [e.cell, e.ename, e.evalue]),
+      [[2, "RangeError", "expected failure"]],
+    );
+    const executed = readExecuted(nb.executed ?? "");
+    assert.deepEqual(executed.cells[3].outputs, [], "cells after the failure are not run");
+    assert.ok(
+      fs.existsSync(path.join(ROOT, nb.html ?? "")),
+      "failed notebooks are still rendered for debugging",
+    );
+  },
+);
 
-test("every notebook runs headlessly under the smoke profile without errors and writes its run record", { timeout: 90 * 60_000 }, () => {
-  const notebooks = listNotebooks();
-  assert.ok(notebooks.length > 0, "no notebooks/NN-*.ipynb found");
-  const { code, stdout, summary } = runRunner(path.join(ROOT, "build", "test-notebooks", "all"), []);
-  assert.equal(summary.profile, "smoke");
-  assert.deepEqual(summary.notebooks.map((n) => path.basename(n.notebook)), notebooks.map((n) => path.basename(n)));
-  for (const nb of summary.notebooks) {
-    assert.deepEqual(nb.errors, [], `${nb.notebook}: error outputs`);
-    assert.equal(nb.status, "pass", `${nb.notebook}: ${nb.status}\n${nb.message ?? ""}`);
-    if (!path.basename(nb.notebook).startsWith("00-")) {
-      assert.ok(nb.runRecord, `${nb.notebook} declares no run record (metadata.recrepro.runRecord)`);
+test(
+  "every notebook runs headlessly under the smoke profile without errors and writes its run record",
+  { timeout: 90 * 60_000 },
+  () => {
+    const notebooks = listNotebooks();
+    assert.ok(notebooks.length > 0, "no notebooks/NN-*.ipynb found");
+    const { code, stdout, summary } = runRunner(path.join(ROOT, "build", "test-notebooks", "all"), []);
+    assert.equal(summary.profile, "smoke");
+    assert.deepEqual(
+      summary.notebooks.map((n) => path.basename(n.notebook)),
+      notebooks.map((n) => path.basename(n)),
+    );
+    for (const nb of summary.notebooks) {
+      assert.deepEqual(nb.errors, [], `${nb.notebook}: error outputs`);
+      assert.equal(nb.status, "pass", `${nb.notebook}: ${nb.status}\n${nb.message ?? ""}`);
+      if (!path.basename(nb.notebook).startsWith("00-")) {
+        assert.ok(nb.runRecord, `${nb.notebook} declares no run record (metadata.recrepro.runRecord)`);
+      }
+      if (nb.runRecord) {
+        assert.ok(nb.runRecord.written, `${nb.notebook}: run record ${nb.runRecord.path} not written`);
+        JSON.parse(fs.readFileSync(path.join(ROOT, nb.runRecord.path), "utf8"));
+      }
     }
-    if (nb.runRecord) {
-      assert.ok(nb.runRecord.written, `${nb.notebook}: run record ${nb.runRecord.path} not written`);
-      JSON.parse(fs.readFileSync(path.join(ROOT, nb.runRecord.path), "utf8"));
-    }
-  }
-  assert.equal(code, 0, stdout);
-});
+    assert.equal(code, 0, stdout);
+  },
+);
 
-test("every notebook runs under the paper profile on stand-in samples with a tiny budget", { timeout: 90 * 60_000 }, () => {
-  const notebooks = listNotebooks();
-  const { code, stdout, summary } = runRunner(path.join(ROOT, "build", "test-notebooks", "paper-stand-in"), [], PAPER_STAND_IN_ENV);
-  assert.equal(summary.profile, "paper");
-  assert.deepEqual(summary.notebooks.map((n) => path.basename(n.notebook)), notebooks.map((n) => path.basename(n)));
-  for (const nb of summary.notebooks) {
-    assert.deepEqual(nb.errors, [], `${nb.notebook} (paper profile, stand-ins): error outputs`);
-    assert.equal(nb.status, "pass", `${nb.notebook} (paper profile, stand-ins): ${nb.status}\n${nb.message ?? ""}`);
-    if (nb.runRecord) {
-      assert.ok(nb.runRecord.written, `${nb.notebook}: run record ${nb.runRecord.path} not written`);
-      const rec = JSON.parse(fs.readFileSync(path.join(ROOT, nb.runRecord.path), "utf8")) as { profile: string; data: { rows: Record<string, number> } };
-      assert.equal(rec.profile, "paper");
-      for (const n of Object.values(rec.data.rows)) assert.ok(n <= 256, `${nb.runRecord.path}: a split has ${n} rows under RECREPRO_MAX_ROWS=256`);
+test(
+  "every notebook runs under the paper profile on stand-in samples with a tiny budget",
+  { timeout: 90 * 60_000 },
+  () => {
+    const notebooks = listNotebooks();
+    const { code, stdout, summary } = runRunner(
+      path.join(ROOT, "build", "test-notebooks", "paper-stand-in"),
+      [],
+      PAPER_STAND_IN_ENV,
+    );
+    assert.equal(summary.profile, "paper");
+    assert.deepEqual(
+      summary.notebooks.map((n) => path.basename(n.notebook)),
+      notebooks.map((n) => path.basename(n)),
+    );
+    for (const nb of summary.notebooks) {
+      assert.deepEqual(nb.errors, [], `${nb.notebook} (paper profile, stand-ins): error outputs`);
+      assert.equal(
+        nb.status,
+        "pass",
+        `${nb.notebook} (paper profile, stand-ins): ${nb.status}\n${nb.message ?? ""}`,
+      );
+      if (nb.runRecord) {
+        assert.ok(nb.runRecord.written, `${nb.notebook}: run record ${nb.runRecord.path} not written`);
+        const rec = JSON.parse(fs.readFileSync(path.join(ROOT, nb.runRecord.path), "utf8")) as {
+          profile: string;
+          data: { rows: Record<string, number> };
+        };
+        assert.equal(rec.profile, "paper");
+        for (const n of Object.values(rec.data.rows))
+          assert.ok(n <= 256, `${nb.runRecord.path}: a split has ${n} rows under RECREPRO_MAX_ROWS=256`);
+      }
     }
-  }
-  assert.equal(code, 0, stdout);
-});
+    assert.equal(code, 0, stdout);
+  },
+);

@@ -42,7 +42,8 @@ function source(cell: Cell): string {
 }
 
 test("notebooks/ holds numbered notebooks only", () => {
-  for (const f of committed) assert.match(path.basename(f), /^\d{2}-[a-z0-9-]+\.ipynb$/, `${f}: name notebooks NN-kebab-case.ipynb`);
+  for (const f of committed)
+    assert.match(path.basename(f), /^\d{2}-[a-z0-9-]+\.ipynb$/, `${f}: name notebooks NN-kebab-case.ipynb`);
 });
 
 for (const file of [...committed, ...fixtures]) {
@@ -60,14 +61,21 @@ for (const file of [...committed, ...fixtures]) {
     assert.equal(first.cell_type, "markdown", "first cell is markdown");
     assert.match(source(first), /^# \S/, "first cell starts with a '# Title'");
     nb.cells.forEach((cell, i) => {
-      assert.ok(["markdown", "code", "raw"].includes(cell.cell_type), `cell ${i}: unknown type ${cell.cell_type}`);
+      assert.ok(
+        ["markdown", "code", "raw"].includes(cell.cell_type),
+        `cell ${i}: unknown type ${cell.cell_type}`,
+      );
       if (cell.cell_type !== "code") return;
       assert.deepEqual(cell.outputs, [], `cell ${i} carries outputs: clear them before committing`);
       assert.equal(cell.execution_count, null, `cell ${i} carries an execution count`);
       assert.equal((cell.metadata ?? {}).execution, undefined, `cell ${i} carries execution timing metadata`);
       const code = source(cell);
       assert.doesNotMatch(code, /Math\.random\s*\(/, `cell ${i}: use the kit's seeded RNG, not Math.random`);
-      assert.doesNotMatch(code, /["'`](\/(work|home|root|tmp|Users)\/|[A-Za-z]:\\)/, `cell ${i}: no absolute paths`);
+      assert.doesNotMatch(
+        code,
+        /["'`](\/(work|home|root|tmp|Users)\/|[A-Za-z]:\\)/,
+        `cell ${i}: no absolute paths`,
+      );
     });
   });
 }
@@ -76,7 +84,11 @@ for (const file of committed) {
   test(`${file} declares its run record`, () => {
     const nb = JSON.parse(fs.readFileSync(path.join(ROOT, file), "utf8")) as Notebook;
     const rec = nb.metadata.recrepro?.runRecord;
-    assert.equal(typeof rec, "string", 'metadata.recrepro.runRecord: e.g. "figures/<paper>/{profile}/run.json"');
+    assert.equal(
+      typeof rec,
+      "string",
+      'metadata.recrepro.runRecord: e.g. "figures/<paper>/{profile}/run.json"',
+    );
     assert.ok(!path.isAbsolute(rec as string), "runRecord is relative to the repository root");
   });
 }

@@ -35,13 +35,24 @@ async function waitFor(cond: () => boolean, ms: number): Promise<boolean> {
 }
 
 function run(outDir: string, notebook: string): { code: number; summary: RunSummary; out: string } {
-  const r = spawnSync(process.execPath, [RUNNER, "--out", outDir, path.join(FIXTURES, notebook)], { cwd: ROOT, encoding: "utf8", env: { ...process.env, RECREPRO_PROFILE: "smoke" } });
-  return { code: r.status ?? -1, summary: JSON.parse(fs.readFileSync(path.join(outDir, "summary.json"), "utf8")) as RunSummary, out: r.stdout + r.stderr };
+  const r = spawnSync(process.execPath, [RUNNER, "--out", outDir, path.join(FIXTURES, notebook)], {
+    cwd: ROOT,
+    encoding: "utf8",
+    env: { ...process.env, RECREPRO_PROFILE: "smoke" },
+  });
+  return {
+    code: r.status ?? -1,
+    summary: JSON.parse(fs.readFileSync(path.join(outDir, "summary.json"), "utf8")) as RunSummary,
+    out: r.stdout + r.stderr,
+  };
 }
 
 before(() => {
   const problem = checkJupyter();
-  if (problem !== null) assert.fail(`${problem}. Run \`bash environment/setup.sh\` to install Jupyter and register the tslab kernel.`);
+  if (problem !== null)
+    assert.fail(
+      `${problem}. Run \`bash environment/setup.sh\` to install Jupyter and register the tslab kernel.`,
+    );
 });
 
 test("a throw inside setTimeout and an unhandled rejection fail the cell and the notebook", () => {
@@ -57,7 +68,10 @@ test("a throw inside setTimeout and an unhandled rejection fail the cell and the
   assert.equal(r.summary.notebooks[0].errors[0].ename, "UnhandledRejection");
   assert.match(r.summary.notebooks[0].errors[0].evalue, /rejected with no handler/);
   // The earlier notebook's outputs are not current any more: renamed and listed as stale.
-  assert.ok(r.summary.stale.notebooks.some((f) => f.endsWith("async-throw.stale.ipynb")), JSON.stringify(r.summary.stale));
+  assert.ok(
+    r.summary.stale.notebooks.some((f) => f.endsWith("async-throw.stale.ipynb")),
+    JSON.stringify(r.summary.stale),
+  );
   assert.ok(!fs.existsSync(path.join(out, "async-throw.ipynb")));
   fs.rmSync(out, { recursive: true, force: true });
 });
@@ -65,16 +79,30 @@ test("a throw inside setTimeout and an unhandled rejection fail the cell and the
 test("kill -9 of the runner takes the kernel with it; the next run removes its temp folder", async () => {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), "rr-nb-kill-"));
   const marker = path.join(out, "kernel.pid");
-  const child = spawn(process.execPath, [RUNNER, "--out", out, path.join(FIXTURES, "long-running.ipynb")], { cwd: ROOT, env: { ...process.env, RECREPRO_PROFILE: "smoke", RECREPRO_TEST_MARKER: marker }, stdio: "ignore" });
+  const child = spawn(process.execPath, [RUNNER, "--out", out, path.join(FIXTURES, "long-running.ipynb")], {
+    cwd: ROOT,
+    env: { ...process.env, RECREPRO_PROFILE: "smoke", RECREPRO_TEST_MARKER: marker },
+    stdio: "ignore",
+  });
   try {
-    assert.ok(await waitFor(() => fs.existsSync(marker) && fs.readFileSync(marker, "utf8").length > 0, 60_000), "the kernel never started the cell");
+    assert.ok(
+      await waitFor(() => fs.existsSync(marker) && fs.readFileSync(marker, "utf8").length > 0, 60_000),
+      "the kernel never started the cell",
+    );
     const kernel = Number(fs.readFileSync(marker, "utf8"));
     assert.ok(alive(kernel));
     process.kill(child.pid!, "SIGKILL");
     assert.ok(await waitFor(() => !alive(kernel), 10_000), `kernel ${kernel} outlived the runner`);
-    assert.ok(fs.readdirSync(out).some((f) => f.startsWith(".tmp-")), "kill -9 leaves the temp folder (cleaned by the next run)");
+    assert.ok(
+      fs.readdirSync(out).some((f) => f.startsWith(".tmp-")),
+      "kill -9 leaves the temp folder (cleaned by the next run)",
+    );
     const next = run(out, "async-reject.ipynb");
-    assert.deepEqual(fs.readdirSync(out).filter((f) => f.includes(".tmp-")), [], next.out);
+    assert.deepEqual(
+      fs.readdirSync(out).filter((f) => f.includes(".tmp-")),
+      [],
+      next.out,
+    );
     assert.match(next.out, /removed 1 temp folder/);
   } finally {
     if (child.exitCode === null) child.kill("SIGKILL");

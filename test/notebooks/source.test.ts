@@ -10,12 +10,17 @@ test("every notebooks/src/NN-*.ts has an up-to-date notebooks/NN-*.ipynb", () =>
   assert.ok(pairs.length >= 1, "no notebook sources found");
   for (const { src, out } of pairs) {
     assert.ok(fs.existsSync(out), `${path.basename(out)} missing: run node dist/scripts/notebook-source.js`);
-    assert.equal(fs.readFileSync(out, "utf8"), render(src), `${path.basename(out)} is stale: run node dist/scripts/notebook-source.js`);
+    assert.equal(
+      fs.readFileSync(out, "utf8"),
+      render(src),
+      `${path.basename(out)} is stale: run node dist/scripts/notebook-source.js`,
+    );
   }
 });
 
 test("percent format: markdown and code cells, metadata header, clear errors", () => {
-  const src = '// @metadata {"recrepro": {"runRecord": "figures/x/run.json"}}\n// %% [markdown]\n// # Title\n//\n// text\n\n// %%\nconst a = 1;\na\n';
+  const src =
+    '// @metadata {"recrepro": {"runRecord": "figures/x/run.json"}}\n// %% [markdown]\n// # Title\n//\n// text\n\n// %%\nconst a = 1;\na\n';
   const cells = parsePercent(src, "x.ts");
   assert.equal(cells.length, 2);
   assert.equal(cells[0].cell_type, "markdown");
@@ -24,5 +29,8 @@ test("percent format: markdown and code cells, metadata header, clear errors", (
   assert.deepEqual(parseMetadata(src), { recrepro: { runRecord: "figures/x/run.json" } });
   assert.throws(() => parsePercent("const x = 1;\n// %%\n", "y.ts"), /y\.ts:1: text before the first/);
   assert.throws(() => parsePercent("// %% [raw]\n", "z.ts"), /z\.ts:1: unknown cell marker/);
-  assert.throws(() => parsePercent("// %% [markdown]\nnot a comment\n", "w.ts"), /w\.ts:2: markdown lines must start/);
+  assert.throws(
+    () => parsePercent("// %% [markdown]\nnot a comment\n", "w.ts"),
+    /w\.ts:2: markdown lines must start/,
+  );
 });

@@ -8,9 +8,27 @@ import * as path from "path";
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { MODELS } from "../../src/papers";
-import { ALPT_DNN, ALPT_VARIANTS, AlptModel, backboneConfig, stepTracePoint } from "../../src/papers/alpt/spec";
+import {
+  ALPT_DNN,
+  ALPT_VARIANTS,
+  AlptModel,
+  backboneConfig,
+  stepTracePoint,
+} from "../../src/papers/alpt/spec";
 import { convexProblem, meanLogDistance, quantisedSgd } from "../../src/papers/alpt/convex";
-import { ABLATIONS, cellLabel, cellsOf, dcnVariants, LR_SWEEP, mainVariants, measure, PROFILES, runConvex, STEP_LR_SWEEP, variantOf } from "../../src/papers/alpt/experiment";
+import {
+  ABLATIONS,
+  cellLabel,
+  cellsOf,
+  dcnVariants,
+  LR_SWEEP,
+  mainVariants,
+  measure,
+  PROFILES,
+  runConvex,
+  STEP_LR_SWEEP,
+  variantOf,
+} from "../../src/papers/alpt/experiment";
 import { compareClaims, loadClaims } from "../../src/report/claims";
 import { projectRoot } from "../../src/util/root";
 import type { SeedContext } from "../../src/train/grid";
@@ -31,7 +49,11 @@ test("each variant stores its embeddings as declared: fp32 floats, int codes, le
   const { train } = smallCtr(1, 300);
   for (const variant of ALPT_VARIANTS) {
     for (const bits of [2, 4, 8] as const) {
-      const m = ALPT_DNN.build(train.schema, { ...ALPT_DNN.defaults, ...ALPT_DNN.presets.smoke, variant, bits }, 1);
+      const m = ALPT_DNN.build(
+        train.schema,
+        { ...ALPT_DNN.defaults, ...ALPT_DNN.presets.smoke, variant, bits },
+        1,
+      );
       const t = m.embeddings.tables[0];
       if (variant === "fp32") assert.ok(t.weights instanceof Float32Array);
       else {
@@ -44,19 +66,46 @@ test("each variant stores its embeddings as declared: fp32 floats, int codes, le
     }
   }
   const p = backboneConfig({ ...ALPT_DNN.defaults, variant: "lpt-det", bits: 4 }).embedding!.precision!;
-  assert.deepEqual(p, { kind: "int", bits: 4, rounding: "deterministic", stepGranularity: "row", clipRange: 0.05 });
+  assert.deepEqual(p, {
+    kind: "int",
+    bits: 4,
+    rounding: "deterministic",
+    stepGranularity: "row",
+    clipRange: 0.05,
+  });
 });
 
 test("smoke preset trains; 8-bit ALPT within 0.01 AUC of FP32 on a strong-signal synthetic set; Δ trace recorded", async () => {
   await initBackend({ force: "cpu", quiet: true });
   // Mostly first-order planted signal (interactionScale 0.5): both models reach their best AUC in a few epochs.
-  const s = syntheticCtr({ numRows: 10000, numFields: 6, vocabSize: 30, latentDim: 4, interactionScale: 0.5, seed: 11 });
+  const s = syntheticCtr({
+    numRows: 10000,
+    numFields: 6,
+    vocabSize: 30,
+    latentDim: 4,
+    interactionScale: 0.5,
+    seed: 11,
+  });
   const [train, valid, holdout] = split(s.dataset, [0.7, 0.15, 0.15], new Rng(5));
   const auc: Record<string, number> = {};
   for (const variant of ["fp32", "alpt"] as const) {
-    const config = { ...ALPT_DNN.defaults, ...ALPT_DNN.presets.smoke, variant, bits: 8 as const, clipRange: 0.25, traceEvery: 5, embedding: { ...ALPT_DNN.defaults.embedding, optimizer: { kind: "adam" as const, lr: 1e-2 } } };
+    const config = {
+      ...ALPT_DNN.defaults,
+      ...ALPT_DNN.presets.smoke,
+      variant,
+      bits: 8 as const,
+      clipRange: 0.25,
+      traceEvery: 5,
+      embedding: { ...ALPT_DNN.defaults.embedding, optimizer: { kind: "adam" as const, lr: 1e-2 } },
+    };
     const model = ALPT_DNN.build(train.schema, config, 3);
-    const trainer = new Trainer(model, { numEpochs: 5, batchSize: 256, progress: "none", earlyStopping: { metric: "auc", patience: 1, restoreBest: true }, optimizer: { kind: "adam", lr: 1e-2 } });
+    const trainer = new Trainer(model, {
+      numEpochs: 5,
+      batchSize: 256,
+      progress: "none",
+      earlyStopping: { metric: "auc", patience: 1, restoreBest: true },
+      optimizer: { kind: "adam", lr: 1e-2 },
+    });
     const h = await trainer.fit(train, valid);
     assert.ok(h.epochs[1].trainLoss < h.epochs[0].trainLoss, `${variant}: loss did not fall`);
     auc[variant] = trainer.evaluate(holdout).heads.click.auc;
@@ -105,15 +154,27 @@ test("convex check: Newton finds the optimum; stochastic rounding ends closer an
 test("grid cells: labels keep the old measured keys and read back to variant and bits", () => {
   const s = PROFILES.smoke;
   const cells = cellsOf("alpt-dnn", mainVariants(s));
-  assert.deepEqual(cells.map((c) => c.label).slice(0, 4), ["alpt-dnn.fp32", "alpt-dnn.b8.lpt-det", "alpt-dnn.b8.lpt-sto", "alpt-dnn.b8.alpt"]);
+  assert.deepEqual(cells.map((c) => c.label).slice(0, 4), [
+    "alpt-dnn.fp32",
+    "alpt-dnn.b8.lpt-det",
+    "alpt-dnn.b8.lpt-sto",
+    "alpt-dnn.b8.alpt",
+  ]);
   assert.equal(cells.length, 1 + 3 * s.bits.length);
   assert.deepEqual(cells[3].modelConfig, { variant: "alpt", bits: 8 });
   assert.equal(cells[3].baseline, "alpt-dnn.fp32");
   assert.equal(cells[0].baseline, undefined);
   assert.ok(dcnVariants(s).every((v) => v.variant === "fp32" || v.bits !== 4));
   const abl = cellsOf("alpt-dnn", ABLATIONS);
-  assert.ok(abl.some((c) => c.label === "alpt-dnn.b2.alpt-frozen" && (c.modelConfig as { stepLr: number }).stepLr === 1e-6));
-  for (const [label, want] of [["alpt-dnn.fp32", { variant: "fp32", bits: 32 }], ["alpt-dcn.b2.alpt-table", { variant: "alpt-table", bits: 2 }]] as const) {
+  assert.ok(
+    abl.some(
+      (c) => c.label === "alpt-dnn.b2.alpt-frozen" && (c.modelConfig as { stepLr: number }).stepLr === 1e-6,
+    ),
+  );
+  for (const [label, want] of [
+    ["alpt-dnn.fp32", { variant: "fp32", bits: 32 }],
+    ["alpt-dcn.b2.alpt-table", { variant: "alpt-table", bits: 2 }],
+  ] as const) {
     assert.deepEqual(variantOf({ label, model: label.split(".")[0] }), want);
   }
   assert.equal(cellLabel("alpt-dcn", { variant: "lpt-sto", bits: 4 }), "alpt-dcn.b4.lpt-sto");
@@ -122,8 +183,16 @@ test("grid cells: labels keep the old measured keys and read back to variant and
 test("measure hook: 8-bit tables hold integer codes at <= 0.32x fp32 bytes; fp32 tables hold floats at 1x", async () => {
   await initBackend({ force: "cpu", quiet: true });
   const { train } = smallCtr(1, 300);
-  for (const [variant, codes, ratio] of [["alpt", 1, 0.3125], ["lpt-sto", 1, 0.3125], ["fp32", 0, 1]] as const) {
-    const model = ALPT_DNN.build(train.schema, { ...ALPT_DNN.defaults, ...ALPT_DNN.presets.smoke, variant, bits: 8 }, 1);
+  for (const [variant, codes, ratio] of [
+    ["alpt", 1, 0.3125],
+    ["lpt-sto", 1, 0.3125],
+    ["fp32", 0, 1],
+  ] as const) {
+    const model = ALPT_DNN.build(
+      train.schema,
+      { ...ALPT_DNN.defaults, ...ALPT_DNN.presets.smoke, variant, bits: 8 },
+      1,
+    );
     const m = measure({ model } as unknown as SeedContext);
     assert.equal(m.intCodes, codes, variant);
     assert.ok(Math.abs(m.memRatio - ratio) < 1e-9, `${variant}: ${m.memRatio}`);
@@ -149,13 +218,21 @@ test("claims.json: C3b's gain is the per-seed ALPT - LPT-sto difference of the g
   assert.ok(c3b.parts!.every((p) => Math.abs(p.difference! - 0.02) < 1e-9));
   // Unpaired, the same numbers would be a tie: the seed spread of the AUCs is 0.05.
   m["criteo.alpt-dnn.b2.alpt.auc"] = [0.72, 0.67, 0.62];
-  assert.equal(compareClaims(claims, m).find((r) => r.id === "C3b")!.parts![0].verdict, "tie (inside spread)");
+  assert.equal(
+    compareClaims(claims, m).find((r) => r.id === "C3b")!.parts![0].verdict,
+    "tie (inside spread)",
+  );
   for (const id of ["C1a", "C1b"]) assert.equal(rows.find((r) => r.id === id)!.verdict, "holds", id);
 });
 
 test("runConvex: measured keys per bit width and rounding, one value per rounding seed", () => {
   const c = runConvex([4], [1, 2]);
-  assert.deepEqual(Object.keys(c.measured).sort(), ["convex.4bit.det.finalDist", "convex.4bit.det.meanLogDist", "convex.4bit.sto.finalDist", "convex.4bit.sto.meanLogDist"]);
+  assert.deepEqual(Object.keys(c.measured).sort(), [
+    "convex.4bit.det.finalDist",
+    "convex.4bit.det.meanLogDist",
+    "convex.4bit.sto.finalDist",
+    "convex.4bit.sto.meanLogDist",
+  ]);
   assert.equal(c.measured["convex.4bit.sto.finalDist"].length, 2);
   assert.equal(c.table.length, 1);
 });
@@ -165,25 +242,52 @@ test("stepGrad is an ALPT config field: default lsq, passed to the tables; legac
   const { train } = smallCtr(1, 300);
   assert.equal(ALPT_DNN.defaults.stepGrad, "lsq");
   for (const stepGrad of ["lsq", "two-pass", "legacy-sr"] as const) {
-    const m = ALPT_DNN.build(train.schema, { ...ALPT_DNN.defaults, ...ALPT_DNN.presets.smoke, variant: "alpt", bits: 4, stepGrad }, 1);
-    assert.ok(m.embeddings.tables.every((t) => t.learnStep?.stepGrad === stepGrad), stepGrad);
+    const m = ALPT_DNN.build(
+      train.schema,
+      { ...ALPT_DNN.defaults, ...ALPT_DNN.presets.smoke, variant: "alpt", bits: 4, stepGrad },
+      1,
+    );
+    assert.ok(
+      m.embeddings.tables.every((t) => t.learnStep?.stepGrad === stepGrad),
+      stepGrad,
+    );
     m.dispose();
   }
   const labels = cellsOf("alpt-dnn", ABLATIONS).map((c) => c.label);
-  for (const bits of [4, 2]) for (const l of ["alpt-legacy", "alpt-twopass"]) assert.ok(labels.includes(`alpt-dnn.b${bits}.${l}`), `${bits} ${l}`);
+  for (const bits of [4, 2])
+    for (const l of ["alpt-legacy", "alpt-twopass"])
+      assert.ok(labels.includes(`alpt-dnn.b${bits}.${l}`), `${bits} ${l}`);
   const sweep = cellsOf("alpt-dnn", LR_SWEEP);
   assert.equal(sweep.length, 2 * STEP_LR_SWEEP.length);
-  assert.ok(!STEP_LR_SWEEP.includes(PROFILES.smoke.modelConfig.stepLr as never), "the profile's Δ lr is the main ALPT cell, not a sweep cell");
+  assert.ok(
+    !STEP_LR_SWEEP.includes(PROFILES.smoke.modelConfig.stepLr as never),
+    "the profile's Δ lr is the main ALPT cell, not a sweep cell",
+  );
 });
 
 test("frequency trace: lookups counted in training forwards; frequent rows move their Δ more than rare ones", async () => {
   await initBackend({ force: "cpu", quiet: true });
   // Zipf-like ids: a few frequent rows per field and a long tail.
-  const s = syntheticCtr({ numRows: 4000, numFields: 4, vocabSize: 200, latentDim: 4, interactionScale: 0.5, seed: 3 });
+  const s = syntheticCtr({
+    numRows: 4000,
+    numFields: 4,
+    vocabSize: 200,
+    latentDim: 4,
+    interactionScale: 0.5,
+    seed: 3,
+  });
   // Skew the ids (id -> 1 + ⌊((id − 1)/199)^3 · 199⌋): low ids become frequent, high ids rare.
-  for (const c of s.dataset.cat) for (let i = 0; i < c.length; i++) c[i] = 1 + Math.floor(((c[i] - 1) / 199) ** 3 * 199);
+  for (const c of s.dataset.cat)
+    for (let i = 0; i < c.length; i++) c[i] = 1 + Math.floor(((c[i] - 1) / 199) ** 3 * 199);
   const [train, valid] = split(s.dataset, [0.8, 0.2], new Rng(2));
-  const config = { ...ALPT_DNN.defaults, ...ALPT_DNN.presets.smoke, variant: "alpt" as const, bits: 2 as const, stepLr: 0.1, traceEvery: 5 };
+  const config = {
+    ...ALPT_DNN.defaults,
+    ...ALPT_DNN.presets.smoke,
+    variant: "alpt" as const,
+    bits: 2 as const,
+    stepLr: 0.1,
+    traceEvery: 5,
+  };
   const model = ALPT_DNN.build(train.schema, config, 3) as AlptModel;
   const trainer = new Trainer(model, { numEpochs: 2, batchSize: 128, progress: "none", earlyStopping: null });
   await trainer.fit(train, valid);
@@ -194,7 +298,10 @@ test("frequency trace: lookups counted in training forwards; frequent rows move 
   assert.ok(t.frequentRows > 0 && t.rareRows > 0 && t.frequentMinLookups > t.rareMaxLookups);
   const last = t.points[t.points.length - 1];
   const moved = (b: { p50: number }) => Math.abs(b.p50 - 1);
-  assert.ok(moved(last.frequent) > moved(last.rare), `frequent ${last.frequent.p50} vs rare ${last.rare.p50}`);
+  assert.ok(
+    moved(last.frequent) > moved(last.rare),
+    `frequent ${last.frequent.p50} vs rare ${last.rare.p50}`,
+  );
   model.dispose();
   trainer.optimizer.dispose();
 });

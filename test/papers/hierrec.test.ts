@@ -8,7 +8,25 @@ import { batches } from "../../src/data/batches";
 import type { Batch, TabularDataset } from "../../src/data/schema";
 import { Trainer } from "../../src/train/trainer";
 import { MODELS } from "../../src/papers";
-import { ABLATIONS, CELL_MODELS, HIERREC, HIERREC_DEFAULTS, HIERREC_PRESETS, HierRecModel, MAIN_CELLS, ablationCell, ablationDeltaFigure, fieldWeightHeatmap, getAblation, headDiversity, inspectFieldWeights, measureHeads, perScenarioAucFigure, softmaxLast, type HierRecConfig } from "../../src/papers/hierrec";
+import {
+  ABLATIONS,
+  CELL_MODELS,
+  HIERREC,
+  HIERREC_DEFAULTS,
+  HIERREC_PRESETS,
+  HierRecModel,
+  MAIN_CELLS,
+  ablationCell,
+  ablationDeltaFigure,
+  fieldWeightHeatmap,
+  getAblation,
+  headDiversity,
+  inspectFieldWeights,
+  measureHeads,
+  perScenarioAucFigure,
+  softmaxLast,
+  type HierRecConfig,
+} from "../../src/papers/hierrec";
 import { renameAxis, subsample } from "../../src/data/dataset";
 import { measured, runGrid, type CellResult } from "../../src/train/grid";
 import { compareClaims, loadClaims } from "../../src/report/claims";
@@ -22,20 +40,34 @@ const TINY: HierRecConfig = { ...HIERREC_DEFAULTS, numHeads: 2, outputHidden: [8
 
 /** smallMulti plus the scenario as a categorical feature named like the axis ("domain"). */
 function withScenarioField(ds: TabularDataset): TabularDataset {
-  const schema = { ...ds.schema, features: [...ds.schema.features, { kind: "categorical" as const, name: "domain", vocabSize: 3 }] };
+  const schema = {
+    ...ds.schema,
+    features: [...ds.schema.features, { kind: "categorical" as const, name: "domain", vocabSize: 3 }],
+  };
   return { ...ds, schema, cat: [...ds.cat, Int32Array.from(ds.groups[0])] };
 }
 
-function forward(model: HierRecModel, batch: Batch, training = false): { logits: Float32Array; internals: Record<string, { shape: number[]; data: Float32Array }> } {
+function forward(
+  model: HierRecModel,
+  batch: Batch,
+  training = false,
+): { logits: Float32Array; internals: Record<string, { shape: number[]; data: Float32Array }> } {
   const F = model.embeddings.numFields;
   const D = model.config.embDim;
   const emb = tf.tensor3d(model.embeddings.lookup(batch.cat, batch.size), [batch.size, F, D]);
-  const num = batch.num.length ? tf.tensor2d(new Float32Array(batch.size * batch.num.length).fill(0.1), [batch.size, batch.num.length]) : null;
+  const num = batch.num.length
+    ? tf.tensor2d(new Float32Array(batch.size * batch.num.length).fill(0.1), [batch.size, batch.num.length])
+    : null;
   const res = tf.tidy(() => {
     const out = model.forward({ batch, emb, num }, { training, rng: new Rng(5) });
     return {
       logits: out.logits[0].dataSync().slice() as Float32Array,
-      internals: Object.fromEntries(Object.entries(out.internals ?? {}).map(([k, t]) => [k, { shape: t.shape, data: t.dataSync().slice() as Float32Array }])),
+      internals: Object.fromEntries(
+        Object.entries(out.internals ?? {}).map(([k, t]) => [
+          k,
+          { shape: t.shape, data: t.dataSync().slice() as Float32Array },
+        ]),
+      ),
     };
   });
   tf.dispose([emb, num ?? []]);
@@ -65,7 +97,8 @@ test("generated weights have per-instance shapes: explicit [B,64,16]/[B,16,64], 
   assert.deepEqual(internals.selfAttention.shape, [8, 2, F, F]);
   // Explicit weights depend on the scenario only; implicit weights on the instance.
   const ids = batch.groups[0];
-  const row = (t: { data: Float32Array }, b: number, n: number) => Array.from(t.data.subarray(b * n, (b + 1) * n));
+  const row = (t: { data: Float32Array }, b: number, n: number) =>
+    Array.from(t.data.subarray(b * n, (b + 1) * n));
   const n1 = 64 * 16;
   const pairs: [number, number][] = [];
   for (let a = 0; a < 8; a++) for (let b = a + 1; b < 8; b++) pairs.push([a, b]);
@@ -74,7 +107,11 @@ test("generated weights have per-instance shapes: explicit [B,64,16]/[B,16,64], 
   assert.ok(same && diff, "the batch has rows of one scenario and of two scenarios");
   assert.deepEqual(row(internals.explicitW1, same[0], n1), row(internals.explicitW1, same[1], n1));
   assert.notDeepEqual(row(internals.explicitW1, diff[0], n1), row(internals.explicitW1, diff[1], n1));
-  assert.notDeepEqual(row(internals.implicitW1, same[0], 2 * n1), row(internals.implicitW1, same[1], 2 * n1), "implicit weights are per instance");
+  assert.notDeepEqual(
+    row(internals.implicitW1, same[0], 2 * n1),
+    row(internals.implicitW1, same[1], 2 * n1),
+    "implicit weights are per instance",
+  );
   model.dispose();
 });
 
@@ -135,7 +172,11 @@ test("the scenario field is excluded from the field embeddings and changes nothi
 test("without the explicit module the scenario id is not read", async () => {
   await initBackend({ force: "cpu", quiet: true });
   const { train } = smallMulti(2, 400);
-  const model = HIERREC.build(train.schema, { ...TINY, ...getAblation("no-explicit").overrides }, 6) as HierRecModel;
+  const model = HIERREC.build(
+    train.schema,
+    { ...TINY, ...getAblation("no-explicit").overrides },
+    6,
+  ) as HierRecModel;
   const batch = batches(train, { batchSize: 8 }).next().value!;
   const a = forward(model, batch);
   const b = forward(model, { ...batch, groups: [batch.groups[0].map((g: number) => (g + 1) % 3)] });
@@ -149,10 +190,25 @@ test("every ablation config builds, trains a step with a finite loss and leaks n
   await initBackend({ force: "cpu", quiet: true });
   const { train } = smallMulti(2, 600);
   const ids = ABLATIONS.map((a) => a.id);
-  for (const want of ["no-explicit", "no-implicit", "heads-1", "heads-2", "heads-4", "heads-8", "static", "no-bn"]) assert.ok(ids.includes(want), `ablation ${want} declared`);
+  for (const want of [
+    "no-explicit",
+    "no-implicit",
+    "heads-1",
+    "heads-2",
+    "heads-4",
+    "heads-8",
+    "static",
+    "no-bn",
+  ])
+    assert.ok(ids.includes(want), `ablation ${want} declared`);
   const counts: Record<string, number> = {};
   for (const abl of ABLATIONS) {
-    const cfg = { ...HIERREC_DEFAULTS, ...HIERREC.presets.smoke, ...HIERREC_PRESETS.official, ...abl.overrides };
+    const cfg = {
+      ...HIERREC_DEFAULTS,
+      ...HIERREC.presets.smoke,
+      ...HIERREC_PRESETS.official,
+      ...abl.overrides,
+    };
     const model = HIERREC.build(train.schema, cfg, 7) as HierRecModel;
     counts[abl.id] = model.paramCount().dense;
     const trainer = new Trainer(model, { batchSize: 64, progress: "none" });
@@ -166,7 +222,11 @@ test("every ablation config builds, trains a step with a finite loss and leaks n
     const out = forward(model, it.next().value!);
     assert.ok(out.logits.every(Number.isFinite), `${abl.id}: finite logits`);
     const readsFields = cfg.implicit && cfg.implicitWeights === "generated";
-    assert.equal(out.internals.fieldWeights !== undefined, readsFields, `${abl.id}: field weights exposed iff heads re-weight fields`);
+    assert.equal(
+      out.internals.fieldWeights !== undefined,
+      readsFields,
+      `${abl.id}: field weights exposed iff heads re-weight fields`,
+    );
     if (readsFields) assert.equal(out.internals.fieldWeights.shape[1], cfg.numHeads);
     assert.equal(out.internals.explicitW1 !== undefined, cfg.explicit && cfg.explicitWeights === "generated");
     assert.deepEqual(model.getConfig(), JSON.parse(JSON.stringify(cfg)));
@@ -186,7 +246,11 @@ test("official preset: Linear-BatchNorm-ReLU-Dropout MLPs whose evaluation uses 
   const cfg: HierRecConfig = { ...HIERREC_DEFAULTS, ...HIERREC.presets.smoke, ...HIERREC_PRESETS.official };
   const model = HIERREC.build(train.schema, cfg, 4) as HierRecModel;
   // One BatchNorm per hidden layer of the base DNN ([32]) and the output MLP ([32, 32]): 3 buffers each.
-  assert.equal(model.buffers().length, 3 * 3, "running mean, running variance, batches tracked per BatchNorm");
+  assert.equal(
+    model.buffers().length,
+    3 * 3,
+    "running mean, running variance, batches tracked per BatchNorm",
+  );
   const plain = HIERREC.build(train.schema, { ...cfg, ...HIERREC_PRESETS.ours }, 4) as HierRecModel;
   assert.equal(plain.buffers().length, 0);
   // γ and β are parameters (2 × width per BatchNorm), running statistics are not.
@@ -196,19 +260,39 @@ test("official preset: Linear-BatchNorm-ReLU-Dropout MLPs whose evaluation uses 
   const rng = new Rng(2);
   const it = batches(train, { batchSize: 64, shuffle: true, rng });
   for (let i = 0; i < 3; i++) trainer.trainStep(it.next().value!, rng);
-  const [mean, variance, count] = model.buffers().slice(0, 3).map((b) => Array.from(b.dataSync()));
+  const [mean, variance, count] = model
+    .buffers()
+    .slice(0, 3)
+    .map((b) => Array.from(b.dataSync()));
   assert.equal(count[0], 3, "one running-statistics update per step");
-  assert.ok(mean.some((m) => Math.abs(m) > 1e-4), "running mean moved from 0");
-  assert.ok(variance.some((v) => Math.abs(v - 1) > 1e-4), "running variance moved from 1");
+  assert.ok(
+    mean.some((m) => Math.abs(m) > 1e-4),
+    "running mean moved from 0",
+  );
+  assert.ok(
+    variance.some((v) => Math.abs(v - 1) > 1e-4),
+    "running variance moved from 1",
+  );
   // Evaluation: a row's logit does not depend on its batch (running statistics, not batch statistics)...
   const batch: Batch = it.next().value!;
   const all = forward(model, batch).logits;
-  const one = forward(model, { ...batch, size: 1, cat: batch.cat.map((c) => c.slice(0, 1)), num: batch.num.map((c) => c.slice(0, 1)), labels: batch.labels.map((c) => c.slice(0, 1)), groups: batch.groups.map((c) => c.slice(0, 1)), rows: batch.rows.slice(0, 1) } as Batch).logits;
+  const one = forward(model, {
+    ...batch,
+    size: 1,
+    cat: batch.cat.map((c) => c.slice(0, 1)),
+    num: batch.num.map((c) => c.slice(0, 1)),
+    labels: batch.labels.map((c) => c.slice(0, 1)),
+    groups: batch.groups.map((c) => c.slice(0, 1)),
+    rows: batch.rows.slice(0, 1),
+  } as Batch).logits;
   assert.ok(Math.abs(one[0] - all[0]) < 1e-5, `row 0 alone ${one[0]} vs in its batch ${all[0]}`);
   // ... and it reads them: shifting the running mean changes the evaluation output.
   tf.tidy(() => model.buffers()[0].assign(tf.add(model.buffers()[0], 1)));
   const shifted = forward(model, batch).logits;
-  assert.ok(shifted.some((v, i) => Math.abs(v - all[i]) > 1e-4), "evaluation reads the running mean");
+  assert.ok(
+    shifted.some((v, i) => Math.abs(v - all[i]) > 1e-4),
+    "evaluation reads the running mean",
+  );
   model.dispose();
   trainer.dispose();
   // The notebook's HierRec cells (main and ablations) are the official preset; "no-bn" turns it off.
@@ -219,32 +303,87 @@ test("official preset: Linear-BatchNorm-ReLU-Dropout MLPs whose evaluation uses 
 
 test("config errors name the field; a missing scenario axis names the axis", () => {
   const { train } = smallMulti(2, 200);
-  assert.throws(() => HIERREC.build(train.schema, { ...TINY, numHeads: 3 }, 1), /scenarioEmbDim \(16\) must be divisible by numHeads \(3\)/);
-  assert.throws(() => HIERREC.build(train.schema, { ...TINY, explicitDims: [16] }, 1), /explicitDims must be 2 positive integers/);
-  assert.throws(() => HIERREC.build(train.schema, { ...TINY, implicitWeights: "dynamic" as never }, 1), /implicitWeights must be "generated" or "static"/);
-  assert.throws(() => HIERREC.build(train.schema, { ...TINY, scenarioAxis: "scenario" }, 1), /no group axis named "scenario"/);
+  assert.throws(
+    () => HIERREC.build(train.schema, { ...TINY, numHeads: 3 }, 1),
+    /scenarioEmbDim \(16\) must be divisible by numHeads \(3\)/,
+  );
+  assert.throws(
+    () => HIERREC.build(train.schema, { ...TINY, explicitDims: [16] }, 1),
+    /explicitDims must be 2 positive integers/,
+  );
+  assert.throws(
+    () => HIERREC.build(train.schema, { ...TINY, implicitWeights: "dynamic" as never }, 1),
+    /implicitWeights must be "generated" or "static"/,
+  );
+  assert.throws(
+    () => HIERREC.build(train.schema, { ...TINY, scenarioAxis: "scenario" }, 1),
+    /no group axis named "scenario"/,
+  );
   assert.equal(HIERREC.requires(train.schema), null);
   assert.match(HIERREC.requires({ ...train.schema, groups: [] }) ?? "", /needs a group axis/);
   assert.throws(() => getAblation("nope"), /unknown HierRec ablation "nope"/);
 });
 
 test("headDiversity: total variation averaged over head pairs and scenarios", () => {
-  assert.equal(headDiversity([[[1, 0], [0, 1]]]), 1);
-  assert.equal(headDiversity([[[0.5, 0.5], [0.5, 0.5]]]), 0);
-  assert.ok(Math.abs(headDiversity([[[0.5, 0.5], [1, 0], [0.5, 0.5]]]) - (0.5 + 0 + 0.5) / 3) < 1e-12);
+  assert.equal(
+    headDiversity([
+      [
+        [1, 0],
+        [0, 1],
+      ],
+    ]),
+    1,
+  );
+  assert.equal(
+    headDiversity([
+      [
+        [0.5, 0.5],
+        [0.5, 0.5],
+      ],
+    ]),
+    0,
+  );
+  assert.ok(
+    Math.abs(
+      headDiversity([
+        [
+          [0.5, 0.5],
+          [1, 0],
+          [0.5, 0.5],
+        ],
+      ]) -
+        (0.5 + 0 + 0.5) / 3,
+    ) < 1e-12,
+  );
   assert.ok(Number.isNaN(headDiversity([[[1, 0]]])));
 });
 
 test("training lowers the loss and moves the field weights away from their initial values", async () => {
   await initBackend({ force: "cpu", quiet: true });
   const { train, valid } = smallMulti(4, 1500);
-  const model = HIERREC.build(train.schema, { ...HIERREC_DEFAULTS, ...HIERREC.presets.smoke }, 8) as HierRecModel;
-  const trainer = new Trainer(model, { batchSize: 128, numEpochs: 3, progress: "none", earlyStopping: null, optimizer: { kind: "adam", lr: 3e-3 } });
+  const model = HIERREC.build(
+    train.schema,
+    { ...HIERREC_DEFAULTS, ...HIERREC.presets.smoke },
+    8,
+  ) as HierRecModel;
+  const trainer = new Trainer(model, {
+    batchSize: 128,
+    numEpochs: 3,
+    progress: "none",
+    earlyStopping: null,
+    optimizer: { kind: "adam", lr: 3e-3 },
+  });
   const h = await trainer.fit(train, valid);
-  assert.ok(h.epochs[2].trainLoss < h.epochs[0].trainLoss, `loss ${h.epochs[0].trainLoss} -> ${h.epochs[2].trainLoss}`);
+  assert.ok(
+    h.epochs[2].trainLoss < h.epochs[0].trainLoss,
+    `loss ${h.epochs[0].trainLoss} -> ${h.epochs[2].trainLoss}`,
+  );
   const now = model.fieldWeightsByScenario()!.flat(2);
   const init = model.initialFieldWeights!.flat(2);
-  assert.ok(now.some((v, i) => Math.abs(v - init[i]) > 1e-4), "field weights are trained");
+  assert.ok(
+    now.some((v, i) => Math.abs(v - init[i]) > 1e-4),
+    "field weights are trained",
+  );
   const ev = trainer.evaluate(valid, "domain").heads.click;
   assert.equal(Object.keys(ev.perGroup).length, 3);
   model.dispose();
@@ -253,11 +392,18 @@ test("training lowers the loss and moves the field weights away from their initi
 
 test("softmaxLast matches tf.softmax in value and gradient", async () => {
   await initBackend({ force: "cpu", quiet: true });
-  const x = tf.tensor3d(Array.from({ length: 2 * 3 * 5 }, (_, i) => Math.sin(i * 1.7) * 4), [2, 3, 5]);
-  const w = tf.tensor3d(Array.from({ length: 2 * 3 * 5 }, (_, i) => Math.cos(i)), [2, 3, 5]);
+  const x = tf.tensor3d(
+    Array.from({ length: 2 * 3 * 5 }, (_, i) => Math.sin(i * 1.7) * 4),
+    [2, 3, 5],
+  );
+  const w = tf.tensor3d(
+    Array.from({ length: 2 * 3 * 5 }, (_, i) => Math.cos(i)),
+    [2, 3, 5],
+  );
   const ours = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(softmaxLast(t as tf.Tensor3D), w)))(x);
   const ref = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.softmax(t, -1), w)))(x);
-  const close = (a: tf.Tensor, b: tf.Tensor) => Array.from(a.dataSync()).every((v, i) => Math.abs(v - b.dataSync()[i]) < 1e-6);
+  const close = (a: tf.Tensor, b: tf.Tensor) =>
+    Array.from(a.dataSync()).every((v, i) => Math.abs(v - b.dataSync()[i]) < 1e-6);
   assert.ok(close(softmaxLast(x), tf.softmax(x, -1)));
   assert.ok(close(ours, ref));
   tf.dispose([x, w, ours, ref]);
@@ -286,16 +432,50 @@ test("subsample keeps seeded subsets and tags the data id; renameAxis renames th
 });
 
 /** A grid result as runGrid returns it, for figure and key tests. */
-function cellResult(data: string, label: string, auc: number[], extra: Record<string, number[]> = {}, inspected: Record<string, unknown> = {}): CellResult {
+function cellResult(
+  data: string,
+  label: string,
+  auc: number[],
+  extra: Record<string, number[]> = {},
+  inspected: Record<string, unknown> = {},
+): CellResult {
   return {
-    data, label, model: "hierrec", baseline: null, seeds: [1, 2], heads: ["click"],
+    data,
+    label,
+    model: "hierrec",
+    baseline: null,
+    seeds: [1, 2],
+    heads: ["click"],
     metrics: { auc, logloss: [0.5, 0.5], "a.auc": auc, "a.logloss": [0.5, 0.5], ...extra },
-    groupRows: { a: 10 }, groups: ["a"], histories: [], paramCount: { embedding: 1, dense: 1 }, wallSecPerSeed: 1, recordPath: "", inspected,
+    groupRows: { a: 10 },
+    groups: ["a"],
+    histories: [],
+    paramCount: { embedding: 1, dense: 1 },
+    wallSecPerSeed: 1,
+    recordPath: "",
+    inspected,
   };
 }
 
 test("figures: heatmap rows are (scenario, head), ablation deltas are paired by seed", () => {
-  const runs = [cellResult("d", "hierrec", [0.7, 0.8], {}, { fieldWeights: [[[0.5, 0.5], [0.9, 0.1]]], fieldNames: ["f0", "f1"] }), cellResult("d", "static", [0.68, 0.77])];
+  const runs = [
+    cellResult(
+      "d",
+      "hierrec",
+      [0.7, 0.8],
+      {},
+      {
+        fieldWeights: [
+          [
+            [0.5, 0.5],
+            [0.9, 0.1],
+          ],
+        ],
+        fieldNames: ["f0", "f1"],
+      },
+    ),
+    cellResult("d", "static", [0.68, 0.77]),
+  ];
   const h = fieldWeightHeatmap(runs[0]);
   assert.deepEqual(h.data[0].y, ["a · head 1", "a · head 2"]);
   assert.throws(() => fieldWeightHeatmap(runs[1]), /no field weights/);
@@ -310,13 +490,25 @@ test("claims.json names only keys the grid measures: every claim is judged on a 
   const claims = loadClaims(path.join(__dirname, "../../src/papers/hierrec/claims.json"));
   const labels = ["hierrec", "static", "no-explicit", "no-implicit", "heads-1"];
   const results = ["synthetic", "ml-age", "ml-gender"].flatMap((d) =>
-    labels.map((l, i) => cellResult(d, l, [0.7 - 0.01 * i, 0.71 - 0.01 * i], l === "hierrec" ? { headDiversity: [0.3, 0.31], headDiversityInit: [0.1, 0.1] } : {})),
+    labels.map((l, i) =>
+      cellResult(
+        d,
+        l,
+        [0.7 - 0.01 * i, 0.71 - 0.01 * i],
+        l === "hierrec" ? { headDiversity: [0.3, 0.31], headDiversityInit: [0.1, 0.1] } : {},
+      ),
+    ),
   );
   const rows = compareClaims(claims.claims, measured(results));
   assert.equal(rows.length, 5);
   for (const r of rows) assert.equal(r.verdict, "holds", `${r.id}: ${r.reason}`);
   // Without the head-diversity hook's keys C3b is not measurable, the others still hold.
-  const noHook = compareClaims(claims.claims, measured(results.map((r) => ({ ...r, metrics: { ...r.metrics, headDiversity: [], headDiversityInit: [] } }))));
+  const noHook = compareClaims(
+    claims.claims,
+    measured(
+      results.map((r) => ({ ...r, metrics: { ...r.metrics, headDiversity: [], headDiversityInit: [] } })),
+    ),
+  );
   assert.equal(noHook.find((r) => r.id === "C3b")!.verdict, "not measurable");
 });
 
@@ -341,7 +533,8 @@ test("the fused re-weighting + attention equals the direct formulation softmax((
   const got = internals.selfAttention.data;
   const want = ref.dataSync();
   assert.equal(got.length, want.length);
-  for (let i = 0; i < got.length; i++) assert.ok(Math.abs(got[i] - want[i]) < 1e-5, `weight ${i}: ${got[i]} vs ${want[i]}`);
+  for (let i = 0; i < got.length; i++)
+    assert.ok(Math.abs(got[i] - want[i]) < 1e-5, `weight ${i}: ${got[i]} vs ${want[i]}`);
   tf.dispose([E, a, ref]);
   model.dispose();
 });
@@ -350,15 +543,27 @@ test("runGrid with the HierRec hooks: per-scenario metrics, per-seed head divers
   await initBackend({ force: "cpu", quiet: true });
   const { train, valid } = smallMulti(5, 900);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "hierrec-cells-"));
-  const data = { schema: train.schema, train, valid, test: valid, meta: { id: "synthetic-multi", fingerprint: "t" } };
+  const data = {
+    schema: train.schema,
+    train,
+    valid,
+    test: valid,
+    meta: { id: "synthetic-multi", fingerprint: "t" },
+  };
   const runs = await runGrid({
     paper: "hierrec",
     models: CELL_MODELS,
     dataName: "toy",
     data,
-    cells: [{ label: "hierrec", model: "hierrec" }, { label: "no-implicit", model: "hierrec", modelConfig: { implicit: false } }],
+    cells: [
+      { label: "hierrec", model: "hierrec" },
+      { label: "no-implicit", model: "hierrec", modelConfig: { implicit: false } },
+    ],
     seeds: [1, 2],
-    presets: { smoke: { numEpochs: 1, batchSize: 128, progress: "none" }, paper: { numEpochs: 1, batchSize: 128, progress: "none" } },
+    presets: {
+      smoke: { numEpochs: 1, batchSize: 128, progress: "none" },
+      paper: { numEpochs: 1, batchSize: 128, progress: "none" },
+    },
     profile: "smoke",
     groupAxis: "domain",
     verbose: false,
@@ -379,6 +584,10 @@ test("runGrid with the HierRec hooks: per-scenario metrics, per-seed head divers
   const m = measured(runs);
   assert.equal(m["toy.hierrec.headDiversity"].length, 2);
   const rec = JSON.parse(fs.readFileSync(path.join(dir, "toy-hierrec-smoke", "run.json"), "utf8"));
-  assert.deepEqual(rec.seedMetrics.headDiversity, runs[0].metrics.headDiversity, "the hook's values are in the run record");
+  assert.deepEqual(
+    rec.seedMetrics.headDiversity,
+    runs[0].metrics.headDiversity,
+    "the hook's values are in the run record",
+  );
   fs.rmSync(dir, { recursive: true, force: true });
 });

@@ -48,9 +48,16 @@ test("learningCurves uses steps when there are no epochs and rejects ragged seri
 });
 
 test("lines draws one trace per series with palette colours and optional log axes", () => {
-  const fig = lines([1, 2, 4, 8], { fp32: [0.8, 0.8, 0.8, 0.8], int8: [0.79, 0.795, 0.8, 0.8] }, { title: "bits", logX: true });
+  const fig = lines(
+    [1, 2, 4, 8],
+    { fp32: [0.8, 0.8, 0.8, 0.8], int8: [0.79, 0.795, 0.8, 0.8] },
+    { title: "bits", logX: true },
+  );
   assertKitFigure(fig, "bits");
-  assert.deepEqual(fig.data.map((t) => t.name), ["fp32", "int8"]);
+  assert.deepEqual(
+    fig.data.map((t) => t.name),
+    ["fp32", "int8"],
+  );
   assert.equal((fig.data[1].line as { color: string }).color, PALETTE[1]);
   assert.equal((fig.layout.xaxis as { type: string }).type, "log");
   assert.throws(() => lines([1, 2], { a: [1] }), /has 1 points, x has 2/);
@@ -70,7 +77,13 @@ test("fromSeeds gives mean and sample standard deviation per category", () => {
 test("groupedBars groups series per category with error bars and a zoomed range", () => {
   const fig = groupedBars(
     ["d1", "d2", "d3"],
-    { HAMUR: fromSeeds([[0.78, 0.74, 0.71], [0.79, 0.75, 0.7]]), MLP: [0.76, 0.73, 0.69] },
+    {
+      HAMUR: fromSeeds([
+        [0.78, 0.74, 0.71],
+        [0.79, 0.75, 0.7],
+      ]),
+      MLP: [0.76, 0.73, 0.69],
+    },
     { title: "AUC per domain", yTitle: "AUC", labelDigits: 3, referenceLine: { y: 0.7, label: "baseline" } },
   );
   assertKitFigure(fig, "AUC per domain");
@@ -109,12 +122,18 @@ test("heatmap keeps row order top-down, labels cells and checks shapes", () => {
 });
 
 test("scatter draws named point sets and the y = x diagonal", () => {
-  const fig = scatter({ x: [0.7, 0.8], y: [0.71, 0.79], text: ["a", "b"] }, { title: "paper vs ours", diagonal: true, labels: true });
+  const fig = scatter(
+    { x: [0.7, 0.8], y: [0.71, 0.79], text: ["a", "b"] },
+    { title: "paper vs ours", diagonal: true, labels: true },
+  );
   assertKitFigure(fig, "paper vs ours");
   assert.equal(fig.data.length, 2);
   assert.equal(fig.data[0].mode, "markers+text");
   assert.deepEqual(fig.data[1].x, [0.7, 0.8]);
   const multi = scatter({ A: { x: [1], y: [2] }, B: { x: [3], y: [4] } });
-  assert.deepEqual(multi.data.map((t) => t.name), ["A", "B"]);
+  assert.deepEqual(
+    multi.data.map((t) => t.name),
+    ["A", "B"],
+  );
   assert.throws(() => scatter({ x: [1, 2], y: [1] }), /2 x and 1 y/);
 });

@@ -4,7 +4,14 @@ import * as assert from "node:assert/strict";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { closeExporter, ExportError, exportFigure, groupedBars, heatmap, learningCurves } from "../../src/plots";
+import {
+  closeExporter,
+  ExportError,
+  exportFigure,
+  groupedBars,
+  heatmap,
+  learningCurves,
+} from "../../src/plots";
 
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "recrepro-export-"));
@@ -38,8 +45,16 @@ test("a missing Chromium gives a clear error, after writing the JSON and HTML", 
 });
 
 test("exportFigure writes a PNG, an SVG, an HTML page and the JSON, leaving no temp files", async () => {
-  const fig = groupedBars(["d1", "d2"], { A: [0.7, 0.72], B: [0.71, 0.74] }, { title: "Export check", yTitle: "AUC" });
-  const out = await exportFigure(fig, path.join(dir, "nested", "bars"), { width: 640, height: 400, scale: 1 });
+  const fig = groupedBars(
+    ["d1", "d2"],
+    { A: [0.7, 0.72], B: [0.71, 0.74] },
+    { title: "Export check", yTitle: "AUC" },
+  );
+  const out = await exportFigure(fig, path.join(dir, "nested", "bars"), {
+    width: 640,
+    height: 400,
+    scale: 1,
+  });
   const png = fs.readFileSync(out.png ?? "");
   assert.ok(png.length > 1000, "non-empty PNG");
   assert.deepEqual(png.subarray(0, 8), PNG_SIGNATURE);
@@ -50,14 +65,20 @@ test("exportFigure writes a PNG, an SVG, an HTML page and the JSON, leaving no t
   assert.match(svg, /Export check/);
   const html = fs.readFileSync(out.html ?? "", "utf8");
   assert.match(html, /<script src="plotly-[\d.]+\.min\.js"><\/script>/);
-  assert.ok(fs.existsSync(path.join(dir, "nested", html.match(/plotly-[\d.]+\.min\.js/)?.[0] ?? "")), "bundle beside the page");
+  assert.ok(
+    fs.existsSync(path.join(dir, "nested", html.match(/plotly-[\d.]+\.min\.js/)?.[0] ?? "")),
+    "bundle beside the page",
+  );
   assert.deepEqual(JSON.parse(fs.readFileSync(out.json, "utf8")), JSON.parse(JSON.stringify(fig)));
   assert.deepEqual(leftovers(path.join(dir, "nested")), []);
   assert.deepEqual(out.skipped, []);
 });
 
 test("the browser is reused: later figures export quickly; png scale defaults to 2", async () => {
-  const fig = learningCurves({ epoch: [1, 2, 3], series: { "train loss": [0.7, 0.6, 0.5], "val auc": [0.6, 0.65, 0.7] } });
+  const fig = learningCurves({
+    epoch: [1, 2, 3],
+    series: { "train loss": [0.7, 0.6, 0.5], "val auc": [0.6, 0.65, 0.7] },
+  });
   const out = await exportFigure(fig, path.join(dir, "curves"), { formats: ["png"] });
   assert.equal(out.svg, undefined);
   assert.equal(out.html, undefined);
@@ -68,7 +89,10 @@ test("the browser is reused: later figures export quickly; png scale defaults to
 });
 
 test("inline HTML carries the whole plotly bundle", async () => {
-  const out = await exportFigure(heatmap([[0, 1]], { title: "inline" }), path.join(dir, "inline"), { formats: ["html"], htmlBundle: "inline" });
+  const out = await exportFigure(heatmap([[0, 1]], { title: "inline" }), path.join(dir, "inline"), {
+    formats: ["html"],
+    htmlBundle: "inline",
+  });
   const html = fs.readFileSync(out.html ?? "", "utf8");
   assert.ok(html.length > 1_000_000);
   assert.doesNotMatch(html, /<script src=/);

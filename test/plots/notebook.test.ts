@@ -34,11 +34,16 @@ test("tableHtml formats numbers, escapes text, limits rows and reads arquero tab
   assert.match(html, />0\.712</);
   assert.match(html, />1000</);
   assert.match(html, /<th[^>]*>extra<\/th>/, "columns are the union of row keys");
-  const many = tableHtml(Array.from({ length: 60 }, (_, i) => ({ i })), { maxRows: 10 });
+  const many = tableHtml(
+    Array.from({ length: 60 }, (_, i) => ({ i })),
+    { maxRows: 10 },
+  );
   assert.equal(many.match(/<tr>/g)?.length, 11, "header + 10 rows");
   assert.match(many, /50 more rows \(60 in all\)/);
   // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const aq = require("arquero") as { table(cols: Record<string, unknown[]>): Parameters<typeof tableHtml>[0] };
+  const aq = require("arquero") as {
+    table(cols: Record<string, unknown[]>): Parameters<typeof tableHtml>[0];
+  };
   const t = aq.table({ domain: ["a", "b", "c"], auc: [0.7, 0.71, 0.72] });
   const fromArquero = tableHtml(t, { maxRows: 2 });
   assert.match(fromArquero, /<th[^>]*>domain<\/th><th[^>]*>auc<\/th>/);

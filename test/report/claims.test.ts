@@ -7,7 +7,16 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { Claim, ClaimsError, claimRowsForDisplay, claimsTableHtml, compareClaims, loadClaims, validateClaims, verdictText } from "../../src/report";
+import {
+  Claim,
+  ClaimsError,
+  claimRowsForDisplay,
+  claimsTableHtml,
+  compareClaims,
+  loadClaims,
+  validateClaims,
+  verdictText,
+} from "../../src/report";
 
 // mean 2, std 1  |  mean 3, std 0.5  |  mean 4, std 0.5  |  mean 0, std 0
 const MEASURED: Record<string, number[]> = {
@@ -27,7 +36,8 @@ const MEASURED: Record<string, number[]> = {
   "g.z.base": [3, 3, 3],
 };
 
-const one = (claim: Omit<Claim, "id" | "text">) => compareClaims([{ id: "C1", text: "t", ...claim }], MEASURED)[0];
+const one = (claim: Omit<Claim, "id" | "text">) =>
+  compareClaims([{ id: "C1", text: "t", ...claim }], MEASURED)[0];
 
 test("greater: holds when d is outside the spread in the claimed direction", () => {
   // m.c - m.a: d = 4 - 2 = 2 > max(0.5, 1) = 1
@@ -72,7 +82,10 @@ test("greater / less against a constant", () => {
   // mean 4, std 0.5 vs 3: d = 1 > 0.5 -> holds
   assert.equal(one({ relation: { kind: "greater", ours: "m.c", than: 3 } }).verdict, "holds");
   // mean 4 vs 3.75: d = 0.25 <= 0.5 -> tie
-  assert.equal(one({ relation: { kind: "greater", ours: "m.c", than: 3.75 } }).verdict, "tie (inside spread)");
+  assert.equal(
+    one({ relation: { kind: "greater", ours: "m.c", than: 3.75 } }).verdict,
+    "tie (inside spread)",
+  );
   // less: m.a (2) below m.c (4) by 2 > spread 1 -> holds; m.c below m.a -> does not hold
   const less = one({ relation: { kind: "less", ours: "m.a", than: "m.c" } });
   assert.equal(less.verdict, "holds");
@@ -103,8 +116,14 @@ test("not measurable: missing key, no values, non-finite value", () => {
   assert.equal(missing.reason, "no values for m.gone");
   assert.equal(missing.directionHolds, null);
   assert.equal(missing.withinTolerance, null);
-  assert.equal(one({ relation: { kind: "within", a: "m.empty", b: 1, tol: 1 } }).reason, "empty values for m.empty");
-  assert.equal(one({ relation: { kind: "less", ours: "m.nan", than: 1 } }).reason, "m.nan[1] = NaN is not finite");
+  assert.equal(
+    one({ relation: { kind: "within", a: "m.empty", b: 1, tol: 1 } }).reason,
+    "empty values for m.empty",
+  );
+  assert.equal(
+    one({ relation: { kind: "less", ours: "m.nan", than: 1 } }).reason,
+    "m.nan[1] = NaN is not finite",
+  );
 });
 
 test("not measurable: one seed on both sides has no spread to judge a difference against", () => {
@@ -117,7 +136,11 @@ test("not measurable: one seed on both sides has no spread to judge a difference
 });
 
 test("forEach: every group must hold; one failure decides (even next to a gap); ties and gaps propagate", () => {
-  const base = { id: "C2", text: "ours beats base on {group}", relation: { kind: "greater" as const, ours: "g.{group}.ours", than: "g.{group}.base" } };
+  const base = {
+    id: "C2",
+    text: "ours beats base on {group}",
+    relation: { kind: "greater" as const, ours: "g.{group}.ours", than: "g.{group}.base" },
+  };
   // x, y: d = 1.5 > spread 0.5 -> hold
   const all = compareClaims([{ ...base, forEach: ["x", "y"], paperValue: { x: 2 } }], MEASURED)[0];
   assert.equal(all.verdict, "holds");
@@ -138,23 +161,52 @@ test("forEach: every group must hold; one failure decides (even next to a gap); 
   assert.equal(compareClaims([{ ...base, forEach: ["x", "w", "z"] }], MEASURED)[0].verdict, "does not hold");
   // a tie among holds -> tie
   const tieMeasured = { ...MEASURED, "g.y.ours": [1, 1.5, 2] };
-  assert.equal(compareClaims([{ ...base, forEach: ["x", "y"] }], tieMeasured)[0].verdict, "tie (inside spread)");
+  assert.equal(
+    compareClaims([{ ...base, forEach: ["x", "y"] }], tieMeasured)[0].verdict,
+    "tie (inside spread)",
+  );
 });
 
 test("display rows and the HTML table", () => {
   const rows = compareClaims(
     [
-      { id: "C1", text: "A <beats> B & \"C\"", relation: { kind: "greater", ours: "m.c", than: "m.a" }, paperValue: 3.75, source: "Table 2" },
-      { id: "C2", text: "on {group}", relation: { kind: "greater", ours: "g.{group}.ours", than: "g.{group}.base" }, forEach: ["x"] },
+      {
+        id: "C1",
+        text: 'A <beats> B & "C"',
+        relation: { kind: "greater", ours: "m.c", than: "m.a" },
+        paperValue: 3.75,
+        source: "Table 2",
+      },
+      {
+        id: "C2",
+        text: "on {group}",
+        relation: { kind: "greater", ours: "g.{group}.ours", than: "g.{group}.base" },
+        forEach: ["x"],
+      },
       { id: "C3", text: "gone", relation: { kind: "within", a: "m.gone", b: 1, tol: 0.1 } },
     ],
     MEASURED,
   );
   const display = claimRowsForDisplay(rows, 2);
-  assert.deepEqual(display.map((r) => r.id), ["C1", "C2", "C2.x", "C3"]);
+  assert.deepEqual(
+    display.map((r) => r.id),
+    ["C1", "C2", "C2.x", "C3"],
+  );
   assert.deepEqual(
     { ...display[0], reason: undefined },
-    { id: "C1", claim: 'A <beats> B & "C"', paper: 3.75, ours: "4.00 ± 0.50 (n=3)", reference: "2.00 ± 1.00 (n=3)", difference: 2, delta: 0.25, direction: "yes", tolerance: "yes", verdict: "holds", reason: undefined },
+    {
+      id: "C1",
+      claim: 'A <beats> B & "C"',
+      paper: 3.75,
+      ours: "4.00 ± 0.50 (n=3)",
+      reference: "2.00 ± 1.00 (n=3)",
+      difference: 2,
+      delta: 0.25,
+      direction: "yes",
+      tolerance: "yes",
+      verdict: "holds",
+      reason: undefined,
+    },
   );
   assert.equal(display[3].direction, "n/a");
   const html = claimsTableHtml(rows);
@@ -170,21 +222,86 @@ test("loadClaims reads claims.json; validation names the file and field", () => 
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "recrepro-claims-"));
   const file = path.join(dir, "claims.json");
   try {
-    const good = { paper: "alpt", claims: [{ id: "C1", text: "8-bit within 0.001 of FP32", relation: { kind: "within", a: "alpt8.auc", b: "fp32.auc", tol: 0.001 }, source: "Table 3" }] };
+    const good = {
+      paper: "alpt",
+      claims: [
+        {
+          id: "C1",
+          text: "8-bit within 0.001 of FP32",
+          relation: { kind: "within", a: "alpt8.auc", b: "fp32.auc", tol: 0.001 },
+          source: "Table 3",
+        },
+      ],
+    };
     fs.writeFileSync(file, JSON.stringify(good));
     assert.deepEqual(loadClaims(file), good);
     const bad: [unknown, string][] = [
       [{ claims: [] }, "paper"],
       [{ paper: "p", claims: {} }, "claims"],
-      [{ paper: "p", claims: [{ id: "1", text: "t", relation: { kind: "within", a: "a", b: "b", tol: 1 } }] }, "claims[0].id"],
-      [{ paper: "p", claims: [{ id: "C1", text: "", relation: { kind: "within", a: "a", b: "b", tol: 1 } }] }, "claims[0].text"],
-      [{ paper: "p", claims: [{ id: "C1", text: "t", relation: { kind: "about", a: "a" } }] }, "claims[0].relation.kind"],
-      [{ paper: "p", claims: [{ id: "C1", text: "t", relation: { kind: "within", a: "a", b: "b" } }] }, "claims[0].relation.tol"],
-      [{ paper: "p", claims: [{ id: "C1", text: "t", relation: { kind: "greater", ours: 3, than: "b" } }] }, "claims[0].relation.ours"],
-      [{ paper: "p", claims: [{ id: "C1", text: "t", relation: { kind: "greater", ours: "a", than: "b", margin: -1 } }] }, "claims[0].relation.margin"],
-      [{ paper: "p", claims: [{ id: "C1", text: "t", relation: { kind: "less", ours: "a", than: "b" }, paperValue: "0.8" }] }, "claims[0].paperValue"],
-      [{ paper: "p", claims: [{ id: "C1", text: "t", relation: { kind: "less", ours: "a.{group}", than: "b" } }] }, "claims[0].forEach"],
-      [{ paper: "p", claims: [{ id: "C1", text: "t", relation: { kind: "less", ours: "a.{group}", than: "b" }, forEach: ["x"], paperValue: { y: 1 } }] }, "claims[0].paperValue.y"],
+      [
+        {
+          paper: "p",
+          claims: [{ id: "1", text: "t", relation: { kind: "within", a: "a", b: "b", tol: 1 } }],
+        },
+        "claims[0].id",
+      ],
+      [
+        {
+          paper: "p",
+          claims: [{ id: "C1", text: "", relation: { kind: "within", a: "a", b: "b", tol: 1 } }],
+        },
+        "claims[0].text",
+      ],
+      [
+        { paper: "p", claims: [{ id: "C1", text: "t", relation: { kind: "about", a: "a" } }] },
+        "claims[0].relation.kind",
+      ],
+      [
+        { paper: "p", claims: [{ id: "C1", text: "t", relation: { kind: "within", a: "a", b: "b" } }] },
+        "claims[0].relation.tol",
+      ],
+      [
+        { paper: "p", claims: [{ id: "C1", text: "t", relation: { kind: "greater", ours: 3, than: "b" } }] },
+        "claims[0].relation.ours",
+      ],
+      [
+        {
+          paper: "p",
+          claims: [{ id: "C1", text: "t", relation: { kind: "greater", ours: "a", than: "b", margin: -1 } }],
+        },
+        "claims[0].relation.margin",
+      ],
+      [
+        {
+          paper: "p",
+          claims: [
+            { id: "C1", text: "t", relation: { kind: "less", ours: "a", than: "b" }, paperValue: "0.8" },
+          ],
+        },
+        "claims[0].paperValue",
+      ],
+      [
+        {
+          paper: "p",
+          claims: [{ id: "C1", text: "t", relation: { kind: "less", ours: "a.{group}", than: "b" } }],
+        },
+        "claims[0].forEach",
+      ],
+      [
+        {
+          paper: "p",
+          claims: [
+            {
+              id: "C1",
+              text: "t",
+              relation: { kind: "less", ours: "a.{group}", than: "b" },
+              forEach: ["x"],
+              paperValue: { y: 1 },
+            },
+          ],
+        },
+        "claims[0].paperValue.y",
+      ],
       [
         {
           paper: "p",
@@ -200,7 +317,11 @@ test("loadClaims reads claims.json; validation names the file and field", () => 
       fs.writeFileSync(file, JSON.stringify(data));
       assert.throws(
         () => loadClaims(file),
-        (e: unknown) => e instanceof ClaimsError && e.field === field && e.file === file && e.message.startsWith(`${file}: field "${field}"`),
+        (e: unknown) =>
+          e instanceof ClaimsError &&
+          e.field === field &&
+          e.file === file &&
+          e.message.startsWith(`${file}: field "${field}"`),
         `expected an error naming ${field}`,
       );
     }
@@ -214,6 +335,9 @@ test("loadClaims reads claims.json; validation names the file and field", () => 
 
 test("verdictText: one wording of the verdicts for every notebook", () => {
   assert.equal(verdictText("holds"), "holds");
-  assert.equal(verdictText("tie (inside spread)"), "tie: not measurable at this scale (difference inside the seed spread)");
+  assert.equal(
+    verdictText("tie (inside spread)"),
+    "tie: not measurable at this scale (difference inside the seed spread)",
+  );
   assert.equal(verdictText("not measurable"), "not measurable");
 });

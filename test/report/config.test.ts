@@ -50,27 +50,62 @@ test("resolveConfig: defaults < preset < overrides < environment, with the sourc
 test("resolveConfig: unknown keys and wrong types are rejected naming layer and key", () => {
   assert.throws(
     () => resolveConfig(DEFAULTS, { numEpoch: 3 } as never),
-    (e: unknown) => e instanceof ConfigError && e.layer === "preset" && e.key === "numEpoch" && /unknown key "numEpoch" in the preset layer/.test(e.message),
+    (e: unknown) =>
+      e instanceof ConfigError &&
+      e.layer === "preset" &&
+      e.key === "numEpoch" &&
+      /unknown key "numEpoch" in the preset layer/.test(e.message),
   );
-  assert.throws(() => resolveConfig(DEFAULTS, {}, { optimizer: { beta: 1 } } as never), /unknown key "optimizer.beta" in the override layer/);
-  assert.throws(() => resolveConfig(DEFAULTS, {}, {}, { seed: "7" } as never), /"seed" in the environment layer must be a number like its default, got string "7"/);
-  assert.throws(() => resolveConfig(DEFAULTS, { optimizer: "sgd" } as never), /"optimizer" in the preset layer must be an object/);
+  assert.throws(
+    () => resolveConfig(DEFAULTS, {}, { optimizer: { beta: 1 } } as never),
+    /unknown key "optimizer.beta" in the override layer/,
+  );
+  assert.throws(
+    () => resolveConfig(DEFAULTS, {}, {}, { seed: "7" } as never),
+    /"seed" in the environment layer must be a number like its default, got string "7"/,
+  );
+  assert.throws(
+    () => resolveConfig(DEFAULTS, { optimizer: "sgd" } as never),
+    /"optimizer" in the preset layer must be an object/,
+  );
   const loose = resolveConfig(DEFAULTS, { extra: { a: 1 } } as never, {}, {}, { allowUnknown: true });
   assert.equal(loose.sources["extra.a"], "preset");
 });
 
 test("configFromEnv converts strings to the default's type and ignores unmapped keys", () => {
-  const env = { RECREPRO_SEED: "42", RECREPRO_PROFILE: "paper", RECREPRO_DATA_DIR: "", OTHER: "x", RECREPRO_STOP: "false", RECREPRO_LR: "0.5" };
-  const layer = configFromEnv(DEFAULTS, env, { RECREPRO_SEED: "seed", RECREPRO_PROFILE: "profile", RECREPRO_DATA_DIR: "dataDir", RECREPRO_STOP: "earlyStop", RECREPRO_MISSING: "nope", RECREPRO_LR: "optimizer.beta1" });
+  const env = {
+    RECREPRO_SEED: "42",
+    RECREPRO_PROFILE: "paper",
+    RECREPRO_DATA_DIR: "",
+    OTHER: "x",
+    RECREPRO_STOP: "false",
+    RECREPRO_LR: "0.5",
+  };
+  const layer = configFromEnv(DEFAULTS, env, {
+    RECREPRO_SEED: "seed",
+    RECREPRO_PROFILE: "profile",
+    RECREPRO_DATA_DIR: "dataDir",
+    RECREPRO_STOP: "earlyStop",
+    RECREPRO_MISSING: "nope",
+    RECREPRO_LR: "optimizer.beta1",
+  });
   assert.deepEqual(layer, { seed: 42, profile: "paper", earlyStop: false, optimizer: { beta1: 0.5 } });
-  assert.throws(() => configFromEnv(DEFAULTS, { RECREPRO_SEED: "abc" }), /RECREPRO_SEED=abc is not a number \(for "seed"\)/);
+  assert.throws(
+    () => configFromEnv(DEFAULTS, { RECREPRO_SEED: "abc" }),
+    /RECREPRO_SEED=abc is not a number \(for "seed"\)/,
+  );
   // default mapping
   assert.deepEqual(configFromEnv(DEFAULTS, { RECREPRO_SEED: "3" }), { seed: 3 });
 });
 
 test("formatConfig prints one aligned line per key with its source", () => {
   const r = resolveConfig({ lr: 0.001, numEpochs: 10, opt: { name: "adam" } }, { numEpochs: 2 });
-  assert.equal(formatConfig(r), ["lr         0.001   (default)", "numEpochs  2       (preset)", 'opt.name   "adam"  (default)'].join("\n"));
+  assert.equal(
+    formatConfig(r),
+    ["lr         0.001   (default)", "numEpochs  2       (preset)", 'opt.name   "adam"  (default)'].join(
+      "\n",
+    ),
+  );
 });
 
 test("train defaults know optimizer.weightDecay: a preset setting it resolves and reaches the dense optimiser", async () => {
@@ -95,7 +130,10 @@ test("formatConfig prints a block switched off with null as one line, not its de
   const { DEFAULT_TRAIN_CONFIG } = await import("../../src/train/trainer");
   const r = resolveConfig({ train: DEFAULT_TRAIN_CONFIG }, { train: { earlyStopping: null } });
   assert.equal(r.config.train.earlyStopping, null);
-  assert.ok(!Object.keys(r.sources).some((k) => k.startsWith("train.earlyStopping.")), Object.keys(r.sources).join(", "));
+  assert.ok(
+    !Object.keys(r.sources).some((k) => k.startsWith("train.earlyStopping.")),
+    Object.keys(r.sources).join(", "),
+  );
   const text = formatConfig(r);
   assert.match(text, /^train\.earlyStopping\s+null\s+\(preset\)$/m);
   assert.doesNotMatch(text, /earlyStopping\.metric|undefined/);
@@ -103,6 +141,11 @@ test("formatConfig prints a block switched off with null as one line, not its de
   const keys = Object.keys(r.sources);
   assert.equal(keys.indexOf("train.earlyStopping"), keys.indexOf("train.seed") + 1);
   // switched off in the environment after a preset set one of its leaves
-  const r2 = resolveConfig({ train: DEFAULT_TRAIN_CONFIG }, { train: { earlyStopping: { patience: 4 } } } as never, {}, { train: { earlyStopping: null } });
+  const r2 = resolveConfig(
+    { train: DEFAULT_TRAIN_CONFIG },
+    { train: { earlyStopping: { patience: 4 } } } as never,
+    {},
+    { train: { earlyStopping: null } },
+  );
   assert.match(formatConfig(r2), /^train\.earlyStopping\s+null\s+\(environment\)$/m);
 });

@@ -4,11 +4,24 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { BackendInfo, environmentInfo, formatEnvironmentLine, gitInfo, packageVersion } from "../../src/report";
+import {
+  BackendInfo,
+  environmentInfo,
+  formatEnvironmentLine,
+  gitInfo,
+  packageVersion,
+} from "../../src/report";
 import type { BackendInfo as EngineBackendInfo } from "../../src/engine/backend";
 
 test("environmentInfo reports node, cpus, memory, packages, backend and timestamp", () => {
-  const backend = { name: "wasm", reason: "tfjs-node-gpu failed to load", tried: [{ name: "tensorflow", ok: false, error: "no libcuda" }, { name: "wasm", ok: true }] };
+  const backend = {
+    name: "wasm",
+    reason: "tfjs-node-gpu failed to load",
+    tried: [
+      { name: "tensorflow", ok: false, error: "no libcuda" },
+      { name: "wasm", ok: true },
+    ],
+  };
   const env = environmentInfo({ backend, now: new Date("2025-01-02T03:04:05Z") });
   assert.equal(env.node, process.version);
   assert.ok(env.cpus.count >= 1);

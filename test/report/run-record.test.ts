@@ -4,7 +4,16 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { environmentInfo, readRunRecord, RunRecord, RunRecordError, RUN_RECORD_SCHEMA_VERSION, validateRunRecord, writeRunRecord, measuredFromRecord } from "../../src/report";
+import {
+  environmentInfo,
+  readRunRecord,
+  RunRecord,
+  RunRecordError,
+  RUN_RECORD_SCHEMA_VERSION,
+  validateRunRecord,
+  writeRunRecord,
+  measuredFromRecord,
+} from "../../src/report";
 
 const ENVIRONMENT = environmentInfo({ backend: null, now: new Date("2025-01-01T00:00:00Z") });
 
@@ -67,7 +76,10 @@ test("typed arrays are written as plain arrays", () => {
     const r = record();
     (r.history as Record<string, unknown>).validAuc = new Float64Array([0.6, 0.7]);
     writeRunRecord(dir, r);
-    assert.deepEqual(JSON.parse(fs.readFileSync(path.join(dir, "run.json"), "utf8")).history.validAuc, [0.6, 0.7]);
+    assert.deepEqual(
+      JSON.parse(fs.readFileSync(path.join(dir, "run.json"), "utf8")).history.validAuc,
+      [0.6, 0.7],
+    );
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -87,7 +99,10 @@ test("an error during the write leaves no partial or temporary file, and keeps t
     const before = fs.readFileSync(path.join(dir2, "run.json"), "utf8");
     const bad = record();
     bad.config.fn = () => 1;
-    assert.throws(() => writeRunRecord(dir2, bad), (e: unknown) => e instanceof RunRecordError && e.field === "config.fn");
+    assert.throws(
+      () => writeRunRecord(dir2, bad),
+      (e: unknown) => e instanceof RunRecordError && e.field === "config.fn",
+    );
     const cyclic = record();
     cyclic.config.self = cyclic.config;
     assert.throws(() => writeRunRecord(dir2, cyclic), /field "config.self" refers back to itself/);
@@ -134,11 +149,17 @@ test("readRunRecord names the file and field of a hand-edited record", () => {
     const raw = JSON.parse(fs.readFileSync(file, "utf8"));
     raw.metrics.auc = null;
     fs.writeFileSync(file, JSON.stringify(raw));
-    assert.throws(() => readRunRecord(file), (e: unknown) => e instanceof RunRecordError && e.field === "metrics.auc" && e.message.startsWith(file));
+    assert.throws(
+      () => readRunRecord(file),
+      (e: unknown) => e instanceof RunRecordError && e.field === "metrics.auc" && e.message.startsWith(file),
+    );
     raw.metrics.auc = 0.7;
     raw.nonFinite.push({ path: "metrics.logloss", value: "NaN" });
     fs.writeFileSync(file, JSON.stringify(raw));
-    assert.throws(() => readRunRecord(file), /field "nonFinite\[2\]" points at "metrics.logloss", which is not a null/);
+    assert.throws(
+      () => readRunRecord(file),
+      /field "nonFinite\[2\]" points at "metrics.logloss", which is not a null/,
+    );
     fs.writeFileSync(file, "{ truncated");
     assert.throws(() => readRunRecord(file), /cannot read run record/);
   } finally {

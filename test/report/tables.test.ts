@@ -10,13 +10,20 @@ test("require('arquero') works under CommonJS", () => {
 });
 
 test("toTable", () => {
-  const t = toTable([{ model: "mmoe", auc: 0.7812345 }, { model: "<ple>", auc: 0.79 }]);
+  const t = toTable([
+    { model: "mmoe", auc: 0.7812345 },
+    { model: "<ple>", auc: 0.79 },
+  ]);
   assert.equal(t.numRows(), 2);
   assert.deepEqual(t.columnNames(), ["model", "auc"]);
 });
 
 test("claim display rows go straight into an arquero table", () => {
-  const rows = claimRowsForDisplay(compareClaims([{ id: "C1", text: "x", relation: { kind: "greater", ours: "a", than: 0 } }], { a: [1, 2, 3] }));
+  const rows = claimRowsForDisplay(
+    compareClaims([{ id: "C1", text: "x", relation: { kind: "greater", ours: "a", than: 0 } }], {
+      a: [1, 2, 3],
+    }),
+  );
   const t = toTable(rows);
   assert.equal(t.numRows(), 1);
   assert.equal(t.get("verdict", 0), "holds");

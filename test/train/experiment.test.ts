@@ -24,7 +24,13 @@ test("runExperiment layers the config, trains per seed, and writes a run record"
     const r = await runExperiment<DnnConfig>({
       paper: "unit",
       model: "dnn",
-      data: { schema: s.dataset.schema, train, valid, test, meta: { id: "synthetic-ctr", fingerprint: s.dataset.meta.fingerprint } },
+      data: {
+        schema: s.dataset.schema,
+        train,
+        valid,
+        test,
+        meta: { id: "synthetic-ctr", fingerprint: s.dataset.meta.fingerprint },
+      },
       seeds: [1, 2],
       modelConfig: { hidden: [16] },
       trainPresets: { smoke: { batchSize: 128, numEpochs: 5, progress: "none" } },
@@ -46,10 +52,28 @@ test("runExperiment layers the config, trains per seed, and writes a run record"
     assert.equal((onDisk.environment as { backend?: { name: string } }).backend?.name, "cpu");
     // RECREPRO_SEEDS overrides the notebook's seeds; bad values are named.
     process.env.RECREPRO_SEEDS = "7";
-    const r2 = await runExperiment({ paper: "unit", model: "dnn", data: { schema: s.dataset.schema, train, valid, test, meta: { id: "synthetic-ctr", fingerprint: "x" } }, seeds: [1, 2], trainPresets: { smoke: { progress: "none" } }, figuresDir: dir, runId: "seeds", verbose: false });
+    const r2 = await runExperiment({
+      paper: "unit",
+      model: "dnn",
+      data: { schema: s.dataset.schema, train, valid, test, meta: { id: "synthetic-ctr", fingerprint: "x" } },
+      seeds: [1, 2],
+      trainPresets: { smoke: { progress: "none" } },
+      figuresDir: dir,
+      runId: "seeds",
+      verbose: false,
+    });
     assert.deepEqual(r2.record.seeds, [7]);
     process.env.RECREPRO_SEEDS = "1,x";
-    await assert.rejects(runExperiment({ paper: "unit", model: "dnn", data: { schema: s.dataset.schema, train, valid, test, meta: { id: "s", fingerprint: "x" } }, figuresDir: dir, verbose: false }), /RECREPRO_SEEDS="1,x"/);
+    await assert.rejects(
+      runExperiment({
+        paper: "unit",
+        model: "dnn",
+        data: { schema: s.dataset.schema, train, valid, test, meta: { id: "s", fingerprint: "x" } },
+        figuresDir: dir,
+        verbose: false,
+      }),
+      /RECREPRO_SEEDS="1,x"/,
+    );
     r.model?.dispose();
     r2.model?.dispose();
   } finally {
@@ -61,12 +85,33 @@ test("runExperiment layers the config, trains per seed, and writes a run record"
 
 test("RECREPRO_MAX_ROWS caps every split and RECREPRO_MAX_STEPS the steps per epoch; both are recorded and validated", async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rr-exp-caps-"));
-  const env = { RECREPRO_BACKEND: "cpu", RECREPRO_PROFILE: "smoke", RECREPRO_SEEDS: undefined, RECREPRO_EPOCHS: undefined, RECREPRO_MAX_ROWS: "100", RECREPRO_MAX_STEPS: "2" };
+  const env = {
+    RECREPRO_BACKEND: "cpu",
+    RECREPRO_PROFILE: "smoke",
+    RECREPRO_SEEDS: undefined,
+    RECREPRO_EPOCHS: undefined,
+    RECREPRO_MAX_ROWS: "100",
+    RECREPRO_MAX_STEPS: "2",
+  };
   await withEnv(env, async () => {
     const s = syntheticCtr({ numRows: 1500, numFields: 4, vocabSize: 20, seed: 5 });
     const [train, valid, test] = split(s.dataset, [0.7, 0.15, 0.15], new Rng(1));
-    const data = { schema: s.dataset.schema, train, valid, test, meta: { id: "synthetic-ctr", fingerprint: "f" } };
-    const opts = { paper: "unit", model: "dnn", data, seeds: [1], trainPresets: { smoke: { batchSize: 16, numEpochs: 1, progress: "none" as const } }, figuresDir: dir, verbose: false };
+    const data = {
+      schema: s.dataset.schema,
+      train,
+      valid,
+      test,
+      meta: { id: "synthetic-ctr", fingerprint: "f" },
+    };
+    const opts = {
+      paper: "unit",
+      model: "dnn",
+      data,
+      seeds: [1],
+      trainPresets: { smoke: { batchSize: 16, numEpochs: 1, progress: "none" as const } },
+      figuresDir: dir,
+      verbose: false,
+    };
     const r = await runExperiment(opts);
     assert.deepEqual(r.record.data.rows, { train: 100, valid: 100, test: 100 });
     assert.match(r.record.data.id, /first 100 train/);

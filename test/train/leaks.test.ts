@@ -23,10 +23,17 @@ function memory(): { numTensors: number; numBytes: number } {
 async function buildTrainDispose(id: string, rounds: number): Promise<void> {
   const spec = MODELS[id];
   const single = smallCtr(3, 600);
-  const data = spec.requires(single.train.schema) === null && spec.task === "ctr" ? single : smallMulti(3, 600);
+  const data =
+    spec.requires(single.train.schema) === null && spec.task === "ctr" ? single : smallMulti(3, 600);
   for (let i = 0; i < rounds; i++) {
     const model = spec.build(data.train.schema, { ...spec.defaults, ...spec.presets.smoke }, 7 + i);
-    const trainer = new Trainer(model, { numEpochs: 1, batchSize: 128, maxStepsPerEpoch: 3, progress: "none", earlyStopping: null });
+    const trainer = new Trainer(model, {
+      numEpochs: 1,
+      batchSize: 128,
+      maxStepsPerEpoch: 3,
+      progress: "none",
+      earlyStopping: null,
+    });
     await trainer.fit(data.train, data.valid);
     trainer.evaluate(data.valid);
     trainer.dispose();
@@ -50,10 +57,27 @@ test("runExperiment with 2 seeds (keepModel false) and a resumed fit leak nothin
   const saved = { ...process.env };
   try {
     process.env.RECREPRO_BACKEND = "cpu";
-    for (const k of ["RECREPRO_SEEDS", "RECREPRO_EPOCHS", "RECREPRO_LR", "RECREPRO_BATCH_SIZE"]) delete process.env[k];
+    for (const k of ["RECREPRO_SEEDS", "RECREPRO_EPOCHS", "RECREPRO_LR", "RECREPRO_BATCH_SIZE"])
+      delete process.env[k];
     const { train, valid } = smallCtr(5, 800);
-    const data = { schema: train.schema, train, valid, test: valid, meta: { id: "synthetic-ctr", fingerprint: "x" } };
-    const once = () => runExperiment({ paper: "unit", model: "dnn", data, seeds: [1, 2], keepModel: false, trainConfig: { numEpochs: 1, batchSize: 128, maxStepsPerEpoch: 3, progress: "none" }, figuresDir: dir, verbose: false });
+    const data = {
+      schema: train.schema,
+      train,
+      valid,
+      test: valid,
+      meta: { id: "synthetic-ctr", fingerprint: "x" },
+    };
+    const once = () =>
+      runExperiment({
+        paper: "unit",
+        model: "dnn",
+        data,
+        seeds: [1, 2],
+        keepModel: false,
+        trainConfig: { numEpochs: 1, batchSize: 128, maxStepsPerEpoch: 3, progress: "none" },
+        figuresDir: dir,
+        verbose: false,
+      });
     await once();
     const start = memory();
     for (let i = 0; i < 2; i++) await once();
@@ -63,7 +87,15 @@ test("runExperiment with 2 seeds (keepModel false) and a resumed fit leak nothin
     const spec = MODELS.dnn;
     const fit = async (numEpochs: number) => {
       const model = spec.build(train.schema, { ...spec.defaults, ...spec.presets.smoke }, 3);
-      const trainer = new Trainer(model, { numEpochs, batchSize: 128, maxStepsPerEpoch: 2, progress: "none", checkpointPath: ckpt, resume: true, earlyStopping: null });
+      const trainer = new Trainer(model, {
+        numEpochs,
+        batchSize: 128,
+        maxStepsPerEpoch: 2,
+        progress: "none",
+        checkpointPath: ckpt,
+        resume: true,
+        earlyStopping: null,
+      });
       await trainer.fit(train, valid);
       trainer.dispose();
       model.dispose();

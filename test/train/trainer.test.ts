@@ -9,9 +9,20 @@ import { Trainer, TrainingDivergedError, type TrainConfig } from "../../src/trai
 import { smallCtr } from "../helpers";
 
 const modelConfig = { ...DNN.defaults, hidden: [32, 16], dropout: 0.1 };
-const trainCfg: Partial<TrainConfig> = { batchSize: 128, numEpochs: 3, progress: "none", earlyStopping: null, seed: 5, optimizer: { kind: "adam", lr: 2e-3 } };
+const trainCfg: Partial<TrainConfig> = {
+  batchSize: 128,
+  numEpochs: 3,
+  progress: "none",
+  earlyStopping: null,
+  seed: 5,
+  optimizer: { kind: "adam", lr: 2e-3 },
+};
 
-async function run(backend: "cpu" | "wasm", cfg: Partial<TrainConfig> = {}, mc: typeof modelConfig = modelConfig) {
+async function run(
+  backend: "cpu" | "wasm",
+  cfg: Partial<TrainConfig> = {},
+  mc: typeof modelConfig = modelConfig,
+) {
   await initBackend({ force: backend, quiet: true });
   const { train, valid } = smallCtr(2, 2000);
   const model = DNN.build(train.schema, mc, 3);
@@ -27,12 +38,19 @@ for (const backend of ["cpu", "wasm"] as const) {
   test(`same seed twice gives identical metrics on ${backend}`, async () => {
     const a = await run(backend);
     const b = await run(backend);
-    assert.deepEqual(a.history.epochs.map((e) => [e.trainLoss, e.valid]), b.history.epochs.map((e) => [e.trainLoss, e.valid]));
+    assert.deepEqual(
+      a.history.epochs.map((e) => [e.trainLoss, e.valid]),
+      b.history.epochs.map((e) => [e.trainLoss, e.valid]),
+    );
     assert.equal(a.ev.auc, b.ev.auc);
     assert.equal(a.ev.logloss, b.ev.logloss);
     assert.ok(a.ev.auc > 0.6, `the model learned little: AUC ${a.ev.auc}`);
     const c = await run(backend, { seed: 6 });
-    assert.notEqual(c.history.epochs[0].trainLoss, a.history.epochs[0].trainLoss, "a different seed should shuffle differently");
+    assert.notEqual(
+      c.history.epochs[0].trainLoss,
+      a.history.epochs[0].trainLoss,
+      "a different seed should shuffle differently",
+    );
   });
 }
 
@@ -46,11 +64,17 @@ test("resume from a checkpoint replays an uninterrupted run exactly (model, opti
     const resumed = await run("cpu", { numEpochs: 3, checkpointPath: ckpt, resume: true });
     assert.equal(resumed.history.resumedFromEpoch, 2);
     assert.equal(resumed.history.epochs.length, 3);
-    assert.deepEqual(resumed.history.epochs.map((e) => [e.trainLoss, e.valid]), straight.history.epochs.map((e) => [e.trainLoss, e.valid]));
+    assert.deepEqual(
+      resumed.history.epochs.map((e) => [e.trainLoss, e.valid]),
+      straight.history.epochs.map((e) => [e.trainLoss, e.valid]),
+    );
     assert.equal(resumed.ev.auc, straight.ev.auc);
     assert.deepEqual(fs.readdirSync(dir), ["ckpt.bin"], "no temporary files left");
     // A checkpoint from another config is refused, naming the file.
-    await assert.rejects(run("cpu", { numEpochs: 3, checkpointPath: ckpt, resume: true, batchSize: 64 }), /ckpt\.bin was written by a different model or training config/);
+    await assert.rejects(
+      run("cpu", { numEpochs: 3, checkpointPath: ckpt, resume: true, batchSize: 64 }),
+      /ckpt\.bin was written by a different model or training config/,
+    );
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -64,27 +88,42 @@ test("resume also restores low-precision tables: codes, learned step sizes, thei
       ...modelConfig,
       embedding: {
         layout: "per-field" as const,
-        precision: { kind: "int" as const, bits: 4 as const, rounding: "stochastic" as const, learnStep: { lr: 1e-3, optimizer: "adam" as const } },
+        precision: {
+          kind: "int" as const,
+          bits: 4 as const,
+          rounding: "stochastic" as const,
+          learnStep: { lr: 1e-3, optimizer: "adam" as const },
+        },
         optimizer: { kind: "adam" as const, lr: 1e-3 },
       },
     };
     const straight = await run("cpu", { numEpochs: 3 }, alpt);
     await run("cpu", { numEpochs: 2, checkpointPath: ckpt }, alpt);
     const resumed = await run("cpu", { numEpochs: 3, checkpointPath: ckpt, resume: true }, alpt);
-    assert.deepEqual(resumed.history.epochs.map((e) => [e.trainLoss, e.valid]), straight.history.epochs.map((e) => [e.trainLoss, e.valid]));
+    assert.deepEqual(
+      resumed.history.epochs.map((e) => [e.trainLoss, e.valid]),
+      straight.history.epochs.map((e) => [e.trainLoss, e.valid]),
+    );
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
 
 test("early stopping stops after `patience` bad epochs and restores the best epoch", async () => {
-  const r = await run("cpu", { numEpochs: 30, earlyStopping: { metric: "logloss", patience: 2, restoreBest: true }, optimizer: { kind: "adam", lr: 2e-2 } });
+  const r = await run("cpu", {
+    numEpochs: 30,
+    earlyStopping: { metric: "logloss", patience: 2, restoreBest: true },
+    optimizer: { kind: "adam", lr: 2e-2 },
+  });
   const h = r.history;
   assert.ok(h.stoppedEarly, "expected an early stop with a high lr");
   assert.ok(h.epochs.length < 30);
   const best = h.epochs[h.bestEpoch - 1].valid!;
   assert.equal(h.epochs.length, h.bestEpoch + 2);
-  assert.ok(Math.abs(r.ev.logloss - best.logloss) < 1e-6, `restored logloss ${r.ev.logloss} vs best epoch ${best.logloss}`);
+  assert.ok(
+    Math.abs(r.ev.logloss - best.logloss) < 1e-6,
+    `restored logloss ${r.ev.logloss} vs best epoch ${best.logloss}`,
+  );
 });
 
 test("a NaN input stops training with the step and the cause", async () => {
@@ -118,7 +157,13 @@ test("two-pass ALPT: the trainer re-runs the model on Δ·round(w'/Δ) and hands
     ...modelConfig,
     embedding: {
       layout: "per-field" as const,
-      precision: { kind: "int" as const, bits: 8 as const, rounding: "stochastic" as const, clipRange: 0.1, learnStep: { lr: 1e-4, optimizer: "adam" as const, stepGrad } },
+      precision: {
+        kind: "int" as const,
+        bits: 8 as const,
+        rounding: "stochastic" as const,
+        clipRange: 0.1,
+        learnStep: { lr: 1e-4, optimizer: "adam" as const, stepGrad },
+      },
       optimizer: { kind: "adam" as const, lr: 1e-2 },
     },
   });
@@ -133,13 +178,24 @@ test("two-pass ALPT: the trainer re-runs the model on Δ·round(w'/Δ) and hands
       return forward(inputs, ctx);
     };
     const h = await trainer.fit(train, valid);
-    assert.equal(passes, (rule === "two-pass" ? 2 : 1) * h.epochs[0].steps, `${rule}: training forwards per step`);
+    assert.equal(
+      passes,
+      (rule === "two-pass" ? 2 : 1) * h.epochs[0].steps,
+      `${rule}: training forwards per step`,
+    );
     const t = model.embeddings.tables[0];
-    out[rule] = { loss: h.epochs[0].trainLoss, moved: Array.from(t.steps!).filter((d) => d !== Math.fround(t.initStep)).length, pending: model.embeddings.tables.some((x) => x.stepUpdatePending) };
+    out[rule] = {
+      loss: h.epochs[0].trainLoss,
+      moved: Array.from(t.steps!).filter((d) => d !== Math.fround(t.initStep)).length,
+      pending: model.embeddings.tables.some((x) => x.stepUpdatePending),
+    };
     model.dispose();
     trainer.dispose();
   }
   assert.ok(!out["two-pass"].pending, "no update left pending after a step");
   assert.ok(out["two-pass"].moved > 0 && out.lsq.moved > 0, "step sizes learned");
-  assert.ok(Number.isFinite(out["two-pass"].loss) && Math.abs(out["two-pass"].loss - out.lsq.loss) < 0.05, `losses ${out["two-pass"].loss} vs ${out.lsq.loss}`);
+  assert.ok(
+    Number.isFinite(out["two-pass"].loss) && Math.abs(out["two-pass"].loss - out.lsq.loss) < 0.05,
+    `losses ${out["two-pass"].loss} vs ${out.lsq.loss}`,
+  );
 });

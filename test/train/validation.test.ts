@@ -34,17 +34,40 @@ async function withEnv<T>(vars: Record<string, string | undefined>, fn: () => Pr
   }
 }
 
-function experimentData(n = 600): { schema: TabularDataset["schema"]; train: TabularDataset; valid: TabularDataset; test: TabularDataset; meta: { id: string; fingerprint: string } } {
+function experimentData(n = 600): {
+  schema: TabularDataset["schema"];
+  train: TabularDataset;
+  valid: TabularDataset;
+  test: TabularDataset;
+  meta: { id: string; fingerprint: string };
+} {
   const { train, valid } = smallCtr(4, n);
   return { schema: train.schema, train, valid, test: valid, meta: { id: "synthetic-ctr", fingerprint: "x" } };
 }
 
-const CLEAN = { RECREPRO_BACKEND: "cpu", RECREPRO_SEEDS: undefined, RECREPRO_EPOCHS: undefined, RECREPRO_LR: undefined, RECREPRO_BATCH_SIZE: undefined, RECREPRO_PROFILE: "smoke" };
+const CLEAN = {
+  RECREPRO_BACKEND: "cpu",
+  RECREPRO_SEEDS: undefined,
+  RECREPRO_EPOCHS: undefined,
+  RECREPRO_LR: undefined,
+  RECREPRO_BATCH_SIZE: undefined,
+  RECREPRO_PROFILE: "smoke",
+};
 
 test("environment settings: bad epochs, lr, seeds and threads are refused with the variable", async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rr-val-"));
   const data = experimentData();
-  const run = () => runExperiment({ paper: "unit", model: "dnn", data, seeds: [1], keepModel: false, trainConfig: { progress: "none", maxStepsPerEpoch: 2 }, figuresDir: dir, verbose: false });
+  const run = () =>
+    runExperiment({
+      paper: "unit",
+      model: "dnn",
+      data,
+      seeds: [1],
+      keepModel: false,
+      trainConfig: { progress: "none", maxStepsPerEpoch: 2 },
+      figuresDir: dir,
+      verbose: false,
+    });
   for (const [k, v, re] of [
     ["RECREPRO_EPOCHS", "0", /numEpochs must be an integer >= 1, got 0 \(set by RECREPRO_EPOCHS=0\)/],
     ["RECREPRO_EPOCHS", "-1", /numEpochs must be an integer >= 1, got -1/],
@@ -59,13 +82,24 @@ test("environment settings: bad epochs, lr, seeds and threads are refused with t
   ] as const) {
     await withEnv({ ...CLEAN, [k]: v }, () => assert.rejects(run(), re, `${k}=${v}`));
   }
-  await withEnv(CLEAN, () => assert.rejects(runExperiment({ paper: "unit", model: "dnn", data, seeds: [2, 2], figuresDir: dir, verbose: false }), /seed 2 appears twice/));
+  await withEnv(CLEAN, () =>
+    assert.rejects(
+      runExperiment({ paper: "unit", model: "dnn", data, seeds: [2, 2], figuresDir: dir, verbose: false }),
+      /seed 2 appears twice/,
+    ),
+  );
   assert.ok(!fs.existsSync(path.join(dir, "dnn-smoke", "run.json")), "no run record for a refused run");
   await withEnv({ RECREPRO_SEEDS: "3, 1" }, async () => assert.deepEqual(seedsFromEnv(), [3, 1]));
   assert.throws(() => envInteger("X", 2, { min: 1 }, { X: "0" }), /X="0" is not valid/);
   assert.equal(envInteger("X", 2, { min: 1 }, { X: " " }), 2);
-  assert.throws(() => envFlag("RECREPRO_OFFLINE", false, { RECREPRO_OFFLINE: "maybe" }), /RECREPRO_OFFLINE="maybe"/);
-  assert.throws(() => new Trainer(DNN.build(data.schema, modelConfig, 1), { numEpochs: 0 }), TrainConfigError);
+  assert.throws(
+    () => envFlag("RECREPRO_OFFLINE", false, { RECREPRO_OFFLINE: "maybe" }),
+    /RECREPRO_OFFLINE="maybe"/,
+  );
+  assert.throws(
+    () => new Trainer(DNN.build(data.schema, modelConfig, 1), { numEpochs: 0 }),
+    TrainConfigError,
+  );
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
@@ -73,10 +107,27 @@ test("empty splits are refused before anything is trained or recorded", async ()
   await initBackend({ force: "cpu", quiet: true });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rr-val-"));
   const data = experimentData();
-  const empty: TabularDataset = { ...data.test, numRows: 0, cat: data.test.cat.map(() => new Int32Array(0)), num: data.test.num.map(() => new Float32Array(0)), labels: data.test.labels.map(() => new Float32Array(0)), groups: [] };
+  const empty: TabularDataset = {
+    ...data.test,
+    numRows: 0,
+    cat: data.test.cat.map(() => new Int32Array(0)),
+    num: data.test.num.map(() => new Float32Array(0)),
+    labels: data.test.labels.map(() => new Float32Array(0)),
+    groups: [],
+  };
   await withEnv(CLEAN, async () => {
     for (const part of ["train", "valid", "test"] as const) {
-      await assert.rejects(runExperiment({ paper: "unit", model: "dnn", data: { ...data, [part]: empty }, seeds: [1], figuresDir: dir, verbose: false }), new RegExp(`the ${part} split of synthetic-ctr has 0 rows`));
+      await assert.rejects(
+        runExperiment({
+          paper: "unit",
+          model: "dnn",
+          data: { ...data, [part]: empty },
+          seeds: [1],
+          figuresDir: dir,
+          verbose: false,
+        }),
+        new RegExp(`the ${part} split of synthetic-ctr has 0 rows`),
+      );
     }
   });
   const model = DNN.build(data.schema, modelConfig, 1);
@@ -92,7 +143,13 @@ test("a loss that explodes while finite stops training (lr 1e6), with the docume
   await initBackend({ force: "cpu", quiet: true });
   const { train, valid } = smallCtr(2, 2000);
   const model = DNN.build(train.schema, { ...modelConfig, dropout: 0 }, 3);
-  const trainer = new Trainer(model, { numEpochs: 20, batchSize: 100, progress: "none", earlyStopping: null, optimizer: { kind: "adam", lr: 1e6 } });
+  const trainer = new Trainer(model, {
+    numEpochs: 20,
+    batchSize: 100,
+    progress: "none",
+    earlyStopping: null,
+    optimizer: { kind: "adam", lr: 1e6 },
+  });
   await assert.rejects(trainer.fit(train, valid), (e: unknown) => {
     assert.ok(e instanceof TrainingDivergedError, String(e));
     assert.match(e.message, /the loss exploded|loss is (NaN|Infinity)/);
@@ -119,17 +176,26 @@ test("labels must be 0/1: a label of 2 or NaN is refused naming the label and ro
   const y = train.labels[0];
   const keep = y[17];
   y[17] = 2;
-  await assert.rejects(trainer.fit(train, valid), /training split of .*: label click must be 0 or 1 \(binary task\), found 2 at row 17/);
+  await assert.rejects(
+    trainer.fit(train, valid),
+    /training split of .*: label click must be 0 or 1 \(binary task\), found 2 at row 17/,
+  );
   y[17] = NaN;
-  await assert.rejects(trainer.fit(train, valid), /label click must be 0 or 1 \(binary task\), found NaN at row 17/);
+  await assert.rejects(
+    trainer.fit(train, valid),
+    /label click must be 0 or 1 \(binary task\), found NaN at row 17/,
+  );
   // The NaN diagnosis names the label, not an overflow.
   const batch = batches(train, { batchSize: 64, shuffle: false }).next().value!;
-  assert.throws(() => trainer.trainStep(batch, new Rng(1)), (e: unknown) => {
-    assert.ok(e instanceof TrainingDivergedError);
-    assert.match(e.message, /label click is NaN at batch row 17/);
-    assert.doesNotMatch(e.message, /overflowed/);
-    return true;
-  });
+  assert.throws(
+    () => trainer.trainStep(batch, new Rng(1)),
+    (e: unknown) => {
+      assert.ok(e instanceof TrainingDivergedError);
+      assert.match(e.message, /label click is NaN at batch row 17/);
+      assert.doesNotMatch(e.message, /overflowed/);
+      return true;
+    },
+  );
   y[17] = keep;
   const col = valid.num[0];
   col[5] = NaN;
@@ -146,13 +212,47 @@ test("multi-seed runs resume: one checkpoint per seed and run id", async () => {
   assert.equal(seedCheckpointPath(ckpt, "a/b", 2), path.join(dir, "ckpt", "dnn.a_b.seed2.ckpt"));
   assert.equal(seedCheckpointPath("", "r", 1), "");
   const run = (numEpochs: number) =>
-    runExperiment<DnnConfig>({ paper: "unit", model: "dnn", data, seeds: [1, 2], keepModel: false, modelConfig: { hidden: [8] }, trainConfig: { numEpochs, batchSize: 128, progress: "none", earlyStopping: null, checkpointPath: ckpt, resume: true }, figuresDir: dir, runId: "ms", verbose: false });
+    runExperiment<DnnConfig>({
+      paper: "unit",
+      model: "dnn",
+      data,
+      seeds: [1, 2],
+      keepModel: false,
+      modelConfig: { hidden: [8] },
+      trainConfig: {
+        numEpochs,
+        batchSize: 128,
+        progress: "none",
+        earlyStopping: null,
+        checkpointPath: ckpt,
+        resume: true,
+      },
+      figuresDir: dir,
+      runId: "ms",
+      verbose: false,
+    });
   await withEnv(CLEAN, async () => {
-    const full = await runExperiment<DnnConfig>({ paper: "unit", model: "dnn", data, seeds: [1, 2], keepModel: false, modelConfig: { hidden: [8] }, trainConfig: { numEpochs: 2, batchSize: 128, progress: "none", earlyStopping: null }, figuresDir: dir, runId: "full", verbose: false });
+    const full = await runExperiment<DnnConfig>({
+      paper: "unit",
+      model: "dnn",
+      data,
+      seeds: [1, 2],
+      keepModel: false,
+      modelConfig: { hidden: [8] },
+      trainConfig: { numEpochs: 2, batchSize: 128, progress: "none", earlyStopping: null },
+      figuresDir: dir,
+      runId: "full",
+      verbose: false,
+    });
     await run(1);
-    assert.ok(fs.existsSync(seedCheckpointPath(ckpt, "ms", 1)) && fs.existsSync(seedCheckpointPath(ckpt, "ms", 2)));
+    assert.ok(
+      fs.existsSync(seedCheckpointPath(ckpt, "ms", 1)) && fs.existsSync(seedCheckpointPath(ckpt, "ms", 2)),
+    );
     const resumed = await run(2);
-    assert.deepEqual(resumed.runs.map((r) => r.history.resumedFromEpoch), [1, 1]);
+    assert.deepEqual(
+      resumed.runs.map((r) => r.history.resumedFromEpoch),
+      [1, 1],
+    );
     assert.deepEqual(resumed.record.seedMetrics, full.record.seedMetrics);
   });
   fs.rmSync(dir, { recursive: true, force: true });

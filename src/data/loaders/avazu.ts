@@ -13,16 +13,39 @@ import type { RowFormat, RowParser, RowScratch } from "./types";
 import { setToken } from "./types";
 
 export const AVAZU_COLUMNS = [
-  "id", "click", "hour", "C1", "banner_pos", "site_id", "site_domain", "site_category", "app_id",
-  "app_domain", "app_category", "device_id", "device_ip", "device_model", "device_type",
-  "device_conn_type", "C14", "C15", "C16", "C17", "C18", "C19", "C20", "C21",
+  "id",
+  "click",
+  "hour",
+  "C1",
+  "banner_pos",
+  "site_id",
+  "site_domain",
+  "site_category",
+  "app_id",
+  "app_domain",
+  "app_category",
+  "device_id",
+  "device_ip",
+  "device_model",
+  "device_type",
+  "device_conn_type",
+  "C14",
+  "C15",
+  "C16",
+  "C17",
+  "C18",
+  "C19",
+  "C20",
+  "C21",
 ] as const;
 const HEADER = AVAZU_COLUMNS.join(",");
 const RAW_CATEGORICAL = AVAZU_COLUMNS.slice(3);
 export const AVAZU_CATEGORICAL = ["hour_of_day", "weekday", ...RAW_CATEGORICAL];
 
 function columnError(line: string): RowError {
-  return new RowError(`expected 24 comma-separated columns (${HEADER.slice(0, 30)}...), found ${line.split(",").length}`);
+  return new RowError(
+    `expected 24 comma-separated columns (${HEADER.slice(0, 30)}...), found ${line.split(",").length}`,
+  );
 }
 
 /** A header line that is not Avazu's: names the missing, unexpected or misplaced columns. */
@@ -31,20 +54,31 @@ function headerError(line: string): RowError {
   const missing = AVAZU_COLUMNS.filter((c) => !cols.includes(c));
   const extra = cols.filter((c) => !(AVAZU_COLUMNS as readonly string[]).includes(c));
   const parts: string[] = [];
-  if (missing.length > 0) parts.push(`missing column${missing.length > 1 ? "s" : ""} ${missing.map((c) => `"${c}"`).join(", ")}`);
-  if (extra.length > 0) parts.push(`unexpected column${extra.length > 1 ? "s" : ""} ${extra.slice(0, 5).map((c) => `"${c.slice(0, 40)}"`).join(", ")}`);
+  if (missing.length > 0)
+    parts.push(`missing column${missing.length > 1 ? "s" : ""} ${missing.map((c) => `"${c}"`).join(", ")}`);
+  if (extra.length > 0)
+    parts.push(
+      `unexpected column${extra.length > 1 ? "s" : ""} ${extra
+        .slice(0, 5)
+        .map((c) => `"${c.slice(0, 40)}"`)
+        .join(", ")}`,
+    );
   if (parts.length === 0) parts.push("the columns are in a different order");
-  return new RowError(`header is not Avazu's ${AVAZU_COLUMNS.length} columns (${HEADER.slice(0, 30)}...): ${parts.join("; ")}`);
+  return new RowError(
+    `header is not Avazu's ${AVAZU_COLUMNS.length} columns (${HEADER.slice(0, 30)}...): ${parts.join("; ")}`,
+  );
 }
 
 /** [hour-of-day token, weekday token] of a YYMMDDHH string. */
 function timeTokens(hour: string): [string, string] {
-  if (!/^\d{8}$/.test(hour)) throw new RowError(`hour must be YYMMDDHH (8 digits), found "${hour.slice(0, 40)}"`);
+  if (!/^\d{8}$/.test(hour))
+    throw new RowError(`hour must be YYMMDDHH (8 digits), found "${hour.slice(0, 40)}"`);
   const yy = +hour.slice(0, 2);
   const mm = +hour.slice(2, 4);
   const dd = +hour.slice(4, 6);
   const hh = +hour.slice(6, 8);
-  if (mm < 1 || mm > 12 || dd < 1 || dd > 31 || hh > 23) throw new RowError(`hour is not a valid YYMMDDHH time: "${hour}"`);
+  if (mm < 1 || mm > 12 || dd < 1 || dd > 31 || hh > 23)
+    throw new RowError(`hour is not a valid YYMMDDHH time: "${hour}"`);
   return [String(hh), String(new Date(Date.UTC(2000 + yy, mm - 1, dd)).getUTCDay())];
 }
 

@@ -44,22 +44,66 @@ import { LineWriter, rowError, typedTsvFormat, typedTsvHeader } from "./derived"
 
 /** The 42 raw columns, in file order (keras-mmoe names). */
 export const CENSUS_COLUMNS = [
-  "age", "class_worker", "det_ind_code", "det_occ_code", "education", "wage_per_hour", "hs_college",
-  "marital_stat", "major_ind_code", "major_occ_code", "race", "hisp_origin", "sex", "union_member",
-  "unemp_reason", "full_or_part_emp", "capital_gains", "capital_losses", "stock_dividends",
-  "tax_filer_stat", "region_prev_res", "state_prev_res", "det_hh_fam_stat", "det_hh_summ",
-  "instance_weight", "mig_chg_msa", "mig_chg_reg", "mig_move_reg", "mig_same", "mig_prev_sunbelt",
-  "num_emp", "fam_under_18", "country_father", "country_mother", "country_self", "citizenship",
-  "own_or_self", "vet_question", "vet_benefits", "weeks_worked", "year", "income_50k",
+  "age",
+  "class_worker",
+  "det_ind_code",
+  "det_occ_code",
+  "education",
+  "wage_per_hour",
+  "hs_college",
+  "marital_stat",
+  "major_ind_code",
+  "major_occ_code",
+  "race",
+  "hisp_origin",
+  "sex",
+  "union_member",
+  "unemp_reason",
+  "full_or_part_emp",
+  "capital_gains",
+  "capital_losses",
+  "stock_dividends",
+  "tax_filer_stat",
+  "region_prev_res",
+  "state_prev_res",
+  "det_hh_fam_stat",
+  "det_hh_summ",
+  "instance_weight",
+  "mig_chg_msa",
+  "mig_chg_reg",
+  "mig_move_reg",
+  "mig_same",
+  "mig_prev_sunbelt",
+  "num_emp",
+  "fam_under_18",
+  "country_father",
+  "country_mother",
+  "country_self",
+  "citizenship",
+  "own_or_self",
+  "vet_question",
+  "vet_benefits",
+  "weeks_worked",
+  "year",
+  "income_50k",
 ] as const;
 
 /** Continuous columns (census-income.names), used as numeric features. */
-export const CENSUS_NUMERIC = ["age", "wage_per_hour", "capital_gains", "capital_losses", "stock_dividends", "num_emp", "weeks_worked"] as const;
+export const CENSUS_NUMERIC = [
+  "age",
+  "wage_per_hour",
+  "capital_gains",
+  "capital_losses",
+  "stock_dividends",
+  "num_emp",
+  "weeks_worked",
+] as const;
 /** Columns that are not inputs: the two label sources and the sampling weight. */
 export const CENSUS_EXCLUDED = ["marital_stat", "income_50k", "instance_weight"] as const;
 /** Categorical features: every column that is neither numeric nor excluded. */
 export const CENSUS_CATEGORICAL: readonly string[] = CENSUS_COLUMNS.filter(
-  (c) => !(CENSUS_NUMERIC as readonly string[]).includes(c) && !(CENSUS_EXCLUDED as readonly string[]).includes(c),
+  (c) =>
+    !(CENSUS_NUMERIC as readonly string[]).includes(c) && !(CENSUS_EXCLUDED as readonly string[]).includes(c),
 );
 /** Names of the derived split files (distinct from the source file names "train" / "test"). */
 export const CENSUS_OUTPUTS = ["train_split", "valid_split", "test_split"] as const;
@@ -90,7 +134,10 @@ export interface CensusRow {
 /** Parses one raw line; throws RowError with the reason (the caller adds file and line). */
 export function parseCensusLine(line: string): CensusRow {
   const cols = line.split(",");
-  if (cols.length !== NCOL) throw new RowError(`expected ${NCOL} comma-separated columns (40 attributes, instance weight, income), found ${cols.length}`);
+  if (cols.length !== NCOL)
+    throw new RowError(
+      `expected ${NCOL} comma-separated columns (40 attributes, instance weight, income), found ${cols.length}`,
+    );
   for (let i = 0; i < NCOL; i++) cols[i] = cols[i].trim();
   const inc = cols[INCOME_IDX];
   let income: 0 | 1;
@@ -102,7 +149,8 @@ export function parseCensusLine(line: string): CensusRow {
   const num = NUM_IDX.map((j, k) => {
     const t = cols[j];
     const x = Number(t);
-    if (t === "" || !Number.isFinite(x)) throw new RowError(`${CENSUS_NUMERIC[k]} is not a number: "${t.slice(0, 40)}"`);
+    if (t === "" || !Number.isFinite(x))
+      throw new RowError(`${CENSUS_NUMERIC[k]} is not a number: "${t.slice(0, 40)}"`);
     return x;
   });
   const cat = CAT_IDX.map((j) => {
@@ -114,7 +162,10 @@ export function parseCensusLine(line: string): CensusRow {
 }
 
 /** Streams the parsed rows of one source file; malformed rows raise BAD_ROW naming file and line. */
-async function eachRow(src: { path: string; tarMember?: string }, onRow: (r: CensusRow) => void): Promise<number> {
+async function eachRow(
+  src: { path: string; tarMember?: string },
+  onRow: (r: CensusRow) => void,
+): Promise<number> {
   let n = 0;
   const label = fileLabel(src);
   await forEachLine(
@@ -144,17 +195,29 @@ interface NumStats {
 }
 
 async function deriveCensus(ctx: DeriveContext): Promise<Record<string, unknown>> {
-  const o = ctx.options as { split: "random" | "official"; ratios: number[]; seed: number; scaling: CensusScaling };
+  const o = ctx.options as {
+    split: "random" | "official";
+    ratios: number[];
+    seed: number;
+    scaling: CensusScaling;
+  };
   if (o.split === "official" && ctx.sources.length !== 2) {
-    throw new DataError("BAD_OPTION", `${ctx.datasetId}: split "official" needs the UCI train and test files, this entry has ${ctx.sources.map((s) => s.name).join(", ")}`);
+    throw new DataError(
+      "BAD_OPTION",
+      `${ctx.datasetId}: split "official" needs the UCI train and test files, this entry has ${ctx.sources.map((s) => s.name).join(", ")}`,
+    );
   }
   // pass 1: count data rows per file (rows are validated in pass 2, before anything is written)
   const counts: number[] = [];
   for (const s of ctx.sources) {
     let n = 0;
-    await forEachLine(s.path, (line) => {
-      if (line.trim().length > 0) n++;
-    }, { tarMember: s.tarMember });
+    await forEachLine(
+      s.path,
+      (line) => {
+        if (line.trim().length > 0) n++;
+      },
+      { tarMember: s.tarMember },
+    );
     counts.push(n);
   }
   const total = counts.reduce((a, b) => a + b, 0);
@@ -198,11 +261,20 @@ async function deriveCensus(ctx: DeriveContext): Promise<Record<string, unknown>
   if (trainRows === 0) throw new DataError("BAD_OPTION", `${ctx.datasetId}: the split leaves no train rows`);
   const stats: NumStats[] = CENSUS_NUMERIC.map((name, j) => {
     const mean = sum[j] / trainRows;
-    return { name, mean, std: Math.sqrt(Math.max(0, sq[j] / trainRows - mean * mean)), min: mn[j], max: mx[j] };
+    return {
+      name,
+      mean,
+      std: Math.sqrt(Math.max(0, sq[j] / trainRows - mean * mean)),
+      min: mn[j],
+      max: mx[j],
+    };
   });
   const minmax = o.scaling === "minmax";
   const scale = minmax
-    ? CENSUS_NUMERIC.map((_, j) => ({ shift: allMin[j], div: allMax[j] > allMin[j] ? allMax[j] - allMin[j] : Infinity }))
+    ? CENSUS_NUMERIC.map((_, j) => ({
+        shift: allMin[j],
+        div: allMax[j] > allMin[j] ? allMax[j] - allMin[j] : Infinity,
+      }))
     : stats.map((s) => ({ shift: s.mean, div: s.std > 0 ? s.std : Infinity }));
   // pass 3: write the three splits
   const names = ["train", "valid", "test"];
@@ -231,9 +303,13 @@ async function deriveCensus(ctx: DeriveContext): Promise<Record<string, unknown>
   const rows = Object.fromEntries(names.map((n, i) => [n, writers[i].lines - 1]));
   return {
     rows,
-    positives: Object.fromEntries(names.map((n, i) => [n, { income: positives[i][0], marital: positives[i][1] }])),
+    positives: Object.fromEntries(
+      names.map((n, i) => [n, { income: positives[i][0], marital: positives[i][1] }]),
+    ),
     sourceRows: Object.fromEntries(ctx.sources.map((s, i) => [s.name, counts[i]])),
-    scaling: minmax ? "minmax (min / max over all rows, rounded to 4 decimals)" : "standard (train mean / population std)",
+    scaling: minmax
+      ? "minmax (min / max over all rows, rounded to 4 decimals)"
+      : "standard (train mean / population std)",
     trainNumericStats: stats,
     allRowsMinMax: CENSUS_NUMERIC.map((name, j) => ({ name, min: allMin[j], max: allMax[j] })),
     numeric: [...CENSUS_NUMERIC],
@@ -243,13 +319,33 @@ async function deriveCensus(ctx: DeriveContext): Promise<Record<string, unknown>
 }
 
 function checkOptions(o: Record<string, unknown>): void {
-  if (o.split !== "random" && o.split !== "official") throw new DataError("BAD_OPTION", `census derive option split must be "random" or "official", got ${JSON.stringify(o.split)}`);
+  if (o.split !== "random" && o.split !== "official")
+    throw new DataError(
+      "BAD_OPTION",
+      `census derive option split must be "random" or "official", got ${JSON.stringify(o.split)}`,
+    );
   const r = o.ratios;
-  if (!Array.isArray(r) || r.length !== 3 || r.some((x) => typeof x !== "number" || !(x >= 0)) || !(r[0] > 0)) {
-    throw new DataError("BAD_OPTION", `census derive option ratios must be 3 non-negative numbers with a positive train share, got ${JSON.stringify(r)}`);
+  if (
+    !Array.isArray(r) ||
+    r.length !== 3 ||
+    r.some((x) => typeof x !== "number" || !(x >= 0)) ||
+    !(r[0] > 0)
+  ) {
+    throw new DataError(
+      "BAD_OPTION",
+      `census derive option ratios must be 3 non-negative numbers with a positive train share, got ${JSON.stringify(r)}`,
+    );
   }
-  if (!Number.isInteger(o.seed)) throw new DataError("BAD_OPTION", `census derive option seed must be an integer, got ${JSON.stringify(o.seed)}`);
-  if (o.scaling !== "standard" && o.scaling !== "minmax") throw new DataError("BAD_OPTION", `census derive option scaling must be "standard" or "minmax", got ${JSON.stringify(o.scaling)}`);
+  if (!Number.isInteger(o.seed))
+    throw new DataError(
+      "BAD_OPTION",
+      `census derive option seed must be an integer, got ${JSON.stringify(o.seed)}`,
+    );
+  if (o.scaling !== "standard" && o.scaling !== "minmax")
+    throw new DataError(
+      "BAD_OPTION",
+      `census derive option scaling must be "standard" or "minmax", got ${JSON.stringify(o.scaling)}`,
+    );
 }
 
 /** How the numeric columns are scaled (derive option `scaling`, see the module header). */

@@ -56,7 +56,9 @@ function parseNumber(s: string, a: number, b: number, field: string): number {
 }
 
 function columnError(line: string): RowError {
-  return new RowError(`expected ${NUM_COLS} tab-separated columns (label, I1..I13, C1..C26), found ${line.split("\t").length}`);
+  return new RowError(
+    `expected ${NUM_COLS} tab-separated columns (label, I1..I13, C1..C26), found ${line.split("\t").length}`,
+  );
 }
 
 export const CRITEO_FORMAT: RowFormat = {

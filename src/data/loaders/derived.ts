@@ -85,10 +85,17 @@ export interface DerivedRecord {
 }
 
 /** Merges `overrides` into `spec.defaults`, refusing unknown keys. */
-export function deriveOptions(spec: DeriveSpec, overrides: Record<string, unknown> | undefined): Record<string, unknown> {
+export function deriveOptions(
+  spec: DeriveSpec,
+  overrides: Record<string, unknown> | undefined,
+): Record<string, unknown> {
   const out: Record<string, unknown> = { ...spec.defaults };
   for (const [k, v] of Object.entries(overrides ?? {})) {
-    if (!(k in spec.defaults)) throw new DataError("BAD_OPTION", `derive option "${k}" is not known to ${spec.id} (known: ${Object.keys(spec.defaults).join(", ")})`);
+    if (!(k in spec.defaults))
+      throw new DataError(
+        "BAD_OPTION",
+        `derive option "${k}" is not known to ${spec.id} (known: ${Object.keys(spec.defaults).join(", ")})`,
+      );
     if (v !== undefined) out[k] = v;
   }
   spec.check(out);
@@ -106,15 +113,29 @@ export async function runDerive(
 ): Promise<DerivedRecord> {
   const options = deriveOptions(spec, overrides);
   const srcKey = sources.map((s) => ({ name: s.name, sha256: s.sha256, tarMember: s.tarMember }));
-  const key = sha256Text(stableStringify({ derive: spec.id, options, sources: srcKey, outputs: spec.outputs }));
+  const key = sha256Text(
+    stableStringify({ derive: spec.id, options, sources: srcKey, outputs: spec.outputs }),
+  );
   const parent = path.join(cacheDir, "derived", datasetId);
   const dir = path.join(parent, key.slice(0, 16));
   const recordFile = path.join(dir, "derive.json");
   if (fs.existsSync(recordFile)) {
     try {
       const rec = JSON.parse(fs.readFileSync(recordFile, "utf8")) as DerivedRecord;
-      const complete = rec.key === key && rec.outputs.every((o) => fs.existsSync(path.join(dir, path.basename(o.path))) && fs.statSync(path.join(dir, path.basename(o.path))).size === o.bytes);
-      if (complete) return { ...rec, dir, outputs: rec.outputs.map((o) => ({ ...o, path: path.join(dir, path.basename(o.path)) })), built: false };
+      const complete =
+        rec.key === key &&
+        rec.outputs.every(
+          (o) =>
+            fs.existsSync(path.join(dir, path.basename(o.path))) &&
+            fs.statSync(path.join(dir, path.basename(o.path))).size === o.bytes,
+        );
+      if (complete)
+        return {
+          ...rec,
+          dir,
+          outputs: rec.outputs.map((o) => ({ ...o, path: path.join(dir, path.basename(o.path)) })),
+          built: false,
+        };
     } catch {
       // unreadable record: rebuild below
     }
@@ -130,11 +151,28 @@ export async function runDerive(
     const files: DerivedFile[] = [];
     for (const o of spec.outputs) {
       const p = outputs[o];
-      if (!fs.existsSync(p)) throw new DataError("BAD_CACHE", `${spec.id}: derivation did not write its output "${o}" (${p})`, { file: p });
-      files.push({ name: o, path: path.join(dir, `${o}.tsv`), sha256: await sha256File(p), bytes: fs.statSync(p).size });
+      if (!fs.existsSync(p))
+        throw new DataError("BAD_CACHE", `${spec.id}: derivation did not write its output "${o}" (${p})`, {
+          file: p,
+        });
+      files.push({
+        name: o,
+        path: path.join(dir, `${o}.tsv`),
+        sha256: await sha256File(p),
+        bytes: fs.statSync(p).size,
+      });
     }
     log?.(`${datasetId}: derived ${spec.outputs.join(", ")} with ${spec.id} in ${Date.now() - t0} ms`);
-    const rec: DerivedRecord = { derive: spec.id, key, options, sources: srcKey, outputs: files, summary, dir, built: true };
+    const rec: DerivedRecord = {
+      derive: spec.id,
+      key,
+      options,
+      sources: srcKey,
+      outputs: files,
+      summary,
+      dir,
+      built: true,
+    };
     fs.writeFileSync(path.join(tmp, "derive.json"), JSON.stringify(rec, null, 1));
     try {
       fs.renameSync(tmp, dir);
@@ -189,7 +227,11 @@ export interface TypedTsvColumns {
 
 /** The header line of a typed TSV file with these columns. */
 export function typedTsvHeader(c: TypedTsvColumns): string {
-  return [...c.labels.map((n) => `label:${n}`), ...c.numeric.map((n) => `num:${n}`), ...c.categorical.map((n) => `cat:${n}`)].join("\t");
+  return [
+    ...c.labels.map((n) => `label:${n}`),
+    ...c.numeric.map((n) => `num:${n}`),
+    ...c.categorical.map((n) => `cat:${n}`),
+  ].join("\t");
 }
 
 /**
@@ -224,19 +266,29 @@ export function typedTsvFormat(id: string, c: TypedTsvColumns): RowFormat {
           for (let k = 0; k < total; k++) {
             let q = line.indexOf("\t", p);
             if (k < total - 1) {
-              if (q < 0) throw new RowError(`expected ${total} tab-separated columns, found ${line.split("\t").length}`);
+              if (q < 0)
+                throw new RowError(
+                  `expected ${total} tab-separated columns, found ${line.split("\t").length}`,
+                );
             } else {
-              if (q >= 0) throw new RowError(`expected ${total} tab-separated columns, found ${line.split("\t").length}`);
+              if (q >= 0)
+                throw new RowError(
+                  `expected ${total} tab-separated columns, found ${line.split("\t").length}`,
+                );
               q = line.length;
             }
             if (k < nl) {
               const v = q - p === 1 ? line.charCodeAt(p) - 48 : -1;
-              if (v !== 0 && v !== 1) throw new RowError(`label ${names[k]} must be 0 or 1, found "${line.slice(p, q).slice(0, 40)}"`);
+              if (v !== 0 && v !== 1)
+                throw new RowError(
+                  `label ${names[k]} must be 0 or 1, found "${line.slice(p, q).slice(0, 40)}"`,
+                );
               row.labels[k] = v;
             } else if (k < nl + nn) {
               const t = line.slice(p, q);
               const x = Number(t);
-              if (t === "" || !Number.isFinite(x)) throw new RowError(`${names[k]} is not a finite number: "${t.slice(0, 40)}"`);
+              if (t === "" || !Number.isFinite(x))
+                throw new RowError(`${names[k]} is not a finite number: "${t.slice(0, 40)}"`);
               row.num[k - nl] = x;
             } else {
               setToken(row, k - nl - nn, line, p, q);
@@ -252,7 +304,8 @@ export function typedTsvFormat(id: string, c: TypedTsvColumns): RowFormat {
 
 /** Re-throws a RowError as DataError("BAD_ROW") naming the file and line. */
 export function rowError(file: string, lineNo: number, e: unknown): never {
-  if (e instanceof RowError) throw new DataError("BAD_ROW", `${file}:${lineNo}: ${e.message}`, { file, line: lineNo });
+  if (e instanceof RowError)
+    throw new DataError("BAD_ROW", `${file}:${lineNo}: ${e.message}`, { file, line: lineNo });
   throw e;
 }
 
@@ -280,13 +333,30 @@ export async function deriveInputs(
   cacheDir: string,
 ): Promise<{ record: DerivedRecord; files: DerivedInput[] }> {
   if (spec.ownsSplit && opts.resplit !== undefined && opts.resplit !== false) {
-    throw new DataError("BAD_OPTION", `dataset ${datasetId}: resplit is not accepted, the ${spec.id} derivation draws the split itself (statistics come from its train rows); set derive: { ratios, seed } instead`);
+    throw new DataError(
+      "BAD_OPTION",
+      `dataset ${datasetId}: resplit is not accepted, the ${spec.id} derivation draws the split itself (statistics come from its train rows); set derive: { ratios, seed } instead`,
+    );
   }
   const sources = spec.sources.map((n): DeriveSource => {
     const r = resolved.find((x) => x.name === n);
-    if (r === undefined) throw new DataError("BAD_OPTION", `dataset ${datasetId}: derivation ${spec.id} needs file "${n}", which was not resolved`);
+    if (r === undefined)
+      throw new DataError(
+        "BAD_OPTION",
+        `dataset ${datasetId}: derivation ${spec.id} needs file "${n}", which was not resolved`,
+      );
     return { name: n, path: r.path, sha256: r.sha256, tarMember: r.tarMember };
   });
   const record = await runDerive(datasetId, spec, sources, opts.derive, cacheDir, opts.log);
-  return { record, files: record.outputs.map((o) => ({ name: o.name, path: o.path, sha256: o.sha256, bytes: o.bytes, source: "cache", pinned: false })) };
+  return {
+    record,
+    files: record.outputs.map((o) => ({
+      name: o.name,
+      path: o.path,
+      sha256: o.sha256,
+      bytes: o.bytes,
+      source: "cache",
+      pinned: false,
+    })),
+  };
 }

@@ -7,13 +7,26 @@ import { RowError } from "../errors";
 import type { RowFormat, RowParser, RowScratch } from "./types";
 import { setToken } from "./types";
 
-export const FRAPPE_FIELDS = ["user", "item", "daytime", "weekday", "isweekend", "homework", "cost", "weather", "country", "city"];
+export const FRAPPE_FIELDS = [
+  "user",
+  "item",
+  "daytime",
+  "weekday",
+  "isweekend",
+  "homework",
+  "cost",
+  "weather",
+  "country",
+  "city",
+];
 
 /** A libFM format with one one-hot feature per named field. */
 export function libfmFormat(id: string, fieldNames: readonly string[]): RowFormat {
   const n = fieldNames.length;
   const countError = (line: string): RowError =>
-    new RowError(`expected a label and ${n} idx:value features, found ${line.split(" ").filter((x) => x !== "").length} space-separated items`);
+    new RowError(
+      `expected a label and ${n} idx:value features, found ${line.split(" ").filter((x) => x !== "").length} space-separated items`,
+    );
   return {
     id,
     description: `libFM one-hot rows with ${n} fields (${fieldNames.join(", ")}); label 1 / -1`,
@@ -42,8 +55,14 @@ export function libfmFormat(id: string, fieldNames: readonly string[]): RowForma
               q = end;
             }
             const c = line.indexOf(":", p);
-            if (c <= p || c >= q) throw new RowError(`feature ${k + 1} (${fieldNames[k]}) is not idx:value: "${line.slice(p, q).slice(0, 40)}"`);
-            if (q !== c + 2 || line.charCodeAt(c + 1) !== 49) throw new RowError(`feature ${k + 1} (${fieldNames[k]}) must be one-hot (value 1): "${line.slice(p, q).slice(0, 40)}"`);
+            if (c <= p || c >= q)
+              throw new RowError(
+                `feature ${k + 1} (${fieldNames[k]}) is not idx:value: "${line.slice(p, q).slice(0, 40)}"`,
+              );
+            if (q !== c + 2 || line.charCodeAt(c + 1) !== 49)
+              throw new RowError(
+                `feature ${k + 1} (${fieldNames[k]}) must be one-hot (value 1): "${line.slice(p, q).slice(0, 40)}"`,
+              );
             setToken(row, k, line, p, c);
           }
           return true;

@@ -55,15 +55,52 @@ export function ml1mAgeCode(age: number): number {
 
 /** ml-1m occupation codes 0..20 (README order). */
 export const ML1M_OCCUPATIONS = [
-  "other", "academic/educator", "artist", "clerical/admin", "college/grad student", "customer service", "doctor/health care",
-  "executive/managerial", "farmer", "homemaker", "K-12 student", "lawyer", "programmer", "retired", "sales/marketing",
-  "scientist", "self-employed", "technician/engineer", "tradesman/craftsman", "unemployed", "writer",
+  "other",
+  "academic/educator",
+  "artist",
+  "clerical/admin",
+  "college/grad student",
+  "customer service",
+  "doctor/health care",
+  "executive/managerial",
+  "farmer",
+  "homemaker",
+  "K-12 student",
+  "lawyer",
+  "programmer",
+  "retired",
+  "sales/marketing",
+  "scientist",
+  "self-employed",
+  "technician/engineer",
+  "tradesman/craftsman",
+  "unemployed",
+  "writer",
 ] as const;
 
 /** ml-100k occupation names (u.occupation). */
 export const ML100K_OCCUPATIONS = [
-  "administrator", "artist", "doctor", "educator", "engineer", "entertainment", "executive", "healthcare", "homemaker", "lawyer",
-  "librarian", "marketing", "none", "other", "programmer", "retired", "salesman", "scientist", "student", "technician", "writer",
+  "administrator",
+  "artist",
+  "doctor",
+  "educator",
+  "engineer",
+  "entertainment",
+  "executive",
+  "healthcare",
+  "homemaker",
+  "lawyer",
+  "librarian",
+  "marketing",
+  "none",
+  "other",
+  "programmer",
+  "retired",
+  "salesman",
+  "scientist",
+  "student",
+  "technician",
+  "writer",
 ] as const;
 
 /**
@@ -77,12 +114,40 @@ export const ML100K_OCCUPATIONS = [
  * unemployed; ml-100k homemaker, none, other, retired).
  */
 export const OCCUPATION_GROUP: Readonly<Record<string, number>> = {
-  "college/grad student": 0, "K-12 student": 0, student: 0,
-  "academic/educator": 1, "doctor/health care": 1, "executive/managerial": 1, lawyer: 1, programmer: 1, scientist: 1, "technician/engineer": 1,
-  doctor: 1, educator: 1, engineer: 1, executive: 1, healthcare: 1, librarian: 1, technician: 1,
-  artist: 2, "clerical/admin": 2, "customer service": 2, farmer: 2, "sales/marketing": 2, "self-employed": 2, "tradesman/craftsman": 2, writer: 2,
-  administrator: 2, entertainment: 2, marketing: 2, salesman: 2,
-  other: 3, homemaker: 3, retired: 3, unemployed: 3, none: 3,
+  "college/grad student": 0,
+  "K-12 student": 0,
+  student: 0,
+  "academic/educator": 1,
+  "doctor/health care": 1,
+  "executive/managerial": 1,
+  lawyer: 1,
+  programmer: 1,
+  scientist: 1,
+  "technician/engineer": 1,
+  doctor: 1,
+  educator: 1,
+  engineer: 1,
+  executive: 1,
+  healthcare: 1,
+  librarian: 1,
+  technician: 1,
+  artist: 2,
+  "clerical/admin": 2,
+  "customer service": 2,
+  farmer: 2,
+  "sales/marketing": 2,
+  "self-employed": 2,
+  "tradesman/craftsman": 2,
+  writer: 2,
+  administrator: 2,
+  entertainment: 2,
+  marketing: 2,
+  salesman: 2,
+  other: 3,
+  homemaker: 3,
+  retired: 3,
+  unemployed: 3,
+  none: 3,
 };
 
 /** What a user contributes to a row. */
@@ -111,10 +176,15 @@ export interface MovieLensDomainDef {
 export const MOVIELENS_DOMAINS: Readonly<Record<"age" | "gender" | "occupation", MovieLensDomainDef>> = {
   age: {
     names: ["age<25", "age 25-34", "age 35+"],
-    definition: "ml-1m age code {1, 18} -> 0, {25} -> 1, {35, 45, 50, 56} -> 2 (HAMUR); ml-100k ages bucketed onto the ml-1m codes first",
+    definition:
+      "ml-1m age code {1, 18} -> 0, {25} -> 1, {35, 45, 50, 56} -> 2 (HAMUR); ml-100k ages bucketed onto the ml-1m codes first",
     of: (u) => (u.ageCode < 25 ? 0 : u.ageCode === 25 ? 1 : 2),
   },
-  gender: { names: ["female", "male"], definition: "gender F -> 0, M -> 1", of: (u) => (u.gender === "F" ? 0 : 1) },
+  gender: {
+    names: ["female", "male"],
+    definition: "gender F -> 0, M -> 1",
+    of: (u) => (u.gender === "F" ? 0 : 1),
+  },
   occupation: {
     names: ["student", "professional", "other employed", "not employed/other"],
     definition: "occupation grouped into 4 domains (OCCUPATION_GROUP in src/data/loaders/movielens.ts)",
@@ -127,11 +197,36 @@ type DomainBy = (typeof DOMAIN_CHOICES)[number];
 
 /** ml-100k genres in u.genre order (flag columns 5..23 of u.item). */
 export const ML100K_GENRES = [
-  "unknown", "Action", "Adventure", "Animation", "Children's", "Comedy", "Crime", "Documentary", "Drama", "Fantasy",
-  "Film-Noir", "Horror", "Musical", "Mystery", "Romance", "Sci-Fi", "Thriller", "War", "Western",
+  "unknown",
+  "Action",
+  "Adventure",
+  "Animation",
+  "Children's",
+  "Comedy",
+  "Crime",
+  "Documentary",
+  "Drama",
+  "Fantasy",
+  "Film-Noir",
+  "Horror",
+  "Musical",
+  "Mystery",
+  "Romance",
+  "Sci-Fi",
+  "Thriller",
+  "War",
+  "Western",
 ] as const;
 
-export const MOVIELENS_CATEGORICAL = ["user_id", "movie_id", "gender", "occupation", "zip", "cate_id", "domain"] as const;
+export const MOVIELENS_CATEGORICAL = [
+  "user_id",
+  "movie_id",
+  "gender",
+  "occupation",
+  "zip",
+  "cate_id",
+  "domain",
+] as const;
 
 interface Variant {
   id: string;
@@ -163,7 +258,8 @@ async function readTable<T>(
     (line, lineNo) => {
       if (line.length === 0) return;
       const f = line.split(sep);
-      if (nFields !== null && f.length !== nFields) throw sideError(file, lineNo, `expected ${nFields} "${sep}"-separated fields, found ${f.length}`);
+      if (nFields !== null && f.length !== nFields)
+        throw sideError(file, lineNo, `expected ${nFields} "${sep}"-separated fields, found ${f.length}`);
       const t = parse(f);
       if (typeof t === "string") throw sideError(file, lineNo, t);
       const k = key(t, f);
@@ -179,7 +275,8 @@ const isInt = (s: string): boolean => /^[0-9]+$/.test(s);
 
 const ML1M: Variant = {
   id: "movielens-1m-dat",
-  description: "MovieLens 1M .dat files: ratings UserID::MovieID::Rating::Timestamp joined with users.dat and movies.dat",
+  description:
+    "MovieLens 1M .dat files: ratings UserID::MovieID::Rating::Timestamp joined with users.dat and movies.dat",
   ratingSep: "::",
   sideSep: "::",
   usersFile: "users",
@@ -189,10 +286,18 @@ const ML1M: Variant = {
     if (!isInt(f[0])) return `UserID is not an integer: "${f[0].slice(0, 40)}"`;
     if (f[1] !== "F" && f[1] !== "M") return `Gender must be F or M, found "${f[1].slice(0, 40)}"`;
     const age = Number(f[2]);
-    if (!(ML1M_AGE_CODES as readonly number[]).includes(age) || !isInt(f[2])) return `Age must be one of the codes ${ML1M_AGE_CODES.join(", ")}, found "${f[2].slice(0, 40)}"`;
+    if (!(ML1M_AGE_CODES as readonly number[]).includes(age) || !isInt(f[2]))
+      return `Age must be one of the codes ${ML1M_AGE_CODES.join(", ")}, found "${f[2].slice(0, 40)}"`;
     const occ = Number(f[3]);
     if (!isInt(f[3]) || occ > 20) return `Occupation must be a code 0..20, found "${f[3].slice(0, 40)}"`;
-    return { gender: f[1], ageCode: age, age, occupation: String(occ), occupationName: ML1M_OCCUPATIONS[occ], zip: f[4] };
+    return {
+      gender: f[1],
+      ageCode: age,
+      age,
+      occupation: String(occ),
+      occupationName: ML1M_OCCUPATIONS[occ],
+      zip: f[4],
+    };
   },
   movieFields: 3,
   parseMovie(f) {
@@ -213,9 +318,17 @@ const ML100K: Variant = {
     if (!isInt(f[0])) return `user id is not an integer: "${f[0].slice(0, 40)}"`;
     if (!isInt(f[1])) return `age is not an integer: "${f[1].slice(0, 40)}"`;
     if (f[2] !== "F" && f[2] !== "M") return `gender must be F or M, found "${f[2].slice(0, 40)}"`;
-    if (!(ML100K_OCCUPATIONS as readonly string[]).includes(f[3])) return `unknown occupation "${f[3].slice(0, 40)}" (u.occupation lists ${ML100K_OCCUPATIONS.length})`;
+    if (!(ML100K_OCCUPATIONS as readonly string[]).includes(f[3]))
+      return `unknown occupation "${f[3].slice(0, 40)}" (u.occupation lists ${ML100K_OCCUPATIONS.length})`;
     const age = Number(f[1]);
-    return { gender: f[2], ageCode: ml1mAgeCode(age), age, occupation: f[3], occupationName: f[3], zip: f[4] };
+    return {
+      gender: f[2],
+      ageCode: ml1mAgeCode(age),
+      age,
+      occupation: f[3],
+      occupationName: f[3],
+      zip: f[4],
+    };
   },
   movieFields: 24,
   parseMovie(f) {
@@ -223,7 +336,8 @@ const ML100K: Variant = {
     let genre = "";
     for (let g = 0; g < 19; g++) {
       const v = f[5 + g];
-      if (v !== "0" && v !== "1") return `genre flag ${ML100K_GENRES[g]} must be 0 or 1, found "${v.slice(0, 40)}"`;
+      if (v !== "0" && v !== "1")
+        return `genre flag ${ML100K_GENRES[g]} must be 0 or 1, found "${v.slice(0, 40)}"`;
       if (v === "1" && genre === "") genre = ML100K_GENRES[g];
     }
     return { id: f[0], genre };
@@ -232,7 +346,11 @@ const ML100K: Variant = {
 
 function sidePath(opts: FormatOptions, name: string, format: string): string {
   const p = opts.side?.[name];
-  if (p === undefined) throw new DataError("BAD_OPTION", `format ${format} joins with a side table "${name}" but none was given (loader spec side / LocalFilesSpec.side)`);
+  if (p === undefined)
+    throw new DataError(
+      "BAD_OPTION",
+      `format ${format} joins with a side table "${name}" but none was given (loader spec side / LocalFilesSpec.side)`,
+    );
   return p;
 }
 
@@ -244,11 +362,27 @@ function movielensFormat(v: Variant): RowFormat {
     async create(opts: FormatOptions): Promise<RowParser> {
       const domainBy = (opts.domainBy ?? "age") as DomainBy;
       const def = MOVIELENS_DOMAINS[domainBy];
-      if (def === undefined) throw new DataError("BAD_OPTION", `${v.id}: domainBy must be one of ${DOMAIN_CHOICES.join(", ")}, got ${JSON.stringify(opts.domainBy)}`);
+      if (def === undefined)
+        throw new DataError(
+          "BAD_OPTION",
+          `${v.id}: domainBy must be one of ${DOMAIN_CHOICES.join(", ")}, got ${JSON.stringify(opts.domainBy)}`,
+        );
       const usersPath = sidePath(opts, v.usersFile, v.id);
       const moviesPath = sidePath(opts, v.moviesFile, v.id);
-      const users = await readTable(usersPath, v.sideSep, v.userFields, (f) => v.parseUser(f), (_u, f) => f[0]);
-      const movies = await readTable(moviesPath, v.sideSep, v.movieFields, (f) => v.parseMovie(f), (m) => m.id);
+      const users = await readTable(
+        usersPath,
+        v.sideSep,
+        v.userFields,
+        (f) => v.parseUser(f),
+        (_u, f) => f[0],
+      );
+      const movies = await readTable(
+        moviesPath,
+        v.sideSep,
+        v.movieFields,
+        (f) => v.parseMovie(f),
+        (m) => m.id,
+      );
       if (users.size === 0) throw new DataError("BAD_ROW", `${usersPath}: no users`, { file: usersPath });
       let amin = Infinity;
       let amax = -Infinity;
@@ -261,7 +395,11 @@ function movielensFormat(v: Variant): RowFormat {
       const userRows = new Map<string, { tokens: string[]; domain: number; age: number }>();
       for (const [id, u] of users) {
         const d = def.of(u);
-        userRows.set(id, { tokens: [u.gender, u.occupation, u.zip, String(d)], domain: d, age: (u.age - amin) / span });
+        userRows.set(id, {
+          tokens: [u.gender, u.occupation, u.zip, String(d)],
+          domain: d,
+          age: (u.age - amin) / span,
+        });
       }
       const axis: GroupAxis = { name: "domain", numGroups: def.names.length, names: [...def.names] };
       const sep = v.ratingSep;
@@ -283,13 +421,19 @@ function movielensFormat(v: Variant): RowFormat {
         },
         parse(line: string, _lineNo: number, row: RowScratch): boolean {
           const f = line.split(sep);
-          if (f.length !== 4) throw new RowError(`expected 4 "${sep === "\t" ? "\\t" : sep}"-separated fields (user, movie, rating, timestamp), found ${f.length}`);
+          if (f.length !== 4)
+            throw new RowError(
+              `expected 4 "${sep === "\t" ? "\\t" : sep}"-separated fields (user, movie, rating, timestamp), found ${f.length}`,
+            );
           const u = userRows.get(f[0]);
-          if (u === undefined) throw new RowError(`user id ${f[0].slice(0, 40)} is not in the users table (${usersPath})`);
+          if (u === undefined)
+            throw new RowError(`user id ${f[0].slice(0, 40)} is not in the users table (${usersPath})`);
           const m = movies.get(f[1]);
-          if (m === undefined) throw new RowError(`movie id ${f[1].slice(0, 40)} is not in the movies table (${moviesPath})`);
+          if (m === undefined)
+            throw new RowError(`movie id ${f[1].slice(0, 40)} is not in the movies table (${moviesPath})`);
           const r = f[2];
-          if (r.length !== 1 || r < "1" || r > "5") throw new RowError(`rating must be an integer 1..5, found "${r.slice(0, 40)}"`);
+          if (r.length !== 1 || r < "1" || r > "5")
+            throw new RowError(`rating must be an integer 1..5, found "${r.slice(0, 40)}"`);
           row.labels[0] = r > "3" ? 1 : 0;
           setToken(row, 0, f[0], 0, f[0].length);
           setToken(row, 1, f[1], 0, f[1].length);

@@ -61,7 +61,8 @@ export function splitCsvLine(line: string): string[] {
       }
       out.push(s);
       if (j >= line.length) return out;
-      if (line.charCodeAt(j) !== 44) throw new RowError(`unexpected character after a quoted field at character ${j + 1}`);
+      if (line.charCodeAt(j) !== 44)
+        throw new RowError(`unexpected character after a quoted field at character ${j + 1}`);
       i = j + 1;
     } else {
       const c = line.indexOf(",", i);
@@ -120,26 +121,52 @@ function csvFormat(spec: CsvSpec): RowFormat {
       const catNames = [...spec.catColumns, ...joinNames, "domain"];
       const nCat = spec.catColumns.length;
       const nJoin = joinNames.length;
-      const required = [...new Set([...spec.catColumns, ...spec.numColumns, ...spec.labelColumns, spec.domainColumn, ...(join?.keyColumns ?? [])])];
+      const required = [
+        ...new Set([
+          ...spec.catColumns,
+          ...spec.numColumns,
+          ...spec.labelColumns,
+          spec.domainColumn,
+          ...(join?.keyColumns ?? []),
+        ]),
+      ];
       let header: Map<string, number> | null = null;
       let width = 0;
-      const idx = { cat: new Int32Array(nCat), num: new Int32Array(spec.numColumns.length), label: new Int32Array(spec.labelColumns.length), domain: 0, keys: new Int32Array(join?.keyColumns.length ?? 0) };
+      const idx = {
+        cat: new Int32Array(nCat),
+        num: new Int32Array(spec.numColumns.length),
+        label: new Int32Array(spec.labelColumns.length),
+        domain: 0,
+        keys: new Int32Array(join?.keyColumns.length ?? 0),
+      };
       const domainTokens = spec.domainNames.map((_, d) => String(d));
-      const axis: GroupAxis = { name: "domain", numGroups: spec.domainNames.length, names: [...spec.domainNames] };
+      const axis: GroupAxis = {
+        name: "domain",
+        numGroups: spec.domainNames.length,
+        names: [...spec.domainNames],
+      };
       return {
         catNames,
         numNames: spec.numColumns,
         numTransform: "none",
         labelNames: spec.labelNames,
         groupAxes: [axis],
-        notes: { ...spec.notes, ...(join?.notes ?? {}), domains: spec.domainNames, domainColumn: spec.domainColumn },
+        notes: {
+          ...spec.notes,
+          ...(join?.notes ?? {}),
+          domains: spec.domainNames,
+          domainColumn: spec.domainColumn,
+        },
         parse(line: string, _lineNo: number, row: RowScratch): boolean {
           const f = splitCsvLine(line);
           // a header names the label columns; a data row has 0/1 there, never a column name
           if (spec.labelColumns.every((c) => f.includes(c))) {
             const h = new Map(f.map((name, i) => [name.trim(), i]));
             const missing = required.filter((c) => !h.has(c));
-            if (missing.length > 0) throw new RowError(`header lacks column(s) ${missing.join(", ")} required by format ${spec.id}`);
+            if (missing.length > 0)
+              throw new RowError(
+                `header lacks column(s) ${missing.join(", ")} required by format ${spec.id}`,
+              );
             header = h;
             width = f.length;
             spec.catColumns.forEach((c, j) => (idx.cat[j] = h.get(c) as number));
@@ -149,13 +176,21 @@ function csvFormat(spec: CsvSpec): RowFormat {
             join?.keyColumns.forEach((c, j) => (idx.keys[j] = h.get(c) as number));
             return false;
           }
-          if (header === null) throw new RowError(`no header line with column names before the first data row (format ${spec.id})`);
-          if (f.length !== width) throw new RowError(`expected ${width} comma-separated fields (as in the header), found ${f.length}`);
+          if (header === null)
+            throw new RowError(
+              `no header line with column names before the first data row (format ${spec.id})`,
+            );
+          if (f.length !== width)
+            throw new RowError(
+              `expected ${width} comma-separated fields (as in the header), found ${f.length}`,
+            );
           const dv = f[idx.domain];
           const d = spec.domainValues[dv];
           if (d === undefined) {
             if (spec.filterUnknownDomains && /^-?[0-9]+$/.test(dv)) return false;
-            throw new RowError(`${spec.domainColumn} must be one of ${Object.keys(spec.domainValues).join(", ")}, found "${dv.slice(0, 40)}"`);
+            throw new RowError(
+              `${spec.domainColumn} must be one of ${Object.keys(spec.domainValues).join(", ")}, found "${dv.slice(0, 40)}"`,
+            );
           }
           for (let j = 0; j < idx.label.length; j++) {
             const v = f[idx.label[j]];
@@ -172,14 +207,18 @@ function csvFormat(spec: CsvSpec): RowFormat {
             for (let k = 0; k < join.lookups.length; k++) {
               const key = f[idx.keys[k]];
               const toks = join.lookups[k](key);
-              if (toks === undefined) throw new RowError(`${join.keyColumns[k]} ${key.slice(0, 40)} is not in ${join.missingWhat[k]}`);
+              if (toks === undefined)
+                throw new RowError(
+                  `${join.keyColumns[k]} ${key.slice(0, 40)} is not in ${join.missingWhat[k]}`,
+                );
               for (const t of toks) setToken(row, o++, t, 0, t.length);
             }
           }
           for (let j = 0; j < idx.num.length; j++) {
             const s = f[idx.num[j]];
             const x = s === "" ? 0 : Number(s);
-            if (!Number.isFinite(x)) throw new RowError(`${spec.numColumns[j]} is not a number: "${s.slice(0, 40)}"`);
+            if (!Number.isFinite(x))
+              throw new RowError(`${spec.numColumns[j]} is not a number: "${s.slice(0, 40)}"`);
             row.num[j] = x;
           }
           const t = domainTokens[d];
@@ -194,20 +233,36 @@ function csvFormat(spec: CsvSpec): RowFormat {
 
 /** KuaiRand user features (user_features_1k.csv columns after user_id; HierRec's list). */
 export const KUAIRAND_USER_FEATURES = [
-  "user_active_degree", "is_lowactive_period", "is_live_streamer", "is_video_author",
-  "follow_user_num", "follow_user_num_range", "fans_user_num", "fans_user_num_range",
-  "friend_user_num", "friend_user_num_range", "register_days", "register_days_range",
+  "user_active_degree",
+  "is_lowactive_period",
+  "is_live_streamer",
+  "is_video_author",
+  "follow_user_num",
+  "follow_user_num_range",
+  "fans_user_num",
+  "fans_user_num_range",
+  "friend_user_num",
+  "friend_user_num_range",
+  "register_days",
+  "register_days_range",
   ...Array.from({ length: 18 }, (_, i) => `onehot_feat${i}`),
 ] as const;
 /** KuaiRand video features HierRec uses (from video_features_basic_1k.csv). */
-export const KUAIRAND_VIDEO_FEATURES = ["video_type", "visible_status", "server_width", "server_height"] as const;
+export const KUAIRAND_VIDEO_FEATURES = [
+  "video_type",
+  "visible_status",
+  "server_width",
+  "server_height",
+] as const;
 /** KuaiRand tabs kept (HierRec) and their domain ids. */
 export const KUAIRAND_TABS: Readonly<Record<string, number>> = { "0": 0, "1": 1, "2": 2, "3": 3, "6": 4 };
 const KUAIRAND_TAB_NAMES = ["tab0", "tab1", "tab2", "tab3", "tab6"];
 const KUAIRAND_NOTES = {
   label: "is_click",
-  domainDefinition: "KuaiRand tab; tabs {0,1,2,3,6} kept as domains 0..4 (HierRec); rows of other tabs filtered out",
-  dropped: "play_time_ms, duration_ms, profile_stay_time, comment_stay_time (post-exposure signals) and the other log columns",
+  domainDefinition:
+    "KuaiRand tab; tabs {0,1,2,3,6} kept as domains 0..4 (HierRec); rows of other tabs filtered out",
+  dropped:
+    "play_time_ms, duration_ms, profile_stay_time, comment_stay_time (post-exposure signals) and the other log columns",
 };
 
 /**
@@ -216,7 +271,8 @@ const KUAIRAND_NOTES = {
  */
 export const KUAIRAND_JOINED_FORMAT: RowFormat = csvFormat({
   id: "kuairand-joined-csv",
-  description: "KuaiRand log joined with user/video features, one csv with header (Scenario-Wise-Rec / HierRec kuairand.csv)",
+  description:
+    "KuaiRand log joined with user/video features, one csv with header (Scenario-Wise-Rec / HierRec kuairand.csv)",
   catColumns: ["user_id", "video_id", ...KUAIRAND_USER_FEATURES, ...KUAIRAND_VIDEO_FEATURES],
   numColumns: [],
   labelColumns: ["is_click"],
@@ -229,7 +285,11 @@ export const KUAIRAND_JOINED_FORMAT: RowFormat = csvFormat({
 });
 
 /** Reads a header-named csv side table into key -> tokens of `columns`; errors name file and line. */
-async function readCsvTable(file: string, keyColumn: string, columns: readonly string[]): Promise<{ rows: Map<string, number>; tuples: string[][] }> {
+async function readCsvTable(
+  file: string,
+  keyColumn: string,
+  columns: readonly string[],
+): Promise<{ rows: Map<string, number>; tuples: string[][] }> {
   const rows = new Map<string, number>();
   const tuples: string[][] = [];
   const tupleIds = new Map<string, number>();
@@ -247,15 +307,28 @@ async function readCsvTable(file: string, keyColumn: string, columns: readonly s
     if (idx === null) {
       const h = new Map(f.map((n, i) => [n.trim(), i]));
       const missing = [keyColumn, ...columns].filter((c) => !h.has(c));
-      if (missing.length > 0) throw new DataError("BAD_ROW", `${file}:${lineNo}: header lacks column(s) ${missing.join(", ")}`, { file, line: lineNo });
+      if (missing.length > 0)
+        throw new DataError("BAD_ROW", `${file}:${lineNo}: header lacks column(s) ${missing.join(", ")}`, {
+          file,
+          line: lineNo,
+        });
       idx = columns.map((c) => h.get(c) as number);
       keyIdx = h.get(keyColumn) as number;
       width = f.length;
       return;
     }
-    if (f.length !== width) throw new DataError("BAD_ROW", `${file}:${lineNo}: expected ${width} comma-separated fields (as in the header), found ${f.length}`, { file, line: lineNo });
+    if (f.length !== width)
+      throw new DataError(
+        "BAD_ROW",
+        `${file}:${lineNo}: expected ${width} comma-separated fields (as in the header), found ${f.length}`,
+        { file, line: lineNo },
+      );
     const key = f[keyIdx];
-    if (rows.has(key)) throw new DataError("BAD_ROW", `${file}:${lineNo}: duplicate ${keyColumn} ${key.slice(0, 40)}`, { file, line: lineNo });
+    if (rows.has(key))
+      throw new DataError("BAD_ROW", `${file}:${lineNo}: duplicate ${keyColumn} ${key.slice(0, 40)}`, {
+        file,
+        line: lineNo,
+      });
     const t = idx.map((i) => f[i]);
     const tk = t.join("\u0001");
     let id = tupleIds.get(tk);
@@ -278,7 +351,8 @@ async function readCsvTable(file: string, keyColumn: string, columns: readonly s
  */
 export const KUAIRAND_1K_FORMAT: RowFormat = csvFormat({
   id: "kuairand-1k-logs",
-  description: "KuaiRand-1K official log csv joined with user_features_1k.csv and video_features_basic_1k.csv",
+  description:
+    "KuaiRand-1K official log csv joined with user_features_1k.csv and video_features_basic_1k.csv",
   catColumns: ["user_id", "video_id"],
   numColumns: [],
   labelColumns: ["is_click"],
@@ -291,7 +365,11 @@ export const KUAIRAND_1K_FORMAT: RowFormat = csvFormat({
   async join(opts: FormatOptions): Promise<CsvJoin> {
     const usersFile = opts.side?.users;
     const videosFile = opts.side?.videos;
-    if (usersFile === undefined || videosFile === undefined) throw new DataError("BAD_OPTION", `format kuairand-1k-logs joins with side tables "users" and "videos" (loader spec side / LocalFilesSpec.side)`);
+    if (usersFile === undefined || videosFile === undefined)
+      throw new DataError(
+        "BAD_OPTION",
+        `format kuairand-1k-logs joins with side tables "users" and "videos" (loader spec side / LocalFilesSpec.side)`,
+      );
     const users = await readCsvTable(usersFile, "user_id", KUAIRAND_USER_FEATURES);
     const videos = await readCsvTable(videosFile, "video_id", KUAIRAND_VIDEO_FEATURES);
     const lookup = (t: { rows: Map<string, number>; tuples: string[][] }) => (key: string) => {
@@ -314,7 +392,8 @@ export const DOUBAN_DOMAINS: Readonly<Record<string, number>> = { music: 0, book
 /** Douban (Scenario-Wise-Rec csv): user_id,item_id,rating,domain,living_place,join_time,time_bin. */
 export const DOUBAN_FORMAT: RowFormat = csvFormat({
   id: "douban-csv",
-  description: "Douban multi-domain csv (Scenario-Wise-Rec): user_id,item_id,rating(0/1),domain(music/book/movie),living_place,join_time,time_bin",
+  description:
+    "Douban multi-domain csv (Scenario-Wise-Rec): user_id,item_id,rating(0/1),domain(music/book/movie),living_place,join_time,time_bin",
   catColumns: ["user_id", "item_id", "living_place", "time_bin"],
   numColumns: [],
   labelColumns: ["rating"],
@@ -323,21 +402,55 @@ export const DOUBAN_FORMAT: RowFormat = csvFormat({
   domainValues: DOUBAN_DOMAINS,
   domainNames: ["music", "book", "movie"],
   filterUnknownDomains: false,
-  notes: { label: "rating (0/1 in the Scenario-Wise-Rec file) as click", domainDefinition: "music -> 0, book -> 1, movie -> 2", dropped: "join_time (time_bin is its bin)" },
+  notes: {
+    label: "rating (0/1 in the Scenario-Wise-Rec file) as click",
+    domainDefinition: "music -> 0, book -> 1, movie -> 2",
+    dropped: "join_time (time_bin is its bin)",
+  },
 });
 
 /** Ali-CCP sparse columns other than 301 (torch-rechub preprocessing). */
 export const ALI_CCP_SPARSE = [
-  "101", "121", "122", "124", "125", "126", "127", "128", "129", "205", "206", "207", "210", "216", "508", "509", "702", "853",
-  "109_14", "110_14", "127_14", "150_14",
+  "101",
+  "121",
+  "122",
+  "124",
+  "125",
+  "126",
+  "127",
+  "128",
+  "129",
+  "205",
+  "206",
+  "207",
+  "210",
+  "216",
+  "508",
+  "509",
+  "702",
+  "853",
+  "109_14",
+  "110_14",
+  "127_14",
+  "150_14",
 ] as const;
 /** Ali-CCP dense columns. */
-export const ALI_CCP_DENSE = ["D109_14", "D110_14", "D127_14", "D150_14", "D508", "D509", "D702", "D853"] as const;
+export const ALI_CCP_DENSE = [
+  "D109_14",
+  "D110_14",
+  "D127_14",
+  "D150_14",
+  "D508",
+  "D509",
+  "D702",
+  "D853",
+] as const;
 
 /** Ali-CCP as preprocessed by torch-rechub / HAMUR (click, purchase, sparse ids, 301, dense D*). */
 export const ALI_CCP_FORMAT: RowFormat = csvFormat({
   id: "ali-ccp-rechub-csv",
-  description: "Ali-CCP csv preprocessed by torch-rechub/HAMUR: click,purchase,101..853,301,109_14..150_14,D109_14..D853",
+  description:
+    "Ali-CCP csv preprocessed by torch-rechub/HAMUR: click,purchase,101..853,301,109_14..150_14,D109_14..D853",
   catColumns: ALI_CCP_SPARSE,
   numColumns: ALI_CCP_DENSE,
   labelColumns: ["click", "purchase"],
@@ -346,5 +459,8 @@ export const ALI_CCP_FORMAT: RowFormat = csvFormat({
   domainValues: { "1": 0, "2": 1, "3": 2 },
   domainNames: ["301=1", "301=2", "301=3"],
   filterUnknownDomains: false,
-  notes: { labels: "click, purchase", domainDefinition: "column 301 in {1, 2, 3} -> domains 0, 1, 2 (HAMUR); 301 is the feature \"domain\"" },
+  notes: {
+    labels: "click, purchase",
+    domainDefinition: 'column 301 in {1, 2, 3} -> domains 0, 1, 2 (HAMUR); 301 is the feature "domain"',
+  },
 });

@@ -68,7 +68,14 @@ import { LineWriter, typedTsvFormat, typedTsvHeader } from "./derived";
 
 export const TAOBAO_BEHAVIORS = ["pv", "cart", "fav", "buy"] as const;
 export const TAOBAO_LABELS = ["click", "purchase"] as const;
-export const TAOBAO_CATEGORICAL = ["user_id", "item_id", "category_id", "hour", "user_activity", "cat_history"] as const;
+export const TAOBAO_CATEGORICAL = [
+  "user_id",
+  "item_id",
+  "category_id",
+  "hour",
+  "user_activity",
+  "cat_history",
+] as const;
 
 /** The derivation's outputs, one per split (it draws the split itself: see the module comment). */
 export const TAOBAO_SPLITS = ["train", "valid", "test"] as const;
@@ -110,19 +117,33 @@ export interface TaobaoRow {
 }
 
 function parseId(t: string, name: string): number {
-  if (!/^\d{1,15}$/.test(t)) throw new RowError(`${name} must be a non-negative integer, found "${t.slice(0, 40)}"`);
+  if (!/^\d{1,15}$/.test(t))
+    throw new RowError(`${name} must be a non-negative integer, found "${t.slice(0, 40)}"`);
   return Number(t);
 }
 
 /** Parses one raw line; throws RowError with the reason (the caller adds file and line). */
 export function parseTaobaoLine(line: string): TaobaoRow {
   const c = line.split(",");
-  if (c.length !== 5) throw new RowError(`expected 5 comma-separated columns (user_id, item_id, category_id, behavior_type, timestamp), found ${c.length}`);
+  if (c.length !== 5)
+    throw new RowError(
+      `expected 5 comma-separated columns (user_id, item_id, category_id, behavior_type, timestamp), found ${c.length}`,
+    );
   const behavior = (TAOBAO_BEHAVIORS as readonly string[]).indexOf(c[3]);
-  if (behavior < 0) throw new RowError(`behavior_type must be one of ${TAOBAO_BEHAVIORS.join(", ")}, found "${c[3].slice(0, 40)}"`);
+  if (behavior < 0)
+    throw new RowError(
+      `behavior_type must be one of ${TAOBAO_BEHAVIORS.join(", ")}, found "${c[3].slice(0, 40)}"`,
+    );
   const ts = c[4];
-  if (!/^-?\d{1,12}$/.test(ts)) throw new RowError(`timestamp must be an integer unix time, found "${ts.slice(0, 40)}"`);
-  return { user: parseId(c[0], "user_id"), item: parseId(c[1], "item_id"), category: parseId(c[2], "category_id"), behavior, timestamp: Number(ts) };
+  if (!/^-?\d{1,12}$/.test(ts))
+    throw new RowError(`timestamp must be an integer unix time, found "${ts.slice(0, 40)}"`);
+  return {
+    user: parseId(c[0], "user_id"),
+    item: parseId(c[1], "item_id"),
+    category: parseId(c[2], "category_id"),
+    behavior,
+    timestamp: Number(ts),
+  };
 }
 
 /** Hour of day (0-23) in China time of a unix timestamp. */
@@ -144,13 +165,21 @@ export function historyBucket(n: number): string {
  * Streams the rows of `src`: blank lines skipped, a malformed line raises BAD_ROW naming file and
  * line unless it is the last line (then it is returned as the truncated tail).
  */
-async function eachRow(src: DeriveSource, onRow: (r: TaobaoRow, lineNo: number) => void, skipLine: number): Promise<{ tail: { line: number; text: string; reason: string } | null }> {
+async function eachRow(
+  src: DeriveSource,
+  onRow: (r: TaobaoRow, lineNo: number) => void,
+  skipLine: number,
+): Promise<{ tail: { line: number; text: string; reason: string } | null }> {
   let pending: { line: number; text: string; reason: string } | null = null;
   await forEachLine(
     src.path,
     (line, lineNo) => {
       if (line.length === 0 || lineNo === skipLine) return;
-      if (pending !== null) throw new DataError("BAD_ROW", `${src.path}:${pending.line}: ${pending.reason}`, { file: src.path, line: pending.line });
+      if (pending !== null)
+        throw new DataError("BAD_ROW", `${src.path}:${pending.line}: ${pending.reason}`, {
+          file: src.path,
+          line: pending.line,
+        });
       let r: TaobaoRow;
       try {
         r = parseTaobaoLine(line);
@@ -230,7 +259,7 @@ function mix32(h: number): number {
 function pairUniform(seed: number, user: number, item: number): number {
   let h = mix32(seed ^ 0x9e3779b9);
   for (const x of [user, item]) {
-    h = mix32(h ^ (x % 4294967296));
+    h = mix32(h ^ x % 4294967296);
     h = mix32(h ^ Math.floor(x / 4294967296));
   }
   return h / 4294967296;
@@ -264,7 +293,12 @@ async function deriveTaobao(ctx: DeriveContext): Promise<Record<string, unknown>
     src,
     (r, lineNo) => {
       if (r.user !== cur) {
-        if (finished.has(r.user)) throw new DataError("BAD_ROW", `${src.path}:${lineNo}: rows of user ${r.user} are not contiguous (the user appeared before another user's rows); the derivation needs the log ordered by user`, { file: src.path, line: lineNo });
+        if (finished.has(r.user))
+          throw new DataError(
+            "BAD_ROW",
+            `${src.path}:${lineNo}: rows of user ${r.user} are not contiguous (the user appeared before another user's rows); the derivation needs the log ordered by user`,
+            { file: src.path, line: lineNo },
+          );
         if (cur >= 0) finished.add(cur);
         cur = r.user;
         seen = new Set<number>();
@@ -296,7 +330,16 @@ async function deriveTaobao(ctx: DeriveContext): Promise<Record<string, unknown>
   // split "rows" (v1): the finished rows are split at random, with their own stream
   const rowRng = new Rng(o.seed + 1);
   const writers = TAOBAO_SPLITS.map((n) => new LineWriter(ctx.outputs[n]));
-  const stats = { rows: 0, clicks: 0, purchases: 0, negatives: 0, clickWithoutPv: 0, buyWithoutPv: 0, negShortfall: 0, users: 0 };
+  const stats = {
+    rows: 0,
+    clicks: 0,
+    purchases: 0,
+    negatives: 0,
+    clickWithoutPv: 0,
+    buyWithoutPv: 0,
+    negShortfall: 0,
+    users: 0,
+  };
   const perSplit = TAOBAO_SPLITS.map(() => ({ rows: 0, clicks: 0, purchases: 0 }));
   const put = (group: number, click: number, buy: number, line: string): void => {
     const split = perSplitNegatives ? group : splitOfU(rowRng.next());
@@ -405,7 +448,12 @@ async function deriveTaobao(ctx: DeriveContext): Promise<Record<string, unknown>
         drawn.add(table.items[idx]);
         got++;
         const c = table.cats[idx];
-        put(g, 0, 0, `0\t0\t${u.user}\t${table.items[idx]}\t${c}\t${taobaoHour(anchor.t)}\t${act}\t${historyBucket(before(c, anchor.t))}`);
+        put(
+          g,
+          0,
+          0,
+          `0\t0\t${u.user}\t${table.items[idx]}\t${c}\t${taobaoHour(anchor.t)}\t${act}\t${historyBucket(before(c, anchor.t))}`,
+        );
         stats.negatives++;
       }
     }
@@ -452,16 +500,36 @@ async function deriveTaobao(ctx: DeriveContext): Promise<Record<string, unknown>
 function checkOptions(o: Record<string, unknown>): void {
   const num = (k: string, ok: (x: number) => boolean, what: string): void => {
     const x = o[k];
-    if (typeof x !== "number" || !ok(x)) throw new DataError("BAD_OPTION", `taobao derive option ${k} must be ${what}, got ${JSON.stringify(x)}`);
+    if (typeof x !== "number" || !ok(x))
+      throw new DataError(
+        "BAD_OPTION",
+        `taobao derive option ${k} must be ${what}, got ${JSON.stringify(x)}`,
+      );
   };
   num("negPerClick", (x) => x >= 0 && Number.isFinite(x), "a finite number >= 0");
   num("sameCategoryShare", (x) => x >= 0 && x <= 1, "in [0, 1]");
   num("seed", Number.isInteger, "an integer");
-  if (o.negatives !== "uniform" && o.negatives !== "popularity") throw new DataError("BAD_OPTION", `taobao derive option negatives must be "uniform" or "popularity", got ${JSON.stringify(o.negatives)}`);
-  if (o.split !== "positives" && o.split !== "rows") throw new DataError("BAD_OPTION", `taobao derive option split must be "positives" or "rows", got ${JSON.stringify(o.split)}`);
+  if (o.negatives !== "uniform" && o.negatives !== "popularity")
+    throw new DataError(
+      "BAD_OPTION",
+      `taobao derive option negatives must be "uniform" or "popularity", got ${JSON.stringify(o.negatives)}`,
+    );
+  if (o.split !== "positives" && o.split !== "rows")
+    throw new DataError(
+      "BAD_OPTION",
+      `taobao derive option split must be "positives" or "rows", got ${JSON.stringify(o.split)}`,
+    );
   const r = o.ratios;
-  if (!Array.isArray(r) || r.length !== 3 || r.some((x) => typeof x !== "number" || !(x >= 0) || !Number.isFinite(x)) || !(r[0] > 0)) {
-    throw new DataError("BAD_OPTION", `taobao derive option ratios must be 3 finite non-negative numbers with a positive train share, got ${JSON.stringify(r)}`);
+  if (
+    !Array.isArray(r) ||
+    r.length !== 3 ||
+    r.some((x) => typeof x !== "number" || !(x >= 0) || !Number.isFinite(x)) ||
+    !(r[0] > 0)
+  ) {
+    throw new DataError(
+      "BAD_OPTION",
+      `taobao derive option ratios must be 3 finite non-negative numbers with a positive train share, got ${JSON.stringify(r)}`,
+    );
   }
   if (o.maxUsers !== null) num("maxUsers", (x) => Number.isInteger(x) && x >= 1, "null or an integer >= 1");
 }
@@ -472,7 +540,15 @@ export function taobaoDerive(source: string): DeriveSpec {
     id: "taobao-exposure-v2",
     sources: [source],
     outputs: [...TAOBAO_SPLITS],
-    defaults: { negatives: "uniform", split: "positives", ratios: [0.8, 0.1, 0.1], negPerClick: 3, sameCategoryShare: 0, seed: 2018, maxUsers: null },
+    defaults: {
+      negatives: "uniform",
+      split: "positives",
+      ratios: [0.8, 0.1, 0.1],
+      negPerClick: 3,
+      sameCategoryShare: 0,
+      seed: 2018,
+      maxUsers: null,
+    },
     ownsSplit: true,
     check: checkOptions,
     run: deriveTaobao,

@@ -45,7 +45,11 @@ export class DcnModel extends ModelBase<DcnConfig> {
 export const DCN: ModelSpec<DcnConfig> = {
   id: "dcn",
   name: "DCN",
-  paper: { title: "Deep & Cross Network for Ad Click Predictions", venue: "ADKDD 2017", url: "https://arxiv.org/abs/1708.05123" },
+  paper: {
+    title: "Deep & Cross Network for Ad Click Predictions",
+    venue: "ADKDD 2017",
+    url: "https://arxiv.org/abs/1708.05123",
+  },
   task: "ctr",
   defaults: { embDim: 16, embedding: DEFAULT_EMBEDDING, crossLayers: 3, hidden: [400, 400, 400], dropout: 0 },
   presets: { smoke: { crossLayers: 2, hidden: [64, 32] }, paper: {} },

@@ -21,7 +21,9 @@ export class DnnModel extends ModelBase<DnnConfig> {
 
   constructor(schema: DatasetSchema, config: DnnConfig, seed: number) {
     super("dnn", schema, config, seed);
-    this.mlp = this.track(new Mlp(this.flatInputDim, { hidden: config.hidden, dropout: config.dropout, output: 1 }, this.rng));
+    this.mlp = this.track(
+      new Mlp(this.flatInputDim, { hidden: config.hidden, dropout: config.dropout, output: 1 }, this.rng),
+    );
   }
 
   forward(inputs: ModelInputs, ctx: ModelContext): ForwardOutput {

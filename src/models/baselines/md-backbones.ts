@@ -39,8 +39,21 @@ import { DEFAULT_EMBEDDING, ModelBase } from "../base";
 import { CrossNetwork } from "../layers/cross";
 import { Dense, dropout } from "../layers/dense";
 import { BatchNorm } from "../layers/batch-norm";
-import { DEFAULT_DOMAIN_AXIS, domainIds, numDomains, requiresDomainAxis, selectByDomain } from "../layers/routing";
-import type { BaseModelConfig, ForwardOutput, ModelContext, ModelInputs, ModelSpec, PaperRef } from "../types";
+import {
+  DEFAULT_DOMAIN_AXIS,
+  domainIds,
+  numDomains,
+  requiresDomainAxis,
+  selectByDomain,
+} from "../layers/routing";
+import type {
+  BaseModelConfig,
+  ForwardOutput,
+  ModelContext,
+  ModelInputs,
+  ModelSpec,
+  PaperRef,
+} from "../types";
 import { AdapterCell, checkAdapterConfig, HyperNetwork, type AdapterConfig } from "../layers/hyper-adapter";
 
 /** Config fields every multi-domain model of this package shares. */
@@ -106,23 +119,38 @@ export class MdBackbone extends ModelBase<MdBackboneConfig> {
   readonly cells: AdapterCell[][];
   private readonly shared: tf.Variable[] = [];
 
-  constructor(id: string, readonly kind: BackboneKind, schema: DatasetSchema, config: MdBackboneConfig, seed: number) {
+  constructor(
+    id: string,
+    readonly kind: BackboneKind,
+    schema: DatasetSchema,
+    config: MdBackboneConfig,
+    seed: number,
+  ) {
     super(id, schema, config, seed, headOf(schema, config.label));
     const G = numDomains(schema, config.domainAxis);
     this.numDomains = G;
     const x0Dim = this.flatInputDim;
     const towerIn = kind === "wd" ? this.numFields * config.embDim : x0Dim;
-    if (kind === "dcn" && !(Number.isInteger(config.crossLayers) && config.crossLayers >= 1)) throw new Error(`${id}: crossLayers must be an integer >= 1, got ${config.crossLayers}`);
+    if (kind === "dcn" && !(Number.isInteger(config.crossLayers) && config.crossLayers >= 1))
+      throw new Error(`${id}: crossLayers must be an integer >= 1, got ${config.crossLayers}`);
     if (config.hidden.length === 0) throw new Error(`${id}: hidden must list at least one tower layer`);
     if (config.adapter) checkAdapterConfig(config.adapter, config.hidden, id);
-    if (config.towers !== "per-domain" && config.towers !== "shared") throw new Error(`${id}: towers must be "per-domain" or "shared", got ${String(config.towers)}`);
-    if (config.towerRows !== "domain" && config.towerRows !== "all") throw new Error(`${id}: towerRows must be "domain" or "all", got ${String(config.towerRows)}`);
-    if (config.towerRows === "all" && config.towers === "shared" && config.adapter?.perDomain) throw new Error(`${id}: per-domain adapters on a shared tower need towerRows "domain"`);
-    if (config.batchNorm && config.towerRows !== "all") throw new Error(`${id}: batchNorm needs towerRows "all" (with "domain" a domain's block of a batch can be a single row)`);
+    if (config.towers !== "per-domain" && config.towers !== "shared")
+      throw new Error(`${id}: towers must be "per-domain" or "shared", got ${String(config.towers)}`);
+    if (config.towerRows !== "domain" && config.towerRows !== "all")
+      throw new Error(`${id}: towerRows must be "domain" or "all", got ${String(config.towerRows)}`);
+    if (config.towerRows === "all" && config.towers === "shared" && config.adapter?.perDomain)
+      throw new Error(`${id}: per-domain adapters on a shared tower need towerRows "domain"`);
+    if (config.batchNorm && config.towerRows !== "all")
+      throw new Error(
+        `${id}: batchNorm needs towerRows "all" (with "domain" a domain's block of a batch can be a single row)`,
+      );
 
     // Shared parts first (fixed variable order: shared, towers, adapters).
-    this.cross = kind === "dcn" ? this.trackShared(new CrossNetwork(x0Dim, config.crossLayers, this.rng)) : null;
-    this.wide = kind === "wd" && this.numNumeric > 0 ? this.trackShared(new Dense(this.numNumeric, 1, this.rng)) : null;
+    this.cross =
+      kind === "dcn" ? this.trackShared(new CrossNetwork(x0Dim, config.crossLayers, this.rng)) : null;
+    this.wide =
+      kind === "wd" && this.numNumeric > 0 ? this.trackShared(new Dense(this.numNumeric, 1, this.rng)) : null;
     this.towers = [];
     this.norms = [];
     this.outs = [];
@@ -133,10 +161,12 @@ export class MdBackbone extends ModelBase<MdBackboneConfig> {
       const norms: BatchNorm[] = [];
       let d = towerIn;
       for (const h of config.hidden) {
-        if (!(Number.isInteger(h) && h > 0)) throw new Error(`${id}: hidden widths must be positive integers, got ${h}`);
+        if (!(Number.isInteger(h) && h > 0))
+          throw new Error(`${id}: hidden widths must be positive integers, got ${h}`);
         const dense = new Dense(d, h, this.rng);
         layers.push(sharedTower ? this.trackShared(dense) : this.track(dense));
-        if (config.batchNorm) norms.push(sharedTower ? this.trackShared(new BatchNorm(h)) : this.track(new BatchNorm(h)));
+        if (config.batchNorm)
+          norms.push(sharedTower ? this.trackShared(new BatchNorm(h)) : this.track(new BatchNorm(h)));
         d = h;
       }
       this.towers.push(layers);
@@ -145,7 +175,10 @@ export class MdBackbone extends ModelBase<MdBackboneConfig> {
       this.outs.push(sharedTower ? this.trackShared(out) : this.track(out));
     }
     const a = config.adapter;
-    this.hyper = a && a.hyper ? this.trackShared(new HyperNetwork(x0Dim, a.hyperHidden, a.rank, this.rng, config.batchNorm)) : null;
+    this.hyper =
+      a && a.hyper
+        ? this.trackShared(new HyperNetwork(x0Dim, a.hyperHidden, a.rank, this.rng, config.batchNorm))
+        : null;
     this.cells = [];
     if (a) {
       for (const p of a.placement) {
@@ -176,7 +209,9 @@ export class MdBackbone extends ModelBase<MdBackboneConfig> {
   private block(t: number, l: number, h: tf.Tensor2D, ctx: ModelContext): tf.Tensor2D {
     const layer = this.towers[t][l];
     const norm = this.norms[t][l];
-    const pre = norm ? (tf.relu(norm.apply(layer.apply(h), ctx.training)) as tf.Tensor2D) : layer.apply(h, "relu"); // [n, h_l]
+    const pre = norm
+      ? (tf.relu(norm.apply(layer.apply(h), ctx.training)) as tf.Tensor2D)
+      : layer.apply(h, "relu"); // [n, h_l]
     return dropout(pre, this.config.dropout, ctx.training, ctx.rng);
   }
 
@@ -243,15 +278,17 @@ export class MdBackbone extends ModelBase<MdBackboneConfig> {
       else absent.push(tf.mul(tf.sum(out), 0) as tf.Scalar);
     }
     const inv = part.inverse;
-    const unsort = (ts: tf.Tensor1D[]) => tf.reshape(takeRows([ts.length === 1 ? ts[0] : tf.concat(ts, 0)], inv), [B]) as tf.Tensor1D; // [B] back in row order
+    const unsort = (ts: tf.Tensor1D[]) =>
+      tf.reshape(takeRows([ts.length === 1 ? ts[0] : tf.concat(ts, 0)], inv), [B]) as tf.Tensor1D; // [B] back in row order
     let logit = unsort(pieces);
     if (absent.length > 0) logit = tf.add(logit, tf.addN(absent)) as tf.Tensor1D;
     if (this.wide && num) logit = tf.add(logit, tf.reshape(this.wide.apply(num), [B])) as tf.Tensor1D;
     const internals: Record<string, tf.Tensor> = {};
-    if (stats) placement.forEach((p, i) => {
-      internals[`adapter${p}.branchNorm`] = unsort(branchNorms[i]); // [B] ‖adapter branch‖, own domain
-      internals[`adapter${p}.inputNorm`] = unsort(inputNorms[i]); // [B] ‖adapter input‖
-    });
+    if (stats)
+      placement.forEach((p, i) => {
+        internals[`adapter${p}.branchNorm`] = unsort(branchNorms[i]); // [B] ‖adapter branch‖, own domain
+        internals[`adapter${p}.inputNorm`] = unsort(inputNorms[i]); // [B] ‖adapter input‖
+      });
     return { logits: [logit], internals };
   }
 
@@ -298,10 +335,11 @@ export class MdBackbone extends ModelBase<MdBackboneConfig> {
     let logit = selectByDomain(outs, ids); // [B], own domain's tower
     if (this.wide && num) logit = tf.add(logit, tf.reshape(this.wide.apply(num), [B])) as tf.Tensor1D;
     const internals: Record<string, tf.Tensor> = {};
-    if (stats) placement.forEach((p, i) => {
-      internals[`adapter${p}.branchNorm`] = selectByDomain(branchNorms[i], ids); // [B]
-      internals[`adapter${p}.inputNorm`] = selectByDomain(inputNorms[i], ids); // [B]
-    });
+    if (stats)
+      placement.forEach((p, i) => {
+        internals[`adapter${p}.branchNorm`] = selectByDomain(branchNorms[i], ids); // [B]
+        internals[`adapter${p}.inputNorm`] = selectByDomain(inputNorms[i], ids); // [B]
+      });
     return { logits: [logit], internals };
   }
 }
@@ -318,7 +356,8 @@ export class MdBackbone extends ModelBase<MdBackboneConfig> {
 export function takeRows(parts: tf.Tensor[], order: Int32Array): tf.Tensor2D {
   const B = order.length;
   const widths = parts.map((t) => {
-    if (t.shape[0] !== B) throw new Error(`takeRows: part of shape [${t.shape}] has ${t.shape[0]} rows, order has ${B}`);
+    if (t.shape[0] !== B)
+      throw new Error(`takeRows: part of shape [${t.shape}] has ${t.shape[0]} rows, order has ${B}`);
     return t.size / B;
   });
   const W = widths.reduce((a, b) => a + b, 0);
@@ -376,7 +415,7 @@ export function partitionByDomain(ids: Int32Array, numGroups: number): DomainPar
   const inverse = new Int32Array(ids.length);
   const order = new Int32Array(ids.length);
   let at = 0;
-  for (const rows of idx) for (const r of rows) (order[at] = r), (inverse[r] = at++);
+  for (const rows of idx) for (const r of rows) ((order[at] = r), (inverse[r] = at++));
   return { idx, inverse, order };
 }
 
@@ -398,7 +437,11 @@ export function backboneDefaults(kind: BackboneKind): MdBackboneConfig {
 }
 
 /** HAMUR (CIKM 2023), whose experiments define these backbones (PAPERS.md §1). */
-export const HAMUR_PAPER: PaperRef = { title: "HAMUR: Hyper Adapter for Multi-Domain Recommendation", venue: "CIKM 2023", url: "https://arxiv.org/abs/2309.06217" };
+export const HAMUR_PAPER: PaperRef = {
+  title: "HAMUR: Hyper Adapter for Multi-Domain Recommendation",
+  venue: "CIKM 2023",
+  url: "https://arxiv.org/abs/2309.06217",
+};
 
 const BACKBONE_NAMES: Record<BackboneKind, string> = { mlp: "MLP", wd: "Wide&Deep", dcn: "DCN" };
 
@@ -409,7 +452,10 @@ export const MD_SMOKE_TOWERS = { hidden: [64, 32] };
  * The spec of a multi-domain backbone: `md-<kind>` without adapter, `hamur-<kind>` with the given
  * adapter per profile (paper = defaults, smoke = the preset).
  */
-export function mdBackboneSpec(kind: BackboneKind, adapter: { paper: AdapterConfig; smoke: AdapterConfig } | null = null): ModelSpec<MdBackboneConfig> {
+export function mdBackboneSpec(
+  kind: BackboneKind,
+  adapter: { paper: AdapterConfig; smoke: AdapterConfig } | null = null,
+): ModelSpec<MdBackboneConfig> {
   const id = `${adapter ? "hamur" : "md"}-${kind}`;
   const defaults: MdBackboneConfig = { ...backboneDefaults(kind), adapter: adapter ? adapter.paper : null };
   return {

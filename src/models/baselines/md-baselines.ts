@@ -41,7 +41,9 @@ export class SharedMlpModel extends ModelBase<SharedMlpConfig> {
     super("shared-mlp", schema, config, seed, headOf(schema, config.label));
     this.numDomains = numDomains(schema, config.domainAxis);
     const inDim = this.flatInputDim + (config.domainOneHot ? this.numDomains : 0);
-    this.mlp = this.track(new Mlp(inDim, { hidden: config.hidden, dropout: config.dropout, output: 1 }, this.rng));
+    this.mlp = this.track(
+      new Mlp(inDim, { hidden: config.hidden, dropout: config.dropout, output: 1 }, this.rng),
+    );
   }
 
   /** Every dense parameter is shared by all domains. */
@@ -52,7 +54,11 @@ export class SharedMlpModel extends ModelBase<SharedMlpConfig> {
   forward(inputs: ModelInputs, ctx: ModelContext): ForwardOutput {
     const B = inputs.batch.size;
     let x = this.flatInput(inputs); // [B, d0]
-    if (this.config.domainOneHot) x = tf.concat([x, domainMask(domainIds(inputs.batch, this.schema, this.config.domainAxis), this.numDomains)], 1) as tf.Tensor2D; // [B, d0 + G]
+    if (this.config.domainOneHot)
+      x = tf.concat(
+        [x, domainMask(domainIds(inputs.batch, this.schema, this.config.domainAxis), this.numDomains)],
+        1,
+      ) as tf.Tensor2D; // [B, d0 + G]
     return { logits: [tf.reshape(this.mlp.apply(x, ctx.training, ctx.rng), [B]) as tf.Tensor1D] };
   }
 }
@@ -109,19 +115,37 @@ export class StarModel extends ModelBase<StarConfig> {
     const G = numDomains(schema, config.domainAxis);
     this.numDomains = G;
     const d0 = this.flatInputDim;
-    this.pnShared = config.partitionedNorm ? [ownedVariable(tf.ones([d0])), ownedVariable(tf.zeros([d0]))] : [];
-    this.pnDomain = config.partitionedNorm ? Array.from({ length: G }, () => [ownedVariable(tf.ones([d0])), ownedVariable(tf.zeros([d0]))]) : [];
+    this.pnShared = config.partitionedNorm
+      ? [ownedVariable(tf.ones([d0])), ownedVariable(tf.zeros([d0]))]
+      : [];
+    this.pnDomain = config.partitionedNorm
+      ? Array.from({ length: G }, () => [ownedVariable(tf.ones([d0])), ownedVariable(tf.zeros([d0]))])
+      : [];
     this.layers = [];
     let d = d0;
     for (const h of [...config.hidden, 1]) {
-      if (!(Number.isInteger(h) && h > 0)) throw new Error(`star: hidden widths must be positive integers, got ${h}`);
+      if (!(Number.isInteger(h) && h > 0))
+        throw new Error(`star: hidden widths must be positive integers, got ${h}`);
       this.layers.push(new StarLayer(d, h, G, this.rng));
       d = h;
     }
-    this.domainEmb = ownedVariable(tf.tensor2d(glorotUniform(G, config.embDim, this.rng), [G, config.embDim]));
+    this.domainEmb = ownedVariable(
+      tf.tensor2d(glorotUniform(G, config.embDim, this.rng), [G, config.embDim]),
+    );
     this.aux = new Mlp(d0 + config.embDim, { hidden: config.auxHidden, output: 1 }, this.rng);
-    this.shared.push(...this.pnShared, ...this.layers.flatMap((l) => l.sharedVariables()), this.domainEmb, ...this.aux.variables());
-    this.track({ variables: () => [...this.shared, ...this.pnDomain.flat(), ...this.layers.flatMap((l) => l.domainVariables())] });
+    this.shared.push(
+      ...this.pnShared,
+      ...this.layers.flatMap((l) => l.sharedVariables()),
+      this.domainEmb,
+      ...this.aux.variables(),
+    );
+    this.track({
+      variables: () => [
+        ...this.shared,
+        ...this.pnDomain.flat(),
+        ...this.layers.flatMap((l) => l.domainVariables()),
+      ],
+    });
   }
 
   /** Shared FCN weights, shared normalisation parameters and the auxiliary network. */
@@ -151,17 +175,36 @@ export class StarModel extends ModelBase<StarConfig> {
       logits.push(tf.reshape(h, [B]) as tf.Tensor1D);
     }
     const dEmb = tf.matMul(mask, this.domainEmb as tf.Tensor2D); // [B, D] domain indicator embedding
-    const aux = tf.reshape(this.aux.apply(tf.concat([dEmb, x0], 1) as tf.Tensor2D, ctx.training, ctx.rng), [B]) as tf.Tensor1D; // [B]
+    const aux = tf.reshape(this.aux.apply(tf.concat([dEmb, x0], 1) as tf.Tensor2D, ctx.training, ctx.rng), [
+      B,
+    ]) as tf.Tensor1D; // [B]
     return { logits: [tf.add(selectByDomain(logits, ids), aux) as tf.Tensor1D] };
   }
 }
 
 export function sharedMlpDefaults(): SharedMlpConfig {
-  return { embDim: 16, embedding: DEFAULT_EMBEDDING, domainAxis: DEFAULT_DOMAIN_AXIS, label: null, hidden: [256, 128], dropout: 0, domainOneHot: true };
+  return {
+    embDim: 16,
+    embedding: DEFAULT_EMBEDDING,
+    domainAxis: DEFAULT_DOMAIN_AXIS,
+    label: null,
+    hidden: [256, 128],
+    dropout: 0,
+    domainOneHot: true,
+  };
 }
 
 export function starDefaults(): StarConfig {
-  return { embDim: 16, embedding: DEFAULT_EMBEDDING, domainAxis: DEFAULT_DOMAIN_AXIS, label: null, hidden: [256, 128], dropout: 0, auxHidden: [64], partitionedNorm: true };
+  return {
+    embDim: 16,
+    embedding: DEFAULT_EMBEDDING,
+    domainAxis: DEFAULT_DOMAIN_AXIS,
+    label: null,
+    hidden: [256, 128],
+    dropout: 0,
+    auxHidden: [64],
+    partitionedNorm: true,
+  };
 }
 
 export const SHARED_MLP: ModelSpec<SharedMlpConfig> = {
@@ -177,7 +220,11 @@ export const SHARED_MLP: ModelSpec<SharedMlpConfig> = {
 export const STAR: ModelSpec<StarConfig> = {
   id: "star",
   name: "STAR",
-  paper: { title: "One Model to Serve All: Star Topology Adaptive Recommender for Multi-Domain CTR Prediction", venue: "CIKM 2021", url: "https://arxiv.org/abs/2101.11427" },
+  paper: {
+    title: "One Model to Serve All: Star Topology Adaptive Recommender for Multi-Domain CTR Prediction",
+    venue: "CIKM 2021",
+    url: "https://arxiv.org/abs/2101.11427",
+  },
   task: "multi-domain",
   defaults: starDefaults(),
   presets: { smoke: { ...MD_SMOKE_TOWERS, auxHidden: [32] }, paper: {} },

@@ -52,11 +52,16 @@ export class BatchNorm {
   private pendingMean: tf.Tensor1D | null = null;
   private pendingVar: tf.Tensor1D | null = null;
 
-  constructor(readonly dim: number, config: BatchNormConfig = {}) {
-    if (!(Number.isInteger(dim) && dim > 0)) throw new Error(`batch norm: dim must be a positive integer, got ${dim}`);
+  constructor(
+    readonly dim: number,
+    config: BatchNormConfig = {},
+  ) {
+    if (!(Number.isInteger(dim) && dim > 0))
+      throw new Error(`batch norm: dim must be a positive integer, got ${dim}`);
     this.momentum = config.momentum === undefined ? 0.1 : config.momentum;
     this.eps = config.eps ?? 1e-5;
-    if (this.momentum !== null && !(this.momentum >= 0 && this.momentum <= 1)) throw new Error(`batch norm: momentum must be in [0, 1] or null, got ${this.momentum}`);
+    if (this.momentum !== null && !(this.momentum >= 0 && this.momentum <= 1))
+      throw new Error(`batch norm: momentum must be in [0, 1] or null, got ${this.momentum}`);
     if (!(this.eps > 0)) throw new Error(`batch norm: eps must be > 0, got ${this.eps}`);
     this.gamma = owned(tf.ones([dim]), true);
     this.beta = owned(tf.zeros([dim]), true);
@@ -67,12 +72,21 @@ export class BatchNorm {
 
   /** x [B, C] -> [B, C]: batch statistics when `training` (recorded for `updateBuffers`), running ones otherwise. */
   apply(x: tf.Tensor2D, training: boolean): tf.Tensor2D {
-    if (x.shape[1] !== this.dim) throw new Error(`batch norm: input has ${x.shape[1]} features, layer has ${this.dim}`);
+    if (x.shape[1] !== this.dim)
+      throw new Error(`batch norm: input has ${x.shape[1]} features, layer has ${this.dim}`);
     if (!training) {
-      return tf.batchNorm(x, this.runningMean as tf.Tensor1D, this.runningVar as tf.Tensor1D, this.beta as tf.Tensor1D, this.gamma as tf.Tensor1D, this.eps) as tf.Tensor2D;
+      return tf.batchNorm(
+        x,
+        this.runningMean as tf.Tensor1D,
+        this.runningVar as tf.Tensor1D,
+        this.beta as tf.Tensor1D,
+        this.gamma as tf.Tensor1D,
+        this.eps,
+      ) as tf.Tensor2D;
     }
     const B = x.shape[0];
-    if (B < 2) throw new Error(`batch norm: training needs more than 1 value per feature, got a batch of ${B}`);
+    if (B < 2)
+      throw new Error(`batch norm: training needs more than 1 value per feature, got a batch of ${B}`);
     const { y, mean, unbiasedVar } = batchNormRows(x, this.gamma, this.beta, this.eps); // [B, C], [C], [C]
     this.record(mean, unbiasedVar);
     return y;
@@ -136,9 +150,15 @@ export class BatchNorm {
  * ops; the unit test compares with finite differences), without tf.moments' transpose over axis 0
  * and some 30 op dispatches per layer on the CPU backend.
  */
-export function batchNormRows(x: tf.Tensor2D, gamma: tf.Tensor, beta: tf.Tensor, eps: number): { y: tf.Tensor2D; mean: Float32Array; unbiasedVar: Float32Array } {
+export function batchNormRows(
+  x: tf.Tensor2D,
+  gamma: tf.Tensor,
+  beta: tf.Tensor,
+  eps: number,
+): { y: tf.Tensor2D; mean: Float32Array; unbiasedVar: Float32Array } {
   const [n, m] = x.shape;
-  if (gamma.size !== m || beta.size !== m) throw new Error(`batch norm: gamma [${gamma.shape}] and beta [${beta.shape}] must have ${m} entries`);
+  if (gamma.size !== m || beta.size !== m)
+    throw new Error(`batch norm: gamma [${gamma.shape}] and beta [${beta.shape}] must have ${m} entries`);
   const meanOut = new Float32Array(m);
   const varOut = new Float32Array(m);
   const f = tf.customGrad((xt, gt, bt) => {
@@ -184,9 +204,14 @@ export function batchNormRows(x: tf.Tensor2D, gamma: tf.Tensor, beta: tf.Tensor,
         }
         const dx = new Float32Array(n * m);
         for (let b = 0; b < n; b++) {
-          for (let j = 0; j < m; j++) dx[b * m + j] = gv[j] * rstd[j] * (g[b * m + j] - sdy[j] / n - (xhat[b * m + j] * sdyx[j]) / n);
+          for (let j = 0; j < m; j++)
+            dx[b * m + j] = gv[j] * rstd[j] * (g[b * m + j] - sdy[j] / n - (xhat[b * m + j] * sdyx[j]) / n);
         }
-        return [tf.tensor2d(dx, [n, m]), tf.tensor(Float32Array.from(sdyx), gamma.shape), tf.tensor(Float32Array.from(sdy), beta.shape)];
+        return [
+          tf.tensor2d(dx, [n, m]),
+          tf.tensor(Float32Array.from(sdyx), gamma.shape),
+          tf.tensor(Float32Array.from(sdy), beta.shape),
+        ];
       },
     };
   });

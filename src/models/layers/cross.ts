@@ -10,7 +10,11 @@ export class CrossNetwork {
   readonly w: tf.Variable[];
   readonly b: tf.Variable[];
 
-  constructor(readonly dim: number, readonly numLayers: number, rng: Rng) {
+  constructor(
+    readonly dim: number,
+    readonly numLayers: number,
+    rng: Rng,
+  ) {
     this.w = [];
     this.b = [];
     for (let l = 0; l < numLayers; l++) {

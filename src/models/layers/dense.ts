@@ -19,14 +19,24 @@ export class Dense {
   readonly w: tf.Variable;
   readonly b: tf.Variable | null;
 
-  constructor(readonly inDim: number, readonly outDim: number, rng: Rng, opts: { bias?: boolean } = {}) {
+  constructor(
+    readonly inDim: number,
+    readonly outDim: number,
+    rng: Rng,
+    opts: { bias?: boolean } = {},
+  ) {
     this.w = ownedVariable(tf.tensor2d(glorotUniform(inDim, outDim, rng), [inDim, outDim]));
     this.b = opts.bias === false ? null : ownedVariable(tf.zeros([outDim]));
   }
 
   /** x [B, inDim] -> [B, outDim] with a fused activation. */
   apply(x: tf.Tensor2D, activation: Activation = "linear"): tf.Tensor2D {
-    return tf.fused.matMul({ a: x, b: this.w as tf.Tensor2D, bias: this.b ?? undefined, activation }) as tf.Tensor2D;
+    return tf.fused.matMul({
+      a: x,
+      b: this.w as tf.Tensor2D,
+      bias: this.b ?? undefined,
+      activation,
+    }) as tf.Tensor2D;
   }
 
   variables(): tf.Variable[] {

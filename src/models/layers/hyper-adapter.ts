@@ -78,14 +78,22 @@ export const HAMUR_ADAPTER_DEFAULTS: AdapterConfig = {
 export function checkAdapterConfig(a: AdapterConfig, hidden: number[], where: string): void {
   for (const p of a.placement) {
     if (!(Number.isInteger(p) && p >= 1 && p <= hidden.length)) {
-      throw new Error(`${where}: adapter.placement ${p} must be a hidden layer index in 1..${hidden.length} (hidden ${JSON.stringify(hidden)})`);
+      throw new Error(
+        `${where}: adapter.placement ${p} must be a hidden layer index in 1..${hidden.length} (hidden ${JSON.stringify(hidden)})`,
+      );
     }
   }
-  if (new Set(a.placement).size !== a.placement.length) throw new Error(`${where}: adapter.placement ${JSON.stringify(a.placement)} repeats a layer`);
-  for (const [k, v] of [["bottleneck", a.bottleneck], ["rank", a.rank]] as const) {
-    if (!(Number.isInteger(v) && v > 0)) throw new Error(`${where}: adapter.${k} must be a positive integer, got ${v}`);
+  if (new Set(a.placement).size !== a.placement.length)
+    throw new Error(`${where}: adapter.placement ${JSON.stringify(a.placement)} repeats a layer`);
+  for (const [k, v] of [
+    ["bottleneck", a.bottleneck],
+    ["rank", a.rank],
+  ] as const) {
+    if (!(Number.isInteger(v) && v > 0))
+      throw new Error(`${where}: adapter.${k} must be a positive integer, got ${v}`);
   }
-  if (a.uvInit !== "glorot" && a.uvInit !== "ones") throw new Error(`${where}: adapter.uvInit must be "glorot" or "ones", got ${String(a.uvInit)}`);
+  if (a.uvInit !== "glorot" && a.uvInit !== "ones")
+    throw new Error(`${where}: adapter.uvInit must be "glorot" or "ones", got ${String(a.uvInit)}`);
 }
 
 /**
@@ -99,12 +107,19 @@ export class HyperNetwork {
   /** One BatchNorm per layer with `batchNorm`, else empty. */
   readonly norms: BatchNorm[];
 
-  constructor(readonly inDim: number, readonly hidden: number[], readonly rank: number, rng: Rng, batchNorm = false) {
+  constructor(
+    readonly inDim: number,
+    readonly hidden: number[],
+    readonly rank: number,
+    rng: Rng,
+    batchNorm = false,
+  ) {
     this.layers = [];
     this.norms = [];
     let d = inDim;
     for (const h of [...hidden, rank * rank]) {
-      if (!(Number.isInteger(h) && h > 0)) throw new Error(`hamur hyper-network: widths must be positive integers, got ${h}`);
+      if (!(Number.isInteger(h) && h > 0))
+        throw new Error(`hamur hyper-network: widths must be positive integers, got ${h}`);
       this.layers.push(new Dense(d, h, rng));
       if (batchNorm) this.norms.push(new BatchNorm(h));
       d = h;
@@ -115,7 +130,10 @@ export class HyperNetwork {
   apply(x0: tf.Tensor2D, training = false): tf.Tensor2D {
     let h = x0;
     this.layers.forEach((l, i) => {
-      h = this.norms.length > 0 ? (tf.relu(this.norms[i].apply(l.apply(h), training)) as tf.Tensor2D) : l.apply(h, "relu"); // [B, width]
+      h =
+        this.norms.length > 0
+          ? (tf.relu(this.norms[i].apply(l.apply(h), training)) as tf.Tensor2D)
+          : l.apply(h, "relu"); // [B, width]
     });
     return h; // [B, k·k]
   }
@@ -163,7 +181,11 @@ export class AdapterCell {
   /** The static k×k matrix of the "w/o hyper-network" ablation; null with the hyper-network. */
   readonly hStatic: tf.Variable | null;
 
-  constructor(readonly width: number, readonly cfg: AdapterConfig, rng: Rng) {
+  constructor(
+    readonly width: number,
+    readonly cfg: AdapterConfig,
+    rng: Rng,
+  ) {
     const { bottleneck: r, rank: k } = cfg;
     this.u1 = uvVariable(width, k, cfg.uvInit, rng); // [m, k]
     this.v1 = uvVariable(k, r, cfg.uvInit, rng); // [k, r]
@@ -187,19 +209,37 @@ export class AdapterCell {
    * the domain norm uses (null: every row). Returns the residual output y [B, m] and the adapter
    * branch n [B, m] (for the interference figure).
    */
-  apply(x: tf.Tensor2D, H: tf.Tensor3D | null, mask: tf.Tensor2D | null): { y: tf.Tensor2D; branch: tf.Tensor2D } {
+  apply(
+    x: tf.Tensor2D,
+    H: tf.Tensor3D | null,
+    mask: tf.Tensor2D | null,
+  ): { y: tf.Tensor2D; branch: tf.Tensor2D } {
     const B = x.shape[0];
     const k = this.cfg.rank;
-    if (H && H.size !== B * k * k) throw new Error(`hamur adapter: H has shape [${H.shape}], expected [${B}, ${k}, ${k}]`);
+    if (H && H.size !== B * k * k)
+      throw new Error(`hamur adapter: H has shape [${H.shape}], expected [${B}, ${k}, ${k}]`);
     const times = (z: tf.Tensor2D): tf.Tensor2D => {
       // z [B, k] times H_b per row (z_b·H_b, [B, k]); static: [B, k]·[k, k].
       if (H) return rowVecTimesMatrix(z, H, k);
       return tf.matMul(z, this.hStatic as tf.Tensor2D);
     };
-    const down = tf.fused.matMul({ a: times(tf.matMul(x, this.u1 as tf.Tensor2D)), b: this.v1 as tf.Tensor2D, bias: this.b1 }) as tf.Tensor2D; // [B, r] = x·U1·H·V1 + b1
+    const down = tf.fused.matMul({
+      a: times(tf.matMul(x, this.u1 as tf.Tensor2D)),
+      b: this.v1 as tf.Tensor2D,
+      bias: this.b1,
+    }) as tf.Tensor2D; // [B, r] = x·U1·H·V1 + b1
     const a = tf.sigmoid(down) as tf.Tensor2D; // [B, r]
-    const up = tf.fused.matMul({ a: times(tf.matMul(a, this.u2 as tf.Tensor2D)), b: this.v2 as tf.Tensor2D, bias: this.b2 }) as tf.Tensor2D; // [B, m] = a·U2·H·V2 + b2
-    const branch = this.gamma && this.beta ? (mask ? domainNorm(up, mask, this.gamma, this.beta) : normRows(up, this.gamma, this.beta)) : (up as tf.Tensor2D); // [B, m]
+    const up = tf.fused.matMul({
+      a: times(tf.matMul(a, this.u2 as tf.Tensor2D)),
+      b: this.v2 as tf.Tensor2D,
+      bias: this.b2,
+    }) as tf.Tensor2D; // [B, m] = a·U2·H·V2 + b2
+    const branch =
+      this.gamma && this.beta
+        ? mask
+          ? domainNorm(up, mask, this.gamma, this.beta)
+          : normRows(up, this.gamma, this.beta)
+        : (up as tf.Tensor2D); // [B, m]
     return { y: tf.add(branch, x) as tf.Tensor2D, branch };
   }
 
@@ -212,7 +252,16 @@ export class AdapterCell {
   }
 
   variables(): tf.Variable[] {
-    return [this.u1, this.v1, this.b1, this.u2, this.v2, this.b2, ...(this.gamma ? [this.gamma, this.beta!] : []), ...(this.hStatic ? [this.hStatic] : [])];
+    return [
+      this.u1,
+      this.v1,
+      this.b1,
+      this.u2,
+      this.v2,
+      this.b2,
+      ...(this.gamma ? [this.gamma, this.beta!] : []),
+      ...(this.hStatic ? [this.hStatic] : []),
+    ];
   }
 }
 
@@ -224,7 +273,8 @@ export class AdapterCell {
  */
 export function rowVecTimesMatrix(z: tf.Tensor2D, H: tf.Tensor, k: number): tf.Tensor2D {
   const B = z.shape[0];
-  if (z.shape[1] !== k || H.size !== B * k * k) throw new Error(`rowVecTimesMatrix: z [${z.shape}] and H [${H.shape}] do not match k = ${k}`);
+  if (z.shape[1] !== k || H.size !== B * k * k)
+    throw new Error(`rowVecTimesMatrix: z [${z.shape}] and H [${H.shape}] do not match k = ${k}`);
   const hShape = H.shape;
   const f = tf.customGrad((zt, Ht) => {
     const zv = (zt as tf.Tensor).dataSync() as Float32Array;
@@ -275,7 +325,8 @@ export function rowVecTimesMatrix(z: tf.Tensor2D, H: tf.Tensor, k: number): tf.T
  */
 export function normRows(x: tf.Tensor2D, gamma: tf.Tensor, beta: tf.Tensor, eps = 1e-5): tf.Tensor2D {
   const [n, m] = x.shape;
-  if (gamma.size !== m || beta.size !== m) throw new Error(`normRows: gamma [${gamma.shape}] and beta [${beta.shape}] must have ${m} entries`);
+  if (gamma.size !== m || beta.size !== m)
+    throw new Error(`normRows: gamma [${gamma.shape}] and beta [${beta.shape}] must have ${m} entries`);
   const f = tf.customGrad((xt, gt, bt) => {
     const xv = (xt as tf.Tensor).dataSync() as Float32Array;
     const gv = (gt as tf.Tensor).dataSync() as Float32Array;
@@ -319,7 +370,11 @@ export function normRows(x: tf.Tensor2D, gamma: tf.Tensor, beta: tf.Tensor, eps 
             dx[b * m + j] = gv[j] * rstd[j] * (g[b * m + j] - sdy[j] / n - (xhat[b * m + j] * sdyx[j]) / n);
           }
         }
-        return [tf.tensor2d(dx, [n, m]), tf.tensor(Float32Array.from(sdyx), gamma.shape), tf.tensor(Float32Array.from(sdy), beta.shape)];
+        return [
+          tf.tensor2d(dx, [n, m]),
+          tf.tensor(Float32Array.from(sdyx), gamma.shape),
+          tf.tensor(Float32Array.from(sdy), beta.shape),
+        ];
       },
     };
   });
@@ -331,7 +386,13 @@ export function normRows(x: tf.Tensor2D, gamma: tf.Tensor, beta: tf.Tensor, eps 
  * learned scale and shift: γ ⊙ (x − μ) / sqrt(σ² + eps) + β, μ and σ² (biased) over the selected
  * rows. With no selected row the statistics are 0 (the outputs are then discarded by routing).
  */
-export function domainNorm(x: tf.Tensor2D, mask: tf.Tensor2D | null, gamma: tf.Tensor, beta: tf.Tensor, eps = 1e-5): tf.Tensor2D {
+export function domainNorm(
+  x: tf.Tensor2D,
+  mask: tf.Tensor2D | null,
+  gamma: tf.Tensor,
+  beta: tf.Tensor,
+  eps = 1e-5,
+): tf.Tensor2D {
   let mean: tf.Tensor;
   let variance: tf.Tensor;
   if (mask) {

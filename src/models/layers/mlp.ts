@@ -30,13 +30,18 @@ export class Mlp {
   readonly out: Dense | null;
   readonly outDim: number;
 
-  constructor(inDim: number, readonly config: MlpConfig, rng: Rng) {
+  constructor(
+    inDim: number,
+    readonly config: MlpConfig,
+    rng: Rng,
+  ) {
     this.layers = [];
     this.norms = [];
     const bn = config.batchNorm ?? false;
     let d = inDim;
     for (const h of config.hidden) {
-      if (!(Number.isInteger(h) && h > 0)) throw new Error(`mlp: hidden width must be a positive integer, got ${h}`);
+      if (!(Number.isInteger(h) && h > 0))
+        throw new Error(`mlp: hidden width must be a positive integer, got ${h}`);
       this.layers.push(new Dense(d, h, rng));
       if (bn !== false) this.norms.push(new BatchNorm(h, bn === true ? {} : bn));
       d = h;
@@ -50,7 +55,10 @@ export class Mlp {
     let h = x;
     const rate = this.config.dropout ?? 0;
     this.layers.forEach((layer, i) => {
-      const pre = this.norms.length > 0 ? tf.relu(this.norms[i].apply(layer.apply(h), training)) : layer.apply(h, "relu"); // [B, width]
+      const pre =
+        this.norms.length > 0
+          ? tf.relu(this.norms[i].apply(layer.apply(h), training))
+          : layer.apply(h, "relu"); // [B, width]
       h = dropout(pre as tf.Tensor2D, rate, training, rng);
     });
     return this.out ? this.out.apply(h) : h;
@@ -58,7 +66,10 @@ export class Mlp {
 
   /** Trainable variables: per hidden block [W, b(, γ, β)], then the output layer's. */
   variables(): tf.Variable[] {
-    return [...this.layers.flatMap((l, i) => [...l.variables(), ...(this.norms[i]?.variables() ?? [])]), ...(this.out ? this.out.variables() : [])];
+    return [
+      ...this.layers.flatMap((l, i) => [...l.variables(), ...(this.norms[i]?.variables() ?? [])]),
+      ...(this.out ? this.out.variables() : []),
+    ];
   }
 
   /** BatchNorm running statistics (non-trainable), in layer order; empty without `batchNorm`. */

@@ -24,10 +24,16 @@ export function numDomains(schema: DatasetSchema, axis = DEFAULT_DOMAIN_AXIS): n
 }
 
 /** Null when `schema` has a group axis `axis` with at least `min` groups, else the reason (for `ModelSpec.requires`). */
-export function requiresDomainAxis(schema: DatasetSchema, axis = DEFAULT_DOMAIN_AXIS, min = 1): string | null {
+export function requiresDomainAxis(
+  schema: DatasetSchema,
+  axis = DEFAULT_DOMAIN_AXIS,
+  min = 1,
+): string | null {
   const g = schema.groups.find((x) => x.name === axis);
-  if (!g) return `needs a group axis "${axis}" (the domain of each row); ${schema.name} has ${schema.groups.map((x) => x.name).join(", ") || "none"}`;
-  if (g.numGroups < min) return `needs at least ${min} groups on axis "${axis}", ${schema.name} has ${g.numGroups}`;
+  if (!g)
+    return `needs a group axis "${axis}" (the domain of each row); ${schema.name} has ${schema.groups.map((x) => x.name).join(", ") || "none"}`;
+  if (g.numGroups < min)
+    return `needs at least ${min} groups on axis "${axis}", ${schema.name} has ${g.numGroups}`;
   return null;
 }
 
@@ -37,7 +43,8 @@ export function domainIds(batch: Batch, schema: DatasetSchema, axis = DEFAULT_DO
   const ids = batch.groups[gi];
   const n = schema.groups[gi].numGroups;
   for (let i = 0; i < batch.size; i++) {
-    if (!(ids[i] >= 0 && ids[i] < n)) throw new Error(`${schema.name}: row ${batch.rows[i]} has ${axis} id ${ids[i]} outside [0, ${n})`);
+    if (!(ids[i] >= 0 && ids[i] < n))
+      throw new Error(`${schema.name}: row ${batch.rows[i]} has ${axis} id ${ids[i]} outside [0, ${n})`);
   }
   return ids;
 }

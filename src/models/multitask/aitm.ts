@@ -52,7 +52,10 @@ export class AitAttention {
   readonly k: Dense;
   readonly v: Dense;
 
-  constructor(readonly dim: number, rng: Rng) {
+  constructor(
+    readonly dim: number,
+    rng: Rng,
+  ) {
     this.q = new Dense(dim, dim, rng, { bias: false });
     this.k = new Dense(dim, dim, rng, { bias: false });
     this.v = new Dense(dim, dim, rng, { bias: false });
@@ -60,7 +63,8 @@ export class AitAttention {
 
   /** Returns the mixed representation and w_p, the weight on the transferred information [B]. */
   apply(p: tf.Tensor2D, q: tf.Tensor2D): { z: tf.Tensor2D; transferWeight: tf.Tensor1D } {
-    const score = (u: tf.Tensor2D) => tf.div(tf.sum(tf.mul(this.q.apply(u), this.k.apply(u)), 1), Math.sqrt(this.dim)) as tf.Tensor1D; // [B]
+    const score = (u: tf.Tensor2D) =>
+      tf.div(tf.sum(tf.mul(this.q.apply(u), this.k.apply(u)), 1), Math.sqrt(this.dim)) as tf.Tensor1D; // [B]
     const w = tf.softmax(tf.stack([score(p), score(q)], 1)) as tf.Tensor2D; // [B, 2]
     const values = tf.stack([this.v.apply(p), this.v.apply(q)], 1) as tf.Tensor3D; // [B, 2, H]
     const z = tf.sum(tf.mul(tf.expandDims(w, 2), values), 1) as tf.Tensor2D; // [B, H]
@@ -84,12 +88,22 @@ export class AitmModel extends ModelBase<AitmConfig> {
   constructor(schema: DatasetSchema, config: AitmConfig, seed: number) {
     super("aitm", schema, config, seed, resolveTasks(schema, config.tasks, "aitm"));
     if (config.bottomHidden.length === 0) throw new Error("aitm: bottomHidden is empty");
-    if (!(config.constraintWeight >= 0)) throw new Error(`aitm: constraintWeight must be ≥ 0, got ${config.constraintWeight}`);
+    if (!(config.constraintWeight >= 0))
+      throw new Error(`aitm: constraintWeight must be ≥ 0, got ${config.constraintWeight}`);
     const T = this.heads.length;
     const H = config.bottomHidden[config.bottomHidden.length - 1];
     this.bottoms = [];
     const batchNorm = config.batchNorm;
-    for (let t = 0; t < T; t++) this.bottoms.push(this.track(new Mlp(this.flatInputDim, { hidden: config.bottomHidden, dropout: config.dropout, batchNorm }, this.rng)));
+    for (let t = 0; t < T; t++)
+      this.bottoms.push(
+        this.track(
+          new Mlp(
+            this.flatInputDim,
+            { hidden: config.bottomHidden, dropout: config.dropout, batchNorm },
+            this.rng,
+          ),
+        ),
+      );
     this.info = [];
     this.attention = [];
     for (let t = 1; t < T; t++) {
@@ -112,7 +126,10 @@ export class AitmModel extends ModelBase<AitmConfig> {
       z.push(r.z);
       internals[`transferWeight/${this.heads[t]}`] = r.transferWeight;
     }
-    return { logits: z.map((zt, t) => squeezeLogit(this.towers[t].apply(zt, ctx.training, ctx.rng))), internals };
+    return {
+      logits: z.map((zt, t) => squeezeLogit(this.towers[t].apply(zt, ctx.training, ctx.rng))),
+      internals,
+    };
   }
 
   /** Σ_t mean CE(y_t, ŷ_t) + α · L_lc (module header): the sum of `taskLosses`. */
@@ -129,7 +146,10 @@ export class AitmModel extends ModelBase<AitmConfig> {
   taskLosses(out: ForwardOutput, batch: Batch): tf.Scalar[] {
     const probs = out.logits.map((l) => tf.sigmoid(l));
     return out.logits.map((logit, t) => {
-      const ce = tf.losses.sigmoidCrossEntropy(tf.tensor1d(batch.labels[this.labelCols[t]]), logit) as tf.Scalar;
+      const ce = tf.losses.sigmoidCrossEntropy(
+        tf.tensor1d(batch.labels[this.labelCols[t]]),
+        logit,
+      ) as tf.Scalar;
       if (t === 0 || this.config.constraintWeight === 0) return ce;
       const gap = tf.relu(tf.sub(probs[t], probs[t - 1])); // [B]
       const lc = this.config.constraintReduction === "sum" ? tf.sum(gap) : tf.mean(gap);
@@ -153,9 +173,24 @@ export class AitmModel extends ModelBase<AitmConfig> {
 export const AITM: ModelSpec<AitmConfig> = {
   id: "aitm",
   name: "AITM",
-  paper: { title: "Modeling the Sequential Dependence among Audience Multi-step Conversions with Multi-task Learning in Targeted Display Advertising", venue: "KDD 2021", url: "https://arxiv.org/abs/2105.08489" },
+  paper: {
+    title:
+      "Modeling the Sequential Dependence among Audience Multi-step Conversions with Multi-task Learning in Targeted Display Advertising",
+    venue: "KDD 2021",
+    url: "https://arxiv.org/abs/2105.08489",
+  },
   task: "multi-task",
-  defaults: { embDim: 4, embedding: DEFAULT_EMBEDDING, tasks: null, bottomHidden: [32, 16], towerHidden: [8], dropout: 0, batchNorm: false, constraintWeight: 0.6, constraintReduction: "mean" },
+  defaults: {
+    embDim: 4,
+    embedding: DEFAULT_EMBEDDING,
+    tasks: null,
+    bottomHidden: [32, 16],
+    towerHidden: [8],
+    dropout: 0,
+    batchNorm: false,
+    constraintWeight: 0.6,
+    constraintReduction: "mean",
+  },
   presets: { smoke: { bottomHidden: [32, 16], towerHidden: [8] }, paper: {} },
   requires: requiresTwoLabels,
   build: (schema, config, seed) => new AitmModel(schema, config, seed),

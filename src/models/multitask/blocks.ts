@@ -32,10 +32,13 @@ import { Mlp } from "../layers/mlp";
 /** BatchNorm option of the blocks: false (default, none), true (PyTorch defaults) or a config. */
 export type BlockNorm = boolean | BatchNormConfig;
 
-const makeNorm = (dim: number, bn: BlockNorm): BatchNorm | null => (bn === false ? null : new BatchNorm(dim, bn === true ? {} : bn));
+const makeNorm = (dim: number, bn: BlockNorm): BatchNorm | null =>
+  bn === false ? null : new BatchNorm(dim, bn === true ? {} : bn);
 
 /** Buffer bookkeeping of a set of BatchNorms (for blocks made of several layers). */
-function normsApi(norms: () => { buffers(): tf.Variable[]; updateBuffers(): void; discardPending(): void }[]) {
+function normsApi(
+  norms: () => { buffers(): tf.Variable[]; updateBuffers(): void; discardPending(): void }[],
+) {
   return {
     buffers: (): tf.Variable[] => norms().flatMap((n) => n.buffers()),
     updateBuffers: (): void => norms().forEach((n) => n.updateBuffers()),
@@ -52,8 +55,14 @@ export class Gate {
   /** BatchNorm over the n logits, or null. */
   readonly norm: BatchNorm | null;
 
-  constructor(readonly inDim: number, readonly numExperts: number, rng: Rng, batchNorm: BlockNorm = false) {
-    if (!(Number.isInteger(numExperts) && numExperts >= 1)) throw new Error(`gate: numExperts must be a positive integer, got ${numExperts}`);
+  constructor(
+    readonly inDim: number,
+    readonly numExperts: number,
+    rng: Rng,
+    batchNorm: BlockNorm = false,
+  ) {
+    if (!(Number.isInteger(numExperts) && numExperts >= 1))
+      throw new Error(`gate: numExperts must be a positive integer, got ${numExperts}`);
     this.dense = new Dense(inDim, numExperts, rng);
     this.norm = makeNorm(numExperts, batchNorm);
   }
@@ -102,11 +111,22 @@ export interface Linear {
  * instead of one per layer plus their sum, which is most of a gate's cost at batch 1024.
  */
 export function sharedInputMatMul(x: tf.Tensor2D, layers: Linear[]): tf.Tensor2D[] {
-  if (layers.length === 1) return [tf.fused.matMul({ a: x, b: layers[0].w as tf.Tensor2D, bias: layers[0].b }) as tf.Tensor2D];
-  const w = tf.concat(layers.map((l) => l.w as tf.Tensor2D), 1) as tf.Tensor2D;
-  const b = tf.concat(layers.map((l) => l.b as tf.Tensor1D), 0);
+  if (layers.length === 1)
+    return [tf.fused.matMul({ a: x, b: layers[0].w as tf.Tensor2D, bias: layers[0].b }) as tf.Tensor2D];
+  const w = tf.concat(
+    layers.map((l) => l.w as tf.Tensor2D),
+    1,
+  ) as tf.Tensor2D;
+  const b = tf.concat(
+    layers.map((l) => l.b as tf.Tensor1D),
+    0,
+  );
   const z = tf.fused.matMul({ a: x, b: w, bias: b }) as tf.Tensor2D;
-  return tf.split(z, layers.map((l) => l.w.shape[1] as number), 1) as tf.Tensor2D[];
+  return tf.split(
+    z,
+    layers.map((l) => l.w.shape[1] as number),
+    1,
+  ) as tf.Tensor2D[];
 }
 
 /**
@@ -134,10 +154,21 @@ export class ExpertSet {
   readonly deeperNorms: BatchNorm[][] = [];
   readonly outDim: number;
 
-  constructor(readonly inDim: number, readonly size: number, readonly hidden: number[], readonly dropout: number, rng: Rng, batchNorm: BlockNorm = false) {
-    if (!(Number.isInteger(size) && size >= 0)) throw new Error(`experts: count must be a non-negative integer, got ${size}`);
-    if (hidden.length === 0) throw new Error("experts: need at least one hidden layer (expertHidden is empty)");
-    for (const h of hidden) if (!(Number.isInteger(h) && h > 0)) throw new Error(`mlp: hidden width must be a positive integer, got ${h}`);
+  constructor(
+    readonly inDim: number,
+    readonly size: number,
+    readonly hidden: number[],
+    readonly dropout: number,
+    rng: Rng,
+    batchNorm: BlockNorm = false,
+  ) {
+    if (!(Number.isInteger(size) && size >= 0))
+      throw new Error(`experts: count must be a non-negative integer, got ${size}`);
+    if (hidden.length === 0)
+      throw new Error("experts: need at least one hidden layer (expertHidden is empty)");
+    for (const h of hidden)
+      if (!(Number.isInteger(h) && h > 0))
+        throw new Error(`mlp: hidden width must be a positive integer, got ${h}`);
     this.outDim = hidden[hidden.length - 1];
     this.deeper = [];
     if (size === 0) {
@@ -155,7 +186,10 @@ export class ExpertSet {
       this.deeper.push(layers);
       if (batchNorm !== false) this.deeperNorms.push(hidden.slice(1).map((h) => makeNorm(h, batchNorm)!));
     }
-    this.first = { w: ownedVariable(tf.tensor2d(w1, [inDim, size * h1])), b: ownedVariable(tf.zeros([size * h1])) };
+    this.first = {
+      w: ownedVariable(tf.tensor2d(w1, [inDim, size * h1])),
+      b: ownedVariable(tf.zeros([size * h1])),
+    };
     this.firstNorm = makeNorm(size * h1, batchNorm);
   }
 
@@ -163,8 +197,18 @@ export class ExpertSet {
   apply(x: tf.Tensor2D, training: boolean, rng?: Rng): tf.Tensor2D | null {
     if (!this.first) return null;
     const f = this.first;
-    if (this.hidden.length === 1 && !this.firstNorm) return dropout(tf.fused.matMul({ a: x, b: f.w as tf.Tensor2D, bias: f.b, activation: "relu" }) as tf.Tensor2D, this.dropout, training, rng);
-    return this.fromFirst(tf.fused.matMul({ a: x, b: f.w as tf.Tensor2D, bias: f.b }) as tf.Tensor2D, training, rng);
+    if (this.hidden.length === 1 && !this.firstNorm)
+      return dropout(
+        tf.fused.matMul({ a: x, b: f.w as tf.Tensor2D, bias: f.b, activation: "relu" }) as tf.Tensor2D,
+        this.dropout,
+        training,
+        rng,
+      );
+    return this.fromFirst(
+      tf.fused.matMul({ a: x, b: f.w as tf.Tensor2D, bias: f.b }) as tf.Tensor2D,
+      training,
+      rng,
+    );
   }
 
   /** The fused first layer, for `sharedInputMatMul`; null when the set is empty. */
@@ -174,7 +218,12 @@ export class ExpertSet {
 
   /** The experts given their first layer's pre-activation z = x W1 + b1 [B, n*H1]: [B, n*H]. */
   fromFirst(z: tf.Tensor2D, training: boolean, rng?: Rng): tf.Tensor2D {
-    const h = dropout(tf.relu(this.firstNorm ? this.firstNorm.apply(z, training) : z), this.dropout, training, rng);
+    const h = dropout(
+      tf.relu(this.firstNorm ? this.firstNorm.apply(z, training) : z),
+      this.dropout,
+      training,
+      rng,
+    );
     if (this.hidden.length === 1) return h; // [B, n*H]
     const parts = this.size === 1 ? [h] : (tf.split(h, this.size, 1) as tf.Tensor2D[]);
     const outs = parts.map((p, i) => {
@@ -196,11 +245,16 @@ export class ExpertSet {
       this.first.w,
       this.first.b,
       ...(this.firstNorm ? this.firstNorm.variables() : []),
-      ...this.deeper.flatMap((ls, i) => ls.flatMap((l, j) => [...l.variables(), ...(this.deeperNorms[i]?.[j]?.variables() ?? [])])),
+      ...this.deeper.flatMap((ls, i) =>
+        ls.flatMap((l, j) => [...l.variables(), ...(this.deeperNorms[i]?.[j]?.variables() ?? [])]),
+      ),
     ];
   }
 
-  private readonly norms = normsApi(() => [...(this.firstNorm ? [this.firstNorm] : []), ...this.deeperNorms.flat()]);
+  private readonly norms = normsApi(() => [
+    ...(this.firstNorm ? [this.firstNorm] : []),
+    ...this.deeperNorms.flat(),
+  ]);
   buffers = this.norms.buffers;
   updateBuffers = this.norms.updateBuffers;
   discardPending = this.norms.discardPending;
@@ -213,7 +267,8 @@ export class ExpertSet {
 export function mixExperts(gate: tf.Tensor2D, experts: tf.Tensor2D): tf.Tensor2D {
   const [B, n] = gate.shape;
   const H = experts.shape[1] / n;
-  if (!Number.isInteger(H) || experts.shape[0] !== B) throw new Error(`mixExperts: gate [${gate.shape}] does not fit experts [${experts.shape}]`);
+  if (!Number.isInteger(H) || experts.shape[0] !== B)
+    throw new Error(`mixExperts: gate [${gate.shape}] does not fit experts [${experts.shape}]`);
   if (n === 1) return tf.mul(experts, gate) as tf.Tensor2D;
   return mixImpl(gate, experts, B, n, H);
 }
@@ -221,7 +276,8 @@ export function mixExperts(gate: tf.Tensor2D, experts: tf.Tensor2D): tf.Tensor2D
 type MixFn = (gate: tf.Tensor2D, experts: tf.Tensor2D, B: number, n: number, H: number) => tf.Tensor2D;
 
 /** Batched matMul: [B, 1, n] x [B, n, H]. */
-const mixBmm: MixFn = (gate, experts, B, n, H) => tf.reshape(tf.matMul(tf.reshape(gate, [B, 1, n]), tf.reshape(experts, [B, n, H])), [B, H]) as tf.Tensor2D;
+const mixBmm: MixFn = (gate, experts, B, n, H) =>
+  tf.reshape(tf.matMul(tf.reshape(gate, [B, 1, n]), tf.reshape(experts, [B, n, H])), [B, H]) as tf.Tensor2D;
 
 /** Column scaling + addN: Σ_i gate[:, i] ⊙ experts[:, block i]. */
 const mixAddN: MixFn = (gate, experts, _B, n) => {
@@ -238,7 +294,8 @@ const mixMat: MixFn = (gate, experts, _B, n, H) => {
   if (!c) {
     const rep = new Float32Array(n * n * H);
     const sum = new Float32Array(n * H * H);
-    for (let i = 0; i < n; i++) for (let h = 0; h < H; h++) (rep[i * n * H + i * H + h] = 1), (sum[(i * H + h) * H + h] = 1);
+    for (let i = 0; i < n; i++)
+      for (let h = 0; h < H; h++) ((rep[i * n * H + i * H + h] = 1), (sum[(i * H + h) * H + h] = 1));
     c = { rep, sum };
     repeatCache.set(key, c);
   }
@@ -291,7 +348,14 @@ export class BottomBackbone implements Backbone {
   readonly bottom: Mlp;
   readonly outDim: number;
 
-  constructor(inDim: number, readonly numOutputs: number, hidden: number[], dropout: number, rng: Rng, batchNorm: BlockNorm = false) {
+  constructor(
+    inDim: number,
+    readonly numOutputs: number,
+    hidden: number[],
+    dropout: number,
+    rng: Rng,
+    batchNorm: BlockNorm = false,
+  ) {
     if (hidden.length === 0) throw new Error("shared bottom: bottomHidden is empty");
     this.bottom = new Mlp(inDim, { hidden, dropout, batchNorm }, rng);
     this.outDim = this.bottom.outDim;
@@ -333,8 +397,17 @@ export class MmoeBackbone implements Backbone {
   readonly gates: Gate[];
   readonly outDim: number;
 
-  constructor(inDim: number, readonly numOutputs: number, numExperts: number, hidden: number[], dropout: number, rng: Rng, batchNorm: BlockNorm = false) {
-    if (!(Number.isInteger(numExperts) && numExperts >= 1)) throw new Error(`mmoe: numExperts must be a positive integer, got ${numExperts}`);
+  constructor(
+    inDim: number,
+    readonly numOutputs: number,
+    numExperts: number,
+    hidden: number[],
+    dropout: number,
+    rng: Rng,
+    batchNorm: BlockNorm = false,
+  ) {
+    if (!(Number.isInteger(numExperts) && numExperts >= 1))
+      throw new Error(`mmoe: numExperts must be a positive integer, got ${numExperts}`);
     this.experts = new ExpertSet(inDim, numExperts, hidden, dropout, rng, batchNorm);
     this.gates = [];
     for (let k = 0; k < numOutputs; k++) this.gates.push(new Gate(inDim, numExperts, rng, batchNorm));
@@ -350,7 +423,11 @@ export class MmoeBackbone implements Backbone {
     // Experts and gates all read x: one matMul for their first layers.
     const [ze, ...zg] = sharedInputMatMul(x, [this.experts.layer()!, ...this.gates.map((g) => g.layer())]);
     const e = this.experts.fromFirst(ze, training, rng); // [B, n*H]
-    const gates: GateTrace[] = this.gates.map((g, k) => ({ level: 1, output: k, weights: g.fromLogits(zg[k], training) })); // [B, n] each
+    const gates: GateTrace[] = this.gates.map((g, k) => ({
+      level: 1,
+      output: k,
+      weights: g.fromLogits(zg[k], training),
+    })); // [B, n] each
     return { reps: gates.map((g) => mixExperts(g.weights, e)), gates };
   }
 
@@ -391,28 +468,46 @@ export class CgcLevel {
     rng: Rng,
     batchNorm: BlockNorm = false,
   ) {
-    if (numSpecific + numShared < 1) throw new Error(`cgc: need at least one expert (numSpecificExperts ${numSpecific}, numSharedExperts ${numShared})`);
+    if (numSpecific + numShared < 1)
+      throw new Error(
+        `cgc: need at least one expert (numSpecificExperts ${numSpecific}, numSharedExperts ${numShared})`,
+      );
     this.specific = [];
-    for (let k = 0; k < numOutputs; k++) this.specific.push(new ExpertSet(inDim, numSpecific, hidden, dropout, rng, batchNorm));
+    for (let k = 0; k < numOutputs; k++)
+      this.specific.push(new ExpertSet(inDim, numSpecific, hidden, dropout, rng, batchNorm));
     this.shared = new ExpertSet(inDim, numShared, hidden, dropout, rng, batchNorm);
     this.gates = [];
-    for (let k = 0; k < numOutputs; k++) this.gates.push(new Gate(inDim, numSpecific + numShared, rng, batchNorm));
-    this.sharedGate = withSharedGate ? new Gate(inDim, numOutputs * numSpecific + numShared, rng, batchNorm) : null;
+    for (let k = 0; k < numOutputs; k++)
+      this.gates.push(new Gate(inDim, numSpecific + numShared, rng, batchNorm));
+    this.sharedGate = withSharedGate
+      ? new Gate(inDim, numOutputs * numSpecific + numShared, rng, batchNorm)
+      : null;
     this.outDim = this.shared.outDim;
   }
 
-  private readonly norms = normsApi(() => [...this.specific, this.shared, ...this.gates, ...(this.sharedGate ? [this.sharedGate] : [])]);
+  private readonly norms = normsApi(() => [
+    ...this.specific,
+    this.shared,
+    ...this.gates,
+    ...(this.sharedGate ? [this.sharedGate] : []),
+  ]);
   buffers = this.norms.buffers;
   updateBuffers = this.norms.updateBuffers;
   discardPending = this.norms.discardPending;
 
-  apply(inputs: tf.Tensor2D[], level: number, training: boolean, rng?: Rng): { outs: tf.Tensor2D[]; gates: GateTrace[] } {
+  apply(
+    inputs: tf.Tensor2D[],
+    level: number,
+    training: boolean,
+    rng?: Rng,
+  ): { outs: tf.Tensor2D[]; gates: GateTrace[] } {
     const K = this.numOutputs;
     if (inputs.length !== K + 1) throw new Error(`cgc: expected ${K + 1} inputs, got ${inputs.length}`);
     // First layers of the experts and gates, one matMul per distinct input tensor (at level 1
     // every input is x; above, output k's experts and gate share inputs[k]).
     const readers: { input: tf.Tensor2D; layer: Linear }[] = [];
-    const slot = (input: tf.Tensor2D, layer: Linear | null) => (layer ? readers.push({ input, layer }) - 1 : -1);
+    const slot = (input: tf.Tensor2D, layer: Linear | null) =>
+      layer ? readers.push({ input, layer }) - 1 : -1;
     const specSlot = this.specific.map((s, k) => slot(inputs[k], s.layer()));
     const sharedSlot = slot(inputs[K], this.shared.layer());
     const gateSlot = this.gates.map((g, k) => slot(inputs[k], g.layer()));
@@ -420,9 +515,14 @@ export class CgcLevel {
     const z: tf.Tensor2D[] = new Array(readers.length);
     for (const input of new Set(readers.map((r) => r.input))) {
       const idx = readers.flatMap((r, i) => (r.input === input ? [i] : []));
-      sharedInputMatMul(input, idx.map((i) => readers[i].layer)).forEach((t, j) => (z[idx[j]] = t));
+      sharedInputMatMul(
+        input,
+        idx.map((i) => readers[i].layer),
+      ).forEach((t, j) => (z[idx[j]] = t));
     }
-    const spec = this.specific.map((s, k) => (specSlot[k] >= 0 ? s.fromFirst(z[specSlot[k]], training, rng) : null)); // [B, ns*H] or null
+    const spec = this.specific.map((s, k) =>
+      specSlot[k] >= 0 ? s.fromFirst(z[specSlot[k]], training, rng) : null,
+    ); // [B, ns*H] or null
     const shared = sharedSlot >= 0 ? this.shared.fromFirst(z[sharedSlot], training, rng) : null; // [B, nsh*H] or null
     const cat = (parts: (tf.Tensor2D | null)[]) => {
       const p = parts.filter((t): t is tf.Tensor2D => t !== null);
@@ -481,12 +581,25 @@ export class PleBackbone implements Backbone {
     rng: Rng,
     batchNorm: BlockNorm = false,
   ) {
-    if (!(Number.isInteger(numLevels) && numLevels >= 1)) throw new Error(`ple: numLevels must be a positive integer, got ${numLevels}`);
+    if (!(Number.isInteger(numLevels) && numLevels >= 1))
+      throw new Error(`ple: numLevels must be a positive integer, got ${numLevels}`);
     if (hidden.length === 0) throw new Error("ple: expertHidden is empty");
     this.levels = [];
     for (let l = 0; l < numLevels; l++) {
       const d = l === 0 ? inDim : hidden[hidden.length - 1];
-      this.levels.push(new CgcLevel(d, numOutputs, numSpecific, numShared, hidden, dropout, l < numLevels - 1, rng, batchNorm));
+      this.levels.push(
+        new CgcLevel(
+          d,
+          numOutputs,
+          numSpecific,
+          numShared,
+          hidden,
+          dropout,
+          l < numLevels - 1,
+          rng,
+          batchNorm,
+        ),
+      );
     }
     this.outDim = this.levels[numLevels - 1].outDim;
   }
@@ -525,12 +638,23 @@ export class PleBackbone implements Backbone {
   outputVariables(k: number): tf.Variable[] {
     const L = this.levels.length;
     const last = this.levels[L - 1];
-    return [...(L >= 2 ? this.levels[L - 2].gates[k].variables() : []), ...last.specific[k].variables(), ...last.gates[k].variables()];
+    return [
+      ...(L >= 2 ? this.levels[L - 2].gates[k].variables() : []),
+      ...last.specific[k].variables(),
+      ...last.gates[k].variables(),
+    ];
   }
 }
 
 /** One tower per output: MLP rep -> towerHidden (ReLU; Linear→BN→ReLU with `batchNorm`) -> linear logit. */
-export function makeTowers(inDim: number, count: number, hidden: number[], dropout: number, rng: Rng, batchNorm: BlockNorm = false): Mlp[] {
+export function makeTowers(
+  inDim: number,
+  count: number,
+  hidden: number[],
+  dropout: number,
+  rng: Rng,
+  batchNorm: BlockNorm = false,
+): Mlp[] {
   const towers: Mlp[] = [];
   for (let k = 0; k < count; k++) towers.push(new Mlp(inDim, { hidden, dropout, output: 1, batchNorm }, rng));
   return towers;

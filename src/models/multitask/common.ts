@@ -35,8 +35,12 @@ export function requiresTwoLabels(schema: DatasetSchema): string | null {
 export function resolveTasks(schema: DatasetSchema, tasks: string[] | null, modelId: string): string[] {
   const heads = tasks ?? schema.labels.map((l) => l.name);
   for (const h of heads) labelIndex(schema, h);
-  if (new Set(heads).size !== heads.length) throw new Error(`${modelId}: tasks repeat a label (${heads.join(", ")})`);
-  if (heads.length < 2) throw new Error(`${modelId}: a multi-task model needs at least two tasks, got ${heads.length} (${heads.join(", ") || "none"}) on ${schema.name}`);
+  if (new Set(heads).size !== heads.length)
+    throw new Error(`${modelId}: tasks repeat a label (${heads.join(", ")})`);
+  if (heads.length < 2)
+    throw new Error(
+      `${modelId}: a multi-task model needs at least two tasks, got ${heads.length} (${heads.join(", ") || "none"}) on ${schema.name}`,
+    );
   return heads;
 }
 

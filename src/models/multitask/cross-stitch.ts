@@ -48,12 +48,15 @@ export class CrossStitchModel extends ModelBase<CrossStitchConfig> {
 
   constructor(schema: DatasetSchema, config: CrossStitchConfig, seed: number) {
     super("cross-stitch", schema, config, seed, resolveTasks(schema, config.tasks, "cross-stitch"));
-    if (config.hidden.length === 0) throw new Error("cross-stitch: hidden is empty (need at least one layer to stitch)");
-    if (!(config.stitchSelf >= 0 && config.stitchSelf <= 1)) throw new Error(`cross-stitch: stitchSelf must be in [0, 1], got ${config.stitchSelf}`);
+    if (config.hidden.length === 0)
+      throw new Error("cross-stitch: hidden is empty (need at least one layer to stitch)");
+    if (!(config.stitchSelf >= 0 && config.stitchSelf <= 1))
+      throw new Error(`cross-stitch: stitchSelf must be in [0, 1], got ${config.stitchSelf}`);
     const T = this.heads.length;
     const off = (1 - config.stitchSelf) / (T - 1);
     const init = new Float32Array(T * T);
-    for (let t = 0; t < T; t++) for (let s = 0; s < T; s++) init[t * T + s] = t === s ? config.stitchSelf : off;
+    for (let t = 0; t < T; t++)
+      for (let s = 0; s < T; s++) init[t * T + s] = t === s ? config.stitchSelf : off;
     this.layers = [];
     this.stitch = [];
     let d = this.flatInputDim;
@@ -77,7 +80,9 @@ export class CrossStitchModel extends ModelBase<CrossStitchConfig> {
     let cols: tf.Tensor2D[] = Array.from({ length: T }, () => x);
     const internals: Record<string, tf.Tensor> = {};
     this.layers.forEach((row, l) => {
-      const h = row.map((layer, t) => dropout(layer.apply(cols[t], "relu"), this.config.dropout, ctx.training, ctx.rng)); // T x [B, H]
+      const h = row.map((layer, t) =>
+        dropout(layer.apply(cols[t], "relu"), this.config.dropout, ctx.training, ctx.rng),
+      ); // T x [B, H]
       const H = h[0].shape[1];
       const flat = tf.reshape(tf.stack(h, 0), [T, B * H]) as tf.Tensor2D; // [T, B*H]
       const mixed = tf.reshape(tf.matMul(this.stitch[l] as tf.Tensor2D, flat), [T, B, H]); // [T, B, H]
@@ -96,9 +101,20 @@ export class CrossStitchModel extends ModelBase<CrossStitchConfig> {
 export const CROSS_STITCH: ModelSpec<CrossStitchConfig> = {
   id: "cross-stitch",
   name: "Cross-stitch",
-  paper: { title: "Cross-stitch Networks for Multi-task Learning", venue: "CVPR 2016", url: "https://arxiv.org/abs/1604.03539" },
+  paper: {
+    title: "Cross-stitch Networks for Multi-task Learning",
+    venue: "CVPR 2016",
+    url: "https://arxiv.org/abs/1604.03539",
+  },
   task: "multi-task",
-  defaults: { embDim: 4, embedding: DEFAULT_EMBEDDING, tasks: null, hidden: [117, 8], stitchSelf: 0.9, dropout: 0 },
+  defaults: {
+    embDim: 4,
+    embedding: DEFAULT_EMBEDDING,
+    tasks: null,
+    hidden: [117, 8],
+    stitchSelf: 0.9,
+    dropout: 0,
+  },
   presets: { smoke: { hidden: [32, 8] }, paper: {} },
   requires: requiresTwoLabels,
   build: (schema, config, seed) => new CrossStitchModel(schema, config, seed),

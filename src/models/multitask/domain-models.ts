@@ -15,7 +15,13 @@
 import type { DatasetSchema } from "../../data/schema";
 import { DEFAULT_EMBEDDING, ModelBase } from "../base";
 import type { Mlp } from "../layers/mlp";
-import { DEFAULT_DOMAIN_AXIS, domainIds, numDomains, requiresDomainAxis, selectByDomain } from "../layers/routing";
+import {
+  DEFAULT_DOMAIN_AXIS,
+  domainIds,
+  numDomains,
+  requiresDomainAxis,
+  selectByDomain,
+} from "../layers/routing";
 import type { BaseModelConfig, ForwardOutput, ModelContext, ModelInputs, ModelSpec } from "../types";
 import { tf } from "../../engine/tf";
 import { type Backbone, BottomBackbone, makeTowers, MmoeBackbone, PleBackbone, squeezeLogit } from "./blocks";
@@ -49,7 +55,14 @@ export class ExpertDomainModel<C extends BaseModelConfig & TowerFields & DomainF
     const axis = schema.groups.find((g) => g.name === config.domainAxis)!;
     this.domainNames = Array.from({ length: this.numDomains }, (_, g) => axis.names?.[g] ?? `d${g}`);
     this.backbone = this.track(makeBackbone(this.flatInputDim, this.numDomains, this.rng));
-    this.towers = makeTowers(this.backbone.outDim, this.numDomains, config.towerHidden, config.dropout, this.rng, config.batchNorm);
+    this.towers = makeTowers(
+      this.backbone.outDim,
+      this.numDomains,
+      config.towerHidden,
+      config.dropout,
+      this.rng,
+      config.batchNorm,
+    );
     for (const t of this.towers) this.track(t);
   }
 
@@ -75,7 +88,9 @@ export class ExpertDomainModel<C extends BaseModelConfig & TowerFields & DomainF
 }
 
 const requiresDomain = (schema: DatasetSchema): string | null =>
-  schema.labels.length === 0 ? `needs at least one binary label; ${schema.name} has none` : requiresDomainAxis(schema, DEFAULT_DOMAIN_AXIS);
+  schema.labels.length === 0
+    ? `needs at least one binary label; ${schema.name} has none`
+    : requiresDomainAxis(schema, DEFAULT_DOMAIN_AXIS);
 
 export interface MdSharedBottomConfig extends BaseModelConfig, DomainFields, TowerFields {
   /** Hidden widths of the shared bottom. Default [128] (Scenario-Wise-Rec MovieLens script). */
@@ -86,10 +101,26 @@ export const MD_SHARED_BOTTOM: ModelSpec<MdSharedBottomConfig> = {
   id: "md-shared-bottom",
   name: "Shared-Bottom (multi-domain)",
   task: "multi-domain",
-  defaults: { embDim: 16, embedding: DEFAULT_EMBEDDING, label: null, domainAxis: DEFAULT_DOMAIN_AXIS, bottomHidden: [128], towerHidden: [8], dropout: 0, batchNorm: false },
+  defaults: {
+    embDim: 16,
+    embedding: DEFAULT_EMBEDDING,
+    label: null,
+    domainAxis: DEFAULT_DOMAIN_AXIS,
+    bottomHidden: [128],
+    towerHidden: [8],
+    dropout: 0,
+    batchNorm: false,
+  },
   presets: { smoke: { bottomHidden: [32], towerHidden: [8] }, paper: {} },
   requires: requiresDomain,
-  build: (schema, config, seed) => new ExpertDomainModel("md-shared-bottom", schema, config, seed, (d, k, rng) => new BottomBackbone(d, k, config.bottomHidden, config.dropout, rng, config.batchNorm)),
+  build: (schema, config, seed) =>
+    new ExpertDomainModel(
+      "md-shared-bottom",
+      schema,
+      config,
+      seed,
+      (d, k, rng) => new BottomBackbone(d, k, config.bottomHidden, config.dropout, rng, config.batchNorm),
+    ),
 };
 
 export interface MdMmoeConfig extends BaseModelConfig, DomainFields, TowerFields {
@@ -102,12 +133,41 @@ export interface MdMmoeConfig extends BaseModelConfig, DomainFields, TowerFields
 export const MD_MMOE: ModelSpec<MdMmoeConfig> = {
   id: "md-mmoe",
   name: "MMoE (multi-domain)",
-  paper: { title: "Modeling Task Relationships in Multi-task Learning with Multi-gate Mixture-of-Experts", venue: "KDD 2018" },
+  paper: {
+    title: "Modeling Task Relationships in Multi-task Learning with Multi-gate Mixture-of-Experts",
+    venue: "KDD 2018",
+  },
   task: "multi-domain",
-  defaults: { embDim: 16, embedding: DEFAULT_EMBEDDING, label: null, domainAxis: DEFAULT_DOMAIN_AXIS, numExperts: null, expertHidden: [16], towerHidden: [8], dropout: 0, batchNorm: false },
+  defaults: {
+    embDim: 16,
+    embedding: DEFAULT_EMBEDDING,
+    label: null,
+    domainAxis: DEFAULT_DOMAIN_AXIS,
+    numExperts: null,
+    expertHidden: [16],
+    towerHidden: [8],
+    dropout: 0,
+    batchNorm: false,
+  },
   presets: { smoke: { expertHidden: [16], towerHidden: [8] }, paper: {} },
   requires: requiresDomain,
-  build: (schema, config, seed) => new ExpertDomainModel("md-mmoe", schema, config, seed, (d, k, rng) => new MmoeBackbone(d, k, config.numExperts ?? k, config.expertHidden, config.dropout, rng, config.batchNorm)),
+  build: (schema, config, seed) =>
+    new ExpertDomainModel(
+      "md-mmoe",
+      schema,
+      config,
+      seed,
+      (d, k, rng) =>
+        new MmoeBackbone(
+          d,
+          k,
+          config.numExperts ?? k,
+          config.expertHidden,
+          config.dropout,
+          rng,
+          config.batchNorm,
+        ),
+    ),
 };
 
 export interface MdPleConfig extends BaseModelConfig, DomainFields, TowerFields {
@@ -124,11 +184,44 @@ export interface MdPleConfig extends BaseModelConfig, DomainFields, TowerFields 
 export const MD_PLE: ModelSpec<MdPleConfig> = {
   id: "md-ple",
   name: "PLE (multi-domain)",
-  paper: { title: "Progressive Layered Extraction (PLE): A Novel Multi-Task Learning (MTL) Model for Personalized Recommendations", venue: "RecSys 2020" },
+  paper: {
+    title:
+      "Progressive Layered Extraction (PLE): A Novel Multi-Task Learning (MTL) Model for Personalized Recommendations",
+    venue: "RecSys 2020",
+  },
   task: "multi-domain",
-  defaults: { embDim: 16, embedding: DEFAULT_EMBEDDING, label: null, domainAxis: DEFAULT_DOMAIN_AXIS, numLevels: 1, numSpecificExperts: 2, numSharedExperts: 1, expertHidden: [16], towerHidden: [8], dropout: 0, batchNorm: false },
+  defaults: {
+    embDim: 16,
+    embedding: DEFAULT_EMBEDDING,
+    label: null,
+    domainAxis: DEFAULT_DOMAIN_AXIS,
+    numLevels: 1,
+    numSpecificExperts: 2,
+    numSharedExperts: 1,
+    expertHidden: [16],
+    towerHidden: [8],
+    dropout: 0,
+    batchNorm: false,
+  },
   presets: { smoke: { expertHidden: [16], towerHidden: [8] }, paper: {} },
   requires: requiresDomain,
   build: (schema, config, seed) =>
-    new ExpertDomainModel("md-ple", schema, config, seed, (d, k, rng) => new PleBackbone(d, k, config.numLevels, config.numSpecificExperts, config.numSharedExperts, config.expertHidden, config.dropout, rng, config.batchNorm)),
+    new ExpertDomainModel(
+      "md-ple",
+      schema,
+      config,
+      seed,
+      (d, k, rng) =>
+        new PleBackbone(
+          d,
+          k,
+          config.numLevels,
+          config.numSpecificExperts,
+          config.numSharedExperts,
+          config.expertHidden,
+          config.dropout,
+          rng,
+          config.batchNorm,
+        ),
+    ),
 };

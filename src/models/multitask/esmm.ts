@@ -61,8 +61,20 @@ export class EsmmModel extends ModelBase<EsmmConfig> {
   constructor(schema: DatasetSchema, config: EsmmConfig, seed: number) {
     super("esmm", schema, config, seed, esmmHeads(schema, config));
     const batchNorm = config.batchNorm;
-    this.ctrTower = this.track(new Mlp(this.flatInputDim, { hidden: config.ctrHidden, dropout: config.dropout, output: 1, batchNorm }, this.rng));
-    this.cvrTower = this.track(new Mlp(this.flatInputDim, { hidden: config.cvrHidden, dropout: config.dropout, output: 1, batchNorm }, this.rng));
+    this.ctrTower = this.track(
+      new Mlp(
+        this.flatInputDim,
+        { hidden: config.ctrHidden, dropout: config.dropout, output: 1, batchNorm },
+        this.rng,
+      ),
+    );
+    this.cvrTower = this.track(
+      new Mlp(
+        this.flatInputDim,
+        { hidden: config.cvrHidden, dropout: config.dropout, output: 1, batchNorm },
+        this.rng,
+      ),
+    );
   }
 
   forward(inputs: ModelInputs, ctx: ModelContext): ForwardOutput {
@@ -72,7 +84,10 @@ export class EsmmModel extends ModelBase<EsmmConfig> {
     const ctcvr = productLogit(a, b); // [B]
     const pCtr = tf.sigmoid(a);
     const pCvr = tf.sigmoid(b);
-    return { logits: [a, ctcvr], internals: { ctr: pCtr, cvr: pCvr, ctcvr: tf.mul(pCtr, pCvr), cvrLogit: b } };
+    return {
+      logits: [a, ctcvr],
+      internals: { ctr: pCtr, cvr: pCvr, ctcvr: tf.mul(pCtr, pCvr), cvrLogit: b },
+    };
   }
 
   /** Only the field embeddings are shared (the paper's shared lookup table): no dense variable is. */
@@ -82,7 +97,8 @@ export class EsmmModel extends ModelBase<EsmmConfig> {
 }
 
 function esmmHeads(schema: DatasetSchema, config: EsmmConfig): string[] {
-  if (schema.labels.length < 2 && (config.ctrLabel === null || config.ctcvrLabel === null)) throw new Error(`esmm: ${requiresTwoLabels(schema)}`);
+  if (schema.labels.length < 2 && (config.ctrLabel === null || config.ctcvrLabel === null))
+    throw new Error(`esmm: ${requiresTwoLabels(schema)}`);
   const ctr = config.ctrLabel ?? schema.labels[0].name;
   const ctcvr = config.ctcvrLabel ?? schema.labels[1].name;
   labelIndex(schema, ctr);
@@ -94,10 +110,23 @@ function esmmHeads(schema: DatasetSchema, config: EsmmConfig): string[] {
 export const ESMM: ModelSpec<EsmmConfig> = {
   id: "esmm",
   name: "ESMM",
-  paper: { title: "Entire Space Multi-Task Model: An Effective Approach for Estimating Post-Click Conversion Rate", venue: "SIGIR 2018", url: "https://arxiv.org/abs/1804.07931" },
+  paper: {
+    title: "Entire Space Multi-Task Model: An Effective Approach for Estimating Post-Click Conversion Rate",
+    venue: "SIGIR 2018",
+    url: "https://arxiv.org/abs/1804.07931",
+  },
   task: "multi-task",
   // embDim 16: torch-rechub run_census.py embeds fields with embed_dim=16 for ESMM.
-  defaults: { embDim: 16, embedding: DEFAULT_EMBEDDING, ctrLabel: null, ctcvrLabel: null, ctrHidden: [16, 8], cvrHidden: [16, 8], dropout: 0, batchNorm: false },
+  defaults: {
+    embDim: 16,
+    embedding: DEFAULT_EMBEDDING,
+    ctrLabel: null,
+    ctcvrLabel: null,
+    ctrHidden: [16, 8],
+    cvrHidden: [16, 8],
+    dropout: 0,
+    batchNorm: false,
+  },
   presets: { smoke: { ctrHidden: [16, 8], cvrHidden: [16, 8] }, paper: {} },
   requires: requiresTwoLabels,
   build: (schema, config, seed) => new EsmmModel(schema, config, seed),

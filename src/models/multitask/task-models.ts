@@ -18,7 +18,15 @@ import { DEFAULT_EMBEDDING, ModelBase } from "../base";
 import type { Mlp } from "../layers/mlp";
 import type { BaseModelConfig, ForwardOutput, ModelContext, ModelInputs, ModelSpec } from "../types";
 import { tf } from "../../engine/tf";
-import { type Backbone, BottomBackbone, type GateTrace, makeTowers, MmoeBackbone, PleBackbone, squeezeLogit } from "./blocks";
+import {
+  type Backbone,
+  BottomBackbone,
+  type GateTrace,
+  makeTowers,
+  MmoeBackbone,
+  PleBackbone,
+  squeezeLogit,
+} from "./blocks";
 import { requiresTwoLabels, resolveLabel, resolveTasks, type TasksField, type TowerFields } from "./common";
 
 /** Builds a backbone with K outputs over an input of width inDim. */
@@ -37,10 +45,24 @@ export class ExpertTaskModel<C extends BaseModelConfig & TowerFields> extends Mo
   readonly backbone: Backbone;
   readonly towers: Mlp[];
 
-  constructor(id: string, schema: DatasetSchema, config: C, seed: number, heads: string[], makeBackbone: BackboneFactory) {
+  constructor(
+    id: string,
+    schema: DatasetSchema,
+    config: C,
+    seed: number,
+    heads: string[],
+    makeBackbone: BackboneFactory,
+  ) {
     super(id, schema, config, seed, heads);
     this.backbone = this.track(makeBackbone(this.flatInputDim, heads.length, this.rng));
-    this.towers = makeTowers(this.backbone.outDim, heads.length, config.towerHidden, config.dropout, this.rng, config.batchNorm);
+    this.towers = makeTowers(
+      this.backbone.outDim,
+      heads.length,
+      config.towerHidden,
+      config.dropout,
+      this.rng,
+      config.batchNorm,
+    );
     for (const t of this.towers) this.track(t);
   }
 
@@ -79,11 +101,27 @@ export const SINGLE_TASK: ModelSpec<SingleTaskConfig> = {
   name: "Single-task DNN",
   task: "ctr",
   // embDim 4: torch-rechub run_census.py embeds every Census field with embed_dim=4 (non-ESMM models).
-  defaults: { embDim: 4, embedding: DEFAULT_EMBEDDING, task: null, bottomHidden: [117], towerHidden: [8], dropout: 0, batchNorm: false },
+  defaults: {
+    embDim: 4,
+    embedding: DEFAULT_EMBEDDING,
+    task: null,
+    bottomHidden: [117],
+    towerHidden: [8],
+    dropout: 0,
+    batchNorm: false,
+  },
   presets: { smoke: { bottomHidden: [32], towerHidden: [8] }, paper: {} },
-  requires: (schema) => (schema.labels.length >= 1 ? null : `needs at least one binary label; ${schema.name} has none`),
+  requires: (schema) =>
+    schema.labels.length >= 1 ? null : `needs at least one binary label; ${schema.name} has none`,
   build: (schema, config, seed) =>
-    new ExpertTaskModel("single-task", schema, config, seed, [resolveLabel(schema, config.task, "single-task")], (d, k, rng) => new BottomBackbone(d, k, config.bottomHidden, config.dropout, rng, config.batchNorm)),
+    new ExpertTaskModel(
+      "single-task",
+      schema,
+      config,
+      seed,
+      [resolveLabel(schema, config.task, "single-task")],
+      (d, k, rng) => new BottomBackbone(d, k, config.bottomHidden, config.dropout, rng, config.batchNorm),
+    ),
 };
 
 export interface SharedBottomConfig extends BaseModelConfig, TasksField, TowerFields {
@@ -96,11 +134,26 @@ export const SHARED_BOTTOM: ModelSpec<SharedBottomConfig> = {
   name: "Shared-Bottom",
   paper: { title: "Multitask Learning (Caruana)", venue: "Machine Learning 28, 1997" },
   task: "multi-task",
-  defaults: { embDim: 4, embedding: DEFAULT_EMBEDDING, tasks: null, bottomHidden: [117], towerHidden: [8], dropout: 0, batchNorm: false },
+  defaults: {
+    embDim: 4,
+    embedding: DEFAULT_EMBEDDING,
+    tasks: null,
+    bottomHidden: [117],
+    towerHidden: [8],
+    dropout: 0,
+    batchNorm: false,
+  },
   presets: { smoke: { bottomHidden: [32], towerHidden: [8] }, paper: {} },
   requires: requiresTwoLabels,
   build: (schema, config, seed) =>
-    new ExpertTaskModel("shared-bottom", schema, config, seed, resolveTasks(schema, config.tasks, "shared-bottom"), (d, k, rng) => new BottomBackbone(d, k, config.bottomHidden, config.dropout, rng, config.batchNorm)),
+    new ExpertTaskModel(
+      "shared-bottom",
+      schema,
+      config,
+      seed,
+      resolveTasks(schema, config.tasks, "shared-bottom"),
+      (d, k, rng) => new BottomBackbone(d, k, config.bottomHidden, config.dropout, rng, config.batchNorm),
+    ),
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -116,13 +169,34 @@ export interface MmoeConfig extends BaseModelConfig, TasksField, TowerFields {
 export const MMOE: ModelSpec<MmoeConfig> = {
   id: "mmoe",
   name: "MMoE",
-  paper: { title: "Modeling Task Relationships in Multi-task Learning with Multi-gate Mixture-of-Experts", venue: "KDD 2018", url: "https://dl.acm.org/doi/10.1145/3219819.3220007" },
+  paper: {
+    title: "Modeling Task Relationships in Multi-task Learning with Multi-gate Mixture-of-Experts",
+    venue: "KDD 2018",
+    url: "https://dl.acm.org/doi/10.1145/3219819.3220007",
+  },
   task: "multi-task",
-  defaults: { embDim: 4, embedding: DEFAULT_EMBEDDING, tasks: null, numExperts: 8, expertHidden: [16], towerHidden: [8], dropout: 0, batchNorm: false },
+  defaults: {
+    embDim: 4,
+    embedding: DEFAULT_EMBEDDING,
+    tasks: null,
+    numExperts: 8,
+    expertHidden: [16],
+    towerHidden: [8],
+    dropout: 0,
+    batchNorm: false,
+  },
   presets: { smoke: { numExperts: 4, expertHidden: [16], towerHidden: [8] }, paper: {} },
   requires: requiresTwoLabels,
   build: (schema, config, seed) =>
-    new ExpertTaskModel("mmoe", schema, config, seed, resolveTasks(schema, config.tasks, "mmoe"), (d, k, rng) => new MmoeBackbone(d, k, config.numExperts, config.expertHidden, config.dropout, rng, config.batchNorm)),
+    new ExpertTaskModel(
+      "mmoe",
+      schema,
+      config,
+      seed,
+      resolveTasks(schema, config.tasks, "mmoe"),
+      (d, k, rng) =>
+        new MmoeBackbone(d, k, config.numExperts, config.expertHidden, config.dropout, rng, config.batchNorm),
+    ),
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -146,18 +220,51 @@ export interface PleConfig extends CgcConfig {
   numLevels: number;
 }
 
-const PLE_PAPER = { title: "Progressive Layered Extraction (PLE): A Novel Multi-Task Learning (MTL) Model for Personalized Recommendations", venue: "RecSys 2020", url: "https://dl.acm.org/doi/10.1145/3383313.3412236" };
+const PLE_PAPER = {
+  title:
+    "Progressive Layered Extraction (PLE): A Novel Multi-Task Learning (MTL) Model for Personalized Recommendations",
+  venue: "RecSys 2020",
+  url: "https://dl.acm.org/doi/10.1145/3383313.3412236",
+};
 
 export const CGC: ModelSpec<CgcConfig> = {
   id: "cgc",
   name: "CGC (PLE, one level)",
   paper: PLE_PAPER,
   task: "multi-task",
-  defaults: { embDim: 4, embedding: DEFAULT_EMBEDDING, tasks: null, numSpecificExperts: 2, numSharedExperts: 1, expertHidden: [16], towerHidden: [8], dropout: 0, batchNorm: false },
+  defaults: {
+    embDim: 4,
+    embedding: DEFAULT_EMBEDDING,
+    tasks: null,
+    numSpecificExperts: 2,
+    numSharedExperts: 1,
+    expertHidden: [16],
+    towerHidden: [8],
+    dropout: 0,
+    batchNorm: false,
+  },
   presets: { smoke: { expertHidden: [16], towerHidden: [8] }, paper: {} },
   requires: requiresTwoLabels,
   build: (schema, config, seed) =>
-    new ExpertTaskModel("cgc", schema, config, seed, resolveTasks(schema, config.tasks, "cgc"), (d, k, rng) => new PleBackbone(d, k, 1, config.numSpecificExperts, config.numSharedExperts, config.expertHidden, config.dropout, rng, config.batchNorm)),
+    new ExpertTaskModel(
+      "cgc",
+      schema,
+      config,
+      seed,
+      resolveTasks(schema, config.tasks, "cgc"),
+      (d, k, rng) =>
+        new PleBackbone(
+          d,
+          k,
+          1,
+          config.numSpecificExperts,
+          config.numSharedExperts,
+          config.expertHidden,
+          config.dropout,
+          rng,
+          config.batchNorm,
+        ),
+    ),
 };
 
 export const PLE: ModelSpec<PleConfig> = {
@@ -169,7 +276,23 @@ export const PLE: ModelSpec<PleConfig> = {
   presets: { smoke: { expertHidden: [16], towerHidden: [8] }, paper: {} },
   requires: requiresTwoLabels,
   build: (schema, config, seed) =>
-    new ExpertTaskModel("ple", schema, config, seed, resolveTasks(schema, config.tasks, "ple"), (d, k, rng) =>
-      new PleBackbone(d, k, config.numLevels, config.numSpecificExperts, config.numSharedExperts, config.expertHidden, config.dropout, rng, config.batchNorm),
+    new ExpertTaskModel(
+      "ple",
+      schema,
+      config,
+      seed,
+      resolveTasks(schema, config.tasks, "ple"),
+      (d, k, rng) =>
+        new PleBackbone(
+          d,
+          k,
+          config.numLevels,
+          config.numSpecificExperts,
+          config.numSharedExperts,
+          config.expertHidden,
+          config.dropout,
+          rng,
+          config.batchNorm,
+        ),
     ),
 };

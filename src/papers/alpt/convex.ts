@@ -199,7 +199,12 @@ export function quantisedSgd(p: ConvexProblem, o: QuantisedSgdOptions): Quantise
   };
   const round = (v: number): number => {
     const s = v / delta;
-    let q = o.rounding === "stochastic" ? Math.floor(s + rng.next()) : s >= 0 ? Math.floor(s + 0.5) : -Math.floor(0.5 - s);
+    let q =
+      o.rounding === "stochastic"
+        ? Math.floor(s + rng.next())
+        : s >= 0
+          ? Math.floor(s + 0.5)
+          : -Math.floor(0.5 - s);
     if (q > qmax) q = qmax;
     else if (q < qmin) q = qmin;
     return q * delta;
@@ -234,7 +239,13 @@ export function quantisedSgd(p: ConvexProblem, o: QuantisedSgdOptions): Quantise
       floor += (q * delta - p.wStar[k]) ** 2;
     }
   }
-  return { steps: recSteps, dist, finalGap: convexObjective(p, w) - p.fStar, delta, gridFloor: Math.sqrt(floor) };
+  return {
+    steps: recSteps,
+    dist,
+    finalGap: convexObjective(p, w) - p.fStar,
+    delta,
+    gridFloor: Math.sqrt(floor),
+  };
 }
 
 /** Area under the log-distance curve (mean of log10‖w_t − w*‖ over records): lower = faster. */

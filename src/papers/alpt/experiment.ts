@@ -27,7 +27,15 @@ import type { TrainConfig } from "../../train/trainer";
 import type { Profile } from "../../util/profile";
 import { projectRoot } from "../../util/root";
 import { convexProblem, meanLogDistance, quantisedSgd, type QuantisedSgdResult } from "./convex";
-import { ALPT_DNN, ALPT_MODELS, type AlptFields, type AlptModel, type AlptVariant, type FrequencyStepTrace, type StepTracePoint } from "./spec";
+import {
+  ALPT_DNN,
+  ALPT_MODELS,
+  type AlptFields,
+  type AlptModel,
+  type AlptVariant,
+  type FrequencyStepTrace,
+  type StepTracePoint,
+} from "./spec";
 
 /** What a profile sets: data ids, seeds, bit widths, training and model config. */
 export interface AlptSettings {
@@ -53,7 +61,14 @@ export const PROFILES: Record<Profile, AlptSettings> = {
     seeds: [1, 2, 3, 4, 5],
     dcnSeeds: [1, 2, 3],
     bits: [8, 4, 2],
-    train: { numEpochs: 4, batchSize: 256, evalEverySteps: 8, logEverySteps: 4, progress: "none", earlyStopping: { metric: "auc", patience: 2, restoreBest: true } },
+    train: {
+      numEpochs: 4,
+      batchSize: 256,
+      evalEverySteps: 8,
+      logEverySteps: 4,
+      progress: "none",
+      earlyStopping: { metric: "auc", patience: 2, restoreBest: true },
+    },
     modelConfig: { traceEvery: 4, stepLr: 0.1 },
   },
   paper: {
@@ -61,13 +76,21 @@ export const PROFILES: Record<Profile, AlptSettings> = {
     seeds: [1, 2, 3, 4, 5],
     dcnSeeds: [1, 2, 3, 4, 5],
     bits: [8, 4, 2],
-    train: { numEpochs: 3, batchSize: 4096, evalEverySteps: 2000, logEverySteps: 100, earlyStopping: { metric: "auc", patience: 1, restoreBest: true } },
+    train: {
+      numEpochs: 3,
+      batchSize: 4096,
+      evalEverySteps: 2000,
+      logEverySteps: 100,
+      earlyStopping: { metric: "auc", patience: 1, restoreBest: true },
+    },
     modelConfig: { traceEvery: 200 },
   },
 };
 
 /** The training presets of every profile, as runGrid takes them. */
-export const TRAIN_PRESETS: Partial<Record<Profile, Partial<TrainConfig>>> = Object.fromEntries(Object.entries(PROFILES).map(([p, s]) => [p, s.train]));
+export const TRAIN_PRESETS: Partial<Record<Profile, Partial<TrainConfig>>> = Object.fromEntries(
+  Object.entries(PROFILES).map(([p, s]) => [p, s.train]),
+);
 
 /** One cell of the grid as data: a variant at a bit width, optionally with ALPT field overrides (ablations). */
 export interface VariantSpec {
@@ -103,7 +126,12 @@ export function cellsOf(model: string, variants: readonly VariantSpec[]): GridCe
 
 /** FP32, then LPT-det, LPT-sto and ALPT at each bit width of the profile. */
 export function mainVariants(s: AlptSettings): VariantSpec[] {
-  return [{ variant: "fp32", bits: 8 }, ...s.bits.flatMap((bits) => (["lpt-det", "lpt-sto", "alpt"] as const).map((variant) => ({ variant, bits })))];
+  return [
+    { variant: "fp32", bits: 8 },
+    ...s.bits.flatMap((bits) =>
+      (["lpt-det", "lpt-sto", "alpt"] as const).map((variant) => ({ variant, bits })),
+    ),
+  ];
 }
 
 /** The DCN backbone's cells: FP32 and the variants at 8 and 2 bits. */
@@ -123,7 +151,12 @@ export const ABLATIONS: readonly VariantSpec[] = ABLATION_BITS.flatMap((bits) =>
   { variant: "alpt" as const, bits, label: "alpt-twopass", overrides: { stepGrad: "two-pass" as const } },
   { variant: "alpt" as const, bits, label: "alpt-legacy", overrides: { stepGrad: "legacy-sr" as const } },
   { variant: "alpt" as const, bits, label: "alpt-noscale", overrides: { stepGradScale: false } },
-  { variant: "alpt" as const, bits, label: "alpt-det", overrides: { alptRounding: "deterministic" as const } },
+  {
+    variant: "alpt" as const,
+    bits,
+    label: "alpt-det",
+    overrides: { alptRounding: "deterministic" as const },
+  },
   { variant: "alpt" as const, bits, label: "alpt-table", overrides: { stepGranularity: "table" as const } },
   { variant: "alpt" as const, bits, label: "alpt-frozen", overrides: { stepLr: 1e-6 } },
 ]);
@@ -132,7 +165,14 @@ export const ABLATIONS: readonly VariantSpec[] = ABLATION_BITS.flatMap((bits) =>
 export const STEP_LR_SWEEP = [0.01, 0.3] as const;
 
 /** The Δ learning-rate sweep: ALPT at each `STEP_LR_SWEEP` value, at 4 and 2 bits (Criteo, DNN). */
-export const LR_SWEEP: readonly VariantSpec[] = ABLATION_BITS.flatMap((bits) => STEP_LR_SWEEP.map((lr) => ({ variant: "alpt" as const, bits, label: `alpt-lr${lr}`, overrides: { stepLr: lr } })));
+export const LR_SWEEP: readonly VariantSpec[] = ABLATION_BITS.flatMap((bits) =>
+  STEP_LR_SWEEP.map((lr) => ({
+    variant: "alpt" as const,
+    bits,
+    label: `alpt-lr${lr}`,
+    overrides: { stepLr: lr },
+  })),
+);
 
 /** Rows of the ablation table and figure, in order, with their names. */
 export const ABLATION_NAMES: Record<string, string> = {
@@ -159,7 +199,13 @@ export interface TableMemory {
 export function tableMemory(model: RecModel): TableMemory {
   const emb = (model as AlptModel).embeddings;
   const mem = emb.memory();
-  return { weightBytes: mem.weightBytes, stepBytes: mem.stepBytes, fp32WeightBytes: mem.fp32WeightBytes, ratio: (mem.weightBytes + mem.stepBytes) / mem.fp32WeightBytes, buffer: emb.tables[0].weights.constructor.name };
+  return {
+    weightBytes: mem.weightBytes,
+    stepBytes: mem.stepBytes,
+    fp32WeightBytes: mem.fp32WeightBytes,
+    ratio: (mem.weightBytes + mem.stepBytes) / mem.fp32WeightBytes,
+    buffer: emb.tables[0].weights.constructor.name,
+  };
 }
 
 /** Per-seed measurement hook: the trained tables' memory ratio and whether they hold integer codes. */
@@ -169,7 +215,11 @@ export function measure(s: SeedContext): Record<string, number> {
 }
 
 /** Last-seed inspection hook: the learned step-size traces (all rows; frequent vs rare rows) and the memory details. */
-export function inspect(s: SeedContext): { stepTrace: StepTracePoint[]; freqTrace: FrequencyStepTrace; memory: TableMemory } {
+export function inspect(s: SeedContext): {
+  stepTrace: StepTracePoint[];
+  freqTrace: FrequencyStepTrace;
+  memory: TableMemory;
+} {
   const m = s.model as AlptModel;
   return { stepTrace: [...m.stepTrace], freqTrace: m.stepTraceByFrequency(), memory: tableMemory(s.model) };
 }
@@ -212,7 +262,10 @@ export function dataTable(data: Record<string, Dataset>): Record<string, string 
  * The toy batch: a 4-bit ALPT DNN on two rows of field 0 (codes, Δ, Δ·q), and the measured memory
  * of freshly built tables per variant and bit width.
  */
-export function toyTables(data: Dataset): { rows: Record<string, string | number>[]; memory: Record<string, string | number>[] } {
+export function toyTables(data: Dataset): {
+  rows: Record<string, string | number>[];
+  memory: Record<string, string | number>[];
+} {
   const schema: DatasetSchema = data.schema;
   const toyModel = ALPT_DNN.build(schema, { ...ALPT_DNN.defaults, hidden: [8], variant: "alpt", bits: 4 }, 0);
   const toy = batches(data.train, { batchSize: 2 }).next().value!;
@@ -223,14 +276,20 @@ export function toyTables(data: Dataset): { rows: Record<string, string | number
     return {
       field: table0.name,
       id,
-      "codes q (first 6)": Array.from(table0.weights.subarray(id * table0.dim, id * table0.dim + 6)).join(", "),
-      "Δ": table0.stepOf(id).toExponential(3),
+      "codes q (first 6)": Array.from(table0.weights.subarray(id * table0.dim, id * table0.dim + 6)).join(
+        ", ",
+      ),
+      Δ: table0.stepOf(id).toExponential(3),
       "Δ·q (first 6)": Array.from(deq.subarray(0, 6), (v) => v.toFixed(4)).join(", "),
     };
   });
   const memory = (["fp32", "lpt-sto", "alpt"] as const).flatMap((variant) =>
     (variant === "fp32" ? [32] : [8, 4, 2]).map((bits) => {
-      const m = ALPT_DNN.build(schema, { ...ALPT_DNN.defaults, hidden: [8], variant, bits: (bits === 32 ? 8 : bits) as 8 | 4 | 2 }, 0);
+      const m = ALPT_DNN.build(
+        schema,
+        { ...ALPT_DNN.defaults, hidden: [8], variant, bits: (bits === 32 ? 8 : bits) as 8 | 4 | 2 },
+        0,
+      );
       const mem = m.embeddings.memory();
       m.dispose();
       return {
@@ -248,16 +307,43 @@ export function toyTables(data: Dataset): { rows: Record<string, string | number
   return { rows, memory };
 }
 
-function grid(dataName: string, data: Dataset, model: string, variants: readonly VariantSpec[], seeds: number[], profile: Profile, verbose: boolean, figuresDir?: string): Promise<CellResult[]> {
+function grid(
+  dataName: string,
+  data: Dataset,
+  model: string,
+  variants: readonly VariantSpec[],
+  seeds: number[],
+  profile: Profile,
+  verbose: boolean,
+  figuresDir?: string,
+): Promise<CellResult[]> {
   const s = PROFILES[profile];
-  return runGrid({ paper: "alpt", models: ALPT_MODELS, dataName, data, cells: cellsOf(model, variants), seeds, presets: TRAIN_PRESETS, profile, modelConfig: s.modelConfig, verbose, measure, inspect, figuresDir });
+  return runGrid({
+    paper: "alpt",
+    models: ALPT_MODELS,
+    dataName,
+    data,
+    cells: cellsOf(model, variants),
+    seeds,
+    presets: TRAIN_PRESETS,
+    profile,
+    modelConfig: s.modelConfig,
+    verbose,
+    measure,
+    inspect,
+    figuresDir,
+  });
 }
 
 /** The main grid: DNN on Criteo and Avazu (every variant and bit width), DCN on Criteo (FP32, 8 and 2 bits). */
-export async function runMain(data: { criteo: Dataset; avazu: Dataset }, profile: Profile): Promise<CellResult[]> {
+export async function runMain(
+  data: { criteo: Dataset; avazu: Dataset },
+  profile: Profile,
+): Promise<CellResult[]> {
   const s = PROFILES[profile];
   const out: CellResult[] = [];
-  for (const [name, d] of Object.entries(data)) out.push(...(await grid(name, d, "alpt-dnn", mainVariants(s), s.seeds, profile, name === "criteo")));
+  for (const [name, d] of Object.entries(data))
+    out.push(...(await grid(name, d, "alpt-dnn", mainVariants(s), s.seeds, profile, name === "criteo")));
   out.push(...(await grid("criteo", data.criteo, "alpt-dcn", dcnVariants(s), s.dcnSeeds, profile, false)));
   return out;
 }
@@ -268,8 +354,21 @@ export function runAblation(data: { criteo: Dataset }, profile: Profile): Promis
 }
 
 /** The Δ learning-rate sweep on Criteo (DNN), at 4 and 2 bits; `figuresDir` for exploratory runs. */
-export function runLrSweep(data: { criteo: Dataset }, profile: Profile, figuresDir?: string): Promise<CellResult[]> {
-  return grid("criteo", data.criteo, "alpt-dnn", LR_SWEEP, PROFILES[profile].seeds, profile, false, figuresDir);
+export function runLrSweep(
+  data: { criteo: Dataset },
+  profile: Profile,
+  figuresDir?: string,
+): Promise<CellResult[]> {
+  return grid(
+    "criteo",
+    data.criteo,
+    "alpt-dnn",
+    LR_SWEEP,
+    PROFILES[profile].seeds,
+    profile,
+    false,
+    figuresDir,
+  );
 }
 
 /**
@@ -277,12 +376,18 @@ export function runLrSweep(data: { criteo: Dataset }, profile: Profile, figuresD
  * profile's included) with the AUC difference to LPT-sto (paired by seed, the spread rule) and the
  * median Δ/Δ0 of frequent and rare rows at the end of training (last seed).
  */
-export function lrSweepRows(results: readonly CellResult[], profile: Profile): Record<string, string | number>[] {
+export function lrSweepRows(
+  results: readonly CellResult[],
+  profile: Profile,
+): Record<string, string | number>[] {
   const base = PROFILES[profile].modelConfig.stepLr ?? 0.01;
   return ABLATION_BITS.flatMap((bits) => {
     const ref = cellAt(results, "criteo", "alpt-dnn", "lpt-sto", bits)!;
     const lrs = [...new Set([...STEP_LR_SWEEP, base])].sort((a, b) => a - b);
-    const rows = lrs.map((lr) => ({ lr, r: cellAt(results, "criteo", "alpt-dnn", lr === base ? "alpt" : `alpt-lr${lr}`, bits)! }));
+    const rows = lrs.map((lr) => ({
+      lr,
+      r: cellAt(results, "criteo", "alpt-dnn", lr === base ? "alpt" : `alpt-lr${lr}`, bits)!,
+    }));
     return [{ lr: 0, r: ref }, ...rows].map(({ lr, r }) => {
       const last = freqTraceOf(r)?.points.at(-1);
       return {
@@ -333,7 +438,13 @@ export function comparisonTable(results: readonly CellResult[]): Record<string, 
 }
 
 /** The cell of variant `variant` at `bits` of `model` on `data` (fp32 ignores bits). */
-export function cellAt(results: readonly CellResult[], data: string, model: string, variant: string, bits: number): CellResult | undefined {
+export function cellAt(
+  results: readonly CellResult[],
+  data: string,
+  model: string,
+  variant: string,
+  bits: number,
+): CellResult | undefined {
   const label = variant === "fp32" ? `${model}.fp32` : `${model}.b${bits}.${variant}`;
   return results.find((r) => r.data === data && r.label === label);
 }
@@ -342,13 +453,18 @@ export function cellAt(results: readonly CellResult[], data: string, model: stri
 export function ablationRows(results: readonly CellResult[]): Record<string, string | number>[] {
   return ABLATION_BITS.flatMap((bits) => {
     const ref = cellAt(results, "criteo", "alpt-dnn", "alpt", bits)!;
-    const rows = Object.keys(ABLATION_NAMES).map((l) => ({ name: ABLATION_NAMES[l], r: cellAt(results, "criteo", "alpt-dnn", l, bits)! }));
-    return [{ name: "ALPT (learned per-row Δ, stochastic, grad scale)", r: ref }, ...rows].map(({ name, r }) => ({
-      bits,
-      setting: name,
-      AUC: formatMeanStd(summariseSeeds(r.metrics.auc)),
-      "Δ vs ALPT": r === ref ? "—" : signedDiff(r.metrics.auc, ref.metrics.auc),
+    const rows = Object.keys(ABLATION_NAMES).map((l) => ({
+      name: ABLATION_NAMES[l],
+      r: cellAt(results, "criteo", "alpt-dnn", l, bits)!,
     }));
+    return [{ name: "ALPT (learned per-row Δ, stochastic, grad scale)", r: ref }, ...rows].map(
+      ({ name, r }) => ({
+        bits,
+        setting: name,
+        AUC: formatMeanStd(summariseSeeds(r.metrics.auc)),
+        "Δ vs ALPT": r === ref ? "—" : signedDiff(r.metrics.auc, ref.metrics.auc),
+      }),
+    );
   });
 }
 
@@ -362,12 +478,17 @@ export interface ConvexRuns {
 }
 
 /** The convex C2 check: quantised SGD with deterministic vs stochastic rounding at 4, 6 and 8 bits, five rounding seeds each. */
-export function runConvex(bitsList: readonly number[] = [4, 6, 8], seeds: readonly number[] = [1, 2, 3, 4, 5]): ConvexRuns {
+export function runConvex(
+  bitsList: readonly number[] = [4, 6, 8],
+  seeds: readonly number[] = [1, 2, 3, 4, 5],
+): ConvexRuns {
   const problem = convexProblem({ seed: 1 });
   const clip = 1.5 * Math.max(...Array.from(problem.wStar, Math.abs));
   const runs = bitsList.map((bits) => ({
     bits,
-    det: seeds.map((seed) => quantisedSgd(problem, { rounding: "deterministic", bits, clipRange: clip, seed })),
+    det: seeds.map((seed) =>
+      quantisedSgd(problem, { rounding: "deterministic", bits, clipRange: clip, seed }),
+    ),
     sto: seeds.map((seed) => quantisedSgd(problem, { rounding: "stochastic", bits, clipRange: clip, seed })),
   }));
   const fp32 = quantisedSgd(problem, { rounding: "fp32", clipRange: clip, seed: 1 });
@@ -380,7 +501,7 @@ export function runConvex(bitsList: readonly number[] = [4, 6, 8], seeds: readon
   }
   const table = runs.map((r) => ({
     bits: r.bits,
-    "Δ": r.det[0].delta.toFixed(4),
+    Δ: r.det[0].delta.toFixed(4),
     "grid floor ‖Q(w*) − w*‖": r.det[0].gridFloor.toFixed(4),
     "final ‖w − w*‖ det": formatMeanStd(summariseSeeds(measured[`convex.${r.bits}bit.det.finalDist`])),
     "final ‖w − w*‖ sto": formatMeanStd(summariseSeeds(measured[`convex.${r.bits}bit.sto.finalDist`])),
@@ -400,9 +521,28 @@ export function speedRows(results: readonly CellResult[]): Record<string, string
   const fpWall = cellAt(dnn, "criteo", "alpt-dnn", "fp32", 32)!.wallSecPerSeed;
   return [
     ...(bench
-      ? bench.rows.map((r: { setup: string; msPerStepMedian: number; ratioToFp32: number }) => ({ source: `bench (${bench.backend}, ${bench.createdAt.slice(0, 10)})`, setup: r.setup, "ms / step": r.msPerStepMedian.toFixed(0), "× FP32": r.ratioToFp32.toFixed(3) }))
-      : [{ source: "bench", setup: "no bench/results/alpt.json: run node dist/bench/alpt.js", "ms / step": "", "× FP32": "" }]),
-    ...dnn.filter((r) => variantOf(r).bits !== 32).map((r) => ({ source: "this grid (criteo, s/seed)", setup: `${variantOf(r).variant} int${variantOf(r).bits}`, "ms / step": "", "× FP32": (r.wallSecPerSeed / fpWall).toFixed(3) })),
+      ? bench.rows.map((r: { setup: string; msPerStepMedian: number; ratioToFp32: number }) => ({
+          source: `bench (${bench.backend}, ${bench.createdAt.slice(0, 10)})`,
+          setup: r.setup,
+          "ms / step": r.msPerStepMedian.toFixed(0),
+          "× FP32": r.ratioToFp32.toFixed(3),
+        }))
+      : [
+          {
+            source: "bench",
+            setup: "no bench/results/alpt.json: run node dist/bench/alpt.js",
+            "ms / step": "",
+            "× FP32": "",
+          },
+        ]),
+    ...dnn
+      .filter((r) => variantOf(r).bits !== 32)
+      .map((r) => ({
+        source: "this grid (criteo, s/seed)",
+        setup: `${variantOf(r).variant} int${variantOf(r).bits}`,
+        "ms / step": "",
+        "× FP32": (r.wallSecPerSeed / fpWall).toFixed(3),
+      })),
   ];
 }
 

@@ -12,7 +12,15 @@ import { areaTrace, seedBand } from "../../plots/bands";
 import { fromSeeds, groupedBars } from "../../plots/builders";
 import { baseLayout, FONT_FAMILY, type Figure, type Trace } from "../../plots/figure";
 import type { CellResult } from "../../train/grid";
-import { ABLATION_BITS, ABLATION_NAMES, cellAt, freqTraceOf, stepTraceOf, variantOf, type ConvexRuns } from "./experiment";
+import {
+  ABLATION_BITS,
+  ABLATION_NAMES,
+  cellAt,
+  freqTraceOf,
+  stepTraceOf,
+  variantOf,
+  type ConvexRuns,
+} from "./experiment";
 
 /** Fixed colours per variant, so every figure reads the same (Okabe-Ito). */
 export const VARIANT_COLOURS: Record<string, string> = {
@@ -25,34 +33,67 @@ export const VARIANT_COLOURS: Record<string, string> = {
 const BACKBONES: Record<string, string> = { "alpt-dnn": "DNN", "alpt-dcn": "DCN" };
 const backboneName = (model: string) => BACKBONES[model] ?? model;
 
-const NAMES: Record<string, string> = { fp32: "FP32", "lpt-det": "LPT, deterministic", "lpt-sto": "LPT, stochastic", alpt: "ALPT (learned Δ)" };
+const NAMES: Record<string, string> = {
+  fp32: "FP32",
+  "lpt-det": "LPT, deterministic",
+  "lpt-sto": "LPT, stochastic",
+  alpt: "ALPT (learned Δ)",
+};
 
 /** Mean and std over seeds of one field of the step records, on the steps all seeds share. */
-function meanCurve(r: CellResult, field: "trainLoss" | "validAuc"): { x: number[]; mean: number[]; std: number[] } {
-  return seedBand(r.histories.map((h) => h.steps.filter((s) => s[field] !== undefined && Number.isFinite(s[field])).map((s) => ({ x: s.step, y: s[field] as number }))));
+function meanCurve(
+  r: CellResult,
+  field: "trainLoss" | "validAuc",
+): { x: number[]; mean: number[]; std: number[] } {
+  return seedBand(
+    r.histories.map((h) =>
+      h.steps
+        .filter((s) => s[field] !== undefined && Number.isFinite(s[field]))
+        .map((s) => ({ x: s.step, y: s[field] as number })),
+    ),
+  );
 }
 
 /** Log10 vocabulary size per categorical field (rows of each embedding table). */
 export function vocabFigure(d: Dataset, name = "Criteo sample"): Figure {
-  const cats = d.schema.features.filter((f) => f.kind === "categorical") as { name: string; vocabSize: number }[];
+  const cats = d.schema.features.filter((f) => f.kind === "categorical") as {
+    name: string;
+    vocabSize: number;
+  }[];
   return groupedBars(
     cats.map((f) => f.name),
     { criteo: cats.map((f) => Math.log10(f.vocabSize)) },
-    { title: `${name}: log10 vocabulary size per field (rows of each embedding table)`, yTitle: "log10 rows" },
+    {
+      title: `${name}: log10 vocabulary size per field (rows of each embedding table)`,
+      yTitle: "log10 rows",
+    },
   );
 }
 
 /** Test AUC per bit width of LPT-det, LPT-sto and ALPT (DNN; mean ± std over seeds; FP32 as a line). */
-export function aucPerBitsFigure(results: readonly CellResult[], data: string, bits: readonly number[]): Figure {
+export function aucPerBitsFigure(
+  results: readonly CellResult[],
+  data: string,
+  bits: readonly number[],
+): Figure {
   const fp = cellAt(results, data, "alpt-dnn", "fp32", 32)!;
   const series = Object.fromEntries(
-    (["lpt-det", "lpt-sto", "alpt"] as const).map((v) => [v, fromSeeds(fp.seeds.map((_, s) => bits.map((b) => cellAt(results, data, "alpt-dnn", v, b)!.metrics.auc[s])))]),
+    (["lpt-det", "lpt-sto", "alpt"] as const).map((v) => [
+      v,
+      fromSeeds(
+        fp.seeds.map((_, s) => bits.map((b) => cellAt(results, data, "alpt-dnn", v, b)!.metrics.auc[s])),
+      ),
+    ]),
   );
-  return groupedBars(bits.map((b) => `${b}-bit`), series, {
-    title: `${data} · DNN: test AUC per bit width (mean ± std over seeds; line = FP32)`,
-    yTitle: "test AUC",
-    referenceLine: { y: meanStd(fp.metrics.auc).mean, label: "FP32" },
-  });
+  return groupedBars(
+    bits.map((b) => `${b}-bit`),
+    series,
+    {
+      title: `${data} · DNN: test AUC per bit width (mean ± std over seeds; line = FP32)`,
+      yTitle: "test AUC",
+      referenceLine: { y: meanStd(fp.metrics.auc).mean, label: "FP32" },
+    },
+  );
 }
 
 /** Each ablation's test AUC minus ALPT's (same seed; mean ± std), per bit width (Criteo, DNN). */
@@ -61,10 +102,27 @@ export function ablationFigure(results: readonly CellResult[]): Figure {
   const seeds = at("alpt", ABLATION_BITS[0]).seeds;
   const fig = groupedBars(
     ABLATION_BITS.map((b) => `${b}-bit`),
-    Object.fromEntries(Object.keys(ABLATION_NAMES).map((l) => [ABLATION_NAMES[l], fromSeeds(seeds.map((_, s) => ABLATION_BITS.map((b) => at(l, b).metrics.auc[s] - at("alpt", b).metrics.auc[s])))])),
-    { title: "Criteo · DNN: ablations, test AUC minus ALPT's (same seed; mean ± std)", yTitle: "ΔAUC vs ALPT", referenceLine: { y: 0, label: "ALPT" }, height: 540 },
+    Object.fromEntries(
+      Object.keys(ABLATION_NAMES).map((l) => [
+        ABLATION_NAMES[l],
+        fromSeeds(
+          seeds.map((_, s) =>
+            ABLATION_BITS.map((b) => at(l, b).metrics.auc[s] - at("alpt", b).metrics.auc[s]),
+          ),
+        ),
+      ]),
+    ),
+    {
+      title: "Criteo · DNN: ablations, test AUC minus ALPT's (same seed; mean ± std)",
+      yTitle: "ΔAUC vs ALPT",
+      referenceLine: { y: 0, label: "ALPT" },
+      height: 540,
+    },
   );
-  Object.assign(fig.layout, { legend: { orientation: "h", yanchor: "top", y: -0.12, xanchor: "center", x: 0.5 }, margin: { l: 70, r: 30, t: 60, b: 150 } });
+  Object.assign(fig.layout, {
+    legend: { orientation: "h", yanchor: "top", y: -0.12, xanchor: "center", x: 0.5 },
+    margin: { l: 70, r: 30, t: 60, b: 150 },
+  });
   return fig;
 }
 
@@ -72,7 +130,10 @@ export function ablationFigure(results: readonly CellResult[]): Figure {
  * Convergence at one bit width: left panel training loss, right panel validation AUC, against
  * steps; LPT-det, LPT-sto and ALPT (mean over seeds, ±1 std band) and FP32 dashed.
  */
-export function convergenceFigure(runs: readonly CellResult[], opts: { bits: number; data: string; model: string; title?: string }): Figure {
+export function convergenceFigure(
+  runs: readonly CellResult[],
+  opts: { bits: number; data: string; model: string; title?: string },
+): Figure {
   const pick = (label: string) => cellAt(runs, opts.data, opts.model, label, opts.bits);
   const data: Trace[] = [];
   for (const label of ["fp32", "lpt-det", "lpt-sto", "alpt"]) {
@@ -80,10 +141,23 @@ export function convergenceFigure(runs: readonly CellResult[], opts: { bits: num
     if (!r) continue;
     const colour = VARIANT_COLOURS[label];
     const dash = label === "fp32" ? "dash" : "solid";
-    for (const [field, ax] of [["trainLoss", ["x", "y"]], ["validAuc", ["x2", "y2"]]] as const) {
+    for (const [field, ax] of [
+      ["trainLoss", ["x", "y"]],
+      ["validAuc", ["x2", "y2"]],
+    ] as const) {
       const c = meanCurve(r, field);
       if (c.x.length === 0) continue;
-      if (label !== "fp32") data.push(areaTrace(c.x, c.mean.map((m, i) => m - c.std[i]), c.mean.map((m, i) => m + c.std[i]), colour, label, { xaxis: ax[0], yaxis: ax[1] }));
+      if (label !== "fp32")
+        data.push(
+          areaTrace(
+            c.x,
+            c.mean.map((m, i) => m - c.std[i]),
+            c.mean.map((m, i) => m + c.std[i]),
+            colour,
+            label,
+            { xaxis: ax[0], yaxis: ax[1] },
+          ),
+        );
       data.push({
         type: "scatter",
         mode: "lines",
@@ -99,8 +173,20 @@ export function convergenceFigure(runs: readonly CellResult[], opts: { bits: num
     }
   }
   const seeds = runs.find((r) => r.data === opts.data)?.seeds.length ?? 0;
-  const layout = baseLayout({ title: opts.title ?? `${opts.data} · ${backboneName(opts.model)} · ${opts.bits}-bit embeddings: convergence (mean ± std over ${seeds} seeds)`, height: 460 });
-  const axis = { showgrid: true, gridcolor: "#E5E5E5", zeroline: false, linecolor: "#444444", ticks: "outside", automargin: true };
+  const layout = baseLayout({
+    title:
+      opts.title ??
+      `${opts.data} · ${backboneName(opts.model)} · ${opts.bits}-bit embeddings: convergence (mean ± std over ${seeds} seeds)`,
+    height: 460,
+  });
+  const axis = {
+    showgrid: true,
+    gridcolor: "#E5E5E5",
+    zeroline: false,
+    linecolor: "#444444",
+    ticks: "outside",
+    automargin: true,
+  };
   Object.assign(layout, {
     xaxis: { ...axis, domain: [0, 0.46], title: { text: "training step" } },
     yaxis: { ...axis, title: { text: "training log loss (running mean)" } },
@@ -113,17 +199,35 @@ export function convergenceFigure(runs: readonly CellResult[], opts: { bits: num
 }
 
 /** Learned step sizes over training: median Δ/Δ0 with the 10-90 percentile band, one line per bit width. */
-export function stepSizeFigure(runs: readonly CellResult[], opts: { data: string; model: string; title?: string }): Figure {
+export function stepSizeFigure(
+  runs: readonly CellResult[],
+  opts: { data: string; model: string; title?: string },
+): Figure {
   const palette = ["#009E73", "#0072B2", "#D55E00", "#CC79A7", "#E69F00"];
   const data: Trace[] = [];
   const alpt = runs
-    .filter((r) => r.data === opts.data && r.model === opts.model && variantOf(r).variant === "alpt" && stepTraceOf(r).length > 0)
+    .filter(
+      (r) =>
+        r.data === opts.data &&
+        r.model === opts.model &&
+        variantOf(r).variant === "alpt" &&
+        stepTraceOf(r).length > 0,
+    )
     .map((r) => ({ bits: variantOf(r).bits, trace: stepTraceOf(r) }))
     .sort((a, b) => b.bits - a.bits);
   alpt.forEach((r, i) => {
     const colour = palette[i % palette.length];
     const x = r.trace.map((p) => p.step);
-    data.push(areaTrace(x, r.trace.map((p) => p.p10), r.trace.map((p) => p.p90), colour, `b${r.bits}`, { xaxis: "x", yaxis: "y" }));
+    data.push(
+      areaTrace(
+        x,
+        r.trace.map((p) => p.p10),
+        r.trace.map((p) => p.p90),
+        colour,
+        `b${r.bits}`,
+        { xaxis: "x", yaxis: "y" },
+      ),
+    );
     data.push({
       type: "scatter",
       mode: "lines",
@@ -135,14 +239,26 @@ export function stepSizeFigure(runs: readonly CellResult[], opts: { data: string
     });
   });
   const layout = baseLayout({
-    title: opts.title ?? `${opts.data} · ${backboneName(opts.model)} · ALPT: learned per-row step sizes (median, 10–90% band)`,
+    title:
+      opts.title ??
+      `${opts.data} · ${backboneName(opts.model)} · ALPT: learned per-row step sizes (median, 10–90% band)`,
     xTitle: "training step",
     yTitle: "Δ / Δ0 (rows whose Δ moved)",
     height: 420,
   });
   layout.legend = { orientation: "h", yanchor: "bottom", y: 1.0, xanchor: "left", x: 0 };
   layout.margin = { l: 70, r: 30, t: 90, b: 60 };
-  layout.shapes = [{ type: "line", xref: "paper", x0: 0, x1: 1, y0: 1, y1: 1, line: { color: "#888", width: 1, dash: "dot" } }];
+  layout.shapes = [
+    {
+      type: "line",
+      xref: "paper",
+      x0: 0,
+      x1: 1,
+      y0: 1,
+      y1: 1,
+      line: { color: "#888", width: 1, dash: "dot" },
+    },
+  ];
   return { data, layout };
 }
 
@@ -154,12 +270,39 @@ export function convexFigure(c: Pick<ConvexRuns, "runs" | "fp32">, opts: { title
   const data: Trace[] = [];
   results.forEach((r, i) => {
     const colour = palette[i % palette.length];
-    data.push({ type: "scatter", mode: "lines", name: `${r.bits}-bit stochastic`, x: Array.from(r.sto.steps), y: Array.from(r.sto.dist), line: { color: colour, width: 2.5 } });
-    data.push({ type: "scatter", mode: "lines", name: `${r.bits}-bit deterministic`, x: Array.from(r.det.steps), y: Array.from(r.det.dist), line: { color: colour, width: 2, dash: "dash" } });
+    data.push({
+      type: "scatter",
+      mode: "lines",
+      name: `${r.bits}-bit stochastic`,
+      x: Array.from(r.sto.steps),
+      y: Array.from(r.sto.dist),
+      line: { color: colour, width: 2.5 },
+    });
+    data.push({
+      type: "scatter",
+      mode: "lines",
+      name: `${r.bits}-bit deterministic`,
+      x: Array.from(r.det.steps),
+      y: Array.from(r.det.dist),
+      line: { color: colour, width: 2, dash: "dash" },
+    });
   });
-  data.push({ type: "scatter", mode: "lines", name: "fp32 SGD", x: Array.from(fp32.steps), y: Array.from(fp32.dist), line: { color: "#000000", width: 1.5, dash: "dot" } });
+  data.push({
+    type: "scatter",
+    mode: "lines",
+    name: "fp32 SGD",
+    x: Array.from(fp32.steps),
+    y: Array.from(fp32.dist),
+    line: { color: "#000000", width: 1.5, dash: "dot" },
+  });
   const layout = baseLayout(
-    { title: opts.title ?? "SYNTHETIC convex check: distance to the known optimum under quantised SGD", xTitle: "SGD step", yTitle: "‖w_t − w*‖ (log scale)", height: 480, width: 900 },
+    {
+      title: opts.title ?? "SYNTHETIC convex check: distance to the known optimum under quantised SGD",
+      xTitle: "SGD step",
+      yTitle: "‖w_t − w*‖ (log scale)",
+      height: 480,
+      width: 900,
+    },
     {},
     { type: "log" },
   );
@@ -175,7 +318,10 @@ export function convexFigure(c: Pick<ConvexRuns, "runs" | "fp32">, opts: { title
  * of `labels` on `data` (last seed). Shows whether Δ is still moving when training stops (the budget
  * caps it) or has settled (the method decides).
  */
-export function stepSizeByFrequencyFigure(runs: readonly CellResult[], opts: { data: string; labels: readonly string[]; title?: string }): Figure {
+export function stepSizeByFrequencyFigure(
+  runs: readonly CellResult[],
+  opts: { data: string; labels: readonly string[]; title?: string },
+): Figure {
   const palette = ["#009E73", "#0072B2", "#D55E00", "#CC79A7", "#E69F00", "#56B4E9"];
   const data: Trace[] = [];
   opts.labels.forEach((label, i) => {
@@ -187,7 +333,16 @@ export function stepSizeByFrequencyFigure(runs: readonly CellResult[], opts: { d
     const name = label.slice(r.model.length + 1);
     for (const cls of ["frequent", "rare"] as const) {
       const pts = t.points.map((p) => p[cls]);
-      data.push(areaTrace(x, pts.map((p) => p.p10), pts.map((p) => p.p90), colour, `${label}.${cls}`, { xaxis: "x", yaxis: "y" }));
+      data.push(
+        areaTrace(
+          x,
+          pts.map((p) => p.p10),
+          pts.map((p) => p.p90),
+          colour,
+          `${label}.${cls}`,
+          { xaxis: "x", yaxis: "y" },
+        ),
+      );
       data.push({
         type: "scatter",
         mode: "lines",
@@ -207,6 +362,16 @@ export function stepSizeByFrequencyFigure(runs: readonly CellResult[], opts: { d
   });
   layout.legend = { orientation: "h", yanchor: "top", y: -0.16, xanchor: "left", x: 0 };
   layout.margin = { l: 70, r: 30, t: 80, b: 230 };
-  layout.shapes = [{ type: "line", xref: "paper", x0: 0, x1: 1, y0: 1, y1: 1, line: { color: "#888", width: 1, dash: "dot" } }];
+  layout.shapes = [
+    {
+      type: "line",
+      xref: "paper",
+      x0: 0,
+      x1: 1,
+      y0: 1,
+      y1: 1,
+      line: { color: "#888", width: 1, dash: "dot" },
+    },
+  ];
   return { data, layout };
 }

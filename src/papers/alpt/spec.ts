@@ -19,7 +19,18 @@
  */
 import type { DatasetSchema } from "../../data/schema";
 import type { PrecisionConfig, Rounding, StepGradient } from "../../engine/embedding-table";
-import { defineModel, type BaseModelConfig, type ForwardOutput, type ModelContext, type ModelIndex, type ModelInputs, type ModelSpec, type ParamCount, type RecModel, type StepInfo } from "../../models/types";
+import {
+  defineModel,
+  type BaseModelConfig,
+  type ForwardOutput,
+  type ModelContext,
+  type ModelIndex,
+  type ModelInputs,
+  type ModelSpec,
+  type ParamCount,
+  type RecModel,
+  type StepInfo,
+} from "../../models/types";
 import type { Batch } from "../../data/schema";
 import type { tf } from "../../engine/tf";
 import type { EmbeddingCollection } from "../../engine/embedding-collection";
@@ -80,15 +91,32 @@ export const ALPT_DEFAULTS: AlptFields = {
 /** Variant -> table precision (declared, not dispatched). */
 export const VARIANT_PRECISION: Record<AlptVariant, (c: AlptFields) => PrecisionConfig> = {
   fp32: () => ({ kind: "fp32" }),
-  "lpt-det": (c) => ({ kind: "int", bits: c.bits, rounding: "deterministic", stepGranularity: c.stepGranularity, clipRange: c.clipRange }),
-  "lpt-sto": (c) => ({ kind: "int", bits: c.bits, rounding: "stochastic", stepGranularity: c.stepGranularity, clipRange: c.clipRange }),
+  "lpt-det": (c) => ({
+    kind: "int",
+    bits: c.bits,
+    rounding: "deterministic",
+    stepGranularity: c.stepGranularity,
+    clipRange: c.clipRange,
+  }),
+  "lpt-sto": (c) => ({
+    kind: "int",
+    bits: c.bits,
+    rounding: "stochastic",
+    stepGranularity: c.stepGranularity,
+    clipRange: c.clipRange,
+  }),
   alpt: (c) => ({
     kind: "int",
     bits: c.bits,
     rounding: c.alptRounding,
     stepGranularity: c.stepGranularity,
     clipRange: c.clipRange,
-    learnStep: { lr: c.stepLr * (c.clipRange / (2 ** (c.bits - 1) - 1)), gradScale: c.stepGradScale, optimizer: "adam", stepGrad: c.stepGrad },
+    learnStep: {
+      lr: c.stepLr * (c.clipRange / (2 ** (c.bits - 1) - 1)),
+      gradScale: c.stepGradScale,
+      optimizer: "adam",
+      stepGrad: c.stepGrad,
+    },
   }),
 };
 
@@ -119,7 +147,15 @@ export function stepTracePoint(embeddings: EmbeddingCollection, step: number): S
   if (vals.length === 0) return { step, learnedRows: 0, mean: 1, p10: 1, p50: 1, p90: 1, initStep: init };
   vals.sort((a, b) => a - b);
   const q = (p: number) => vals[Math.min(vals.length - 1, Math.floor(p * vals.length))];
-  return { step, learnedRows: vals.length, mean: vals.reduce((a, b) => a + b, 0) / vals.length, p10: q(0.1), p50: q(0.5), p90: q(0.9), initStep: init };
+  return {
+    step,
+    learnedRows: vals.length,
+    mean: vals.reduce((a, b) => a + b, 0) / vals.length,
+    p10: q(0.1),
+    p50: q(0.5),
+    p90: q(0.9),
+    initStep: init,
+  };
 }
 
 /** Percentiles of Δ/Δ0 over one class of rows at one trace point. */
@@ -166,7 +202,11 @@ export class AlptModel<C extends BaseModelConfig = BaseModelConfig> implements R
   private readonly tracedRows: [number, number][] = [];
   private readonly traceSnapshots: { step: number; ratio: Float32Array }[] = [];
 
-  constructor(id: string, readonly backbone: RecModel, readonly config: AlptConfig<C>) {
+  constructor(
+    id: string,
+    readonly backbone: RecModel,
+    readonly config: AlptConfig<C>,
+  ) {
     this.id = id;
     this.schema = backbone.schema;
     this.embeddings = backbone.embeddings;
@@ -207,7 +247,10 @@ export class AlptModel<C extends BaseModelConfig = BaseModelConfig> implements R
       if (p) this.stepTrace.push(p);
       const tables = this.embeddings.tables;
       if (tables[0]?.steps && tables[0].steps.length === tables[0].rows) {
-        const ratio = Float32Array.from(this.tracedRows, ([t, r]) => tables[t].steps![r] / tables[t].initStep);
+        const ratio = Float32Array.from(
+          this.tracedRows,
+          ([t, r]) => tables[t].steps![r] / tables[t].initStep,
+        );
         this.traceSnapshots.push({ step: info.globalStep, ratio });
       }
     }
@@ -231,7 +274,11 @@ export class AlptModel<C extends BaseModelConfig = BaseModelConfig> implements R
       rareMaxLookups: lo,
       frequentRows: frequent.length,
       rareRows: rare.length,
-      points: this.traceSnapshots.map(({ step, ratio }) => ({ step, frequent: band(frequent.map((i) => ratio[i])), rare: band(rare.map((i) => ratio[i])) })),
+      points: this.traceSnapshots.map(({ step, ratio }) => ({
+        step,
+        frequent: band(frequent.map((i) => ratio[i])),
+        rare: band(rare.map((i) => ratio[i])),
+      })),
     };
   }
 
@@ -250,7 +297,10 @@ export class AlptModel<C extends BaseModelConfig = BaseModelConfig> implements R
 
 /** The backbone config an ALPT config resolves to: the variant's precision in the embedding config. */
 export function backboneConfig<C extends BaseModelConfig>(config: AlptConfig<C>): C {
-  return { ...config, embedding: { ...config.embedding, precision: VARIANT_PRECISION[config.variant](config) } };
+  return {
+    ...config,
+    embedding: { ...config.embedding, precision: VARIANT_PRECISION[config.variant](config) },
+  };
 }
 
 /** Turns a backbone spec into its ALPT spec ("alpt-<backbone>"). */
@@ -266,9 +316,13 @@ export function alptSpec<C extends BaseModelConfig>(backbone: ModelSpec<C>): Mod
     },
     task: "ctr",
     defaults: { ...backbone.defaults, ...ALPT_DEFAULTS },
-    presets: { smoke: { ...backbone.presets.smoke } as Partial<AlptConfig<C>>, paper: { ...backbone.presets.paper } as Partial<AlptConfig<C>> },
+    presets: {
+      smoke: { ...backbone.presets.smoke } as Partial<AlptConfig<C>>,
+      paper: { ...backbone.presets.paper } as Partial<AlptConfig<C>>,
+    },
     requires: (schema) => backbone.requires(schema),
-    build: (schema, config, seed) => new AlptModel(id, backbone.build(schema, backboneConfig(config), seed), config),
+    build: (schema, config, seed) =>
+      new AlptModel(id, backbone.build(schema, backboneConfig(config), seed), config),
   };
 }
 
@@ -278,4 +332,7 @@ export const ALPT_DNN = alptSpec(DNN);
 export const ALPT_DCN = alptSpec(DCN);
 
 /** The models this paper adds to the kit's index. */
-export const ALPT_MODELS: ModelIndex = { "alpt-dnn": defineModel(ALPT_DNN), "alpt-dcn": defineModel(ALPT_DCN) };
+export const ALPT_MODELS: ModelIndex = {
+  "alpt-dnn": defineModel(ALPT_DNN),
+  "alpt-dcn": defineModel(ALPT_DCN),
+};

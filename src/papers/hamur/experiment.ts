@@ -23,7 +23,15 @@ import { Rng } from "../../engine/rng";
 import { tf } from "../../engine/tf";
 import { formatMeanStd, summariseSeeds } from "../../metrics/seeds";
 import type { TrainConfig } from "../../train/trainer";
-import { cellOf, comparisonRows as gridComparisonRows, runGrid, wholeSplitEval, type CellResult, type GridCell, type SeedContext } from "../../train/grid";
+import {
+  cellOf,
+  comparisonRows as gridComparisonRows,
+  runGrid,
+  wholeSplitEval,
+  type CellResult,
+  type GridCell,
+  type SeedContext,
+} from "../../train/grid";
 import type { RecModel } from "../../models/types";
 import { headBatch, modelInputs } from "../../models/inputs";
 import { domainIds } from "../../models/layers/routing";
@@ -67,8 +75,23 @@ export interface HamurSettings {
   train: { grid: Presets; main: Presets; synth: Presets };
 }
 
-const SMOKE_TRAIN: Presets = { numEpochs: 1, batchSize: 512, evalEverySteps: 8, logEverySteps: 8, optimizer: { kind: "adam", lr: 3e-3 }, progress: "none", earlyStopping: null };
-const PAPER_TRAIN: Presets = { numEpochs: 50, batchSize: 4096, evalEverySteps: 100, logEverySteps: 50, optimizer: { kind: "adam", lr: 1e-3, weightDecay: 1e-5 }, earlyStopping: { metric: "auc", patience: 4, restoreBest: true } };
+const SMOKE_TRAIN: Presets = {
+  numEpochs: 1,
+  batchSize: 512,
+  evalEverySteps: 8,
+  logEverySteps: 8,
+  optimizer: { kind: "adam", lr: 3e-3 },
+  progress: "none",
+  earlyStopping: null,
+};
+const PAPER_TRAIN: Presets = {
+  numEpochs: 50,
+  batchSize: 4096,
+  evalEverySteps: 100,
+  logEverySteps: 50,
+  optimizer: { kind: "adam", lr: 1e-3, weightDecay: 1e-5 },
+  earlyStopping: { metric: "auc", patience: 4, restoreBest: true },
+};
 
 export const PROFILES: Record<Profile, HamurSettings> = {
   smoke: {
@@ -85,7 +108,13 @@ export const PROFILES: Record<Profile, HamurSettings> = {
     modelConfig: { embedding: { optimizer: { lr: 1e-2 } } },
     train: {
       grid: SMOKE_TRAIN,
-      main: { ...SMOKE_TRAIN, numEpochs: 4, evalEverySteps: 80, logEverySteps: 80, earlyStopping: { metric: "auc", patience: 1, restoreBest: true } },
+      main: {
+        ...SMOKE_TRAIN,
+        numEpochs: 4,
+        evalEverySteps: 80,
+        logEverySteps: 80,
+        earlyStopping: { metric: "auc", patience: 1, restoreBest: true },
+      },
       synth: { ...SMOKE_TRAIN, numEpochs: 2, evalEverySteps: 7, logEverySteps: 7 },
     },
   },
@@ -100,7 +129,12 @@ export const PROFILES: Record<Profile, HamurSettings> = {
     ablationSeeds: [1, 2, 3, 4, 5],
     ranks: [8, 16, 64],
     interferenceRows: 8192,
-    modelConfig: { embedding: { init: { kind: "normal", std: 1e-4 }, optimizer: { kind: "adam", lr: 1e-3, weightDecay: 1e-5 } } },
+    modelConfig: {
+      embedding: {
+        init: { kind: "normal", std: 1e-4 },
+        optimizer: { kind: "adam", lr: 1e-3, weightDecay: 1e-5 },
+      },
+    },
     train: { grid: PAPER_TRAIN, main: PAPER_TRAIN, synth: PAPER_TRAIN },
   },
 };
@@ -115,7 +149,11 @@ export const EVAL_BATCH_SIZE = 32768;
 // ---- cells -----------------------------------------------------------------------------------
 
 /** The official structure (`OFFICIAL`, spec.ts) of backbone `kind` with or without the adapter, as a cell's model config. */
-function official(kind: BackboneKind, withAdapter: boolean, adapter: Record<string, unknown> = {}): Record<string, unknown> {
+function official(
+  kind: BackboneKind,
+  withAdapter: boolean,
+  adapter: Record<string, unknown> = {},
+): Record<string, unknown> {
   const c = structureConfig(OFFICIAL[kind], withAdapter) as Record<string, unknown>;
   return withAdapter ? { ...c, adapter: { ...(c.adapter as object), ...adapter } } : c;
 }
@@ -126,21 +164,44 @@ export const CORE: GridCell[] = (["mlp", "wd", "dcn"] as const).flatMap((k) => [
   { label: `${k}+hamur`, model: `hamur-${k}`, modelConfig: official(k, true), baseline: k },
 ]);
 /** The "w/o hyper-network" ablation: static adapter weights of the same shape (official structure otherwise). */
-export const STATIC: GridCell = { label: "mlp+static", model: "hamur-mlp", modelConfig: official("mlp", true, { hyper: false }), baseline: "mlp" };
+export const STATIC: GridCell = {
+  label: "mlp+static",
+  model: "hamur-mlp",
+  modelConfig: official("mlp", true, { hyper: false }),
+  baseline: "mlp",
+};
 /** One MLP for every domain, the domain id as a feature. */
 export const SHARED: GridCell = { label: "shared-mlp", model: "shared-mlp" };
 /**
  * The kit's earlier HAMUR (`OURS`, spec.ts), an ablation: per-domain adapters, Glorot U/V, no
  * BatchNorm, each tower on its own domain's rows (domain norm over the domain's rows).
  */
-export const HAMUR_OURS: GridCell = { label: "mlp+hamur-ours", model: "hamur-mlp", modelConfig: structureConfig(OURS, true) as Record<string, unknown>, baseline: "mlp" };
+export const HAMUR_OURS: GridCell = {
+  label: "mlp+hamur-ours",
+  model: "hamur-mlp",
+  modelConfig: structureConfig(OURS, true) as Record<string, unknown>,
+  baseline: "mlp",
+};
 /** The multi-domain baselines of the wider grid. */
-export const BASELINES: GridCell[] = ["md-shared-bottom", "md-mmoe", "md-ple", "star"].map((m) => ({ label: m, model: m }));
+export const BASELINES: GridCell[] = ["md-shared-bottom", "md-mmoe", "md-ple", "star"].map((m) => ({
+  label: m,
+  model: m,
+}));
 
 /** The synthetic set's ablations: each departure from the official structure alone, then the rank. */
 function ablations(s: HamurSettings): GridCell[] {
   const seeds = s.ablationSeeds;
-  const mlp = (label: string, adapter: Record<string, unknown>, backbone: Record<string, unknown> = {}): GridCell => ({ label, model: "hamur-mlp", modelConfig: { ...official("mlp", true, adapter), ...backbone }, baseline: "mlp", seeds });
+  const mlp = (
+    label: string,
+    adapter: Record<string, unknown>,
+    backbone: Record<string, unknown> = {},
+  ): GridCell => ({
+    label,
+    model: "hamur-mlp",
+    modelConfig: { ...official("mlp", true, adapter), ...backbone },
+    baseline: "mlp",
+    seeds,
+  });
   return [
     STATIC,
     mlp("mlp+hamur-nodn", { domainNorm: false }),
@@ -148,18 +209,30 @@ function ablations(s: HamurSettings): GridCell[] {
     mlp("mlp+hamur-glorot", { uvInit: "glorot" }),
     mlp("mlp+hamur-nobn", {}, { batchNorm: false }),
     { ...HAMUR_OURS, seeds },
-    { label: "wd-pertower", model: "md-wd", modelConfig: { ...official("wd", false), towers: "per-domain" }, baseline: "wd", seeds },
+    {
+      label: "wd-pertower",
+      model: "md-wd",
+      modelConfig: { ...official("wd", false), towers: "per-domain" },
+      baseline: "wd",
+      seeds,
+    },
     ...s.ranks.map((k) => mlp(`mlp+hamur-k${k}`, { rank: k })),
   ];
 }
-export const ABLATIONS: Record<Profile, GridCell[]> = { smoke: ablations(PROFILES.smoke), paper: ablations(PROFILES.paper) };
+export const ABLATIONS: Record<Profile, GridCell[]> = {
+  smoke: ablations(PROFILES.smoke),
+  paper: ablations(PROFILES.paper),
+};
 
 /** The notebook's data sets (keys are the `data` part of the measured keys). */
 export type HamurDataName = "ml1m" | "ml1m-wide" | "ml100k" | "synthetic";
 export type HamurData = Record<HamurDataName, Dataset>;
 
 /** The grids, in notebook order: cells, seeds and train presets of each data set. */
-export function gridOf(name: HamurDataName, prof: Profile): { cells: GridCell[]; seeds: number[]; presets: Presets } {
+export function gridOf(
+  name: HamurDataName,
+  prof: Profile,
+): { cells: GridCell[]; seeds: number[]; presets: Presets } {
   const s = PROFILES[prof];
   switch (name) {
     case "ml1m":
@@ -198,7 +271,15 @@ export function domainRows(data: HamurData): Record<string, string | number>[] {
   return Object.entries(data).flatMap(([name, d]) =>
     groupSizes(d, "domain")
       .filter((g) => g.split === "train")
-      .map((g) => ({ data: name, id: d.meta.id, domain: g.group, "train rows": g.rows, share: g.share.toFixed(3), "click rate": g.positiveRate.toFixed(3), "valid / test rows": `${d.valid.numRows} / ${d.test.numRows}` })),
+      .map((g) => ({
+        data: name,
+        id: d.meta.id,
+        domain: g.group,
+        "train rows": g.rows,
+        share: g.share.toFixed(3),
+        "click rate": g.positiveRate.toFixed(3),
+        "valid / test rows": `${d.valid.numRows} / ${d.test.numRows}`,
+      })),
   );
 }
 
@@ -210,10 +291,17 @@ export function domainRows(data: HamurData): Record<string, string | number>[] {
  * next to the Glorot init of the kit's ablation (distinct columns of W1 = bottleneck units that can
  * differ).
  */
-export function toyAdapter(d: Dataset): { shapes: Record<string, string>[]; init: Record<string, string | number>[] } {
+export function toyAdapter(d: Dataset): {
+  shapes: Record<string, string>[];
+  init: Record<string, string | number>[];
+} {
   const smoke = { ...HAMUR_MLP.defaults, ...HAMUR_MLP.presets.smoke } as MdBackboneConfig;
   const off = official("mlp", true) as Partial<MdBackboneConfig>;
-  const model = HAMUR_MLP.build(d.schema, { ...smoke, ...off, adapter: { ...smoke.adapter!, ...off.adapter } }, 0) as MdBackbone;
+  const model = HAMUR_MLP.build(
+    d.schema,
+    { ...smoke, ...off, adapter: { ...smoke.adapter!, ...off.adapter } },
+    0,
+  ) as MdBackbone;
   const toy = batches(d.train, { batchSize: 4 }).next().value!;
   const D = model.embeddings.embDim;
   const F = model.embeddings.numFields;
@@ -232,7 +320,10 @@ export function toyAdapter(d: Dataset): { shapes: Record<string, string>[]; init
       { tensor: "x0 (embeddings ‖ age)", shape: JSON.stringify(x0.shape) },
       { tensor: "H (hyper-network, one per row)", shape: JSON.stringify(H.shape) },
       { tensor: "U1, V1", shape: `${JSON.stringify(cell.u1.shape)}, ${JSON.stringify(cell.v1.shape)}` },
-      { tensor: "W1 = U1·H0·V1, W2 = U2·H0·V2 (row 0)", shape: `${JSON.stringify(w1.shape)}, ${JSON.stringify(w2.shape)}` },
+      {
+        tensor: "W1 = U1·H0·V1, W2 = U2·H0·V2 (row 0)",
+        shape: `${JSON.stringify(w1.shape)}, ${JSON.stringify(w2.shape)}`,
+      },
       { tensor: "logit", shape: JSON.stringify(out.logits[0].shape) },
       { tensor: "‖adapter branch‖ / ‖input‖ per row", shape: ratio.map((v) => v.toFixed(2)).join(", ") },
     ];
@@ -241,7 +332,11 @@ export function toyAdapter(d: Dataset): { shapes: Record<string, string>[]; init
     const describe = (w: tf.Tensor2D) => {
       const cols = (tf.transpose(w).arraySync() as number[][]).map((c) => c.map((v) => v.toFixed(5)).join());
       const a = Array.from(w.dataSync());
-      return { "W1 entries": `${Math.min(...a).toFixed(3)} … ${Math.max(...a).toFixed(3)}`, "distinct columns (bottleneck units)": new Set(cols).size, of: w.shape[1] };
+      return {
+        "W1 entries": `${Math.min(...a).toFixed(3)} … ${Math.max(...a).toFixed(3)}`,
+        "distinct columns (bottleneck units)": new Set(cols).size,
+        of: w.shape[1],
+      };
     };
     const init = [
       { init: "ones (official code, the `official` preset)", ...describe(w1) },
@@ -265,30 +360,55 @@ export function paramRows(d: Dataset, prof: Profile): Record<string, string | nu
       [`hamur-${k}`, "official", official(k, true)],
     ]),
     ["hamur-mlp", "ours", structureConfig(OURS, true) as Record<string, unknown>],
-    ...["shared-mlp", "star", "md-shared-bottom", "md-mmoe", "md-ple"].map((id): [string, string, Record<string, unknown>] => [id, "kit", {}]),
+    ...["shared-mlp", "star", "md-shared-bottom", "md-mmoe", "md-ple"].map(
+      (id): [string, string, Record<string, unknown>] => [id, "kit", {}],
+    ),
   ];
   return rows.map(([id, structure, over]) => {
     const spec = MODELS[id];
     const base = { ...spec.defaults, ...spec.presets[prof] } as Record<string, unknown>;
-    const adapter = over.adapter ? { ...(base.adapter as object), ...(over.adapter as object) } : base.adapter;
-    const m = spec.build(d.schema, { ...base, ...over, ...(adapter !== undefined ? { adapter } : {}) } as never, 0);
+    const adapter = over.adapter
+      ? { ...(base.adapter as object), ...(over.adapter as object) }
+      : base.adapter;
+    const m = spec.build(
+      d.schema,
+      { ...base, ...over, ...(adapter !== undefined ? { adapter } : {}) } as never,
+      0,
+    );
     const pc = m.paramCount();
     m.dispose();
-    return { model: id, structure, name: spec.name, "dense params": pc.dense, "embedding params": pc.embedding };
+    return {
+      model: id,
+      structure,
+      name: spec.name,
+      "dense params": pc.dense,
+      "embedding params": pc.embedding,
+    };
   });
 }
 
 // ---- train -----------------------------------------------------------------------------------
 
 /** The interference measurements of one trained model (runGrid's `inspect` hook, last seed). */
-export function interference(s: SeedContext, rows: number): { adapterRatio: Record<string, number>; gradCosine: Record<string, number> } {
+export function interference(
+  s: SeedContext,
+  rows: number,
+): { adapterRatio: Record<string, number>; gradCosine: Record<string, number> } {
   const names = s.data.schema.groups.find((g) => g.name === "domain")?.names;
   const sample = headBatch(s.data.test, rows);
-  return { adapterRatio: adapterRatioPerDomain(s.model, sample, "domain", names), gradCosine: domainGradientCosine(s.model, sample, "domain", names) };
+  return {
+    adapterRatio: adapterRatioPerDomain(s.model, sample, "domain", names),
+    gradCosine: domainGradientCosine(s.model, sample, "domain", names),
+  };
 }
 
 /** Trains the grid of data set `name` (see `gridOf`). */
-export function runData(name: HamurDataName, data: HamurData, prof: Profile, opts: { verbose?: boolean } = {}): Promise<CellResult[]> {
+export function runData(
+  name: HamurDataName,
+  data: HamurData,
+  prof: Profile,
+  opts: { verbose?: boolean } = {},
+): Promise<CellResult[]> {
   const s = PROFILES[prof];
   const g = gridOf(name, prof);
   return runGrid({
@@ -298,7 +418,11 @@ export function runData(name: HamurDataName, data: HamurData, prof: Profile, opt
     data: data[name],
     cells: g.cells,
     seeds: g.seeds,
-    presets: wholeSplitEval(Object.fromEntries(PROFILES_ORDER.map((p) => [p, gridOf(name, p).presets])), data[name], EVAL_BATCH_SIZE),
+    presets: wholeSplitEval(
+      Object.fromEntries(PROFILES_ORDER.map((p) => [p, gridOf(name, p).presets])),
+      data[name],
+      EVAL_BATCH_SIZE,
+    ),
     profile: prof,
     modelConfig: s.modelConfig,
     groupAxis: "domain",
@@ -309,31 +433,59 @@ export function runData(name: HamurDataName, data: HamurData, prof: Profile, opt
 
 /** The progress line after a grid: epochs trained / best epoch per seed of every cell. */
 export function epochsLine(results: readonly CellResult[]): string {
-  return results.map((r) => `${r.data}.${r.label} ${r.histories.map((h) => h.epochs.length).join("/")} / ${r.histories.map((h) => h.bestEpoch).join("/")}`).join(", ");
+  return results
+    .map(
+      (r) =>
+        `${r.data}.${r.label} ${r.histories.map((h) => h.epochs.length).join("/")} / ${r.histories.map((h) => h.bestEpoch).join("/")}`,
+    )
+    .join(", ");
 }
 
 /** The comparison table: the kit's, ΔAUC against the backbone without adapter, epochs trained (tested epoch). */
 export function comparisonRows(results: readonly CellResult[]): Record<string, string | number>[] {
   return gridComparisonRows(results, {
     extra: (r) => ({
-      "epochs (best)": r.histories.map((h) => (h.bestEpoch > 0 && h.bestEpoch !== h.epochs.length ? `${h.epochs.length} (${h.bestEpoch})` : `${h.epochs.length}`)).join(", "),
+      "epochs (best)": r.histories
+        .map((h) =>
+          h.bestEpoch > 0 && h.bestEpoch !== h.epochs.length
+            ? `${h.epochs.length} (${h.bestEpoch})`
+            : `${h.epochs.length}`,
+        )
+        .join(", "),
     }),
   });
 }
 
 /** Scenario-Wise-Rec benchmark AUCs on the complete ml-1m split (emb 16, batch 4096, Adam 1e-3, early stopping). */
-export const SWR_ML1M_AUC: Record<string, number> = { "md-shared-bottom": 0.8095, "md-mmoe": 0.8086, "md-ple": 0.8091, star: 0.8096 };
+export const SWR_ML1M_AUC: Record<string, number> = {
+  "md-shared-bottom": 0.8095,
+  "md-mmoe": 0.8086,
+  "md-ple": 0.8091,
+  star: 0.8096,
+};
 
 /** Our baselines against the Scenario-Wise-Rec reference, and the main comparison's MLPs for scale. */
 export function referenceRows(results: readonly CellResult[], data: HamurData): Record<string, string>[] {
   return [
     ...Object.entries(SWR_ML1M_AUC).map(([label, paper]) => {
       const m = summariseSeeds(cellOf(results, label, "ml1m-wide").metrics.auc);
-      return { model: label, "Scenario-Wise-Rec ml-1m AUC": String(paper), ours: formatMeanStd(m), delta: (m.mean - paper).toFixed(4), data: data["ml1m-wide"].meta.id };
+      return {
+        model: label,
+        "Scenario-Wise-Rec ml-1m AUC": String(paper),
+        ours: formatMeanStd(m),
+        delta: (m.mean - paper).toFixed(4),
+        data: data["ml1m-wide"].meta.id,
+      };
     }),
     ...["mlp", "mlp+hamur"].map((label) => {
       const m = summariseSeeds(cellOf(results, label, "ml1m").metrics.auc);
-      return { model: label, "Scenario-Wise-Rec ml-1m AUC": "—", ours: formatMeanStd(m), delta: "—", data: `${data.ml1m.meta.id}, early stopping` };
+      return {
+        model: label,
+        "Scenario-Wise-Rec ml-1m AUC": "—",
+        ours: formatMeanStd(m),
+        delta: "—",
+        data: `${data.ml1m.meta.id}, early stopping`,
+      };
     }),
   ];
 }
@@ -345,13 +497,22 @@ export function referenceRows(results: readonly CellResult[], data: HamurData): 
  * on `batch` in evaluation mode; how strongly the adapter rewrites each domain's hidden state.
  * Empty for models without an adapter.
  */
-export function adapterRatioPerDomain(model: RecModel, batch: Batch, axis = "domain", names?: string[]): Record<string, number> {
+export function adapterRatioPerDomain(
+  model: RecModel,
+  batch: Batch,
+  axis = "domain",
+  names?: string[],
+): Record<string, number> {
   const { emb, num } = modelInputs(model, batch);
   let arrays: { branch: ArrayLike<number>; input: ArrayLike<number> } | null = null;
   tf.tidy(() => {
     const out = model.forward({ batch, emb, num }, { training: false });
     const bk = Object.keys(out.internals ?? {}).find((k) => k.endsWith(".branchNorm"));
-    if (bk) arrays = { branch: out.internals![bk].dataSync(), input: out.internals![bk.replace("branchNorm", "inputNorm")].dataSync() };
+    if (bk)
+      arrays = {
+        branch: out.internals![bk].dataSync(),
+        input: out.internals![bk.replace("branchNorm", "inputNorm")].dataSync(),
+      };
   });
   tf.dispose([emb, num ?? []]);
   const res: Record<string, number> = {};
@@ -377,7 +538,12 @@ export function adapterRatioPerDomain(model: RecModel, batch: Batch, axis = "dom
  * mean that one domain's update undoes the other's on the shared parameters (interference); the
  * embeddings are the parameters every model of the grid shares across domains.
  */
-export function domainGradientCosine(model: RecModel, batch: Batch, axis = "domain", names?: string[]): Record<string, number> {
+export function domainGradientCosine(
+  model: RecModel,
+  batch: Batch,
+  axis = "domain",
+  names?: string[],
+): Record<string, number> {
   const ids = domainIds(batch, model.schema, axis);
   const G = model.schema.groups.find((g) => g.name === axis)!.numGroups;
   const F = model.embeddings.numFields;
@@ -392,7 +558,7 @@ export function domainGradientCosine(model: RecModel, batch: Batch, axis = "doma
   for (let g = 0; g < G; g++) {
     const w = new Float32Array(batch.size);
     let n = 0;
-    for (let b = 0; b < batch.size; b++) if (ids[b] === g) (w[b] = 1), n++;
+    for (let b = 0; b < batch.size; b++) if (ids[b] === g) ((w[b] = 1), n++);
     const vec = new Float64Array(total);
     grads.push(vec);
     if (n === 0) continue;
@@ -400,7 +566,12 @@ export function domainGradientCosine(model: RecModel, batch: Batch, axis = "doma
     const ge = tf.tidy(() =>
       tf.grad((e: tf.Tensor) => {
         const out = model.forward({ batch, emb: e as tf.Tensor3D, num }, { training: false });
-        return tf.sum(tf.mul(tf.losses.sigmoidCrossEntropy(y, out.logits[0], undefined, undefined, tf.Reduction.NONE), wt)) as tf.Scalar;
+        return tf.sum(
+          tf.mul(
+            tf.losses.sigmoidCrossEntropy(y, out.logits[0], undefined, undefined, tf.Reduction.NONE),
+            wt,
+          ),
+        ) as tf.Scalar;
       })(emb),
     );
     const a = ge.dataSync();

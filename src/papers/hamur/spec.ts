@@ -19,7 +19,11 @@
  */
 import { defineModel, type ModelIndex } from "../../models/types";
 import { HAMUR_ADAPTER_DEFAULTS, type AdapterConfig } from "../../models/layers/hyper-adapter";
-import { mdBackboneSpec, type BackboneKind, type MdBackboneConfig } from "../../models/baselines/md-backbones";
+import {
+  mdBackboneSpec,
+  type BackboneKind,
+  type MdBackboneConfig,
+} from "../../models/baselines/md-backbones";
 
 /** The HAMUR adapter of each backbone at paper scale (official MovieLens scripts). */
 export const HAMUR_ADAPTER_PAPER: Record<BackboneKind, AdapterConfig> = {
@@ -29,17 +33,34 @@ export const HAMUR_ADAPTER_PAPER: Record<BackboneKind, AdapterConfig> = {
 };
 
 /** The smoke adapter: same structure, small rank, bottleneck and hyper-network. */
-export const HAMUR_ADAPTER_SMOKE: AdapterConfig = { ...HAMUR_ADAPTER_DEFAULTS, bottleneck: 16, rank: 8, hyperHidden: [32] };
+export const HAMUR_ADAPTER_SMOKE: AdapterConfig = {
+  ...HAMUR_ADAPTER_DEFAULTS,
+  bottleneck: 16,
+  rank: 8,
+  hyperHidden: [32],
+};
 
 /** Model-config layer of the official code's structure for a backbone (and its adapter, when it has one). */
-export type StructurePreset = Partial<Omit<MdBackboneConfig, "adapter">> & { adapter?: Partial<AdapterConfig> };
+export type StructurePreset = Partial<Omit<MdBackboneConfig, "adapter">> & {
+  adapter?: Partial<AdapterConfig>;
+};
 
 /** The official code's structure per backbone (module header); `adapter` applies to `hamur-*` only. */
-export const OFFICIAL: Record<BackboneKind, { backbone: StructurePreset; adapter: Partial<AdapterConfig> }> = {
-  mlp: { backbone: { towers: "per-domain", towerRows: "all", batchNorm: true }, adapter: { perDomain: false, uvInit: "ones" } },
-  wd: { backbone: { towers: "shared", towerRows: "all", batchNorm: true }, adapter: { perDomain: false, uvInit: "ones" } },
-  dcn: { backbone: { towers: "shared", towerRows: "all", batchNorm: true }, adapter: { perDomain: false, uvInit: "ones" } },
-};
+export const OFFICIAL: Record<BackboneKind, { backbone: StructurePreset; adapter: Partial<AdapterConfig> }> =
+  {
+    mlp: {
+      backbone: { towers: "per-domain", towerRows: "all", batchNorm: true },
+      adapter: { perDomain: false, uvInit: "ones" },
+    },
+    wd: {
+      backbone: { towers: "shared", towerRows: "all", batchNorm: true },
+      adapter: { perDomain: false, uvInit: "ones" },
+    },
+    dcn: {
+      backbone: { towers: "shared", towerRows: "all", batchNorm: true },
+      adapter: { perDomain: false, uvInit: "ones" },
+    },
+  };
 
 /** The kit's earlier variant (the ablation "ours"): per-domain towers and adapters, Glorot U/V, no BatchNorm, partition routing. */
 export const OURS: { backbone: StructurePreset; adapter: Partial<AdapterConfig> } = {
@@ -48,13 +69,22 @@ export const OURS: { backbone: StructurePreset; adapter: Partial<AdapterConfig> 
 };
 
 /** The model config of `kind` with (`hamur-*`) or without (`md-*`) adapter under a structure preset. */
-export function structureConfig(p: { backbone: StructurePreset; adapter: Partial<AdapterConfig> }, withAdapter: boolean): StructurePreset {
+export function structureConfig(
+  p: { backbone: StructurePreset; adapter: Partial<AdapterConfig> },
+  withAdapter: boolean,
+): StructurePreset {
   return withAdapter ? { ...p.backbone, adapter: p.adapter } : { ...p.backbone };
 }
 
-export const HAMUR_MLP = mdBackboneSpec("mlp", { paper: HAMUR_ADAPTER_PAPER.mlp, smoke: HAMUR_ADAPTER_SMOKE });
+export const HAMUR_MLP = mdBackboneSpec("mlp", {
+  paper: HAMUR_ADAPTER_PAPER.mlp,
+  smoke: HAMUR_ADAPTER_SMOKE,
+});
 export const HAMUR_WD = mdBackboneSpec("wd", { paper: HAMUR_ADAPTER_PAPER.wd, smoke: HAMUR_ADAPTER_SMOKE });
-export const HAMUR_DCN = mdBackboneSpec("dcn", { paper: HAMUR_ADAPTER_PAPER.dcn, smoke: HAMUR_ADAPTER_SMOKE });
+export const HAMUR_DCN = mdBackboneSpec("dcn", {
+  paper: HAMUR_ADAPTER_PAPER.dcn,
+  smoke: HAMUR_ADAPTER_SMOKE,
+});
 
 /** The models this paper adds to the kit's index. */
 export const HAMUR_MODELS: ModelIndex = {

@@ -20,7 +20,14 @@ import { syntheticLatentScenario } from "../../data/synthetic-multidomain";
 import { formatMeanStd, summariseSeeds } from "../../metrics/seeds";
 import { BASELINES } from "../../models";
 import type { ModelIndex } from "../../models/types";
-import { comparisonRows, runGrid, wholeSplitEval, type CellResult, type GridCell, type SeedContext } from "../../train/grid";
+import {
+  comparisonRows,
+  runGrid,
+  wholeSplitEval,
+  type CellResult,
+  type GridCell,
+  type SeedContext,
+} from "../../train/grid";
 import type { TrainConfig } from "../../train/trainer";
 import type { Profile } from "../../util/profile";
 import { HAMUR_MODELS } from "../hamur/spec";
@@ -58,22 +65,54 @@ export const PROFILES: Record<Profile, HierRecProfile> = {
     movielens: "movielens-1m-subset",
     mlRows: { train: 6000, valid: 1500, test: 3000 },
     synthetic: { numRows: 8000, vocabSize: 12 },
-    large: [{ name: "kuairand", id: "kuairand-sample" }, { name: "douban", id: "douban-sample" }],
+    large: [
+      { name: "kuairand", id: "kuairand-sample" },
+      { name: "douban", id: "douban-sample" },
+    ],
     seeds: [1, 2],
     largeSeeds: [1],
-    train: { numEpochs: 2, batchSize: 256, progress: "none", logEverySteps: 5, optimizer: { kind: "adam", lr: 3e-3 }, earlyStopping: { metric: "auc", patience: 2, restoreBest: true } },
-    largeTrain: { numEpochs: 1, maxStepsPerEpoch: 2, batchSize: 64, progress: "none", logEverySteps: 1, earlyStopping: null },
+    train: {
+      numEpochs: 2,
+      batchSize: 256,
+      progress: "none",
+      logEverySteps: 5,
+      optimizer: { kind: "adam", lr: 3e-3 },
+      earlyStopping: { metric: "auc", patience: 2, restoreBest: true },
+    },
+    largeTrain: {
+      numEpochs: 1,
+      maxStepsPerEpoch: 2,
+      batchSize: 64,
+      progress: "none",
+      logEverySteps: 1,
+      earlyStopping: null,
+    },
     modelConfig: { embedding: { optimizer: { lr: 1e-2 } } },
   },
   paper: {
     movielens: "movielens-1m",
     mlRows: null,
     synthetic: { numRows: 200000, vocabSize: 12 },
-    large: [{ name: "kuairand", id: "kuairand-1k" }, { name: "ali-ccp", id: "ali-ccp" }],
+    large: [
+      { name: "kuairand", id: "kuairand-1k" },
+      { name: "ali-ccp", id: "ali-ccp" },
+    ],
     seeds: [1, 2, 3, 4, 5],
     largeSeeds: [1, 2, 3],
-    train: { numEpochs: 10, batchSize: 2000, logEverySteps: 50, optimizer: ADAM_PAPER, earlyStopping: { metric: "logloss", patience: 2, restoreBest: true } },
-    largeTrain: { numEpochs: 10, batchSize: 2000, logEverySteps: 100, optimizer: ADAM_PAPER, earlyStopping: { metric: "logloss", patience: 2, restoreBest: true } },
+    train: {
+      numEpochs: 10,
+      batchSize: 2000,
+      logEverySteps: 50,
+      optimizer: ADAM_PAPER,
+      earlyStopping: { metric: "logloss", patience: 2, restoreBest: true },
+    },
+    largeTrain: {
+      numEpochs: 10,
+      batchSize: 2000,
+      logEverySteps: 100,
+      optimizer: ADAM_PAPER,
+      earlyStopping: { metric: "logloss", patience: 2, restoreBest: true },
+    },
     modelConfig: {},
   },
 };
@@ -93,22 +132,47 @@ export interface HierRecAblation {
  */
 export const ABLATIONS: readonly HierRecAblation[] = [
   { id: "full", description: "HierRec (explicit + implicit, generated weights, 4 heads)", overrides: {} },
-  { id: "no-explicit", description: "without the explicit module (the scenario id is not read at all)", overrides: { explicit: false } },
-  { id: "no-implicit", description: "without the implicit module (explicit output -> output MLP)", overrides: { implicit: false } },
+  {
+    id: "no-explicit",
+    description: "without the explicit module (the scenario id is not read at all)",
+    overrides: { explicit: false },
+  },
+  {
+    id: "no-implicit",
+    description: "without the implicit module (explicit output -> output MLP)",
+    overrides: { implicit: false },
+  },
   { id: "heads-1", description: "1 implicit head", overrides: { numHeads: 1 } },
   { id: "heads-2", description: "2 implicit heads", overrides: { numHeads: 2 } },
   { id: "heads-4", description: "4 implicit heads (the default)", overrides: { numHeads: 4 } },
   { id: "heads-8", description: "8 implicit heads", overrides: { numHeads: 8 } },
-  { id: "static", description: "static weights in both modules (shared by all rows; s joins the base input)", overrides: { explicitWeights: "static", implicitWeights: "static" } },
-  { id: "static-explicit", description: "static explicit layers, generated implicit heads", overrides: { explicitWeights: "static" } },
-  { id: "static-implicit", description: "generated explicit layers, static implicit heads", overrides: { implicitWeights: "static" } },
-  { id: "no-bn", description: "ours: MLPs without BatchNorm (Linear -> ReLU -> dropout)", overrides: HIERREC_PRESETS.ours },
+  {
+    id: "static",
+    description: "static weights in both modules (shared by all rows; s joins the base input)",
+    overrides: { explicitWeights: "static", implicitWeights: "static" },
+  },
+  {
+    id: "static-explicit",
+    description: "static explicit layers, generated implicit heads",
+    overrides: { explicitWeights: "static" },
+  },
+  {
+    id: "static-implicit",
+    description: "generated explicit layers, static implicit heads",
+    overrides: { implicitWeights: "static" },
+  },
+  {
+    id: "no-bn",
+    description: "ours: MLPs without BatchNorm (Linear -> ReLU -> dropout)",
+    overrides: HIERREC_PRESETS.ours,
+  },
 ];
 
 /** An ablation by id; throws listing the known ids. */
 export function getAblation(id: string): HierRecAblation {
   const a = ABLATIONS.find((x) => x.id === id);
-  if (!a) throw new Error(`unknown HierRec ablation "${id}"; known: ${ABLATIONS.map((x) => x.id).join(", ")}`);
+  if (!a)
+    throw new Error(`unknown HierRec ablation "${id}"; known: ${ABLATIONS.map((x) => x.id).join(", ")}`);
   return a;
 }
 
@@ -116,22 +180,39 @@ export function getAblation(id: string): HierRecAblation {
 export const CELL_MODELS: ModelIndex = { ...BASELINES, ...HAMUR_MODELS, ...HIERREC_MODELS };
 
 /** The multi-domain baselines of the main comparison (those missing from CELL_MODELS are skipped). */
-export const BASELINE_IDS: readonly string[] = ["shared-mlp", "md-shared-bottom", "md-mmoe", "md-ple", "star", "hamur-mlp"].filter((id) => id in CELL_MODELS);
+export const BASELINE_IDS: readonly string[] = [
+  "shared-mlp",
+  "md-shared-bottom",
+  "md-mmoe",
+  "md-ple",
+  "star",
+  "hamur-mlp",
+].filter((id) => id in CELL_MODELS);
 
 /** The preset of every HierRec cell: the official code's configuration (the primary reproduction). */
 export const MAIN_PRESET = "official" as const;
 
 /** A HierRec config in the notebook: the main preset, then `overrides`. */
-export const hierrecConfig = (overrides: Partial<HierRecConfig> = {}): Partial<HierRecConfig> => ({ ...HIERREC_PRESETS[MAIN_PRESET], ...overrides });
+export const hierrecConfig = (overrides: Partial<HierRecConfig> = {}): Partial<HierRecConfig> => ({
+  ...HIERREC_PRESETS[MAIN_PRESET],
+  ...overrides,
+});
 
 /** A HierRec ablation as a cell labelled by its id (the official preset plus the ablation's overrides). */
-export const ablationCell = (id: string): GridCell => ({ label: id, model: "hierrec", modelConfig: hierrecConfig(getAblation(id).overrides) });
+export const ablationCell = (id: string): GridCell => ({
+  label: id,
+  model: "hierrec",
+  modelConfig: hierrecConfig(getAblation(id).overrides),
+});
 
 /** HierRec under the official preset (label "hierrec" in every key). */
 const HIERREC_CELL: GridCell = { label: "hierrec", model: "hierrec", modelConfig: hierrecConfig() };
 
 /** Main comparison (ml-age): HierRec (official preset) and every multi-domain baseline. */
-export const MAIN_CELLS: readonly GridCell[] = [HIERREC_CELL, ...BASELINE_IDS.map((id) => ({ label: id, model: id }))];
+export const MAIN_CELLS: readonly GridCell[] = [
+  HIERREC_CELL,
+  ...BASELINE_IDS.map((id) => ({ label: id, model: id })),
+];
 
 /** The second scenario definition and the synthetic set: HierRec, the shared MLP and its two halves. */
 export const SCENARIO_CELLS: readonly GridCell[] = [
@@ -148,10 +229,19 @@ export const ABLATION_PLAN: Readonly<Record<string, readonly string[]>> = {
 };
 
 /** Ablation labels in tables and the delta figure. */
-export const ABLATION_LABELS: readonly string[] = ["no-explicit", "no-implicit", "static", "heads-1", "heads-2", "heads-8", "no-bn"];
+export const ABLATION_LABELS: readonly string[] = [
+  "no-explicit",
+  "no-implicit",
+  "static",
+  "heads-1",
+  "heads-2",
+  "heads-8",
+  "no-bn",
+];
 
 /** Cells of the larger sets: HierRec and the shared MLP under smoke (format runs), the main cells under paper. */
-export const largeCells = (profile: Profile): readonly GridCell[] => (profile === "smoke" ? MAIN_CELLS.slice(0, 2) : MAIN_CELLS);
+export const largeCells = (profile: Profile): readonly GridCell[] =>
+  profile === "smoke" ? MAIN_CELLS.slice(0, 2) : MAIN_CELLS;
 
 /** Per-seed hook: head diversity after training and at initialisation (HierRec models whose heads re-weight fields). */
 export function measureHeads(s: SeedContext): Record<string, number> {
@@ -179,7 +269,13 @@ export async function loadData(profile: Profile): Promise<Record<string, Dataset
     const d = await loadDataset(p.movielens, { domainBy });
     return p.mlRows ? subsample(d, p.mlRows, 2022) : d;
   };
-  const syn = syntheticLatentScenario({ numRows: p.synthetic.numRows, numScenarios: 3, numLatent: 2, vocabSize: p.synthetic.vocabSize, seed: 2022 });
+  const syn = syntheticLatentScenario({
+    numRows: p.synthetic.numRows,
+    numScenarios: 3,
+    numLatent: 2,
+    vocabSize: p.synthetic.vocabSize,
+    seed: 2022,
+  });
   const out: Record<string, Dataset> = {
     "ml-age": await ml("age"),
     "ml-gender": await ml("gender"),
@@ -203,16 +299,29 @@ export function dataRows(data: Readonly<Record<string, Dataset>>): Record<string
 }
 
 /** Per data set and scenario (the first group axis): train rows and click rate. */
-export function scenarioRows(data: Readonly<Record<string, Dataset>>): { data: string; scenario: string; "train rows": number; "click rate": number }[] {
+export function scenarioRows(
+  data: Readonly<Record<string, Dataset>>,
+): { data: string; scenario: string; "train rows": number; "click rate": number }[] {
   return Object.entries(data).flatMap(([name, d]) =>
     groupSizes(d, d.schema.groups[0].name)
       .filter((g) => g.split === "train")
-      .map((g) => ({ data: name, scenario: g.group, "train rows": g.rows, "click rate": g.rows > 0 ? Number(g.positiveRate.toFixed(3)) : NaN })),
+      .map((g) => ({
+        data: name,
+        scenario: g.group,
+        "train rows": g.rows,
+        "click rate": g.rows > 0 ? Number(g.positiveRate.toFixed(3)) : NaN,
+      })),
   );
 }
 
 /** One grid over `cells` on data set `name`, with the notebook's presets, hooks and evaluation batch. */
-export function runCells(name: string, data: Dataset, cells: readonly GridCell[], profile: Profile, o: { large?: boolean; verbose?: boolean } = {}): Promise<CellResult[]> {
+export function runCells(
+  name: string,
+  data: Dataset,
+  cells: readonly GridCell[],
+  profile: Profile,
+  o: { large?: boolean; verbose?: boolean } = {},
+): Promise<CellResult[]> {
   const p = PROFILES[profile];
   return runGrid({
     paper: "hierrec",
@@ -233,31 +342,47 @@ export function runCells(name: string, data: Dataset, cells: readonly GridCell[]
 }
 
 /** Section "train": HierRec and the multi-domain baselines on MovieLens by age (prints the first cell's config). */
-export const runMain = (data: Readonly<Record<string, Dataset>>, profile: Profile): Promise<CellResult[]> => runCells("ml-age", data["ml-age"], MAIN_CELLS, profile, { verbose: true });
+export const runMain = (data: Readonly<Record<string, Dataset>>, profile: Profile): Promise<CellResult[]> =>
+  runCells("ml-age", data["ml-age"], MAIN_CELLS, profile, { verbose: true });
 
 /** Section "second scenario definition": the scenario cells on ml-gender and the synthetic set. */
-export async function runScenarioSets(data: Readonly<Record<string, Dataset>>, profile: Profile): Promise<CellResult[]> {
+export async function runScenarioSets(
+  data: Readonly<Record<string, Dataset>>,
+  profile: Profile,
+): Promise<CellResult[]> {
   const out: CellResult[] = [];
-  for (const name of ["ml-gender", "synthetic"]) out.push(...(await runCells(name, data[name], SCENARIO_CELLS, profile)));
+  for (const name of ["ml-gender", "synthetic"])
+    out.push(...(await runCells(name, data[name], SCENARIO_CELLS, profile)));
   return out;
 }
 
 /** Section "larger scenario sets": format runs under smoke, full runs under paper. */
-export async function runLarge(data: Readonly<Record<string, Dataset>>, profile: Profile): Promise<CellResult[]> {
+export async function runLarge(
+  data: Readonly<Record<string, Dataset>>,
+  profile: Profile,
+): Promise<CellResult[]> {
   const out: CellResult[] = [];
-  for (const l of PROFILES[profile].large) out.push(...(await runCells(l.name, data[l.name], largeCells(profile), profile, { large: true })));
+  for (const l of PROFILES[profile].large)
+    out.push(...(await runCells(l.name, data[l.name], largeCells(profile), profile, { large: true })));
   return out;
 }
 
 /** Section "ablation": the cells of ABLATION_PLAN. */
-export async function runAblations(data: Readonly<Record<string, Dataset>>, profile: Profile): Promise<CellResult[]> {
+export async function runAblations(
+  data: Readonly<Record<string, Dataset>>,
+  profile: Profile,
+): Promise<CellResult[]> {
   const out: CellResult[] = [];
-  for (const [name, ids] of Object.entries(ABLATION_PLAN)) out.push(...(await runCells(name, data[name], ids.map(ablationCell), profile)));
+  for (const [name, ids] of Object.entries(ABLATION_PLAN))
+    out.push(...(await runCells(name, data[name], ids.map(ablationCell), profile)));
   return out;
 }
 
 /** The larger sets' rows: train steps, final training loss, test AUC per seed. */
-export function largeRows(results: readonly CellResult[], profile: Profile): Record<string, string | number>[] {
+export function largeRows(
+  results: readonly CellResult[],
+  profile: Profile,
+): Record<string, string | number>[] {
   return results.map((r) => {
     const epochs = r.histories[0].epochs;
     return {
@@ -272,13 +397,21 @@ export function largeRows(results: readonly CellResult[], profile: Profile): Rec
 }
 
 /** Ablation table: per data set, the full model then each ablation that ran, with its AUC difference to HierRec. */
-export function ablationRows(results: readonly CellResult[], datasets: readonly string[]): Record<string, string | number>[] {
-  const rs = datasets.flatMap((d) => ["hierrec", ...ABLATION_LABELS].flatMap((l) => results.filter((r) => r.data === d && r.label === l)));
+export function ablationRows(
+  results: readonly CellResult[],
+  datasets: readonly string[],
+): Record<string, string | number>[] {
+  const rs = datasets.flatMap((d) =>
+    ["hierrec", ...ABLATION_LABELS].flatMap((l) => results.filter((r) => r.data === d && r.label === l)),
+  );
   return comparisonRows(rs, {
     reference: "hierrec",
     metrics: ["auc"],
     perGroup: false,
-    extra: (r) => ({ variant: r.label === "hierrec" ? "HierRec (official preset: BatchNorm)" : getAblation(r.label).description }),
+    extra: (r) => ({
+      variant:
+        r.label === "hierrec" ? "HierRec (official preset: BatchNorm)" : getAblation(r.label).description,
+    }),
   });
 }
 

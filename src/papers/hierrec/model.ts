@@ -109,8 +109,15 @@ function glorotVar(fanIn: number, fanOut: number, shape: number[], rng: Rng, cop
 }
 
 function positiveInts(name: string, v: unknown, len?: number): number[] {
-  if (!Array.isArray(v) || v.length === 0 || !v.every((x) => Number.isInteger(x) && x > 0) || (len !== undefined && v.length !== len)) {
-    throw new Error(`hierrec config: ${name} must be ${len ? `${len} positive integers` : "a non-empty list of positive integers"}, got ${JSON.stringify(v)}`);
+  if (
+    !Array.isArray(v) ||
+    v.length === 0 ||
+    !v.every((x) => Number.isInteger(x) && x > 0) ||
+    (len !== undefined && v.length !== len)
+  ) {
+    throw new Error(
+      `hierrec config: ${name} must be ${len ? `${len} positive integers` : "a non-empty list of positive integers"}, got ${JSON.stringify(v)}`,
+    );
   }
   return v as number[];
 }
@@ -133,7 +140,11 @@ export const softmaxLast = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) 
   const e = tf.exp(tf.sub(x, tf.max(x, -1, true)));
   const y = tf.div(e, tf.sum(e, -1, true));
   save([y]);
-  return { value: y, gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.mul(saved[0], tf.sub(dy, tf.sum(tf.mul(dy, saved[0]), -1, true))) };
+  return {
+    value: y,
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+      tf.mul(saved[0], tf.sub(dy, tf.sum(tf.mul(dy, saved[0]), -1, true))),
+  };
 }) as never) as unknown as (x: tf.Tensor3D) => tf.Tensor3D;
 
 /** Variables of a group of layers, for ModelBase.track. */
@@ -158,12 +169,14 @@ export class HierRecModel extends ModelBase<HierRecConfig> {
   private readonly scenarioEmb: tf.Variable | null;
   private readonly base: Mlp;
   private readonly exGen: { w1: Dense; b1: Dense; w2: Dense; b2: Dense } | null = null;
-  private readonly exStatic: { w1: tf.Variable; b1: tf.Variable; w2: tf.Variable; b2: tf.Variable } | null = null;
+  private readonly exStatic: { w1: tf.Variable; b1: tf.Variable; w2: tf.Variable; b2: tf.Variable } | null =
+    null;
   private readonly headField: Dense[] = [];
   private readonly headLogits: tf.Variable | null = null;
   private readonly att: { qkv: Dense; o: Dense } | null = null;
   private readonly imGen: { w1: Dense; b1: Dense; w2: Dense; b2: Dense } | null = null;
-  private readonly imStatic: { w1: tf.Variable; b1: tf.Variable; w2: tf.Variable; b2: tf.Variable } | null = null;
+  private readonly imStatic: { w1: tf.Variable; b1: tf.Variable; w2: tf.Variable; b2: tf.Variable } | null =
+    null;
   private readonly out: Mlp;
   private readonly xDim: number;
   private readonly exDim: number;
@@ -175,11 +188,15 @@ export class HierRecModel extends ModelBase<HierRecConfig> {
     this.numScenarios = numDomains(schema, axis);
     const g = schema.groups.find((x) => x.name === axis)!;
     this.scenarioNames = g.names ?? Array.from({ length: this.numScenarios }, (_, i) => `${axis} ${i}`);
-    if (!(Number.isInteger(c.numHeads) && c.numHeads > 0)) throw new Error(`hierrec config: numHeads must be a positive integer, got ${c.numHeads}`);
-    if (!(c.dropout >= 0 && c.dropout < 1)) throw new Error(`hierrec config: dropout must be in [0, 1), got ${c.dropout}`);
-    if (typeof c.batchNorm !== "boolean") throw new Error(`hierrec config: batchNorm must be true or false, got ${JSON.stringify(c.batchNorm)}`);
+    if (!(Number.isInteger(c.numHeads) && c.numHeads > 0))
+      throw new Error(`hierrec config: numHeads must be a positive integer, got ${c.numHeads}`);
+    if (!(c.dropout >= 0 && c.dropout < 1))
+      throw new Error(`hierrec config: dropout must be in [0, 1), got ${c.dropout}`);
+    if (typeof c.batchNorm !== "boolean")
+      throw new Error(`hierrec config: batchNorm must be true or false, got ${JSON.stringify(c.batchNorm)}`);
     for (const k of ["explicitWeights", "implicitWeights"] as const) {
-      if (c[k] !== "generated" && c[k] !== "static") throw new Error(`hierrec config: ${k} must be "generated" or "static", got ${JSON.stringify(c[k])}`);
+      if (c[k] !== "generated" && c[k] !== "static")
+        throw new Error(`hierrec config: ${k} must be "generated" or "static", got ${JSON.stringify(c[k])}`);
     }
     const baseHidden = positiveInts("baseHidden", c.baseHidden);
     const [e1, e2] = positiveInts("explicitDims", c.explicitDims, 2);
@@ -188,23 +205,30 @@ export class HierRecModel extends ModelBase<HierRecConfig> {
     const H = c.numHeads;
     const useS = c.explicit;
     const ds = c.scenarioEmbDim;
-    if (useS && !(Number.isInteger(ds) && ds > 0)) throw new Error(`hierrec config: scenarioEmbDim must be a positive integer, got ${ds}`);
+    if (useS && !(Number.isInteger(ds) && ds > 0))
+      throw new Error(`hierrec config: scenarioEmbDim must be a positive integer, got ${ds}`);
     const headsReadFields = c.implicit && c.implicitWeights === "generated";
     if (useS && headsReadFields && ds % H !== 0) {
-      throw new Error(`hierrec config: scenarioEmbDim (${ds}) must be divisible by numHeads (${H}): head h reads chunk h of s (code: 'embed_dim % im_num' must be an integer)`);
+      throw new Error(
+        `hierrec config: scenarioEmbDim (${ds}) must be divisible by numHeads (${H}): head h reads chunk h of s (code: 'embed_dim % im_num' must be an integer)`,
+      );
     }
 
     const cats = categoricalFeatures(schema);
     this.scenarioField = cats.findIndex((f) => f.name === axis);
     const keep = cats.map((_, i) => i).filter((i) => i !== this.scenarioField);
-    if (keep.length === 0) throw new Error(`hierrec: ${schema.name} has no categorical field besides the scenario field "${axis}"`);
+    if (keep.length === 0)
+      throw new Error(
+        `hierrec: ${schema.name} has no categorical field besides the scenario field "${axis}"`,
+      );
     const Fall = cats.length;
     if (keep.length === Fall) {
       this.selectFlat = null;
     } else {
       const sel = new Float32Array(Fall * c.embDim * keep.length * c.embDim);
       keep.forEach((f, j) => {
-        for (let k = 0; k < c.embDim; k++) sel[(f * c.embDim + k) * keep.length * c.embDim + j * c.embDim + k] = 1;
+        for (let k = 0; k < c.embDim; k++)
+          sel[(f * c.embDim + k) * keep.length * c.embDim + j * c.embDim + k] = 1;
       });
       this.selectFlat = sel;
     }
@@ -216,7 +240,9 @@ export class HierRecModel extends ModelBase<HierRecConfig> {
     const rng = this.rng;
 
     // Parameters are created (and tracked) in a fixed order: checkpoints restore by position.
-    this.scenarioEmb = useS ? ownedVariable(tf.tensor2d(glorotUniform(this.numScenarios, ds, rng), [this.numScenarios, ds])) : null;
+    this.scenarioEmb = useS
+      ? ownedVariable(tf.tensor2d(glorotUniform(this.numScenarios, ds, rng), [this.numScenarios, ds]))
+      : null;
     if (this.scenarioEmb) this.track(group([this.scenarioEmb]));
     const baseIn = F * D + this.numNumeric + (useS && c.explicitWeights === "static" ? ds : 0);
     const bn = c.batchNorm === true;
@@ -224,10 +250,20 @@ export class HierRecModel extends ModelBase<HierRecConfig> {
     this.xDim = this.base.outDim;
     if (c.explicit) {
       if (c.explicitWeights === "generated") {
-        this.exGen = { w1: generator(ds, this.xDim, e1, rng), b1: new Dense(ds, e1, rng), w2: generator(ds, e1, e2, rng), b2: new Dense(ds, e2, rng) };
+        this.exGen = {
+          w1: generator(ds, this.xDim, e1, rng),
+          b1: new Dense(ds, e1, rng),
+          w2: generator(ds, e1, e2, rng),
+          b2: new Dense(ds, e2, rng),
+        };
         this.track(group(Object.values(this.exGen).flatMap((d) => d.variables())));
       } else {
-        this.exStatic = { w1: glorotVar(this.xDim, e1, [this.xDim, e1], rng), b1: ownedVariable(tf.zeros([e1])), w2: glorotVar(e1, e2, [e1, e2], rng), b2: ownedVariable(tf.zeros([e2])) };
+        this.exStatic = {
+          w1: glorotVar(this.xDim, e1, [this.xDim, e1], rng),
+          b1: ownedVariable(tf.zeros([e1])),
+          w2: glorotVar(e1, e2, [e1, e2], rng),
+          b2: ownedVariable(tf.zeros([e2])),
+        };
         this.track(group(Object.values(this.exStatic)));
       }
       this.exDim = e2;
@@ -246,7 +282,12 @@ export class HierRecModel extends ModelBase<HierRecConfig> {
       // Q, K, V projections as one [D, 3D] matrix (PyTorch in_proj_weight), then the output projection.
       this.att = { qkv: new Dense(D, 3 * D, rng), o: new Dense(D, D, rng) };
       this.track(group(Object.values(this.att).flatMap((d) => d.variables())));
-      this.imGen = { w1: generator(F * D, this.exDim, i1, rng), b1: new Dense(F * D, i1, rng), w2: generator(F * D, i1, i2, rng), b2: new Dense(F * D, i2, rng) };
+      this.imGen = {
+        w1: generator(F * D, this.exDim, i1, rng),
+        b1: new Dense(F * D, i1, rng),
+        w2: generator(F * D, i1, i2, rng),
+        b2: new Dense(F * D, i2, rng),
+      };
       this.track(group(Object.values(this.imGen).flatMap((d) => d.variables())));
     } else if (c.implicit) {
       this.imStatic = {
@@ -258,7 +299,9 @@ export class HierRecModel extends ModelBase<HierRecConfig> {
       this.track(group(Object.values(this.imStatic)));
     }
     const zDim = c.implicit ? H * i2 : this.exDim;
-    this.out = this.track(new Mlp(zDim, { hidden: outputHidden, dropout: c.dropout, output: 1, batchNorm: bn }, rng));
+    this.out = this.track(
+      new Mlp(zDim, { hidden: outputHidden, dropout: c.dropout, output: 1, batchNorm: bn }, rng),
+    );
     this.initialFieldWeights = headsReadFields ? this.fieldWeightsByScenario() : null;
   }
 
@@ -270,10 +313,17 @@ export class HierRecModel extends ModelBase<HierRecConfig> {
   /** [S, H, F]: the heads' field weights a_h for every scenario (softmax over fields). */
   private fieldWeightTable(): tf.Tensor3D {
     const H = this.config.numHeads;
-    if (this.headLogits) return tf.tile(tf.expandDims(tf.softmax(this.headLogits, -1), 0), [this.numScenarios, 1, 1]) as tf.Tensor3D;
+    if (this.headLogits)
+      return tf.tile(tf.expandDims(tf.softmax(this.headLogits, -1), 0), [
+        this.numScenarios,
+        1,
+        1,
+      ]) as tf.Tensor3D;
     const s = this.scenarioEmb! as tf.Tensor2D; // [S, ds]
     const chunk = this.config.scenarioEmbDim / H;
-    const per = this.headField.map((d, h) => d.apply(tf.slice(s, [0, h * chunk], [-1, chunk]) as tf.Tensor2D)); // H x [S, F]
+    const per = this.headField.map((d, h) =>
+      d.apply(tf.slice(s, [0, h * chunk], [-1, chunk]) as tf.Tensor2D),
+    ); // H x [S, F]
     return tf.softmax(tf.stack(per, 1), -1) as tf.Tensor3D; // [S, H, F]
   }
 
@@ -298,20 +348,31 @@ export class HierRecModel extends ModelBase<HierRecConfig> {
    * @param flatE [B, F·D] field embeddings; @param a [B, H, F] field weights.
    * @returns out [B·H, F, D] (attention output after the output projection), weights [B·H, F, F].
    */
-  private reweightAttend(flatE: tf.Tensor2D, a: tf.Tensor3D, ctx: ModelContext): { out: tf.Tensor3D; weights: tf.Tensor3D } {
+  private reweightAttend(
+    flatE: tf.Tensor2D,
+    a: tf.Tensor3D,
+    ctx: ModelContext,
+  ): { out: tf.Tensor3D; weights: tf.Tensor3D } {
     const att = this.att!;
     const B = flatE.shape[0];
     const H = this.config.numHeads;
     const F = this.F;
     const D = this.D;
     const N = B * H;
-    const proj = tf.reshape(tf.matMul(tf.reshape(flatE, [B * F, D]) as tf.Tensor2D, att.qkv.w as tf.Tensor2D), [B, F * 3 * D]) as tf.Tensor2D; // [B, F*3D]
+    const proj = tf.reshape(
+      tf.matMul(tf.reshape(flatE, [B * F, D]) as tf.Tensor2D, att.qkv.w as tf.Tensor2D),
+      [B, F * 3 * D],
+    ) as tf.Tensor2D; // [B, F*3D]
     const projH = tf.reshape(repeatRows(proj, H), [N * F, 3 * D]); // [B*H*F, 3D]
     const qkv = tf.add(tf.mul(projH, tf.reshape(a, [N * F, 1])), att.qkv.b!); // [B*H*F, 3D] (column broadcast)
     const [q, k, v] = tf.split(qkv, 3, 1).map((t) => tf.reshape(t, [N, F, D]) as tf.Tensor3D); // 3 x [B*H, F, D]
     const weights = softmaxLast(tf.div(tf.matMul(q, k, false, true), Math.sqrt(D)) as tf.Tensor3D); // [B*H, F, F]
     const mixed = tf.matMul(dropout(weights, this.config.dropout, ctx.training, ctx.rng), v) as tf.Tensor3D; // [B*H, F, D]
-    const out = tf.reshape(att.o.apply(tf.reshape(mixed, [N * F, D]) as tf.Tensor2D), [N, F, D]) as tf.Tensor3D;
+    const out = tf.reshape(att.o.apply(tf.reshape(mixed, [N * F, D]) as tf.Tensor2D), [
+      N,
+      F,
+      D,
+    ]) as tf.Tensor3D;
     return { out, weights };
   }
 
@@ -328,14 +389,20 @@ export class HierRecModel extends ModelBase<HierRecConfig> {
     const pick = (table: tf.Tensor2D) => tf.matMul(mask, table) as tf.Tensor2D; // [B, cols]
     // [B, F*D] without the scenario field (a 0/1 column selection).
     const flatAll = tf.reshape(inputs.emb, [B, inputs.emb.shape[1] * D]) as tf.Tensor2D;
-    const flatE = this.selectFlat ? (tf.matMul(flatAll, tf.tensor2d(this.selectFlat, [inputs.emb.shape[1] * D, F * D])) as tf.Tensor2D) : flatAll;
+    const flatE = this.selectFlat
+      ? (tf.matMul(flatAll, tf.tensor2d(this.selectFlat, [inputs.emb.shape[1] * D, F * D])) as tf.Tensor2D)
+      : flatAll;
     const s = this.scenarioEmb ? pick(this.scenarioEmb as tf.Tensor2D) : null; // [B, ds]
 
     // Base DNN.
     const parts: tf.Tensor2D[] = [flatE];
     if (inputs.num) parts.push(inputs.num);
     if (s && c.explicitWeights === "static") parts.push(s);
-    const x = this.base.apply(parts.length === 1 ? parts[0] : (tf.concat(parts, 1) as tf.Tensor2D), ctx.training, ctx.rng); // [B, X]
+    const x = this.base.apply(
+      parts.length === 1 ? parts[0] : (tf.concat(parts, 1) as tf.Tensor2D),
+      ctx.training,
+      ctx.rng,
+    ); // [B, X]
 
     // Explicit scenario module: x_e = (x·W1 + b1)·W2 + b2.
     let xe: tf.Tensor2D = x;
@@ -345,14 +412,20 @@ export class HierRecModel extends ModelBase<HierRecConfig> {
       const gen = (d: Dense) => pick(d.apply(sTab));
       const w1 = tf.reshape(gen(this.exGen.w1), [B, this.xDim, e1]) as tf.Tensor3D; // [B, X, e1]
       const w2 = tf.reshape(gen(this.exGen.w2), [B, e1, e2]) as tf.Tensor3D; // [B, e1, e2]
-      const h1 = tf.add(tf.matMul(tf.reshape(x, [B, 1, this.xDim]) as tf.Tensor3D, w1), tf.reshape(gen(this.exGen.b1), [B, 1, e1])) as tf.Tensor3D; // [B, 1, e1]
+      const h1 = tf.add(
+        tf.matMul(tf.reshape(x, [B, 1, this.xDim]) as tf.Tensor3D, w1),
+        tf.reshape(gen(this.exGen.b1), [B, 1, e1]),
+      ) as tf.Tensor3D; // [B, 1, e1]
       const h2 = tf.add(tf.matMul(h1, w2), tf.reshape(gen(this.exGen.b2), [B, 1, e2])); // [B, 1, e2]
       xe = tf.reshape(h2, [B, e2]) as tf.Tensor2D;
       internals.explicitW1 = w1;
       internals.explicitW2 = w2;
     } else if (this.exStatic) {
       const p = this.exStatic;
-      xe = tf.add(tf.matMul(tf.add(tf.matMul(x, p.w1 as tf.Tensor2D), p.b1), p.w2 as tf.Tensor2D), p.b2) as tf.Tensor2D; // [B, e2]
+      xe = tf.add(
+        tf.matMul(tf.add(tf.matMul(x, p.w1 as tf.Tensor2D), p.b1), p.w2 as tf.Tensor2D),
+        p.b2,
+      ) as tf.Tensor2D; // [B, e2]
     }
 
     // Implicit multi-head module.
@@ -360,7 +433,10 @@ export class HierRecModel extends ModelBase<HierRecConfig> {
     const [i1, i2] = c.implicitDims;
     const X = this.exDim;
     if (this.imGen) {
-      const a = tf.reshape(pick(tf.reshape(this.fieldWeightTable(), [this.numScenarios, H * F]) as tf.Tensor2D), [B, H, F]) as tf.Tensor3D; // [B, H, F]
+      const a = tf.reshape(
+        pick(tf.reshape(this.fieldWeightTable(), [this.numScenarios, H * F]) as tf.Tensor2D),
+        [B, H, F],
+      ) as tf.Tensor3D; // [B, H, F]
       internals.fieldWeights = a;
       const { out, weights } = this.reweightAttend(flatE, a, ctx); // [B*H, F, D]
       internals.selfAttention = tf.reshape(weights, [B, H, F, F]);
@@ -376,8 +452,15 @@ export class HierRecModel extends ModelBase<HierRecConfig> {
       internals.implicitW2 = tf.reshape(w2, [B, H, i1, i2]);
     } else if (this.imStatic) {
       const p = this.imStatic;
-      const xh = tf.reshape(repeatRows(tf.reshape(xe, [1, B * X]) as tf.Tensor2D, H), [H, B, X]) as tf.Tensor3D; // [H, B, X]
-      const h2 = tf.add(tf.matMul(tf.add(tf.matMul(xh, p.w1 as tf.Tensor3D), p.b1) as tf.Tensor3D, p.w2 as tf.Tensor3D), p.b2); // [H, B, i2]
+      const xh = tf.reshape(repeatRows(tf.reshape(xe, [1, B * X]) as tf.Tensor2D, H), [
+        H,
+        B,
+        X,
+      ]) as tf.Tensor3D; // [H, B, X]
+      const h2 = tf.add(
+        tf.matMul(tf.add(tf.matMul(xh, p.w1 as tf.Tensor3D), p.b1) as tf.Tensor3D, p.w2 as tf.Tensor3D),
+        p.b2,
+      ); // [H, B, i2]
       z = tf.reshape(tf.transpose(h2, [1, 0, 2]), [B, H * i2]) as tf.Tensor2D; // [B, H*i2]
     }
     const logit = tf.reshape(this.out.apply(z, ctx.training, ctx.rng), [B]) as tf.Tensor1D;

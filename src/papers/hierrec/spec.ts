@@ -50,11 +50,18 @@ export const HIERREC_PRESETS: Readonly<Record<HierRecPresetName, Partial<HierRec
 export const HIERREC: ModelSpec<HierRecConfig> = {
   id: "hierrec",
   name: "HierRec",
-  paper: { title: "HierRec: Scenario-Aware Hierarchical Modeling for Multi-scenario Recommendations", venue: "CIKM 2024", url: "https://arxiv.org/abs/2309.02061" },
+  paper: {
+    title: "HierRec: Scenario-Aware Hierarchical Modeling for Multi-scenario Recommendations",
+    venue: "CIKM 2024",
+    url: "https://arxiv.org/abs/2309.02061",
+  },
   task: "multi-domain",
   defaults: HIERREC_DEFAULTS,
   // Smoke: the same structure at half width (the generated layers dominate the step cost).
-  presets: { smoke: { baseHidden: [32], explicitDims: [8, 32], implicitDims: [8, 32], outputHidden: [32, 32] }, paper: {} },
+  presets: {
+    smoke: { baseHidden: [32], explicitDims: [8, 32], implicitDims: [8, 32], outputHidden: [32, 32] },
+    paper: {},
+  },
   // The scenario axis is config (`scenarioAxis`); requires() only sees the schema, so it asks for
   // some group axis and build() names the missing one when the configured axis is absent.
   requires: (schema: DatasetSchema) =>

@@ -108,17 +108,31 @@ export function validateTaxonomy(data: unknown, file = "taxonomy.json"): MtlTaxo
   const fail = (where: string, what: string): never => {
     throw new TaxonomyError(`${file}: ${where}: ${what}`);
   };
-  const obj = (v: unknown, where: string): Obj => (typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Obj) : fail(where, "must be an object"));
-  const str = (o: Obj, k: string, where: string): string => (typeof o[k] === "string" && (o[k] as string).trim() !== "" ? (o[k] as string) : fail(`${where}.${k}`, "must be a non-empty string"));
-  const arr = (o: Obj, k: string, where: string): unknown[] => (Array.isArray(o[k]) ? (o[k] as unknown[]) : fail(`${where}.${k}`, "must be an array"));
+  const obj = (v: unknown, where: string): Obj =>
+    typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Obj) : fail(where, "must be an object");
+  const str = (o: Obj, k: string, where: string): string =>
+    typeof o[k] === "string" && (o[k] as string).trim() !== ""
+      ? (o[k] as string)
+      : fail(`${where}.${k}`, "must be a non-empty string");
+  const arr = (o: Obj, k: string, where: string): unknown[] =>
+    Array.isArray(o[k]) ? (o[k] as unknown[]) : fail(`${where}.${k}`, "must be an array");
   const strs = (o: Obj, k: string, where: string): string[] =>
-    arr(o, k, where).map((x, i) => (typeof x === "string" && x.trim() !== "" ? x : fail(`${where}.${k}[${i}]`, "must be a non-empty string")));
-  const year = (o: Obj, where: string): number => (Number.isInteger(o.year) && (o.year as number) >= 1990 && (o.year as number) <= 2030 ? (o.year as number) : fail(`${where}.year`, "must be a year (integer 1990-2030)"));
+    arr(o, k, where).map((x, i) =>
+      typeof x === "string" && x.trim() !== ""
+        ? x
+        : fail(`${where}.${k}[${i}]`, "must be a non-empty string"),
+    );
+  const year = (o: Obj, where: string): number =>
+    Number.isInteger(o.year) && (o.year as number) >= 1990 && (o.year as number) <= 2030
+      ? (o.year as number)
+      : fail(`${where}.year`, "must be a year (integer 1990-2030)");
   const optStrs = (o: Obj, k: string, where: string): void => {
     if (o[k] !== undefined) strs(o, k, where);
   };
   const oneOf = <T extends string>(o: Obj, k: string, allowed: readonly T[], where: string): T =>
-    allowed.includes(o[k] as T) ? (o[k] as T) : fail(`${where}.${k}`, `must be one of ${allowed.join(", ")}, got ${JSON.stringify(o[k])}`);
+    allowed.includes(o[k] as T)
+      ? (o[k] as T)
+      : fail(`${where}.${k}`, `must be one of ${allowed.join(", ")}, got ${JSON.stringify(o[k])}`);
   const nullableStr = (o: Obj, k: string, where: string): void => {
     if (!(k in o)) fail(`${where}.${k}`, "is required (null when the kit has no implementation)");
     if (o[k] !== null) str(o, k, where);
@@ -170,7 +184,8 @@ export function validateTaxonomy(data: unknown, file = "taxonomy.json"): MtlTaxo
     if (strs(o, "exampleTasks", w).length === 0) fail(`${w}.exampleTasks`, "needs at least one example");
     refs(o, w);
   });
-  for (const id of TASK_RELATIONS) if (!relations.some((o) => o.id === id)) fail("$.taskRelations", `missing the "${id}" relation`);
+  for (const id of TASK_RELATIONS)
+    if (!relations.some((o) => o.id === id)) fail("$.taskRelations", `missing the "${id}" relation`);
 
   const methods = unique(arr(root, "methods", "$"), "$.methods");
   methods.forEach((o, i) => {
@@ -182,7 +197,8 @@ export function validateTaxonomy(data: unknown, file = "taxonomy.json"): MtlTaxo
     nullableStr(o, "kitMethod", w);
     if (o.kitMethod !== null) oneOf(o, "kitMethod", KIT_METHODS, w);
   });
-  for (const c of METHOD_CATEGORIES) if (!methods.some((o) => o.category === c)) fail("$.methods", `no method in category "${c}"`);
+  for (const c of METHOD_CATEGORIES)
+    if (!methods.some((o) => o.category === c)) fail("$.methods", `no method in category "${c}"`);
 
   unique(arr(root, "datasets", "$"), "$.datasets").forEach((o, i) => {
     const w = `$.datasets[${i}]`;
@@ -206,7 +222,10 @@ export function taxonomy(): MtlTaxonomy {
 /** "Title. Authors. Venue Year." for a reference id (unverified fields marked with "(?)"). */
 export function citation(refId: string, t: MtlTaxonomy = taxonomy()): string {
   const r = t.references.find((x) => x.id === refId);
-  if (r === undefined) throw new TaxonomyError(`unknown reference id "${refId}" (known: ${t.references.map((x) => x.id).join(", ")})`);
+  if (r === undefined)
+    throw new TaxonomyError(
+      `unknown reference id "${refId}" (known: ${t.references.map((x) => x.id).join(", ")})`,
+    );
   return `${r.title}. ${r.authors}. ${r.venue} ${r.year}.${r.uncertain && r.uncertain.length > 0 ? " (?)" : ""}`;
 }
 
@@ -218,27 +237,47 @@ export function venueTag(refId: string, t: MtlTaxonomy = taxonomy()): string {
 }
 
 /** Flat rows of the task-relation table, for display. */
-export function taskRelationTable(t: MtlTaxonomy = taxonomy()): { relation: string; description: string; examples: string; models: string; datasets: string; kit: string }[] {
+export function taskRelationTable(t: MtlTaxonomy = taxonomy()): {
+  relation: string;
+  description: string;
+  examples: string;
+  models: string;
+  datasets: string;
+  kit: string;
+}[] {
   return t.taskRelations.map((r) => ({
     relation: r.name,
     description: r.description,
     examples: r.exampleTasks.join("; "),
-    models: r.refs.map((id) => `${t.references.find((x) => x.id === id)?.title.split(":")[0]} (${venueTag(id, t)})`).join("; "),
+    models: r.refs
+      .map((id) => `${t.references.find((x) => x.id === id)?.title.split(":")[0]} (${venueTag(id, t)})`)
+      .join("; "),
     datasets: r.datasets.join("; "),
     kit: [...r.kitModels, ...r.kitDatasets].join(", ") || "-",
   }));
 }
 
 /** Flat rows of the method table (optionally one category), for display. */
-export function methodTable(category?: MethodCategory, t: MtlTaxonomy = taxonomy()): { category: string; group: string; method: string; references: string; kit: string }[] {
+export function methodTable(
+  category?: MethodCategory,
+  t: MtlTaxonomy = taxonomy(),
+): { category: string; group: string; method: string; references: string; kit: string }[] {
   return t.methods
     .filter((m) => category === undefined || m.category === category)
     .map((m) => ({
       category: m.category,
       group: m.group,
       method: m.name,
-      references: m.refs.map((id) => `${t.references.find((x) => x.id === id)?.authors} (${venueTag(id, t)})`).join("; ") || "-",
-      kit: m.kitModel !== null ? `model ${m.kitModel}` : m.kitMethod !== null ? `taskWeighting ${m.kitMethod}` : "-",
+      references:
+        m.refs
+          .map((id) => `${t.references.find((x) => x.id === id)?.authors} (${venueTag(id, t)})`)
+          .join("; ") || "-",
+      kit:
+        m.kitModel !== null
+          ? `model ${m.kitModel}`
+          : m.kitMethod !== null
+            ? `taskWeighting ${m.kitMethod}`
+            : "-",
     }));
 }
 
@@ -260,6 +299,7 @@ export function kitLinks(t: MtlTaxonomy = taxonomy()): KitLink[] {
     if (m.kitModel !== null) out.push({ kind: "model", id: m.kitModel, row: `methods/${m.id}` });
     if (m.kitMethod !== null) out.push({ kind: "method", id: m.kitMethod, row: `methods/${m.id}` });
   }
-  for (const d of t.datasets) for (const id of d.kitDatasets) out.push({ kind: "dataset", id, row: `datasets/${d.id}` });
+  for (const d of t.datasets)
+    for (const id of d.kitDatasets) out.push({ kind: "dataset", id, row: `datasets/${d.id}` });
   return out;
 }

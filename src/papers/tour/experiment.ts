@@ -50,21 +50,41 @@ export async function loadData(prof: Profile): Promise<TourData> {
 export async function runMain(data: TourData, prof: Profile): Promise<CellResult[]> {
   const out: CellResult[] = [];
   for (const name of DATA_NAMES) {
-    const cells = await runGrid({ paper: PAPER, models: BASELINES, dataName: name, data: data[name], cells: CELLS, seeds: PROFILES[prof].seeds, presets: TRAIN_PRESETS, profile: prof, verbose: name === "criteo" });
+    const cells = await runGrid({
+      paper: PAPER,
+      models: BASELINES,
+      dataName: name,
+      data: data[name],
+      cells: CELLS,
+      seeds: PROFILES[prof].seeds,
+      presets: TRAIN_PRESETS,
+      profile: prof,
+      verbose: name === "criteo",
+    });
     out.push(...cells);
   }
   return out;
 }
 
 /** Split sizes and positives per data set (the arquero demo's input). */
-export function splitRows(data: TourData): { data: string; split: string; rows: number; positives: number }[] {
+export function splitRows(
+  data: TourData,
+): { data: string; split: string; rows: number; positives: number }[] {
   return DATA_NAMES.flatMap((name) => {
     const meta = data[name].meta;
-    return (["train", "valid", "test"] as const).map((split) => ({ data: name, split, rows: meta.rows[split], positives: meta.positives[split] }));
+    return (["train", "valid", "test"] as const).map((split) => ({
+      data: name,
+      split,
+      rows: meta.rows[split],
+      positives: meta.positives[split],
+    }));
   });
 }
 
 /** Test AUC / log loss (mean ± std over seeds), DCN vs DNN, epochs per seed, seconds per seed. */
 export function metricRows(results: readonly CellResult[]): Record<string, string | number>[] {
-  return comparisonRows(results, { perGroup: false, extra: (r) => ({ epochs: r.histories.map((h) => h.epochs.length).join("/") }) });
+  return comparisonRows(results, {
+    perGroup: false,
+    extra: (r) => ({ epochs: r.histories.map((h) => h.epochs.length).join("/") }),
+  });
 }

@@ -7,8 +7,14 @@ import { DATA_NAMES, splitRows, type DataName, type TourData } from "./experimen
 /** Click rate per split and data set. */
 export function labelRateFigure(data: TourData): Figure {
   const rows = splitRows(data);
-  const series = Object.fromEntries(DATA_NAMES.map((name) => [name, rows.filter((r) => r.data === name).map((r) => r.positives / r.rows)]));
-  return groupedBars(["train", "valid", "test"], series, { title: "Click rate per split", yTitle: "positive rate", labelDigits: 3 });
+  const series = Object.fromEntries(
+    DATA_NAMES.map((name) => [name, rows.filter((r) => r.data === name).map((r) => r.positives / r.rows)]),
+  );
+  return groupedBars(["train", "valid", "test"], series, {
+    title: "Click rate per split",
+    yTitle: "positive rate",
+    labelDigits: 3,
+  });
 }
 
 /** Training loss and validation AUC per epoch of the first seed, DNN and DCN on data set `name`. */
@@ -25,11 +31,23 @@ export function learningCurveFigure(results: readonly CellResult[], name: DataNa
   const n = Math.min(...Object.values(series).map((s) => s.length));
   for (const k of Object.keys(series)) series[k] = series[k].slice(0, n);
   const seed = cellOf(results, "dnn", name).seeds[0];
-  return learningCurves({ epoch: epochs.slice(0, n), series }, { title: `${name}: learning curves (seed ${seed})`, yTitle: "training loss", y2Title: "validation AUC" });
+  return learningCurves(
+    { epoch: epochs.slice(0, n), series },
+    { title: `${name}: learning curves (seed ${seed})`, yTitle: "training loss", y2Title: "validation AUC" },
+  );
 }
 
 /** Test AUC per data set, DNN and DCN (mean ± std over seeds). */
 export function testAucFigure(results: readonly CellResult[]): Figure {
-  const series = Object.fromEntries(["dnn", "dcn"].map((m) => [m, fromSeeds(cellOf(results, m, "criteo").seeds.map((_, s) => DATA_NAMES.map((d) => cellOf(results, m, d).metrics.auc[s])))]));
+  const series = Object.fromEntries(
+    ["dnn", "dcn"].map((m) => [
+      m,
+      fromSeeds(
+        cellOf(results, m, "criteo").seeds.map((_, s) =>
+          DATA_NAMES.map((d) => cellOf(results, m, d).metrics.auc[s]),
+        ),
+      ),
+    ]),
+  );
   return groupedBars([...DATA_NAMES], series, { title: "Test AUC (mean ± std over seeds)", yTitle: "AUC" });
 }
