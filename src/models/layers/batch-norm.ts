@@ -168,7 +168,7 @@ export function batchNormRows(
     const mean = new Float64Array(m);
     const vari = new Float64Array(m);
     for (let b = 0; b < n; b++) for (let j = 0; j < m; j++) mean[j] += xv[b * m + j];
-    for (let j = 0; j < m; j++) mean[j] /= n;
+    for (let j = 0; j < m; j++) mean[j] /= Math.max(n, 1);
     for (let b = 0; b < n; b++) {
       for (let j = 0; j < m; j++) {
         const d = xv[b * m + j] - mean[j];
@@ -177,7 +177,7 @@ export function batchNormRows(
     }
     const rstd = new Float64Array(m);
     for (let j = 0; j < m; j++) {
-      rstd[j] = 1 / Math.sqrt(vari[j] / n + eps);
+      rstd[j] = 1 / Math.sqrt(vari[j] / Math.max(n, 1) + eps);
       meanOut[j] = mean[j];
       varOut[j] = vari[j] / (n - 1);
     }

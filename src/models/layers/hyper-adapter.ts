@@ -39,7 +39,7 @@
  */
 import { Rng } from "../../engine/rng";
 import { ownedVariable, tf } from "../../engine/tf";
-import { BatchNorm } from "./batch-norm";
+import { BatchNorm, batchNormRows } from "./batch-norm";
 import { Dense, glorotUniform } from "./dense";
 
 /** Configuration of the HAMUR adapter attached to a multi-domain backbone. */
@@ -324,61 +324,7 @@ export function rowVecTimesMatrix(z: tf.Tensor2D, H: tf.Tensor, k: number): tf.T
  * The same function as `domainNorm(x, null, …)` in some 40 fewer tfjs ops per forward and backward.
  */
 export function normRows(x: tf.Tensor2D, gamma: tf.Tensor, beta: tf.Tensor, eps = 1e-5): tf.Tensor2D {
-  const [n, m] = x.shape;
-  if (gamma.size !== m || beta.size !== m)
-    throw new Error(`normRows: gamma [${gamma.shape}] and beta [${beta.shape}] must have ${m} entries`);
-  const f = tf.customGrad((xt, gt, bt) => {
-    const xv = (xt as tf.Tensor).dataSync() as Float32Array;
-    const gv = (gt as tf.Tensor).dataSync() as Float32Array;
-    const bv = (bt as tf.Tensor).dataSync() as Float32Array;
-    const mean = new Float64Array(m);
-    const vari = new Float64Array(m);
-    for (let b = 0; b < n; b++) for (let j = 0; j < m; j++) mean[j] += xv[b * m + j];
-    for (let j = 0; j < m; j++) mean[j] /= Math.max(n, 1);
-    for (let b = 0; b < n; b++) {
-      for (let j = 0; j < m; j++) {
-        const d = xv[b * m + j] - mean[j];
-        vari[j] += d * d;
-      }
-    }
-    const rstd = new Float64Array(m);
-    for (let j = 0; j < m; j++) rstd[j] = 1 / Math.sqrt(vari[j] / Math.max(n, 1) + eps);
-    const xhat = new Float32Array(n * m);
-    const out = new Float32Array(n * m);
-    for (let b = 0; b < n; b++) {
-      for (let j = 0; j < m; j++) {
-        const h = (xv[b * m + j] - mean[j]) * rstd[j];
-        xhat[b * m + j] = h;
-        out[b * m + j] = gv[j] * h + bv[j];
-      }
-    }
-    return {
-      value: tf.tensor2d(out, [n, m]),
-      gradFunc: (dy: tf.Tensor) => {
-        const g = dy.dataSync() as Float32Array;
-        const sdy = new Float64Array(m);
-        const sdyx = new Float64Array(m);
-        for (let b = 0; b < n; b++) {
-          for (let j = 0; j < m; j++) {
-            sdy[j] += g[b * m + j];
-            sdyx[j] += g[b * m + j] * xhat[b * m + j];
-          }
-        }
-        const dx = new Float32Array(n * m);
-        for (let b = 0; b < n; b++) {
-          for (let j = 0; j < m; j++) {
-            dx[b * m + j] = gv[j] * rstd[j] * (g[b * m + j] - sdy[j] / n - (xhat[b * m + j] * sdyx[j]) / n);
-          }
-        }
-        return [
-          tf.tensor2d(dx, [n, m]),
-          tf.tensor(Float32Array.from(sdyx), gamma.shape),
-          tf.tensor(Float32Array.from(sdy), beta.shape),
-        ];
-      },
-    };
-  });
-  return f(x, gamma, beta) as tf.Tensor2D;
+  return batchNormRows(x, gamma, beta, eps).y;
 }
 
 /**
