@@ -16,12 +16,12 @@ import type {
   RecModel,
 } from "./types";
 
-/** Embedding defaults shared by every model: per-field fp32 tables, N(0, 0.01) init, row-wise Adam lr 1e-3. */
+/** Embedding defaults shared by every model: per-field fp32 tables, N(0, 0.01) init, row-wise Adam lr 1e-3, no weight decay. */
 export const DEFAULT_EMBEDDING: NonNullable<BaseModelConfig["embedding"]> = {
   layout: "per-field",
   precision: { kind: "fp32" },
   init: { kind: "normal", std: 1e-2 },
-  optimizer: { kind: "adam", lr: 1e-3 },
+  optimizer: { kind: "adam", lr: 1e-3, weightDecay: 0 },
 };
 
 /** A layer with non-trainable state updated once per step (see layers/batch-norm.ts). */

@@ -157,17 +157,16 @@ export interface ExperimentResult {
 }
 
 /** Resolve the config, train one model per seed, evaluate on test, write run.json. */
-export async function runExperiment<C extends BaseModelConfig>(
-  opts: ExperimentOptions<C>,
-): Promise<ExperimentResult> {
-  const t0 = Date.now();
-  const backend = await initBackend({ quiet: true });
-  const prof = profile();
-  const spec = typeof opts.model === "string" ? specOf(BASELINES, opts.model) : opts.model;
-  const maxRows = maxRowsFromEnv();
-  const data = maxRows ? capRows(opts.data, { train: maxRows, valid: maxRows, test: maxRows }) : opts.data;
-  const reason = spec.requires(data.schema);
-  if (reason) throw new Error(`model ${spec.id} cannot run on ${data.meta.id}: ${reason}`);
+/**
+ * The layered config of one experiment (defaults < profile preset < overrides < environment),
+ * resolved and validated without building or training anything: unknown keys, wrong types and bad
+ * training settings throw here, naming the layer, key or variable.
+ */
+export function resolveExperimentConfig<C extends BaseModelConfig>(
+  spec: ModelSpec<C>,
+  prof: Profile,
+  opts: Pick<ExperimentOptions<C>, "trainPresets" | "modelConfig" | "trainConfig">,
+): { resolved: ReturnType<typeof resolveConfig>; config: { model: C; train: TrainConfig } } {
   const defaults = { model: spec.defaults as unknown as C, train: DEFAULT_TRAIN_CONFIG };
   const resolved = resolveConfig(
     defaults as object,
@@ -184,6 +183,21 @@ export async function runExperiment<C extends BaseModelConfig>(
       return `set by ${envVarOf[full]}=${process.env[envVarOf[full]]}`;
     return source ? `set by the ${source} layer` : "";
   });
+  return { resolved, config };
+}
+
+export async function runExperiment<C extends BaseModelConfig>(
+  opts: ExperimentOptions<C>,
+): Promise<ExperimentResult> {
+  const t0 = Date.now();
+  const backend = await initBackend({ quiet: true });
+  const prof = profile();
+  const spec = typeof opts.model === "string" ? specOf(BASELINES, opts.model) : opts.model;
+  const maxRows = maxRowsFromEnv();
+  const data = maxRows ? capRows(opts.data, { train: maxRows, valid: maxRows, test: maxRows }) : opts.data;
+  const reason = spec.requires(data.schema);
+  if (reason) throw new Error(`model ${spec.id} cannot run on ${data.meta.id}: ${reason}`);
+  const { resolved, config } = resolveExperimentConfig(spec, prof, opts);
   const seeds = seedsFromEnv() ?? opts.seeds ?? [2022];
   if (!seedsFromEnv())
     checkSeeds(seeds, `runExperiment ${opts.paper}/${spec.id}: seeds [${seeds.join(", ")}]`);

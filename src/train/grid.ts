@@ -13,7 +13,7 @@
  * judged from a finished run without retraining.
  */
 import type { History, TrainConfig, Trainer } from "./trainer";
-import { runExperiment, seedsFromEnv, type ExperimentData } from "./experiment";
+import { resolveExperimentConfig, runExperiment, seedsFromEnv, type ExperimentData } from "./experiment";
 import type { ModelIndex, RecModel } from "../models/types";
 import { specOf } from "../models/types";
 import type { RunRecord } from "../report/run-record";
@@ -126,9 +126,33 @@ function metricKeys(
   return out;
 }
 
+/**
+ * Resolves and validates every cell's config (model id, unknown keys, types, training settings)
+ * without training: a bad setting in the last cell fails before the first cell trains. The error
+ * keeps its class and names the paper, data set and cell.
+ */
+export function checkGrid(
+  o: Pick<GridOptions, "paper" | "models" | "dataName" | "cells" | "presets" | "modelConfig">,
+): void {
+  for (const cell of o.cells) {
+    try {
+      const spec = specOf(o.models, cell.model);
+      resolveExperimentConfig(spec, currentProfile(), {
+        trainPresets: o.presets,
+        modelConfig: mergeDeep(o.modelConfig ?? {}, cell.modelConfig ?? {}) as never,
+        trainConfig: cell.trainConfig,
+      });
+    } catch (e) {
+      if (e instanceof Error) e.message = `grid ${o.paper}/${o.dataName}, cell ${cell.label}: ${e.message}`;
+      throw e;
+    }
+  }
+}
+
 /** Trains every cell (one runExperiment each), measures through the hooks, disposes the models. */
 export async function runGrid(o: GridOptions): Promise<CellResult[]> {
   const prof = o.profile ?? currentProfile();
+  checkGrid(o);
   const out: CellResult[] = [];
   for (const [i, cell] of o.cells.entries()) {
     const spec = specOf(o.models, cell.model);

@@ -711,3 +711,45 @@ test("smoke HAMUR (MLP backbone) beats the shared MLP on the synthetic set with 
     `HAMUR ${h.mean.toFixed(4)} vs shared MLP ${b.mean.toFixed(4)}: margin ${(h.mean - b.mean).toFixed(4)} not above the spread ${spread.toFixed(4)}`,
   );
 });
+
+test("every HAMUR grid resolves under both profiles before anything trains (paper preset keys included)", async () => {
+  const { gridOf, PROFILES } = await import("../../src/papers/hamur");
+  const { checkGrid } = await import("../../src/train/grid");
+  const saved = process.env.RECREPRO_PROFILE;
+  try {
+    for (const prof of ["smoke", "paper"] as const) {
+      process.env.RECREPRO_PROFILE = prof;
+      for (const name of ["ml1m", "ml1m-wide", "ml100k", "synthetic"] as const) {
+        const g = gridOf(name, prof);
+        checkGrid({
+          paper: "hamur",
+          models: MODELS,
+          dataName: name,
+          cells: g.cells,
+          presets: { [prof]: g.presets },
+          modelConfig: PROFILES[prof].modelConfig,
+        });
+      }
+    }
+    // and a bad key in one cell is caught, naming the cell
+    process.env.RECREPRO_PROFILE = "smoke";
+    const g = gridOf("ml100k", "smoke");
+    assert.throws(
+      () =>
+        checkGrid({
+          paper: "hamur",
+          models: MODELS,
+          dataName: "ml100k",
+          cells: [
+            ...g.cells,
+            { label: "bad", model: g.cells[0].model, modelConfig: { embedding: { nope: 1 } } },
+          ],
+          presets: { smoke: g.presets },
+        }),
+      /grid hamur\/ml100k, cell bad: .*unknown key "model\.embedding\.nope"/,
+    );
+  } finally {
+    if (saved === undefined) delete process.env.RECREPRO_PROFILE;
+    else process.env.RECREPRO_PROFILE = saved;
+  }
+});
