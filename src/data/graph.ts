@@ -21,6 +21,7 @@ import { DataError } from "./errors";
 import { resolveFile, type FetchOptions } from "./fetch";
 import { forEachLine } from "./lines";
 import { getDataset, getFile } from "./registry";
+import { standInsAllowed } from "./stand-in";
 import { sha256Text as sha256Hex } from "./hash";
 
 /** Normalisation of a propagation matrix. */
@@ -316,6 +317,31 @@ export async function readUserItemLines(file: string): Promise<Map<number, numbe
  * the notes), so the held-out item never leaks into training.
  */
 export async function loadMultiBehaviour(id: string, opts: FetchOptions = {}): Promise<MultiBehaviourData> {
+  const entry = getDataset(id);
+  if (entry.standIn && standInsAllowed()) {
+    try {
+      return await loadRegisteredGraph(id, opts);
+    } catch (e) {
+      if (!(e instanceof DataError && e.code === "MISSING_FILE")) throw e;
+      console.warn(
+        `[recrepro] RECREPRO_STAND_IN=1: ${id} is not here (${e.message.split(";")[0]}); using its stand-in ${entry.standIn}`,
+      );
+      const d = await loadMultiBehaviour(entry.standIn, opts);
+      return {
+        ...d,
+        id: `${d.id} (STAND-IN for ${id})`,
+        fingerprint: `${d.fingerprint}:stand-in-for:${id}`,
+        notes: [
+          `STAND-IN: the sample ${entry.standIn} replaces ${id} (RECREPRO_STAND_IN=1); results are not the paper profile's`,
+          ...d.notes,
+        ],
+      };
+    }
+  }
+  return loadRegisteredGraph(id, opts);
+}
+
+async function loadRegisteredGraph(id: string, opts: FetchOptions): Promise<MultiBehaviourData> {
   const entry = getDataset(id);
   const spec = entry.graph;
   if (!spec)

@@ -17,7 +17,7 @@ import { DerivedRecord, deriveInputs } from "./loaders/derived";
 import type { NumericTransform, RowFormat } from "./loaders/types";
 import { defaultCacheDir } from "./paths";
 import { InputFile, PreprocessOptions, ProcessedDataset, SPLITS, SplitName, prepare } from "./pipeline";
-import { envFlag } from "../engine/env";
+import { standInsAllowed } from "./stand-in";
 import {
   DATASETS,
   DatasetEntry,
@@ -302,14 +302,7 @@ function loaderOf(entry: DatasetEntry) {
   return entry.loader;
 }
 
-/**
- * True when `RECREPRO_STAND_IN=1`: a data set whose files are missing is replaced by its registered
- * stand-in sample (`DatasetEntry.standIn`), with the substitution in its id, fingerprint and notes.
- * For exercising the paper profile's code path on the local samples (CI), never for results.
- */
-export function standInsAllowed(): boolean {
-  return envFlag("RECREPRO_STAND_IN", false);
-}
+export { standInsAllowed } from "./stand-in";
 
 /** Fetches, verifies and preprocesses a registered data set; splits stay on disk as shards. */
 export async function openDataset(

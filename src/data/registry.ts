@@ -860,6 +860,7 @@ export const DATASETS: readonly DatasetEntry[] = [
     notes:
       "Checksum NOT pinned here (trust-on-first-use). The official CIGF / MB-GMN Tmall split, in MB-GMN's Datasets/Tmall.",
     files: mbgmnFiles("Tmall", ["pv", "fav", "cart", "buy"]),
+    standIn: "tmall-mbcgcn",
     loader: null,
     graph: mbgmnGraph(["pv", "fav", "cart", "buy"]),
   },
@@ -874,6 +875,7 @@ export const DATASETS: readonly DatasetEntry[] = [
     notes:
       "Checksum NOT pinned here (trust-on-first-use). The official CIGF / MB-GMN Beibei split with page views, in MB-GMN's Datasets/beibei.",
     files: mbgmnFiles("beibei", ["pv", "cart", "buy"]),
+    standIn: "beibei-ghcf",
     loader: null,
     graph: mbgmnGraph(["pv", "cart", "buy"]),
   },

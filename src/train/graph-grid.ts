@@ -10,7 +10,8 @@
  * The sampled candidates are drawn once per grid (`evalSeed`) so every cell ranks the same items.
  */
 import * as path from "path";
-import { evalCandidates, testUsers, type MultiBehaviourData } from "../data/graph";
+import { evalCandidates, subsampleUsers, testUsers, type MultiBehaviourData } from "../data/graph";
+import { envInteger } from "../engine/env";
 import { getBackendInfo, initBackend } from "../engine/backend";
 import type { GraphModel, GraphModelIndex } from "../models/graph/types";
 import { environmentInfo } from "../report/env";
@@ -19,8 +20,8 @@ import { mergeDeep } from "../util/object";
 import { profile as currentProfile, type Profile } from "../util/profile";
 import { projectRoot } from "../util/root";
 import { cellRunId } from "./grid";
-import { checkSeeds, seedsFromEnv } from "./experiment";
-import { GraphTrainer, type GraphHistory, type GraphTrainConfig } from "./graph-trainer";
+import { checkSeeds, maxRowsFromEnv, seedsFromEnv } from "./experiment";
+import { DEFAULT_GRAPH_TRAIN, GraphTrainer, type GraphHistory, type GraphTrainConfig } from "./graph-trainer";
 
 export interface GraphSeedContext {
   cell: GraphGridCell;
@@ -80,8 +81,45 @@ export interface GraphCellResult {
 }
 
 /** Trains every cell over its seeds, evaluates, writes one run record per cell. */
-export async function runGraphGrid(o: GraphGridOptions): Promise<GraphCellResult[]> {
+/**
+ * The graph runner's share of the tiny CI budget of the paper profile (as runExperiment's):
+ * RECREPRO_EPOCHS sets the epochs, RECREPRO_MAX_STEPS caps the users per epoch at that many
+ * batches, RECREPRO_MAX_ROWS keeps that many test users (a seeded `subsampleUsers`) and caps the
+ * full-ranking users at an eighth of that (ranking every item is the slow part). Returns the data and training config to use and a note for the run record
+ * (null when no variable is set).
+ */
+export function graphBudgetFromEnv(
+  data: MultiBehaviourData,
+  train: Partial<GraphTrainConfig>,
+): { data: MultiBehaviourData; train: GraphTrainConfig; note: string | null } {
+  const epochs = envInteger("RECREPRO_EPOCHS", 0, { min: 1 });
+  const steps = envInteger("RECREPRO_MAX_STEPS", 0, { min: 1 });
+  const maxRows = maxRowsFromEnv();
+  const parts: string[] = [];
+  const t: GraphTrainConfig = { ...DEFAULT_GRAPH_TRAIN, ...train };
+  if (epochs > 0) ((t.numEpochs = epochs), parts.push(`RECREPRO_EPOCHS=${epochs}`));
+  if (steps > 0) {
+    t.usersPerEpoch = Math.min(t.usersPerEpoch, steps * t.batchUsers);
+    parts.push(`RECREPRO_MAX_STEPS=${steps} (users per epoch ${t.usersPerEpoch})`);
+  }
+  let d = data;
+  if (maxRows) {
+    if (testUsers(data).length > maxRows)
+      d = subsampleUsers(data, { maxUsers: maxRows, maxItems: data.numItems, seed: 1 });
+    t.fullRankingUsers = Math.min(t.fullRankingUsers, Math.ceil(maxRows / 8));
+    parts.push(`RECREPRO_MAX_ROWS=${maxRows} (${d.numUsers} users)`);
+  }
+  return {
+    data: d,
+    train: t,
+    note: parts.length ? `tiny budget from the environment: ${parts.join(", ")}` : null,
+  };
+}
+
+export async function runGraphGrid(options: GraphGridOptions): Promise<GraphCellResult[]> {
   await initBackend({ quiet: true });
+  const budget = graphBudgetFromEnv(options.data, options.train);
+  const o: GraphGridOptions = { ...options, data: budget.data, train: budget.train };
   const prof = o.profile ?? currentProfile();
   const cands = evalCandidates(o.data, o.numNegatives ?? 99, o.evalSeed ?? 0);
   const out: GraphCellResult[] = [];
@@ -172,7 +210,11 @@ export async function runGraphGrid(o: GraphGridOptions): Promise<GraphCellResult
       ),
       wallTimeSec: (Date.now() - t0) / 1000,
       createdAt: new Date().toISOString(),
-      notes: [`graph grid cell ${cell.label} on ${o.dataName}: model ${cell.model}`, ...o.data.notes],
+      notes: [
+        `graph grid cell ${cell.label} on ${o.dataName}: model ${cell.model}`,
+        ...(budget.note ? [budget.note] : []),
+        ...o.data.notes,
+      ],
     };
     const recordPath = writeRunRecord(
       path.join(o.figuresDir ?? path.join(projectRoot(), "figures", o.paper), runId),
