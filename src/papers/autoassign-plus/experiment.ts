@@ -74,7 +74,7 @@ const MODEL: StreamModelConfig = {
   lowMax: 5,
 };
 const AGENT: AgentConfig = {
-  memoryPenalty: 0.05,
+  memoryPenalty: 0.002,
   hidden: 16,
   actorLr: 0.01,
   criticLr: 0.01,
@@ -95,7 +95,7 @@ export const PROFILES: Record<Profile, AutoAssignSettings> = {
     seeds: [1, 2, 3],
     model: MODEL,
     agent: AGENT,
-    warmupEpisodes: 3,
+    warmupEpisodes: 4,
     warmupFraction: 0.5,
     ablationData: ["synthetic"],
   },
