@@ -51,10 +51,14 @@ function checkLog(log: StreamLog): number {
   if (F === 0) throw new Error(`stream ${log.name}: no fields`);
   if (n === 0) throw new Error(`stream ${log.name}: no rows`);
   if (log.ids.length !== n * F)
-    throw new Error(`stream ${log.name}: ids has ${log.ids.length} entries, expected rows x fields = ${n * F}`);
-  if (log.time.length !== n) throw new Error(`stream ${log.name}: time has ${log.time.length} rows, labels ${n}`);
+    throw new Error(
+      `stream ${log.name}: ids has ${log.ids.length} entries, expected rows x fields = ${n * F}`,
+    );
+  if (log.time.length !== n)
+    throw new Error(`stream ${log.name}: time has ${log.time.length} rows, labels ${n}`);
   for (let i = 0; i < n; i++) {
-    if (log.labels[i] > 1) throw new Error(`stream ${log.name}: label of row ${i} is ${log.labels[i]}, not 0/1`);
+    if (log.labels[i] > 1)
+      throw new Error(`stream ${log.name}: label of row ${i} is ${log.labels[i]}, not 0/1`);
     if (!Number.isFinite(log.time[i])) throw new Error(`stream ${log.name}: time of row ${i} is not finite`);
   }
   return n;
@@ -98,7 +102,13 @@ export function makeStream(log: StreamLog, o: { chunks: number; byTime?: boolean
   for (let c = 0; c + 1 < bounds.length; c++) {
     const [s, e] = [bounds[c], bounds[c + 1]];
     if (e > s)
-      chunks.push({ index: chunks.length, start: s, end: e, timeFrom: sorted.time[s], timeTo: sorted.time[e - 1] });
+      chunks.push({
+        index: chunks.length,
+        start: s,
+        end: e,
+        timeFrom: sorted.time[s],
+        timeTo: sorted.time[e - 1],
+      });
   }
   if (chunks.length < 2) throw new Error(`stream ${log.name}: fewer than 2 non-empty chunks`);
   return { log: sorted, chunks };
@@ -127,7 +137,13 @@ export class IdCounter {
 }
 
 /** Row classes (0 warm, 1 low, 2 cold) of rows start..end given the counts of earlier chunks. */
-export function rowClasses(log: StreamLog, start: number, end: number, seen: IdCounter, lowMax: number): Uint8Array {
+export function rowClasses(
+  log: StreamLog,
+  start: number,
+  end: number,
+  seen: IdCounter,
+  lowMax: number,
+): Uint8Array {
   const F = log.fields.length;
   const out = new Uint8Array(end - start);
   for (let r = start; r < end; r++) {

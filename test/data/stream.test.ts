@@ -1,6 +1,13 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { driftStream, IdCounter, makeStream, rowClasses, StreamProtocol, type StreamLog } from "../../src/data/stream";
+import {
+  driftStream,
+  IdCounter,
+  makeStream,
+  rowClasses,
+  StreamProtocol,
+  type StreamLog,
+} from "../../src/data/stream";
 
 const opts = { chunks: 6, rowsPerChunk: 300, users: 50, items: 40, newItemsPerChunk: 10 };
 
@@ -22,7 +29,10 @@ test("new ids keep appearing: every chunk after the first has cold rows", () => 
   for (let t = 0; t + 1 < s.chunks.length; t++) {
     seen.add(s.log, s.chunks[t].start, s.chunks[t].end, t);
     const cls = rowClasses(s.log, s.chunks[t + 1].start, s.chunks[t + 1].end, seen, 3);
-    assert.ok(cls.some((c) => c === 2), `chunk ${t + 1} has cold rows`);
+    assert.ok(
+      cls.some((c) => c === 2),
+      `chunk ${t + 1} has cold rows`,
+    );
   }
 });
 

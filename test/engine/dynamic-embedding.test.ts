@@ -4,7 +4,15 @@ import { DynamicEmbeddingTable } from "../../src/engine/dynamic-embedding";
 import { Rng } from "../../src/engine/rng";
 
 const make = (o: Partial<ConstructorParameters<typeof DynamicEmbeddingTable>[0]> = {}) =>
-  new DynamicEmbeddingTable({ name: "ids", fields: 2, dim: 3, sharedPerField: 2, seed: 1, initialCapacity: 2, ...o });
+  new DynamicEmbeddingTable({
+    name: "ids",
+    fields: 2,
+    dim: 3,
+    sharedPerField: 2,
+    seed: 1,
+    initialCapacity: 2,
+    ...o,
+  });
 
 /** Every own id's slot is owned by it, slots are dense, and no two ids share an own slot. */
 function checkConsistent(t: DynamicEmbeddingTable) {
@@ -102,7 +110,10 @@ test("'current' init copies the row the id read; gradients on a shared row move 
   t.applyGradients(Int32Array.from([t.slotOf(0, 7), t.slotOf(0, 8)]), Float32Array.from([1, 0, 0, 1, 0, 0]));
   assert.ok(Math.abs(t.weights[sh * 3] - (before[0] - 2)) < 1e-6, "duplicates summed");
   const s = t.addOwn(0, 7, "current");
-  assert.deepEqual(Array.from(t.weights.subarray(s * 3, s * 3 + 3)), Array.from(t.weights.subarray(sh * 3, sh * 3 + 3)));
+  assert.deepEqual(
+    Array.from(t.weights.subarray(s * 3, s * 3 + 3)),
+    Array.from(t.weights.subarray(sh * 3, sh * 3 + 3)),
+  );
   assert.throws(() => t.share(0, 1, 2), /shared row 2 out of range/);
   assert.throws(() => t.addOwn(2, 1), /field 2 out of range/);
   assert.throws(() => t.addOwn(0, -1), /id -1 of field 0/);

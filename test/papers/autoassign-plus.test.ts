@@ -115,7 +115,13 @@ test("matchThreshold picks the count cut whose own rows are closest to the targe
 test("runStreamGrid: measured keys data.label.metric, matched cells, run records, claims keys exist", async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "aa-"));
   const s = { ...PROFILES.smoke, seeds: [1, 2], warmupEpisodes: 1, model: CFG };
-  const res = await runStreamGrid({ dataName: "synthetic", stream: (seed) => small(seed), cells: CELLS, settings: s, figuresDir: dir });
+  const res = await runStreamGrid({
+    dataName: "synthetic",
+    stream: (seed) => small(seed),
+    cells: CELLS,
+    settings: s,
+    figuresDir: dir,
+  });
   const m = measured(res);
   for (const k of ["auc", "cold.auc", "low.auc", "memBytes", "memRatio"])
     for (const c of ["random-init", "autoassign", "threshold", "hash", "default-row"])

@@ -18,7 +18,13 @@ import * as path from "path";
 import { DataError } from "../../data/errors";
 import { resolveFiles } from "../../data/fetch";
 import { getDataset } from "../../data/registry";
-import { driftStream, makeStream, type DriftStreamOptions, type Stream, type StreamLog } from "../../data/stream";
+import {
+  driftStream,
+  makeStream,
+  type DriftStreamOptions,
+  type Stream,
+  type StreamLog,
+} from "../../data/stream";
 import { loadRatingLog } from "../../data/loaders/movielens-ratings";
 import { envFlag, envInteger } from "../../engine/env";
 import { maxRowsFromEnv, seedsFromEnv } from "../../train/experiment";
@@ -139,11 +145,25 @@ async function standInFiles(id: string, names: string[]) {
   try {
     return { files: await resolveFiles(entry, {}, names), source: id };
   } catch (e) {
-    if (!(entry.standIn && envFlag("RECREPRO_STAND_IN", false) && e instanceof DataError && e.code === "MISSING_FILE"))
+    if (
+      !(
+        entry.standIn &&
+        envFlag("RECREPRO_STAND_IN", false) &&
+        e instanceof DataError &&
+        e.code === "MISSING_FILE"
+      )
+    )
       throw e;
     console.warn(`[recrepro] RECREPRO_STAND_IN=1: ${id} is not here; reading its stand-in ${entry.standIn}`);
     const sub = getDataset(entry.standIn);
-    return { files: await resolveFiles(sub, {}, sub.files.map((f) => f.name)), source: `${entry.standIn} (STAND-IN for ${id})` };
+    return {
+      files: await resolveFiles(
+        sub,
+        {},
+        sub.files.map((f) => f.name),
+      ),
+      source: `${entry.standIn} (STAND-IN for ${id})`,
+    };
   }
 }
 
@@ -151,7 +171,10 @@ async function standInFiles(id: string, names: string[]) {
 async function movielensLog(name: string, id: string): Promise<StreamLog> {
   if (id === "movielens-100k") {
     const [f] = await resolveFiles(getDataset(id), {}, ["ratings"]);
-    const lines = fs.readFileSync(f.path, "utf8").split(/\r?\n/).filter((l) => l.length > 0);
+    const lines = fs
+      .readFileSync(f.path, "utf8")
+      .split(/\r?\n/)
+      .filter((l) => l.length > 0);
     const n = lines.length;
     const ids = new Int32Array(n * 2);
     const labels = new Uint8Array(n);
@@ -179,7 +202,14 @@ async function movielensLog(name: string, id: string): Promise<StreamLog> {
     ids[i * 2 + 1] = r.items[i];
     labels[i] = r.stars[i] >= 4 ? 1 : 0;
   }
-  return { name, source: r.source, fields: ["user", "item"], ids, labels, time: Float64Array.from(r.timestamps) };
+  return {
+    name,
+    source: r.source,
+    fields: ["user", "item"],
+    ids,
+    labels,
+    time: Float64Array.from(r.timestamps),
+  };
 }
 
 /**
@@ -188,7 +218,10 @@ async function movielensLog(name: string, id: string): Promise<StreamLog> {
  * Reads at most `maxRows` rows (0 = all) of train (the sample: train, dev, test in that order).
  */
 async function avazuLog(name: string, id: string, maxRows: number): Promise<StreamLog> {
-  const { files, source } = await standInFiles(id, id === "avazu-kaggle" ? ["train"] : ["train", "dev", "test"]);
+  const { files, source } = await standInFiles(
+    id,
+    id === "avazu-kaggle" ? ["train"] : ["train", "dev", "test"],
+  );
   const fields: string[] = [];
   const dicts: Map<string, number>[] = [];
   const ids: number[] = [];
@@ -197,7 +230,9 @@ async function avazuLog(name: string, id: string, maxRows: number): Promise<Stre
   let header: string[] | null = null;
   for (const f of files) {
     const input = fs.createReadStream(f.path);
-    const rl = readline.createInterface({ input: f.path.endsWith(".gz") ? input.pipe(zlib.createGunzip()) : input });
+    const rl = readline.createInterface({
+      input: f.path.endsWith(".gz") ? input.pipe(zlib.createGunzip()) : input,
+    });
     let line = 0;
     for await (const l of rl) {
       line++;
@@ -211,10 +246,14 @@ async function avazuLog(name: string, id: string, maxRows: number): Promise<Stre
         header = ["id", "click", "hour", ...Array.from({ length: p.length - 3 }, (_, k) => `c${k}`)];
       }
       if (p.length !== header.length || (p[1] !== "0" && p[1] !== "1"))
-        throw new DataError("BAD_ROW", `${f.path}:${line}: expected ${header.length} columns with click 0/1`, {
-          file: f.path,
-          line,
-        });
+        throw new DataError(
+          "BAD_ROW",
+          `${f.path}:${line}: expected ${header.length} columns with click 0/1`,
+          {
+            file: f.path,
+            line,
+          },
+        );
       if (fields.length === 0)
         header.slice(3).forEach((h) => {
           fields.push(h);
@@ -263,9 +302,14 @@ function headRows(log: StreamLog, n: number): StreamLog {
 }
 
 /** The stream of data set `name` under the settings (RECREPRO_MAX_ROWS caps it further). */
-export async function loadStream(name: string, s: AutoAssignSettings = settings(), seed = 1): Promise<Stream> {
+export async function loadStream(
+  name: string,
+  s: AutoAssignSettings = settings(),
+  seed = 1,
+): Promise<Stream> {
   const spec = s.data[name];
-  if (!spec) throw new Error(`autoassign-plus: no data set "${name}" (have ${Object.keys(s.data).join(", ")})`);
+  if (!spec)
+    throw new Error(`autoassign-plus: no data set "${name}" (have ${Object.keys(s.data).join(", ")})`);
   const cap = maxRowsFromEnv();
   const maxRows = cap ? (spec.maxRows > 0 ? Math.min(cap, spec.maxRows) : cap) : spec.maxRows;
   let log: StreamLog;
@@ -355,11 +399,16 @@ function runAgent(
     // warm-up episodes over the prefix (chunks 0..evalFrom−1): only data before the evaluated window
     const prefix: Stream = { log: stream.log, chunks: stream.chunks.slice(0, evalFrom) };
     for (let ep = 0; ep < s.warmupEpisodes; ep++)
-      runStream(prefix, (m) => {
-        const p = identityAgentPolicy(m, agent, seed + 1000 * ep, ac);
-        ac = p.agent;
-        return p;
-      }, model, seed + 1000 * (ep + 1));
+      runStream(
+        prefix,
+        (m) => {
+          const p = identityAgentPolicy(m, agent, seed + 1000 * ep, ac);
+          ac = p.agent;
+          return p;
+        },
+        model,
+        seed + 1000 * (ep + 1),
+      );
   }
   let log: AgentLog | null = null;
   const run = runStream(
@@ -407,23 +456,35 @@ export async function runStreamGrid(o: StreamGridOptions): Promise<StreamCellRes
       const model = { ...s.model, ...(cell.model ?? {}) };
       const agentCfg = { ...s.agent, ...(cell.agent ?? {}) };
       let run: StreamRunResult;
-      if (cell.kind === "random-init") run = runStream(stream, () => randomInitPolicy(), model, seed, { evalFrom });
-      else if (cell.kind === "default-row") run = runStream(stream, () => thresholdPolicy(1), model, seed, { evalFrom });
+      if (cell.kind === "random-init")
+        run = runStream(stream, () => randomInitPolicy(), model, seed, { evalFrom });
+      else if (cell.kind === "default-row")
+        run = runStream(stream, () => thresholdPolicy(1), model, seed, { evalFrom });
       else if (cell.kind === "autoassign") {
         const r = runAgent(stream, model, agentCfg, s, seed, evalFrom);
         run = r.run;
         agentLog = r.log;
       } else {
         const ref = bySeed.get(`${cell.matchMemoryOf}|${seed}`);
-        if (!ref) throw new Error(`autoassign-plus: cell ${cell.label} matches ${cell.matchMemoryOf}, which has not run`);
+        if (!ref)
+          throw new Error(
+            `autoassign-plus: cell ${cell.label} matches ${cell.matchMemoryOf}, which has not run`,
+          );
         if (cell.kind === "threshold") {
-          const k = matchThreshold(ref.seen.counts.values(), ref.metrics.tableRows - ref.ownRowsPerField.length * model.sharedPerField);
+          const k = matchThreshold(
+            ref.seen.counts.values(),
+            ref.metrics.tableRows - ref.ownRowsPerField.length * model.sharedPerField,
+          );
           matched.push(k);
-          run = runStream(stream, () => thresholdPolicy(k), { ...model, sharedPerField: 1 }, seed, { evalFrom });
+          run = runStream(stream, () => thresholdPolicy(k), { ...model, sharedPerField: 1 }, seed, {
+            evalFrom,
+          });
         } else {
           const buckets = ref.ownRowsPerField.map((x) => Math.max(1, x));
           matched.push(buckets);
-          run = runStream(stream, () => hashPolicy(buckets), { ...model, sharedPerField: 1 }, seed, { evalFrom });
+          run = runStream(stream, () => hashPolicy(buckets), { ...model, sharedPerField: 1 }, seed, {
+            evalFrom,
+          });
         }
       }
       bySeed.set(`${cell.label}|${seed}`, run);
@@ -445,20 +506,29 @@ export async function runStreamGrid(o: StreamGridOptions): Promise<StreamCellRes
       cell: { data: o.dataName, label: cell.label, heads: ["label"] },
       profile: prof,
       seeds: s.seeds,
-      config: { model: { ...s.model, ...(cell.model ?? {}) }, agent: { ...s.agent, ...(cell.agent ?? {}) }, cell, evalFrom },
+      config: {
+        model: { ...s.model, ...(cell.model ?? {}) },
+        agent: { ...s.agent, ...(cell.agent ?? {}) },
+        cell,
+        evalFrom,
+      },
       data: {
         id: stream0.log.source,
         rows: stream0.log.labels.length,
         fields: stream0.log.fields,
         chunks: stream0.chunks.map((c) => [c.start, c.end]),
       },
-      metrics: Object.fromEntries(Object.entries(metrics).map(([k, v]) => [k, v.reduce((a, b) => a + b, 0) / v.length])),
+      metrics: Object.fromEntries(
+        Object.entries(metrics).map(([k, v]) => [k, v.reduce((a, b) => a + b, 0) / v.length]),
+      ),
       seedMetrics: metrics,
       perChunk,
       matched,
       agentLog,
       wallSec: wall,
-      notes: [`stream cell ${cell.label} on ${o.dataName} (runStreamGrid, src/papers/autoassign-plus/experiment.ts)`],
+      notes: [
+        `stream cell ${cell.label} on ${o.dataName} (runStreamGrid, src/papers/autoassign-plus/experiment.ts)`,
+      ],
     });
     const r: StreamCellResult = {
       data: o.dataName,
@@ -480,7 +550,10 @@ export async function runStreamGrid(o: StreamGridOptions): Promise<StreamCellRes
 }
 
 /** Runs the main cells (and the ablations where configured) on every data set of the profile. */
-export async function runAll(s: AutoAssignSettings = settings(), names = Object.keys(s.data)): Promise<StreamCellResult[]> {
+export async function runAll(
+  s: AutoAssignSettings = settings(),
+  names = Object.keys(s.data),
+): Promise<StreamCellResult[]> {
   const out: StreamCellResult[] = [];
   for (const name of names) {
     const real = s.data[name].source === "synthetic" ? null : await loadStream(name, s);
@@ -492,7 +565,9 @@ export async function runAll(s: AutoAssignSettings = settings(), names = Object.
       cells,
       settings: s,
     });
-    console.log(`${name}: ${cells.length} cells x ${s.seeds.length} seeds in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    console.log(
+      `${name}: ${cells.length} cells x ${s.seeds.length} seeds in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+    );
     out.push(...res);
   }
   return out;
@@ -517,7 +592,10 @@ export function resultRows(results: readonly StreamCellResult[]): Record<string,
       "cold AUC": fmt(r.metrics["cold.auc"]),
       "low AUC": fmt(r.metrics["low.auc"]),
       "warm AUC": fmt(r.metrics["warm.auc"]),
-      "KiB (end)": fmt(r.metrics.memBytes?.map((x) => x / 1024), 1),
+      "KiB (end)": fmt(
+        r.metrics.memBytes?.map((x) => x / 1024),
+        1,
+      ),
       "mem / random-init": fmt(r.metrics.memRatio, 3),
       "ΔAUC vs random-init": d,
       matched: r.matched.length ? JSON.stringify(r.matched[0]) : "",

@@ -26,7 +26,9 @@ function overTime(
   for (const r of results.filter((x) => x.data === data && MAIN.includes(x.label))) {
     const band = seedBand(
       r.perChunk.map((pc) =>
-        pc.filter((p) => Number.isFinite(p[field] as number)).map((p) => ({ x: p.chunk, y: (p[field] as number) * scale })),
+        pc
+          .filter((p) => Number.isFinite(p[field] as number))
+          .map((p) => ({ x: p.chunk, y: (p[field] as number) * scale })),
       ),
     );
     data_.push(...bandTraces(r.label, colour(r.label), band));
@@ -41,7 +43,13 @@ export function memoryOverTimeFigure(results: readonly StreamCellResult[], data:
 
 /** AUC on rows with a cold id, per test chunk. */
 export function coldAucOverTimeFigure(results: readonly StreamCellResult[], data: string): Figure {
-  return overTime(results, data, "coldAuc", `Cold-ID AUC per test chunk (${data})`, "AUC (rows with a cold id)");
+  return overTime(
+    results,
+    data,
+    "coldAuc",
+    `Cold-ID AUC per test chunk (${data})`,
+    "AUC (rows with a cold id)",
+  );
 }
 
 /** End-of-stream memory against pooled AUC, one point per cell (±1 std over seeds). */
@@ -66,12 +74,19 @@ export function frontierFigure(results: readonly StreamCellResult[], data: strin
     });
   return {
     data: traces,
-    layout: baseLayout({ title: `Memory / accuracy frontier (${data})`, xTitle: "KiB at the end of the stream", yTitle: "AUC (evaluated chunks)" }),
+    layout: baseLayout({
+      title: `Memory / accuracy frontier (${data})`,
+      xTitle: "KiB at the end of the stream",
+      yTitle: "AUC (evaluated chunks)",
+    }),
   };
 }
 
 /** Share of each action per frequency bucket (count at the decision), stacked bars. */
-export function actionMixFigure(log: AgentLog, title = "Identity Agent: action mix by frequency bucket"): Figure {
+export function actionMixFigure(
+  log: AgentLog,
+  title = "Identity Agent: action mix by frequency bucket",
+): Figure {
   const totals = log.actionMix.map((row) => row.reduce((a, b) => a + b, 0));
   const traces: Trace[] = log.actionNames.map((name, a) => ({
     type: "bar",
@@ -82,6 +97,9 @@ export function actionMixFigure(log: AgentLog, title = "Identity Agent: action m
   }));
   return {
     data: traces,
-    layout: { ...baseLayout({ title, xTitle: "times seen before the decision", yTitle: "share of decisions" }), barmode: "stack" },
+    layout: {
+      ...baseLayout({ title, xTitle: "times seen before the decision", yTitle: "share of decisions" }),
+      barmode: "stack",
+    },
   };
 }

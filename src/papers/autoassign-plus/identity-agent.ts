@@ -77,15 +77,17 @@ export function identityAgentPolicy(
   const F = model.fields;
   const A = M + 2;
   const stateDim = 4 + F + 3;
-  const agent = trained ?? new ActorCritic({
-    stateDim,
-    actions: A,
-    hidden: cfg.hidden,
-    actorLr: cfg.actorLr,
-    criticLr: cfg.criticLr,
-    entropy: cfg.entropy,
-    seed: seed * 31 + 7,
-  });
+  const agent =
+    trained ??
+    new ActorCritic({
+      stateDim,
+      actions: A,
+      hidden: cfg.hidden,
+      actorLr: cfg.actorLr,
+      criticLr: cfg.criticLr,
+      entropy: cfg.entropy,
+      seed: seed * 31 + 7,
+    });
   const log: AgentLog = {
     actionMix: FREQ_BUCKETS.map(() => new Array<number>(A).fill(0)),
     actionNames: ["own", ...Array.from({ length: M }, (_, j) => `shared${j}`), "evict"],
@@ -136,7 +138,11 @@ export function identityAgentPolicy(
       for (let r = start; r < end; r++)
         for (let f = 0; f < F; f++) {
           const id = L.ids[r * F + f];
-          if (model.table.state(f, id).kind === "absent" && ctx.seen.count(f, id) === 0 && !cur.has(key(f, id)))
+          if (
+            model.table.state(f, id).kind === "absent" &&
+            ctx.seen.count(f, id) === 0 &&
+            !cur.has(key(f, id))
+          )
             decide(ctx, f, id, true);
         }
     },
@@ -181,7 +187,11 @@ export function identityAgentPolicy(
       const scale = 1000 / Math.max(1, end - start);
       const batch: Transition[] = [];
       for (const [k, p] of prev)
-        batch.push({ state: p.state, action: p.action, reward: (gain.get(k) ?? 0) * scale - (p.own ? cfg.memoryPenalty : 0) });
+        batch.push({
+          state: p.state,
+          action: p.action,
+          reward: (gain.get(k) ?? 0) * scale - (p.own ? cfg.memoryPenalty : 0),
+        });
       if (batch.length) {
         log.criticError.push(agent.criticError(batch));
         log.meanReward.push(batch.reduce((s, t) => s + t.reward, 0) / batch.length);

@@ -96,7 +96,13 @@ export interface AssignmentPolicy {
   afterTest?(ctx: PolicyContext, start: number, end: number): void;
 }
 
-export function slotsOfRow(model: StreamFM, policy: AssignmentPolicy, log: StreamLog, r: number, out: Int32Array) {
+export function slotsOfRow(
+  model: StreamFM,
+  policy: AssignmentPolicy,
+  log: StreamLog,
+  r: number,
+  out: Int32Array,
+) {
   const F = log.fields.length;
   for (let f = 0; f < F; f++) out[f] = model.table.slotOf(f, policy.key(f, log.ids[r * F + f]));
 }
@@ -191,7 +197,10 @@ export function randomInitPolicy(): AssignmentPolicy {
  * been trained on `minCount` times; then it gets its own row, a copy of the default (warm start).
  * minCount 1 = "default-row" (unbounded in the end); larger = the min-count threshold rule.
  */
-export function thresholdPolicy(minCount: number, name = minCount <= 1 ? "default-row" : "threshold"): AssignmentPolicy {
+export function thresholdPolicy(
+  minCount: number,
+  name = minCount <= 1 ? "default-row" : "threshold",
+): AssignmentPolicy {
   return {
     name,
     key: (_f, id) => id,
