@@ -527,3 +527,4 @@ export { PROFILE_DATASETS, checkProfile, formatProfileCheck, type FileCheck } fr
 export { loadRatingLog, parseMovies, parseRatings } from "./loaders/movielens-ratings";
 export type { MovieText, RatingLog } from "./loaders/movielens-ratings";
 export * from "./text";
+export * from "./stream";

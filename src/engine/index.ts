@@ -8,3 +8,4 @@ export * from "./embedding-table";
 export * from "./embedding-collection";
 export * from "./notebook";
 export * from "./sparse";
+export * from "./dynamic-embedding";

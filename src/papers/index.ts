@@ -45,6 +45,13 @@ export const PAPERS: readonly PaperEntry[] = [
     HIERREC_MODELS,
   ),
   entry(
+    "autoassign-plus",
+    "04-autoassign",
+    "AutoAssign+: Automatic Shared Embedding Assignment in Streaming Recommendation",
+    "KAIS 2024 (arXiv 2308.06965)",
+    "https://arxiv.org/abs/2308.06965",
+  ),
+  entry(
     "llm-survey",
     "05-llm-survey",
     "How Can Recommender Systems Benefit from Large Language Models: A Survey",
@@ -103,4 +110,5 @@ export * as hierrec from "./hierrec";
 export * as llmSurvey from "./llm-survey";
 export * as mtlSurvey from "./mtl-survey";
 export * as alpt from "./alpt";
+export * as autoassign from "./autoassign-plus";
 export * as cigf from "./cigf";
