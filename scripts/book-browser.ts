@@ -125,8 +125,10 @@ function inspectPlots(): {
           (a, el) =>
             a +
             Array.from(el.querySelectorAll(".point path")).filter((p) => {
-              const d = p.getAttribute("d") ?? "";
-              return d.length > 0 && d !== "M0,0Z";
+              // Drawn: a bar with an area; a zero-height bar only where its value is 0.
+              const box = (p as SVGGraphicsElement).getBBox();
+              const datum = (p.parentNode as unknown as { __data__?: { s?: number } } | null)?.__data__;
+              return box.width > 0 && (box.height > 0 || datum?.s === 0);
             }).length,
           0,
         );
@@ -229,14 +231,17 @@ function inspectPlots(): {
   return out;
 }
 
-/** Loads every page of the book in Chromium and checks it; writes one screenshot per page. */
-export async function checkBookInBrowser(bookDir: string, shotsDir: string): Promise<BrowserReport> {
+/** Loads every page of the book (or the pages named in `only`) in Chromium and checks it; writes one screenshot per page. */
+export async function checkBookInBrowser(
+  bookDir: string,
+  shotsDir: string,
+  only?: readonly string[],
+): Promise<BrowserReport> {
   const t0 = Date.now();
   const { chromium } = await import("playwright-core");
-  const pages = fs
-    .readdirSync(bookDir)
-    .filter((f) => f.endsWith(".html"))
-    .sort((a, b) => (a === "index.html" ? -1 : b === "index.html" ? 1 : a.localeCompare(b)));
+  const pages = (only ? [...only] : fs.readdirSync(bookDir).filter((f) => f.endsWith(".html"))).sort(
+    (a, b) => (a === "index.html" ? -1 : b === "index.html" ? 1 : a.localeCompare(b)),
+  );
   fs.mkdirSync(shotsDir, { recursive: true });
   const browser = await chromium.launch({ executablePath: chromiumPath(), args: [...CHROMIUM_ARGS] });
   const reports: PageReport[] = [];

@@ -288,7 +288,8 @@ th { border-bottom: 2px solid #444; } .num { text-align: right; font-variant-num
 .badge { display: inline-block; padding: 0 7px; border-radius: 10px; font-size: 12px; white-space: nowrap; }
 .s-pass { background: #dafbe1; } .s-fail { background: #ffebe9; } .s-none { background: #eee; }
 .v-holds { background: #d9f2d9; } .v-fails { background: #f8d7da; } .v-tie { background: #fff3cd; } .v-na { background: #e2e3e5; }
-tr.part td:first-child { padding-left: 22px; }
+tr.part td:first-child { padding-left: 22px; white-space: nowrap; }
+td.claim-text { min-width: 260px; } td.rec a { white-space: nowrap; }
 .n { color: var(--muted); font-size: 11px; }
 .gallery { display: grid; grid-template-columns: repeat(auto-fill, minmax(340px, 1fr)); gap: 18px; }
 .gallery figure { margin: 0; border: 1px solid var(--line); border-radius: 6px; padding: 8px; }
@@ -514,7 +515,7 @@ function notebookPage(
 }
 
 function statusBadge(status: string): string {
-  const cls = status === "pass" ? "s-pass" : status === "not run" ? "s-none" : "s-fail";
+  const cls = status.startsWith("pass") ? "s-pass" : status === "not run" ? "s-none" : "s-fail";
   return `<span class="badge ${cls}">${escapeHtml(status)}</span>`;
 }
 
@@ -630,7 +631,14 @@ function claimsPage(
         });
         const recCell = matching.length > 0 ? matching : recs.length <= 2 ? recs : [];
         const data = [...new Set(recCell.map((x) => x.dataId).filter((d): d is string => d !== null))];
-        return `<tr class="${part ? "part" : "claim"}" id="${escapeHtml(`${paper}-${v.profile}-${r.id}`)}"><td>${escapeHtml(r.id)}</td><td>${escapeHtml(r.text)}${r.source ? `<div class="n">${escapeHtml(r.source)}</div>` : ""}</td><td><span class="badge ${VERDICT_CLASS[r.verdict] ?? "v-na"}">${escapeHtml(r.verdict)}</span></td><td class="num">${fmtSummary(r.ours)}</td><td class="num">${fmtSummary(r.reference)}</td><td class="num">${fmt(r.difference)}</td><td class="num">${fmt(r.spread)}</td><td class="num">${fmt(r.paperValue)}</td><td class="small">${escapeHtml(r.reason)}</td><td class="small">${escapeHtml((data.length > 0 ? data : prefixes).join(", "))}</td><td class="small">${recCell.map((x) => (x.href ? `<a href="${x.href}">${escapeHtml(x.runId ?? x.shown)}</a>` : escapeHtml(x.shown))).join("<br>")}</td><td>${escapeHtml(v.profile)}</td></tr>`;
+        return `<tr class="${part ? "part" : "claim"}" id="${escapeHtml(`${paper}-${v.profile}-${r.id}`)}"><td>${escapeHtml(r.id)}</td><td class="claim-text">${escapeHtml(r.text)}${r.source ? `<div class="n">${escapeHtml(r.source)}</div>` : ""}</td><td><span class="badge ${VERDICT_CLASS[r.verdict] ?? "v-na"}">${escapeHtml(r.verdict)}</span></td><td class="num">${fmtSummary(r.ours)}</td><td class="num">${fmtSummary(r.reference)}</td><td class="num">${fmt(r.difference)}</td><td class="num">${fmt(r.spread)}</td><td class="num">${fmt(r.paperValue)}</td><td class="small">${escapeHtml(r.reason)}</td><td class="small">${escapeHtml((data.length > 0 ? data : prefixes).join(", "))}</td><td class="small rec">${recCell
+          .slice(0, 3)
+          .map((x) =>
+            x.href ? `<a href="${x.href}">${escapeHtml(x.runId ?? x.shown)}</a>` : escapeHtml(x.shown),
+          )
+          .join(
+            "<br>",
+          )}${recCell.length > 3 ? `<br><a href="#${escapeHtml(`${paper}-${v.profile}-records`)}">+${recCell.length - 3} more</a>` : ""}</td><td>${escapeHtml(v.profile)}</td></tr>`;
       };
       const rows: string[] = [];
       for (const r of v.claims) {
@@ -642,7 +650,7 @@ function claimsPage(
         `<div class="rr-table-wrap"><table class="claims"><thead><tr><th>id</th><th>claim</th><th>verdict</th><th>ours (mean ± std over seeds)</th><th>reference</th><th>difference</th><th>spread</th><th>paper</th><th>measured</th><th>data</th><th>run record</th><th>profile</th></tr></thead><tbody>${rows.join("\n")}</tbody></table></div>`,
       );
       sections.push(
-        `<details><summary class="small">all run records of this verdicts file (${recs.length}; data: ${escapeHtml(dataIds.join(", "))})</summary><p class="small">${recList}</p></details>`,
+        `<details id="${escapeHtml(`${paper}-${v.profile}-records`)}"><summary class="small">all run records of this verdicts file (${recs.length}; data: ${escapeHtml(dataIds.join(", "))})</summary><p class="small">${recList}</p></details>`,
       );
     }
   }
@@ -777,11 +785,12 @@ export function checkBook(outDir: string): string[] {
     }
     const fileUrl = /file:\/\//i.exec(s);
     if (fileUrl) problems.push(`${file}:${lineOf(fileUrl.index)}: file:// URL in the page`);
-    const abs = ABS_ROOTS.exec(s);
-    if (abs)
-      problems.push(
-        `${file}:${lineOf(abs.index)}: absolute path "${s.slice(abs.index, abs.index + 60).split(/["'<\s]/)[0]}"`,
-      );
+    let found = 0;
+    for (const abs of s.matchAll(new RegExp(ABS_ROOTS.source, "g"))) {
+      if (++found > 10) break;
+      const at = abs.index ?? 0;
+      problems.push(`${file}:${lineOf(at)}: absolute path "${s.slice(at, at + 80).split(/["'<>\s]/)[0]}"`);
+    }
     const remoteScript = /<(script|link|img|iframe)\b[^>]*\b(src|href)\s*=\s*["']?(https?:)?\/\//i.exec(s);
     if (remoteScript && !problems.some((p) => p.startsWith(`${file}:`)))
       problems.push(`${file}:${lineOf(remoteScript.index)}: remote resource`);
