@@ -289,7 +289,9 @@ th { border-bottom: 2px solid #444; } .num { text-align: right; font-variant-num
 .s-pass { background: #dafbe1; } .s-fail { background: #ffebe9; } .s-none { background: #eee; }
 .v-holds { background: #d9f2d9; } .v-fails { background: #f8d7da; } .v-tie { background: #fff3cd; } .v-na { background: #e2e3e5; }
 tr.part td:first-child { padding-left: 22px; white-space: nowrap; }
-td.claim-text { min-width: 260px; } td.rec a { white-space: nowrap; }
+table.claims { font-size: 12.5px; } table.claims td, table.claims th { padding: 3px 6px; }
+td.claim-text { min-width: 220px; } .rec a { white-space: nowrap; } td.reason { min-width: 150px; }
+td.data { min-width: 90px; }
 .n { color: var(--muted); font-size: 11px; }
 .gallery { display: grid; grid-template-columns: repeat(auto-fill, minmax(340px, 1fr)); gap: 18px; }
 .gallery figure { margin: 0; border: 1px solid var(--line); border-radius: 6px; padding: 8px; }
@@ -584,6 +586,7 @@ function claimsPage(
     ...new Set([...entries.map((e) => e.paperId), ...verdicts.map((v) => v.paper), ...claimsByPaper.keys()]),
   ];
   let total = 0;
+  let notRun = 0;
   for (const paper of papers) {
     const entry = entries.find((e) => e.paperId === paper);
     const files = verdicts.filter((v) => v.paper === paper);
@@ -596,6 +599,7 @@ function claimsPage(
       );
       if (spec) {
         total += spec.claims.length;
+        notRun += spec.claims.length;
         sections.push(
           `<table><thead><tr><th>id</th><th>claim</th><th>verdict</th></tr></thead><tbody>${spec.claims
             .map(
@@ -631,14 +635,14 @@ function claimsPage(
         });
         const recCell = matching.length > 0 ? matching : recs.length <= 2 ? recs : [];
         const data = [...new Set(recCell.map((x) => x.dataId).filter((d): d is string => d !== null))];
-        return `<tr class="${part ? "part" : "claim"}" id="${escapeHtml(`${paper}-${v.profile}-${r.id}`)}"><td>${escapeHtml(r.id)}</td><td class="claim-text">${escapeHtml(r.text)}${r.source ? `<div class="n">${escapeHtml(r.source)}</div>` : ""}</td><td><span class="badge ${VERDICT_CLASS[r.verdict] ?? "v-na"}">${escapeHtml(r.verdict)}</span></td><td class="num">${fmtSummary(r.ours)}</td><td class="num">${fmtSummary(r.reference)}</td><td class="num">${fmt(r.difference)}</td><td class="num">${fmt(r.spread)}</td><td class="num">${fmt(r.paperValue)}</td><td class="small">${escapeHtml(r.reason)}</td><td class="small">${escapeHtml((data.length > 0 ? data : prefixes).join(", "))}</td><td class="small rec">${recCell
+        return `<tr class="${part ? "part" : "claim"}" id="${escapeHtml(`${paper}-${v.profile}-${r.id}`)}"><td>${escapeHtml(r.id)}</td><td class="claim-text">${escapeHtml(r.text)}${r.source ? `<div class="n">${escapeHtml(r.source)}</div>` : ""}</td><td><span class="badge ${VERDICT_CLASS[r.verdict] ?? "v-na"}">${escapeHtml(r.verdict)}</span><div class="n">${escapeHtml(v.profile)}</div></td><td class="num">${fmtSummary(r.ours)}</td><td class="num">${fmtSummary(r.reference)}</td><td class="num">${fmt(r.difference)}</td><td class="num">${fmt(r.spread)}</td><td class="num">${fmt(r.paperValue)}</td><td class="small reason">${escapeHtml(r.reason)}</td><td class="small data"><b>${escapeHtml((data.length > 0 ? data : prefixes).join(", "))}</b><div class="rec">${recCell
           .slice(0, 3)
           .map((x) =>
             x.href ? `<a href="${x.href}">${escapeHtml(x.runId ?? x.shown)}</a>` : escapeHtml(x.shown),
           )
           .join(
             "<br>",
-          )}${recCell.length > 3 ? `<br><a href="#${escapeHtml(`${paper}-${v.profile}-records`)}">+${recCell.length - 3} more</a>` : ""}</td><td>${escapeHtml(v.profile)}</td></tr>`;
+          )}${recCell.length > 3 ? `<br><a href="#${escapeHtml(`${paper}-${v.profile}-records`)}">+${recCell.length - 3} more</a>` : ""}</div></td></tr>`;
       };
       const rows: string[] = [];
       for (const r of v.claims) {
@@ -647,7 +651,7 @@ function claimsPage(
         for (const p of r.parts ?? []) rows.push(rowHtml(p, true));
       }
       sections.push(
-        `<div class="rr-table-wrap"><table class="claims"><thead><tr><th>id</th><th>claim</th><th>verdict</th><th>ours (mean ± std over seeds)</th><th>reference</th><th>difference</th><th>spread</th><th>paper</th><th>measured</th><th>data</th><th>run record</th><th>profile</th></tr></thead><tbody>${rows.join("\n")}</tbody></table></div>`,
+        `<div class="rr-table-wrap"><table class="claims"><thead><tr><th>id</th><th>claim</th><th>verdict (profile)</th><th>ours (mean ± std over seeds)</th><th>reference</th><th>difference</th><th>spread</th><th>paper</th><th>measured</th><th>data, run record</th></tr></thead><tbody>${rows.join("\n")}</tbody></table></div>`,
       );
       sections.push(
         `<details id="${escapeHtml(`${paper}-${v.profile}-records`)}"><summary class="small">all run records of this verdicts file (${recs.length}; data: ${escapeHtml(dataIds.join(", "))})</summary><p class="small">${recList}</p></details>`,
@@ -666,7 +670,7 @@ function claimsPage(
     (k) => `<span class="badge ${VERDICT_CLASS[k]}">${all[k]} ${escapeHtml(k)}</span>`,
   ).join(" ");
   const body = `<h1 id="claims">Claims dashboard</h1>
-<p>Every claim of every paper, judged on this execution's runs (${total} claims; ${overview}). Numbers are means over seeds ± their standard deviation (n seeds); a difference inside the spread (the larger of the two standard deviations) is a tie. Group rows under a claim are its per-group checks.</p>
+<p>Every claim of every paper (${total} claims${notRun > 0 ? `, ${notRun} of them in papers not run yet` : ""}), judged on this execution's runs: ${overview}. The profile, backend and run records of each verdicts file head its table. Numbers are means over seeds ± their standard deviation (n seeds); a difference inside the spread (the larger of the two standard deviations) is a tie. Group rows under a claim are its per-group checks.</p>
 ${sections.join("\n")}`;
   writeFile(path.join(outDir, "claims.html"), pageHtml({ title: "Claims dashboard", body }));
   return { file: "claims.html", title: "Claims dashboard", formulas: 0, figures: 0 };
