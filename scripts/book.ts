@@ -292,6 +292,7 @@ tr.part td:first-child { padding-left: 22px; white-space: nowrap; }
 table.claims { font-size: 12.5px; } table.claims td, table.claims th { padding: 3px 6px; }
 td.claim-text { min-width: 220px; } .rec a { white-space: nowrap; } td.reason { min-width: 150px; }
 td.data { min-width: 90px; }
+table.index td:nth-child(1), table.index td:nth-child(4), table.index th { white-space: nowrap; }
 .n { color: var(--muted); font-size: 11px; }
 .gallery { display: grid; grid-template-columns: repeat(auto-fill, minmax(340px, 1fr)); gap: 18px; }
 .gallery figure { margin: 0; border: 1px solid var(--line); border-radius: 6px; padding: 8px; }
@@ -538,15 +539,24 @@ function countsHtml(v: VerdictsFile | null): string {
 
 function indexPage(
   entries: NotebookEntry[],
+  notRun: { name: string; title: string }[],
   summary: Summary | null,
   outDir: string,
   verdictFiles: number,
 ): BookPage {
-  const rows = entries
-    .map(
-      (e) =>
-        `<tr><td><a href="${e.page}">${escapeHtml(e.name)}</a></td><td>${escapeHtml(e.title)}</td><td>${escapeHtml(e.profile ?? "")}</td><td>${escapeHtml(e.backend ?? "")}</td><td class="num">${e.wallSeconds === null ? "" : `${e.wallSeconds.toFixed(1)} s`}</td><td>${statusBadge(e.status)}</td><td>${countsHtml(e.verdicts)}</td></tr>`,
-    )
+  const lines: [string, string][] = [
+    ...entries.map((e): [string, string] => [
+      e.name,
+      `<tr><td><a href="${e.page}">${escapeHtml(e.name)}</a></td><td>${escapeHtml(e.title)}</td><td>${escapeHtml(e.profile ?? "")}</td><td>${escapeHtml(e.backend ?? "")}</td><td class="num">${e.wallSeconds === null ? "" : `${e.wallSeconds.toFixed(1)} s`}</td><td>${statusBadge(e.status)}</td><td>${countsHtml(e.verdicts)}</td></tr>`,
+    ]),
+    ...notRun.map((n): [string, string] => [
+      n.name,
+      `<tr><td>${escapeHtml(n.name)}</td><td>${escapeHtml(n.title)}</td><td></td><td></td><td></td><td>${statusBadge("not run")}</td><td class="muted">no executed copy in this book</td></tr>`,
+    ]),
+  ];
+  const rows = lines
+    .sort((a, b) => a[0].localeCompare(b[0]))
+    .map((l) => l[1])
     .join("\n");
   const when = summary?.startedAt
     ? ` Run started ${escapeHtml(summary.startedAt)}, profile ${escapeHtml(summary.profile)}.`
@@ -917,7 +927,16 @@ export function buildBook(options: BookOptions = {}): BookResult {
 
   const figureLinks: FigureLink[] = [];
   const pages: BookPage[] = [];
-  pages.push(indexPage(entries, summary, outDir, verdicts.length));
+  const committed = path.join(repoRoot, "notebooks");
+  const notRun = (fs.existsSync(committed) ? fs.readdirSync(committed) : [])
+    .filter((f) => /^\d{2}-[^.]+\.ipynb$/.test(f) && !files.includes(f))
+    .sort()
+    .map((f) => {
+      const nb = readJson<Notebook>(path.join(committed, f));
+      const name = f.replace(/\.ipynb$/, "");
+      return { name, title: nb && Array.isArray(nb.cells) ? titleOf(nb, name) : name };
+    });
+  pages.push(indexPage(entries, notRun, summary, outDir, verdicts.length));
   entries.forEach((e, i) =>
     pages.push(
       notebookPage(e, entries[i - 1] ?? null, entries[i + 1] ?? null, repoRoot, outDir, figureLinks),

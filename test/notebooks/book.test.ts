@@ -126,6 +126,8 @@ function makeFixture(): void {
       ),
     ]),
   );
+  writeJson(path.join(ROOT, "notebooks", "02-unrun.ipynb"), notebook([md("# 02 · Not run yet")]));
+  writeJson(path.join(ROOT, "notebooks", "00-tour.ipynb"), notebook([md("# 00 · A tour")]));
   writeJson(path.join(nbDir, "summary.json"), {
     profile: "smoke",
     startedAt: "2026-01-01T00:00:00.000Z",
@@ -236,6 +238,11 @@ test("book: index, one page per notebook, dashboard and gallery, built in second
     /00-tour\.html[\s\S]*smoke[\s\S]*cpu-native[\s\S]*12\.5 s[\s\S]*pass[\s\S]*1 holds[\s\S]*1 tie/,
   );
   assert.match(index, /01-demo\.html[\s\S]*3\.3 s[\s\S]*fail[\s\S]*no verdicts/);
+  assert.match(
+    index,
+    /<td>02-unrun<\/td><td>02 · Not run yet<\/td>[\s\S]*not run/,
+    "committed notebooks not executed are listed",
+  );
   const tour = fs.readFileSync(path.join(BOOK, "00-tour.html"), "utf8");
   assert.ok(!tour.includes(ROOT), "absolute paths of the checkout are shown relative to it");
   assert.match(tour, /data=figures\/tour/);
