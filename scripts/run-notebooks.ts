@@ -11,6 +11,8 @@
  *   NAME.log     the executor's and nbconvert's log
  *   summary.json status, wall time, errors and run record of every notebook
  *
+ * and then, for the main job, the book: build/book/ (scripts/book.ts).
+ *
  * Execution goes through scripts/execute-notebook.py (nbclient, the engine of
  * `nbconvert --execute`) rather than `nbconvert --execute` itself: tslab signals a failing
  * cell only by its reply status, which nbconvert either ignores (`--allow-errors`: no error
@@ -31,6 +33,9 @@
  *   RECREPRO_CELL_TIMEOUT   seconds per cell; default 1800 for smoke, none for paper
  *   RECREPRO_NOTEBOOK_OUT   output folder; default build/notebooks
  *   RECREPRO_PYTHON         the Python with nbclient/nbconvert; default /usr/bin/python3
+ *   RECREPRO_BOOK           off | build | check (default for build/notebooks): the book
+ *                           (build/book, scripts/book.ts) after the notebooks; check also loads
+ *                           every page in Chromium (screenshots in build/book-screenshots)
  */
 import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
@@ -500,7 +505,34 @@ export async function main(argv: string[]): Promise<number> {
     `run-notebooks: ${results.length - failed}/${results.length} passed in ${summary.wallSeconds.toFixed(1)}s; ` +
       `summary ${path.relative(REPO_ROOT, path.join(opts.outDir, "summary.json"))}`,
   );
-  return failed === 0 ? 0 : 1;
+  const bookCode = await afterRunBook(opts.outDir);
+  return failed === 0 && bookCode === 0 ? 0 : 1;
+}
+
+/**
+ * The book (scripts/book.ts) from this run's executed copies: built, scanned for references that
+ * break an offline copy and checked in Chromium. Only for the main job's output folder
+ * (build/notebooks) unless RECREPRO_BOOK asks: `off` skips it, `build` skips the browser check,
+ * `check` (default) does both. Returns 1 when the book has problems.
+ */
+async function afterRunBook(outDir: string): Promise<number> {
+  const mode = process.env.RECREPRO_BOOK ?? "";
+  if (!["", "off", "build", "check"].includes(mode))
+    throw new Error(`RECREPRO_BOOK=${mode}: expected off, build or check`);
+  const isMain = path.resolve(outDir) === path.resolve(REPO_ROOT, "build", "notebooks");
+  if (mode === "off" || (mode === "" && !isMain)) return 0;
+  try {
+    const { runBook } = await import("./book");
+    return await runBook({
+      notebooksDir: outDir,
+      outDir: path.join(path.dirname(outDir), "book"),
+      repoRoot: REPO_ROOT,
+      browser: mode !== "build",
+    });
+  } catch (err) {
+    console.error(`book: ${(err as Error).message}`);
+    return 1;
+  }
 }
 
 function onSignal(signal: NodeJS.Signals): void {

@@ -117,8 +117,12 @@ rr.plots.showTable(S.toyMmoeGates(census));
 
 // %% [markdown]
 // **ESMM** predicts pCTR and pCVR with two towers and is supervised on click and on
-// click AND purchase over all exposures: its second head is pCTCVR = pCTR × pCVR (eq. 2 of the
-// paper), computed in log space. The table checks the identity on four Taobao rows.
+// click AND purchase over all exposures: its second head is (eq. 2 of the paper, computed in log
+// space)
+//
+// $$p_{\mathrm{CTCVR}} = P(y = 1, z = 1 \mid x) = p_{\mathrm{CTR}} \cdot p_{\mathrm{CVR}}.$$
+//
+// The table checks the identity on four Taobao rows.
 
 // %%
 rr.plots.showTable(S.toyEsmmRows(taobao));
@@ -126,12 +130,16 @@ rr.plots.showTable(S.toyEsmmRows(taobao));
 // %% [markdown]
 // ## Optimisation on a hand-made pair
 // The trainer's `taskWeighting` is data (it lands in every run record): `equal`, `uncertainty`
-// (Kendall et al. 2018: L = Σ_t exp(−s_t) L_t + s_t with learned log-variances s_t), `gradnorm`
+// (Kendall et al. 2018: $L = \sum_t e^{-s_t} L_t + s_t$ with learned log-variances $s_t$), `gradnorm`
 // (Chen et al. 2018: weights steered so that the tasks' gradient norms on the shared layers
 // follow their relative training rates, renormalised to sum to T) and `pcgrad` (Yu et al.
 // 2020: each task's shared gradient is projected onto the normal plane of any other task's
 // gradient it conflicts with). `conflictEvery` records the cosine between the tasks' gradients
-// on the shared parameters. PCGrad on g1 = [1, 0], g2 = [−1, 1] (cosine −0.71):
+// on the shared parameters. PCGrad replaces a conflicting $g_i$ (one with $g_i^\top g_j < 0$) by
+//
+// $$g_i \leftarrow g_i - \frac{g_i^\top g_j}{\lVert g_j \rVert^2}\, g_j .$$
+//
+// On $g_1 = [1, 0]$, $g_2 = [-1, 1]$ (cosine $-0.71$):
 
 // %%
 rr.plots.showTable(S.pcgradPairRows());
@@ -188,7 +196,8 @@ nb.figure(S.taskWeightFigure(censusRuns), "census-task-weights");
 
 // %% [markdown]
 // ## Gradient conflict over training
-// cos(g_income, g_marital) on each model's shared parameters (the field embeddings of the batch
+// $\cos(g_{\mathrm{income}}, g_{\mathrm{marital}}) = g_{\mathrm{income}}^\top g_{\mathrm{marital}} / (\lVert g_{\mathrm{income}} \rVert \lVert g_{\mathrm{marital}} \rVert)$,
+// with $g_t = \nabla_{\theta_s} L_t$, on each model's shared parameters $\theta_s$ (the field embeddings of the batch
 // plus the dense variables the model declares shared: the bottom, the experts, PLE's shared
 // experts...), measured before the update at every recorded step. Negative values are conflicts
 // (what PCGrad removes). The shared part differs between architectures, so the curves compare

@@ -54,8 +54,15 @@ nb.figure(alpt.vocabFigure(data.criteo), "criteo-vocab");
 // ## Model
 // ALPT changes how the tables are stored and trained, not the network: `alpt-dnn` and `alpt-dcn`
 // wrap the DNN and DCN backbones and map a `variant` and a bit width to the tables' precision.
-// An int table holds **integer codes** q in an `Int8Array` and a step size Δ per row; the model
-// sees Δ·q. With b bits, q ∈ [−2^(b−1), 2^(b−1)−1]; Δ0 = clipRange / (2^(b−1)−1).
+// An int table holds **integer codes** $q$ in an `Int8Array` and a step size $\Delta$ per row; the
+// model sees $\Delta \cdot q$. With $b$ bits, $q \in [-2^{b-1}, 2^{b-1}-1]$ and
+// $\Delta_0 = \mathrm{clipRange} / (2^{b-1}-1)$. A weight $w$ is stored as
+//
+// $$q = \mathrm{clip}\big(\mathrm{round}(w / \Delta),\, -2^{b-1},\, 2^{b-1}-1\big),$$
+//
+// and ALPT learns $\Delta$ with LSQ's gradient, inside the clip range
+// $\partial (\Delta q) / \partial \Delta = \mathrm{round}(w/\Delta) - w/\Delta$, scaled by
+// $1/\sqrt{n\, q_{\max}}$.
 //
 // **Per-row or per-field Δ?** We learn **one Δ per row** (as the Hetu re-implementation does):
 // rows of one field differ by orders of magnitude in frequency and hence in norm, and a per-row

@@ -149,7 +149,8 @@ export function conflictFigure(
   const layout = baseLayout({
     title: "Census-Income: cosine between the two tasks' gradients on shared parameters",
     xTitle: "training step",
-    yTitle: `cos(g_${a}, g_${b}) on shared parameters`,
+    // Short: a rotated title as long as the plot is tall runs into the chart title.
+    yTitle: `cos(g_${a}, g_${b})`,
   });
   Object.assign(layout, { shapes: [ZERO_LINE] });
   legendBelow(layout, Math.ceil(cells.length / 3));
