@@ -10,7 +10,9 @@
  *       [--dims 16,32] [--reps 10] [--epoch-users 10000] [--out FILE]
  *
  * The matrix is the left-normalised bipartite user+item adjacency of Tmall's view behaviour
- * (27,402 nodes, 1.7M entries), the largest CIGF propagates. Writes bench/results/cigf.json
+ * (27,402 nodes, 1.7M entries), the largest CIGF propagates. "kit" is `spmm` as the models call it
+ * (the native addon's threaded kernel when built, bash native/build.sh), "one-thread JS" the
+ * JavaScript fallback `spmmJs`. Writes bench/results/cigf.json
  * (atomic). Asserts nothing.
  */
 import { spawnSync } from "child_process";
@@ -20,7 +22,7 @@ import * as path from "path";
 import { adjacency, loadMultiBehaviour } from "../src/data/graph";
 import { initBackend } from "../src/engine/backend";
 import { Rng } from "../src/engine/rng";
-import { nnz, spmm } from "../src/engine/sparse";
+import { nnz, spmm, spmmJs } from "../src/engine/sparse";
 import { MODELS, PROFILES } from "../src/papers/cigf";
 import { GraphTrainer } from "../src/train/graph-trainer";
 import { argValue, nowMs, repoRoot, resultsDir, writeJsonAtomic } from "./util";
@@ -66,10 +68,14 @@ async function main(): Promise<void> {
       const y = new Float32Array(n * dim);
       spmm(a, x, dim, y); // warm-up
       const kit: number[] = [];
+      const js: number[] = [];
       for (let r = 0; r < reps; r++) {
-        const t0 = nowMs();
+        let t0 = nowMs();
         spmm(a, x, dim, y);
         kit.push(nowMs() - t0);
+        t0 = nowMs();
+        spmmJs(a, x, dim, y);
+        js.push(nowMs() - t0);
       }
       let check = 0;
       for (let i = 0; i < y.length; i++) check += y[i];
@@ -92,6 +98,7 @@ async function main(): Promise<void> {
       const row = {
         dim,
         kitMs,
+        kitJsMs: median(js),
         torchCsrMs: torch?.csr_ms ?? null,
         torchCooMs: torch?.coo_ms ?? null,
         ratioCsr: torch ? torch.csr_ms / kitMs : null,
@@ -101,7 +108,7 @@ async function main(): Promise<void> {
       };
       propagation.push(row);
       console.log(
-        `  propagation dim ${dim}: kit ${kitMs.toFixed(1)} ms` +
+        `  propagation dim ${dim}: kit ${kitMs.toFixed(1)} ms (one-thread JS ${row.kitJsMs.toFixed(1)} ms)` +
           (torch
             ? `, torch CSR ${torch.csr_ms.toFixed(1)} ms (ratio ${row.ratioCsr!.toFixed(2)}x), COO ${torch.coo_ms.toFixed(1)} ms (ratio ${row.ratioCoo!.toFixed(2)}x); sum(Y) kit ${check.toFixed(3)} torch ${torch.check.toFixed(3)}`
             : ""),

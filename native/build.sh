@@ -45,7 +45,7 @@ C
 
 mkdir -p "$out_dir"
 set -x
-"$CXX" -std=c++17 -O3 $ARCH_FLAGS -fPIC -shared -fvisibility=hidden -fno-math-errno \
+"$CXX" -std=c++17 -O3 $ARCH_FLAGS -fPIC -shared -pthread -fvisibility=hidden -fno-math-errno \
   -DNAPI_VERSION=8 -DNODE_GYP_MODULE_NAME=recrepro_native \
   -I"$node_inc" -I"$blas_inc" "$src" -o "$out.tmp" \
   ${OPENBLAS_LIB_DIR:+-L"$OPENBLAS_LIB_DIR"} -lopenblas -Wl,--as-needed

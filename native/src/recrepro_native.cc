@@ -18,6 +18,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <thread>
+#include <vector>
 
 extern "C" {
 void openblas_set_num_threads(int num_threads);
@@ -546,6 +548,84 @@ napi_value GatherRows(napi_env env, napi_callback_info info) {
   return Undefined(env);
 }
 
+
+// spmm(indptr Int32 [R+1], indices Int32, values F32, x F32 [C, dim], dim, numCols, out F32 [R, dim]):
+// Y = A·X for a CSR matrix A (gather of the neighbour rows of X + a weighted segment sum per row),
+// rows split over the BLAS thread count. Every column index is checked before anything is written.
+napi_value Spmm(napi_env env, napi_callback_info info) {
+  Args a;
+  const char* fn = "spmm";
+  if (!GetArgs(env, info, &a, 7, fn)) return nullptr;
+  int32_t *indptr, *indices;
+  float *values, *X, *Y;
+  size_t lp, li, lv, lx, ly;
+  int64_t dim, numCols;
+  if (!GetTyped<int32_t>(env, a.argv[0], napi_int32_array, &indptr, &lp, fn, "indptr") ||
+      !GetTyped<int32_t>(env, a.argv[1], napi_int32_array, &indices, &li, fn, "indices") ||
+      !GetF32(env, a.argv[2], &values, &lv, fn, "values") || !GetF32(env, a.argv[3], &X, &lx, fn, "x") ||
+      !GetInt64(env, a.argv[4], &dim, fn, "dim") || !GetInt64(env, a.argv[5], &numCols, fn, "numCols") ||
+      !GetF32(env, a.argv[6], &Y, &ly, fn, "out"))
+    return nullptr;
+  if (lp < 1 || dim <= 0 || numCols < 0) {
+    Throw(env, "ERR_RECREPRO_RANGE", "spmm: empty indptr or bad dim / numCols");
+    return nullptr;
+  }
+  const int64_t R = static_cast<int64_t>(lp) - 1;
+  if (!NeedLen(env, lv, static_cast<int64_t>(li), fn, "values") ||
+      !NeedLen(env, lx, numCols * dim, fn, "x") || !NeedLen(env, ly, R * dim, fn, "out"))
+    return nullptr;
+  if (indptr[0] != 0 || static_cast<size_t>(indptr[R]) != li) {
+    Throw(env, "ERR_RECREPRO_RANGE", "spmm: indptr must start at 0 and end at the entry count");
+    return nullptr;
+  }
+  for (int64_t r = 0; r < R; ++r) {
+    if (indptr[r + 1] < indptr[r]) {
+      Throw(env, "ERR_RECREPRO_RANGE", "spmm: indptr decreases at row " + std::to_string(r));
+      return nullptr;
+    }
+  }
+  for (size_t e = 0; e < li; ++e) {
+    if (indices[e] < 0 || indices[e] >= numCols) {
+      Throw(env, "ERR_RECREPRO_RANGE",
+            "spmm: column " + std::to_string(indices[e]) + " of entry " + std::to_string(e) + " out of range");
+      return nullptr;
+    }
+  }
+  auto work = [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r) {
+      float* y = Y + r * dim;
+      std::memset(y, 0, sizeof(float) * static_cast<size_t>(dim));
+      for (int32_t e = indptr[r]; e < indptr[r + 1]; ++e) {
+        // In double and rounded once per entry, as the JavaScript kernel: bit-identical results.
+        const double w = values[e];
+        const float* x = X + static_cast<int64_t>(indices[e]) * dim;
+        for (int64_t d = 0; d < dim; ++d) y[d] = static_cast<float>(static_cast<double>(y[d]) + w * x[d]);
+      }
+    }
+  };
+  int nt = openblas_get_num_threads();
+  const int64_t nnz = static_cast<int64_t>(li);
+  if (nt < 1 || nnz * dim < (1 << 16)) nt = 1;
+  if (nt == 1) {
+    work(0, R);
+  } else {
+    // Split rows so every thread gets about the same number of entries.
+    std::vector<int64_t> cut(nt + 1, R);
+    cut[0] = 0;
+    int64_t r = 0;
+    for (int t = 1; t < nt; ++t) {
+      const int64_t target = nnz * t / nt;
+      while (r < R && indptr[r] < target) ++r;
+      cut[t] = r;
+    }
+    std::vector<std::thread> pool;
+    for (int t = 1; t < nt; ++t) pool.emplace_back(work, cut[t], cut[t + 1]);
+    work(cut[0], cut[1]);
+    for (auto& th : pool) th.join();
+  }
+  return Undefined(env);
+}
+
 // scatterAddRows(out, dim, ids Int32Array, grads): out[ids[k],:] += grads[k,:]
 napi_value ScatterAddRows(napi_env env, napi_callback_info info) {
   Args a;
@@ -773,7 +853,7 @@ napi_value Info(napi_env env, napi_callback_info) {
   napi_create_string_utf8(env, openblas_get_corename(), NAPI_AUTO_LENGTH, &v);
   napi_set_named_property(env, obj, "blasCore", v);
   napi_set_named_property(env, obj, "threads", Num(env, openblas_get_num_threads()));
-  napi_set_named_property(env, obj, "abiVersion", Num(env, 2));
+  napi_set_named_property(env, obj, "abiVersion", Num(env, 3));
   return obj;
 }
 
@@ -793,7 +873,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"sgemm", Sgemm},       {"sgemmBatched", SgemmBatched}, {"biasAct", BiasAct},
       {"unary", Unary},       {"binary", Binary},             {"reluGrad", ReluGrad},
       {"colSum", ColSum},     {"rowSum", RowSum},             {"gatherRows", GatherRows},
-      {"adamRows", AdamRows}, {"adamDense", AdamDense}, {"scatterAddRows", ScatterAddRows}, {"dedupRows", DedupRows}, {"setThreads", SetThreads},     {"getThreads", GetThreads},
+      {"adamRows", AdamRows}, {"adamDense", AdamDense}, {"scatterAddRows", ScatterAddRows}, {"dedupRows", DedupRows}, {"spmm", Spmm}, {"setThreads", SetThreads},     {"getThreads", GetThreads},
       {"info", Info},           {"tuneMalloc", TuneMalloc},
   };
   for (const Fn& f : fns) {

@@ -86,6 +86,19 @@ export interface NativeAddon {
   rowSum(X: Float32Array, M: number, N: number, out: Float32Array): void;
   /** out[k,:] = table[ids[k],:]. */
   gatherRows(table: Float32Array, dim: number, ids: Int32Array, out: Float32Array): void;
+  /**
+   * out = A·X for CSR A [indptr.length - 1, numCols] and X [numCols, dim], rows split over the
+   * threads; same arithmetic as the JavaScript kernel (double per entry, rounded once). abiVersion >= 3.
+   */
+  spmm?(
+    indptr: Int32Array,
+    indices: Int32Array,
+    values: Float32Array,
+    x: Float32Array,
+    dim: number,
+    numCols: number,
+    out: Float32Array,
+  ): void;
   /** out[ids[k],:] += grads[k,:] (duplicates summed). */
   scatterAddRows(out: Float32Array, dim: number, ids: Int32Array, grads: Float32Array): void;
   /**
@@ -141,7 +154,7 @@ export interface NativeAddon {
   tuneMalloc(mmapThreshold: number, trimThreshold: number): boolean;
   setThreads(n: number): number;
   getThreads(): number;
-  /** Build information; abiVersion 2 adds adamRows' weightDecay. */
+  /** Build information; abiVersion 2 adds adamRows' weightDecay, 3 spmm. */
   info(): { blasConfig: string; blasCore: string; threads: number; abiVersion: number };
 }
 

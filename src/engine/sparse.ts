@@ -9,6 +9,7 @@
  * computed by the same kernel on the transpose (built once and cached on `a`), so a model
  * differentiates through any number of propagation layers without tfjs's dense gather gradient.
  */
+import { getNativeAddon } from "./native";
 import { tf } from "./tf";
 
 /** A sparse [numRows, numCols] matrix in CSR layout. */
@@ -135,14 +136,30 @@ export function symmetricNormalise(a: Csr): Csr {
 
 /**
  * Y = A·X for X row-major [numCols, dim]: for each row r of A, gather the rows X[c] of its
- * neighbours c and sum them weighted (a segment sum). Returns [numRows, dim] row-major.
+ * neighbours c and sum them weighted (a segment sum). Returns [numRows, dim] row-major. Runs on
+ * the native addon's threaded kernel when it is loaded (same arithmetic, bit-identical), else
+ * `spmmJs`.
  */
 export function spmm(a: Csr, x: Float32Array, dim: number, out?: Float32Array): Float32Array {
+  const native = getNativeAddon();
+  if (!native?.spmm) return spmmJs(a, x, dim, out);
+  const y = checkSpmm(a, x, dim, out);
+  native.spmm(a.indptr, a.indices, a.values, x, dim, a.numCols, y);
+  return y;
+}
+
+function checkSpmm(a: Csr, x: Float32Array, dim: number, out?: Float32Array): Float32Array {
   if (x.length !== a.numCols * dim)
     throw new RangeError(`spmm: X has ${x.length} values, expected ${a.numCols} x ${dim}`);
   const y = out ?? new Float32Array(a.numRows * dim);
   if (y.length !== a.numRows * dim)
     throw new RangeError(`spmm: output has ${y.length} values, expected ${a.numRows} x ${dim}`);
+  return y;
+}
+
+/** `spmm` on one JavaScript thread (the reference of the native kernel). */
+export function spmmJs(a: Csr, x: Float32Array, dim: number, out?: Float32Array): Float32Array {
+  const y = checkSpmm(a, x, dim, out);
   y.fill(0);
   const { indptr, indices, values } = a;
   for (let r = 0; r < a.numRows; r++) {

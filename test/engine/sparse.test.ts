@@ -64,3 +64,30 @@ test("spmmTensor and gatherRowsTensor gradients are Aᵀ·dY and a scatter-add",
   tf.dispose([x, w, g, denseA, ref, gg]);
   assert.equal(tf.memory().numTensors, before);
 });
+
+test("the native threaded spmm is bit-identical to the JavaScript kernel and refuses bad CSR input", async () => {
+  const { loadNativeAddon } = await import("../../src/engine/native");
+  const { spmmJs } = await import("../../src/engine/sparse");
+  const { Rng } = await import("../../src/engine/rng");
+  const { addon, error } = loadNativeAddon();
+  assert.ok(addon?.spmm, `native addon without spmm (${error ?? "older build"}): run bash native/build.sh`);
+  const rng = new Rng(5);
+  const n = 3000;
+  const rows: number[] = [];
+  const cols: number[] = [];
+  for (let e = 0; e < 60000; e++) (rows.push(rng.int(n)), cols.push(rng.int(n)));
+  const a = leftNormalise(csrFromCoo(rows, cols, n, n));
+  for (const dim of [1, 16, 33]) {
+    const x = Float32Array.from({ length: n * dim }, () => rng.normal());
+    assert.deepEqual(spmm(a, x, dim), spmmJs(a, x, dim), `dim ${dim}`);
+  }
+  const y = new Float32Array(n * 4);
+  const x = new Float32Array(n * 4);
+  const badCol = Int32Array.from(a.indices);
+  badCol[7] = n;
+  assert.throws(
+    () => addon!.spmm!(a.indptr, badCol, a.values, x, 4, n, y),
+    /column 3000 of entry 7 out of range/,
+  );
+  assert.throws(() => addon!.spmm!(a.indptr, a.indices, a.values, x, 4, n, new Float32Array(3)), /out/);
+});
