@@ -52,7 +52,7 @@ function html(s: ProgressState): string {
         .join(" &middot; ")
     : "";
   return (
-    `<div style="font:12px monospace;display:flex;gap:8px;align-items:center">` +
+    `<div class="recrepro-progress" style="font:12px monospace;display:flex;gap:8px;align-items:center">` +
     `<span>${escapeHtml(s.label)}</span>` +
     `<div style="width:200px;height:10px;background:#e5e7eb;border-radius:3px"><div style="width:${pct.toFixed(1)}%;height:10px;background:#2563eb;border-radius:3px"></div></div>` +
     `<span>${s.done}/${s.total}</span><span>${info}</span></div>`
