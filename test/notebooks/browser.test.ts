@@ -150,19 +150,21 @@ test(
       };
       await openNotebook();
 
-      // Record every state each progress display goes through while the tour trains.
+      // Record every state each run's progress display goes through (classic Notebook replaces the
+      // output element on every update, so states are keyed by the run's title).
       await page.evaluate(() => {
-        const w = window as unknown as { __progress: Map<Element, string[]> };
-        w.__progress = new Map();
+        const w = window as unknown as { __progress: Record<string, string[]> };
+        w.__progress = {};
         const seen = () => {
-          for (const el of Array.from(document.querySelectorAll(".output_subarea"))) {
-            const bar = el.querySelector(".recrepro-progress, .recrepro-progress-done");
-            if (!bar) continue;
-            const states = w.__progress.get(el) ?? [];
-            const t =
-              (bar.classList.contains("recrepro-progress-done") ? "DONE " : "") + (bar.textContent ?? "");
+          for (const bar of Array.from(
+            document.querySelectorAll(".recrepro-progress, .recrepro-progress-done"),
+          )) {
+            const text = bar.textContent ?? "";
+            const done = bar.classList.contains("recrepro-progress-done");
+            const title = (done ? text.split(": ")[0] : text.split(" · ")[0]).trim();
+            const states = (w.__progress[title] ??= []);
+            const t = (done ? "DONE " : "") + text;
             if (states[states.length - 1] !== t) states.push(t);
-            w.__progress.set(el, states);
           }
         };
         new MutationObserver(seen).observe(document.body, {
@@ -198,21 +200,26 @@ test(
       assert.deepEqual(errors, [], "no cell failed");
 
       const progress = await page.evaluate(() =>
-        Array.from((window as unknown as { __progress: Map<Element, string[]> }).__progress.values()),
+        Object.values((window as unknown as { __progress: Record<string, string[]> }).__progress),
       );
-      const finals = progress.map((s) => s[s.length - 1]);
-      assert.ok(
-        progress.length >= 4,
-        `one progress display per run (the tour trains 4), saw ${progress.length}`,
+      const finals = progress.map((st) => st[st.length - 1]);
+      assert.equal(
+        progress.length,
+        4,
+        `one progress display per run (the tour trains 4): ${JSON.stringify(finals)}`,
       );
       assert.ok(
         finals.every((f) => f.startsWith("DONE ")),
         `every bar ends as a summary line: ${JSON.stringify(finals)}`,
       );
       assert.ok(
-        progress.some((s) => s.filter((t) => !t.startsWith("DONE ")).length >= 2),
+        progress.some((st) => st.filter((t) => !t.startsWith("DONE ")).length >= 2),
         `a bar was redrawn in place during training: ${JSON.stringify(progress)}`,
       );
+      const summaries = await page.evaluate(
+        () => document.querySelectorAll(".recrepro-progress-done").length,
+      );
+      assert.equal(summaries, 4, "one summary line per run on the page");
       const liveBars = await page.evaluate(() => document.querySelectorAll(".recrepro-progress").length);
       assert.equal(liveBars, 0, "no bar is left behind");
 
