@@ -9,11 +9,14 @@
  *   node dist/scripts/notebook-source.js          # write every notebook
  *   node dist/scripts/notebook-source.js --check  # exit 1 if a committed .ipynb is stale
  */
+import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { REPO_ROOT } from "./link-kit";
 
 export interface NotebookCell {
+  /** nbformat 4.5 cell id: the first 8 hex digits of the sha1 of type and source (stable across rebuilds), "-2".. on repeats. */
+  id?: string;
   cell_type: "markdown" | "code";
   metadata: Record<string, unknown>;
   source: string[];
@@ -85,9 +88,25 @@ export function parsePercent(source: string, file = "notebook source"): Notebook
   return cells;
 }
 
+/** Gives every cell an nbformat 4.5 id derived from its content (unique within the notebook). */
+export function withCellIds(cells: NotebookCell[]): NotebookCell[] {
+  const seen = new Map<string, number>();
+  return cells.map((c) => {
+    const base = crypto
+      .createHash("sha1")
+      .update(`${c.cell_type}\n${c.source.join("")}`)
+      .digest("hex")
+      .slice(0, 8);
+    const n = (seen.get(base) ?? 0) + 1;
+    seen.set(base, n);
+    const { id: _old, ...rest } = c;
+    return { id: n === 1 ? base : `${base}-${n}`, ...rest };
+  });
+}
+
 export function toNotebook(cells: NotebookCell[], extra: Record<string, unknown> = {}): string {
   const nb = {
-    cells,
+    cells: withCellIds(cells),
     metadata: {
       ...extra,
       kernelspec: { display_name: "TypeScript", language: "typescript", name: "tslab" },

@@ -94,8 +94,10 @@ shapes;
 
 // %% [markdown]
 // ## Train
-// The cells (DNN and DCN on each sample; `src/papers/tour/experiment.ts`) run through the kit's grid
-// runner, one `runExperiment` each: it resolves the config (model defaults < profile preset < this notebook < the
+// The cells (DNN and DCN on each sample; `src/papers/tour/experiment.ts`) run through the kit's
+// grid
+// runner, one `runExperiment` each: it resolves the config (model defaults < profile preset < this
+// notebook < the
 // environment, each key printed with its source), trains one model per seed with early stopping
 // on validation AUC, evaluates on the test split, and writes `figures/tour/<run>/run.json`.
 

@@ -3,7 +3,8 @@
 // # 02 · HierRec: explicit and implicit hierarchical scenario modelling
 //
 // Gao, Zhao, Guo, Dai, Chen, Tang et al. *HierRec: Scenario-Aware Hierarchical Modeling for
-// Multi-scenario Recommendations*, CIKM 2024 ([arXiv 2309.02061](https://arxiv.org/abs/2309.02061)).
+// Multi-scenario Recommendations*, CIKM 2024 ([arXiv
+// 2309.02061](https://arxiv.org/abs/2309.02061)).
 // One model serves several scenarios. HierRec models the scenario twice: **explicitly**, with
 // layers whose weights are generated from the scenario id's embedding, and **implicitly**, with
 // several heads that re-weight the fields, attend across them and generate per-instance layer
@@ -58,7 +59,8 @@ const profile = nb.profile;
 // %% [markdown]
 // ## Data
 // - **MovieLens** (the HAMUR / Scenario-Wise-Rec set-up): label = rating > 3; scenarios are user
-//   **age** groups (<25, 25–34, 35+, as HAMUR) and, as a second definition, **gender**. The scenario
+//   **age** groups (<25, 25–34, 35+, as HAMUR) and, as a second definition, **gender**. The
+// scenario
 //   also exists as the categorical feature `domain`; HierRec leaves that field out of its field
 //   embeddings and reads the scenario only through its scenario embedding (the baselines embed it).
 // - **Synthetic latent-scenario set** (SYNTHETIC, seeded): 3 explicit scenarios plus a hidden
@@ -88,7 +90,8 @@ void nb.figure(hr.clickRateFigure(stats, ["ml-age", "ml-gender", "synthetic"]), 
 // generated from the attended fields and applied to the explicit module's output) → concatenated
 // heads → output MLP. The base DNN and the output MLP are Linear → BatchNorm → ReLU → Dropout
 // (official preset; batch statistics in training, running statistics in evaluation). A toy batch
-// of 4 MovieLens rows at the official widths (base [64], generated layers 64×16 and 16×64, 4 heads):
+// of 4 MovieLens rows at the official widths (base [64], generated layers 64×16 and 16×64, 4
+// heads):
 
 // %%
 const mlAge = DATA["ml-age"];

@@ -1,6 +1,7 @@
 // @metadata {"recrepro": {"runRecord": "figures/cigf/synthetic-cigf-{profile}/run.json"}}
 // %% [markdown]
-// # 06 · CIGF: compressed interaction graphs and multi-expert decoding for multi-behaviour recommendation
+// # 06 · CIGF: compressed interaction graphs and multi-expert decoding for multi-behaviour
+// recommendation
 //
 // Guo, Meng, Yuan, He, Guo, Zhang, Chen, Hu, Tang, Li, Zhang. *Compressed Interaction Graph based
 // Framework for Multi-behavior Recommendation*, WWW 2023 (official code: github.com/MC-CV/CIGF).
@@ -84,7 +85,8 @@ for (const name of present) {
 // ## Ablation: decoders, layers and gradient conflict
 // Each decoder on the same CIGCN encoder (Tmall and synthetic), the number of layers (synthetic),
 // and the mean cosine between the behaviour tasks' gradients on the shared ID embeddings
-// (measured after training on one fixed batch; higher means the tasks pull less against each other).
+// (measured after training on one fixed batch; higher means the tasks pull less against each
+// other).
 
 // %%
 const decoders = ["cigf", "cigf-bilinear", "cigf-shared-bottom", "cigf-mmoe", "cigf-ple"];

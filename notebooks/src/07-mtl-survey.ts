@@ -45,7 +45,8 @@ const S = rr.papers.mtlSurvey;
 // %% [markdown]
 // ## The survey's taxonomy
 // The tables are rendered from `src/papers/mtl-survey/taxonomy.json` (typed reader
-// `src/papers/mtl-survey/taxonomy.ts`). The `kit` column names the kit's implementation where one exists:
+// `src/papers/mtl-survey/taxonomy.ts`). The `kit` column names the kit's implementation where one
+// exists:
 // a model id in `MODELS` (under `src/models/multitask/`) or a trainer `taskWeighting` kind
 // (`src/train/multitask.ts`). Descriptions are the kit's summaries; uncertain bibliographic
 // fields are marked in the data file.
@@ -70,7 +71,8 @@ rr.plots.showTable(S.methodTable("training-mechanism"));
 // %% [markdown]
 // ## Claim table
 // The survey's qualitative conclusions as relations on our measurements, shown by the setup cell
-// above (`src/papers/mtl-survey/claims.json`; keys `data.cell.metric`, e.g. `census.mmoe.income.auc`). Verdicts are computed
+// above (`src/papers/mtl-survey/claims.json`; keys `data.cell.metric`, e.g.
+// `census.mmoe.income.auc`). Verdicts are computed
 // at the end from this execution's runs; a difference inside the seed spread is a tie.
 
 // %% [markdown]
@@ -146,8 +148,10 @@ rr.plots.showTable(S.pcgradPairRows());
 
 // %% [markdown]
 // ## Train: parallel tasks on Census-Income
-// Every cell is one `runExperiment` over the same seeds (the kit's grid runner, `src/train/grid.ts`;
-// cells, presets and measurement hooks in `src/papers/mtl-survey/experiment.ts`) (one `run.json` each under
+// Every cell is one `runExperiment` over the same seeds (the kit's grid runner,
+// `src/train/grid.ts`;
+// cells, presets and measurement hooks in `src/papers/mtl-survey/experiment.ts`) (one `run.json`
+// each under
 // `figures/mtl-survey/`). The single-task model is one task of Shared-Bottom trained alone (same
 // bottom and tower), the reference of the negative-transfer picture. Model sizes are the smoke
 // presets of each model (torch-rechub's Census settings under `paper`). Multi-task cells record

@@ -2,18 +2,22 @@
 // %% [markdown]
 // # 08 · ALPT: Adaptive Low-Precision Training for embeddings
 //
-// Li, Guo, Hou, Zhang, Tang, Tang, Zhang, Li. *Adaptive Low-Precision Training for Embeddings in Click-Through
+// Li, Guo, Hou, Zhang, Tang, Tang, Zhang, Li. *Adaptive Low-Precision Training for Embeddings in
+// Click-Through
 // Rate Prediction*, AAAI 2023 ([arXiv 2212.05735](https://arxiv.org/abs/2212.05735)).
 // Embedding tables dominate a CTR model's memory. The paper keeps them in **low precision during
 // training** (LPT), shows that **stochastic rounding** is the rounding to train with, and makes
 // the quantisation step size **learnable** (ALPT). Claims checked here (ids match
 // `src/papers/alpt/claims.json`):
 //
-// - **C1** LPT: embeddings are stored as integer codes *during* training, not only after (C1a), with
+// - **C1** LPT: embeddings are stored as integer codes *during* training, not only after (C1a),
+// with
 //   the memory that implies (C1b: 8-bit weights + steps ≤ 0.32× FP32);
-// - **C2** stochastic rounding converges faster (C2b) and to a smaller error (C2a) than deterministic
+// - **C2** stochastic rounding converges faster (C2b) and to a smaller error (C2a) than
+// deterministic
 //   rounding, checked on a convex problem with a known optimum, and on real data (C2c);
-// - **C3** ALPT, learning Δ by gradient descent, beats LPT with a fixed Δ (C3a), most at very low bit
+// - **C3** ALPT, learning Δ by gradient descent, beats LPT with a fixed Δ (C3a), most at very low
+// bit
 //   widths (C3b);
 // - **C4** 8-bit embeddings train without losing accuracy against FP32.
 //
@@ -117,7 +121,8 @@ for (const name of ["criteo", "avazu"]) {
 // learned; Δ's gradient in Hetu's exact two-pass form (the model re-run on Δ·round(w'/Δ)) and in
 // the rule before issue 12 (`legacy-sr`: the residual of the stored stochastic draw, zero in
 // expectation, so Δ random-walks); the LSQ gradient scale 1/√(n·qmax) off; deterministic instead of
-// stochastic rounding; one Δ per field (table) instead of per row. A control runs ALPT's code path with Δ's learning
+// stochastic rounding; one Δ per field (table) instead of per row. A control runs ALPT's code path
+// with Δ's learning
 // rate ≈ 0: it differs from LPT-sto only in the rounding noise drawn, so its gap to LPT-sto shows
 // how much of any ALPT-vs-LPT difference is noise. Differences are paired by seed and judged with
 // the same spread rule. The settings are `ABLATIONS` in `src/papers/alpt/experiment.ts`.
@@ -211,7 +216,8 @@ rr.plots.showTable(alpt.speedRows(grid), { maxRows: 30 });
 // %% [markdown]
 // ## Comparison with the paper
 // The paper's main-table numbers are **not known here** (the PDF tables could not be retrieved;
-// see `src/papers/alpt/README.md`, "Official code vs ours"), so no absolute value is compared: each claim is checked as a
+// see `src/papers/alpt/README.md`, "Official code vs ours"), so no absolute value is compared:
+// each claim is checked as a
 // direction or a tolerance on our own runs. Verdicts use the kit's spread rule; a tie is reported
 // as "not measurable at this scale". The verdicts are computed by the last cell, from the grid's
 // measured keys (`criteo.alpt-dnn.b8.alpt.auc`, ...) and the convex check's; C3b's gain is the
@@ -237,7 +243,8 @@ rr.plots.showTable(alpt.speedRows(grid), { maxRows: 30 });
 //   The rule before issue 12 (`alpt-legacy`) used the stored stochastic residual, whose expectation
 //   is zero. Δ is trained by Adam with a learning rate relative to Δ0 (`stepLr` · Δ0; smoke 0.1,
 //   paper 0.01), not Hetu's absolute 2e-5, so one value fits every bit width.
-// - C3 after the issue-12 fix (development execution of 3 Dec 2026; this execution's verdicts are in the
+// - C3 after the issue-12 fix (development execution of 3 Dec 2026; this execution's verdicts are
+// in the
 //   last cell): still a tie everywhere. ALPT − LPT-sto at 2 bits +0.0017 (Criteo DNN), −0.0168
 //   (Avazu), −0.0033 (Criteo DCN), at 4 bits +0.0019 / −0.0007, all inside the seed spread
 //   (0.004–0.02); the two-pass gradient, the legacy rule and the frozen-Δ control are within
@@ -248,11 +255,13 @@ rr.plots.showTable(alpt.speedRows(grid), { maxRows: 30 });
 //   stops, so "no gain" holds for this budget and sample size, not for converged Δ.
 // - The clip range (Δ0 = 0.05 / qmax) is fixed across variants; on data whose embeddings need a
 //   larger range, fixed-step LPT loses accuracy that ALPT only partly recovers within a few epochs.
-// - Smoke runs last a few epochs; the paper's settings (full data, 5 seeds) are the `paper` profile.
+// - Smoke runs last a few epochs; the paper's settings (full data, 5 seeds) are the `paper`
+// profile.
 
 // %% [markdown]
 // ## Figures and run record
-// The claims against this execution's measurements, then the files: figures go to `figures/alpt/` as
+// The claims against this execution's measurements, then the files: figures go to `figures/alpt/`
+// as
 // PNG, SVG, HTML and JSON; every grid cell wrote its `run.json` (listed below); the notebook's
 // declared record is the Criteo DNN 8-bit ALPT run. The verdicts, with the measured numbers and
 // seed spreads, go to `figures/alpt/verdicts-<profile>.json`.

@@ -145,6 +145,32 @@ export async function initBackend(opts: InitBackendOptions = {}): Promise<Backen
   return current;
 }
 
+/** An attempt that failed because its optional package is absent (not an error to fix). */
+function notInstalled(t: BackendAttempt): boolean {
+  return /Cannot find module|registered no '/.test(t.error ?? "");
+}
+
+/**
+ * The start-up line for newcomers: what runs and why, then the backends not used, an absent
+ * optional package said as such ("optional, not installed") and a real failure with its error.
+ */
+export function backendLine(info: BackendInfo): string {
+  const notUsed = info.tried
+    .filter((t) => !t.ok)
+    .map((t) =>
+      notInstalled(t)
+        ? `${t.name} (optional${t.name === "tensorflow-gpu" ? " GPU backend" : ""}, not installed)`
+        : `${t.name} (failed: ${t.error})`,
+    );
+  const gpuHint = info.tried.some((t) => t.name === "tensorflow-gpu" && !t.ok && notInstalled(t))
+    ? "; the GPU backend is optional, see environment/gpu.md"
+    : "";
+  return (
+    `[recrepro] compute backend: ${info.name} (tfjs '${info.tfBackend}'), ${info.reason}.` +
+    (notUsed.length ? ` Not used: ${notUsed.join(", ")}${gpuHint}.` : "")
+  );
+}
+
 async function choose(forced: BackendChoice | null, quiet: boolean): Promise<BackendInfo> {
   const order = forced ? [forced] : BACKEND_ORDER;
   const tried: BackendAttempt[] = [];
@@ -174,13 +200,7 @@ async function choose(forced: BackendChoice | null, quiet: boolean): Promise<Bac
         ? `forced by ${process.env.RECREPRO_BACKEND ? "RECREPRO_BACKEND" : "caller"}; ${REASONS[name]}`
         : REASONS[name];
       const info: BackendInfo = { name, tfBackend: tf.getBackend(), reason, tried, kitKernels, native };
-      if (!quiet) {
-        const skipped = tried.filter((t) => !t.ok).map((t) => `${t.name}: ${t.error}`);
-        console.log(
-          `[recrepro] backend ${name} (tfjs '${info.tfBackend}'): ${reason}` +
-            (skipped.length ? ` | skipped: ${skipped.join("; ")}` : ""),
-        );
-      }
+      if (!quiet) console.log(backendLine(info));
       return info;
     } catch (e) {
       setRowKernels(null);

@@ -13,7 +13,7 @@ import * as path from "path";
 import { writeFileAtomic } from "../util/fs";
 import type { Browser, Page } from "playwright-core";
 import { projectRoot } from "../data/paths";
-import { DEFAULT_EXPORT_WIDTH, DEFAULT_HEIGHT, Figure, isFigure } from "./figure";
+import { DEFAULT_EXPORT_WIDTH, DEFAULT_HEIGHT, Figure, isFigure, placeLegend } from "./figure";
 import { plotlyBundlePath, plotlyInlineScript, plotlyVersion, scriptJson } from "./bundle";
 
 export type ExportFormat = "png" | "svg" | "html";
@@ -204,6 +204,7 @@ export async function exportFigure(
   opts: ExportOptions = {},
 ): Promise<ExportResult> {
   if (!isFigure(fig)) throw new Error("plots.exportFigure: expected a plotly figure {data, layout}");
+  fig = { ...fig, layout: placeLegend(fig.layout) };
   const t0 = Date.now();
   const base = path.resolve(KIT_ROOT, outBase);
   const formats = opts.formats ?? ["png", "svg", "html"];

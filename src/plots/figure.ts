@@ -109,7 +109,7 @@ export function baseLayout(
     paper_bgcolor: "#FFFFFF",
     plot_bgcolor: "#FFFFFF",
     margin: { l: 70, r: 30, t: 60, b: 60 },
-    legend: { orientation: "h", yanchor: "bottom", y: 1.0, xanchor: "right", x: 1.0 },
+    legend: { ...LEGEND_BELOW },
     hovermode: "closest",
     height: opts.height ?? DEFAULT_HEIGHT,
     xaxis: axis(opts.xTitle, xExtra),
@@ -117,6 +117,39 @@ export function baseLayout(
   };
   if (opts.width !== undefined) layout.width = opts.width;
   return layout;
+}
+
+/**
+ * Where kit figures put a horizontal legend: under the plot area, anchored to the bottom of the
+ * figure (`yref: "container"`), so plotly reserves bottom margin for it (the x-axis title and
+ * ticks stay above it) and it never meets the title, however many rows it wraps into at a
+ * narrow width.
+ */
+export const LEGEND_BELOW: Readonly<Record<string, unknown>> = {
+  orientation: "h",
+  xref: "paper",
+  x: 0,
+  xanchor: "left",
+  yref: "container",
+  y: 0,
+  yanchor: "bottom",
+};
+
+/**
+ * The layout `fig` is drawn with (inline and exported): a horizontal or top legend moves below the
+ * plot area (`LEGEND_BELOW`, keeping its font and order); a vertical legend right of the plot
+ * (`x >= 1`) stays, as it cannot reach the title. The bottom margin keeps at least 60 px of room
+ * for the x-axis. Pure: returns a new layout.
+ */
+export function placeLegend(layout: Layout): Layout {
+  const legend = (layout.legend ?? {}) as Record<string, unknown>;
+  const right = legend.orientation === "v" && typeof legend.x === "number" && legend.x >= 1;
+  if (right || layout.showlegend === false) return layout;
+  const margin = { l: 70, r: 30, t: 60, b: 60, ...((layout.margin ?? {}) as Record<string, number>) };
+  // The legend's own height is reserved by plotly on top of this; what a builder added to the
+  // bottom margin for a paper-anchored legend is not needed any more.
+  margin.b = Math.min(margin.b, 60);
+  return { ...layout, legend: { ...legend, ...LEGEND_BELOW }, margin };
 }
 
 /** Throws a readable error when a builder receives inconsistent input. */

@@ -17,6 +17,8 @@ export {
   colorAt,
   baseLayout,
   isFigure,
+  placeLegend,
+  LEGEND_BELOW,
 } from "./figure";
 export {
   History,

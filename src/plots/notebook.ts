@@ -12,7 +12,7 @@
  * `Plotly.newPlot` call. Both survive `nbconvert --to html`.
  */
 import { inNotebook, tslab, type TslabDisplay } from "../engine/notebook";
-import { Figure, isFigure } from "./figure";
+import { Figure, isFigure, placeLegend } from "./figure";
 
 export { inNotebook };
 import { plotlyInlineScript, plotlyVersion, scriptJson } from "./bundle";
@@ -26,14 +26,21 @@ export function tslabDisplay(): TslabDisplay | null {
   return tslab()?.display ?? null;
 }
 
+/** Where the figure scripts fetch plotly.js when the page lacks it, relative to the server root. */
+export const PLOTLY_FILES_PATH = "files/node_modules/plotly.js-dist-min/plotly.min.js";
+
 /**
- * The HTML for one figure: a `<div>` and a script that draws it once `window.Plotly`
- * exists (the bundle output runs first; the short poll covers front ends that run output
- * scripts asynchronously).
+ * The HTML for one figure: a `<div>` and a script that draws it once `window.Plotly` exists.
+ * The kernel's first figure is preceded by the bundle output; when the page has no plotly.js
+ * (a browser reload, a reopened notebook whose bundle output is gone, a plot cell re-run after
+ * the page was reloaded) the script fetches it from the Jupyter server
+ * (`<base url>files/node_modules/plotly.js-dist-min/plotly.min.js`, served when the server root
+ * is the repository, as `npm run notebook` starts it) and evaluates it with AMD hidden, once
+ * per page. The short poll covers front ends that run output scripts asynchronously.
  */
 export function figureHtml(fig: Figure, divId = nextFigureId()): string {
   const height = typeof fig.layout.height === "number" ? fig.layout.height : 450;
-  const layout = { ...fig.layout };
+  const layout = placeLegend(fig.layout);
   // In a notebook the figure fills the cell width; exports use an explicit width.
   delete layout.width;
   layout.autosize = true;
@@ -44,11 +51,34 @@ export function figureHtml(fig: Figure, divId = nextFigureId()): string {
     "(function () {",
     `  var id = ${JSON.stringify(divId)}, tries = 0;`,
     `  var data = ${scriptJson(fig.data)}, layout = ${scriptJson(layout)}, config = ${scriptJson(config)};`,
+    "  function fail(why) {",
+    "    var el = document.getElementById(id);",
+    "    if (el) el.textContent = 'plotly.js could not be loaded (' + why + '): start Jupyter with ' +",
+    "      '`npm run notebook`, or restart the kernel and re-run the cell.';",
+    "  }",
+    "  function load() {",
+    "    if (window.__recreproPlotly) return window.__recreproPlotly;",
+    "    var base = (document.body && document.body.getAttribute('data-base-url')) || '/';",
+    "    if (base.charAt(base.length - 1) !== '/') base += '/';",
+    `    var url = base + ${JSON.stringify(PLOTLY_FILES_PATH)};`,
+    "    window.__recreproPlotly = fetch(url, { credentials: 'same-origin' }).then(function (r) {",
+    "      if (!r.ok) throw new Error('HTTP ' + r.status + ' for ' + url);",
+    "      return r.text();",
+    "    }).then(function (src) {",
+    "      if (!window.Plotly) new Function('define', 'module', 'exports', src).call(window);",
+    "      if (!window.Plotly) throw new Error('the script did not define Plotly');",
+    "    });",
+    "    window.__recreproPlotly.catch(function () { window.__recreproPlotly = null; });",
+    "    return window.__recreproPlotly;",
+    "  }",
     "  function draw() {",
     "    var el = document.getElementById(id);",
     "    if (el && window.Plotly) { window.Plotly.newPlot(el, data, layout, config); return; }",
-    "    if (++tries < 100) { setTimeout(draw, 50); return; }",
-    "    if (el) el.textContent = 'plotly.js is not loaded: re-run the cell after restarting the kernel.';",
+    "    if (++tries < 20) { setTimeout(draw, 50); return; }",
+    "    if (!el) return;",
+    "    if (typeof fetch !== 'function') { fail('no fetch in this page'); return; }",
+    "    load().then(function () { window.Plotly.newPlot(document.getElementById(id), data, layout, config); },",
+    "      function (e) { fail(String(e && e.message || e)); });",
     "  }",
     "  draw();",
     "})();",

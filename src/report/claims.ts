@@ -528,38 +528,34 @@ const VERDICT_COLOURS: Record<Verdict, string> = {
   "not measurable": "#e6e6e6",
 };
 
-/** A self-contained HTML table (inline styles, every value escaped) for a notebook cell. */
+/**
+ * A self-contained HTML table (inline styles, every value escaped) for a notebook cell. A column
+ * empty in every row (no paper value, no reference, no tolerance) is left out, and for a claim
+ * judged a tie the direction reads "tie", not the yes/no of a difference inside the seed spread.
+ */
 export function claimsTableHtml(rows: readonly ClaimRow[], digits = 4): string {
   const display = claimRowsForDisplay(rows, digits);
-  const headers = [
-    "id",
-    "claim",
-    "paper",
-    "ours (mean ± std)",
-    "reference",
-    "ours − ref",
-    "Δ vs paper",
-    "direction holds?",
-    "within tolerance?",
-    "verdict",
-  ];
-  const cell = "padding:2px 8px;border-bottom:1px solid #ddd;text-align:left;vertical-align:top";
   const num = (x: number | null) => (x === null ? "" : x.toFixed(digits));
-  const head = headers.map((h) => `<th style="${cell}">${escapeHtml(h)}</th>`).join("");
+  const columns: [string, (r: ClaimDisplayRow) => string][] = [
+    ["id", (r) => r.id],
+    ["claim", (r) => r.claim],
+    ["paper", (r) => num(r.paper)],
+    ["ours (mean ± std)", (r) => r.ours],
+    ["reference", (r) => r.reference],
+    ["ours − ref", (r) => num(r.difference)],
+    ["Δ vs paper", (r) => num(r.delta)],
+    ["direction holds?", (r) => (r.verdict === "tie (inside spread)" ? "tie" : r.direction)],
+    ["within tolerance?", (r) => r.tolerance],
+  ];
+  const empty = (v: string) => v === "" || v === "n/a";
+  const shown = columns.filter(([, get]) => display.some((r) => !empty(get(r))));
+  const cell = "padding:2px 8px;border-bottom:1px solid #ddd;text-align:left;vertical-align:top";
+  const head = [...shown.map(([h]) => h), "verdict"]
+    .map((h) => `<th style="${cell}">${escapeHtml(h)}</th>`)
+    .join("");
   const body = display
     .map((r) => {
-      const values = [
-        r.id,
-        r.claim,
-        num(r.paper),
-        r.ours,
-        r.reference,
-        num(r.difference),
-        num(r.delta),
-        r.direction,
-        r.tolerance,
-      ];
-      const tds = values.map((v) => `<td style="${cell}">${escapeHtml(v)}</td>`).join("");
+      const tds = shown.map(([, get]) => `<td style="${cell}">${escapeHtml(get(r))}</td>`).join("");
       const verdict = `<td style="${cell};background:${VERDICT_COLOURS[r.verdict]}" title="${escapeHtml(r.reason)}">${escapeHtml(r.verdict)}</td>`;
       return `<tr>${tds}${verdict}</tr>`;
     })

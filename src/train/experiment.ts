@@ -22,6 +22,7 @@ import {
   type RunRecord,
 } from "../report";
 import { validateTrainConfig } from "./validate";
+import { openRunProgress } from "./progress";
 import { DEFAULT_TRAIN_CONFIG, Trainer, type Evaluation, type History, type TrainConfig } from "./trainer";
 
 export { profile, type Profile } from "../util/profile";
@@ -216,35 +217,46 @@ export async function runExperiment<C extends BaseModelConfig>(
     console.log(configText);
   }
   const runs: SeedRun[] = [];
-  let kept: { model: RecModel; trainer: Trainer } | null = null;
+  let kept = null as { model: RecModel; trainer: Trainer } | null;
   let heads: string[] = [];
-  for (const [i, seed] of seeds.entries()) {
-    const s0 = Date.now();
-    const model = spec.build(data.schema, config.model, seed);
-    const trainer = new Trainer(model, {
-      ...config.train,
-      seed,
-      checkpointPath: seedCheckpointPath(config.train.checkpointPath, runId, seed),
-    });
-    let history: History;
-    let test: Evaluation["heads"];
-    let extra: Record<string, number>;
-    try {
-      history = await trainer.fit(data.train, data.valid);
-      test = trainer.evaluate(data.test, opts.groupAxis).heads;
-      heads = [...model.heads];
-      opts.inspect?.(model, seed, trainer, history, data);
-      extra = opts.extraMetrics?.({ seed, model, trainer, history, data: data }) ?? {};
-    } catch (e) {
-      model.dispose();
-      trainer.dispose();
-      throw e;
-    }
-    runs.push({ seed, history, test, extra, wallSec: (Date.now() - s0) / 1000 });
-    if (i === seeds.length - 1 && (opts.keepModel ?? true)) kept = { model, trainer };
-    else {
-      model.dispose();
-      trainer.dispose();
+  // One bar for the whole run (every seed and epoch), ending as one summary line.
+  const bar = openRunProgress(`${opts.paper}/${spec.id} on ${data.meta.id}`, config.train.progress);
+  try {
+    await trainSeeds();
+  } catch (e) {
+    bar.close(`${bar.title}: failed (${(e as Error)?.message ?? e})`);
+    throw e;
+  }
+  async function trainSeeds(): Promise<void> {
+    for (const [i, seed] of seeds.entries()) {
+      bar.context = seeds.length > 1 ? `seed ${seed} (${i + 1}/${seeds.length})` : `seed ${seed}`;
+      const s0 = Date.now();
+      const model = spec.build(data.schema, config.model, seed);
+      const trainer = new Trainer(model, {
+        ...config.train,
+        seed,
+        checkpointPath: seedCheckpointPath(config.train.checkpointPath, runId, seed),
+      });
+      let history: History;
+      let test: Evaluation["heads"];
+      let extra: Record<string, number>;
+      try {
+        history = await trainer.fit(data.train, data.valid);
+        test = trainer.evaluate(data.test, opts.groupAxis).heads;
+        heads = [...model.heads];
+        opts.inspect?.(model, seed, trainer, history, data);
+        extra = opts.extraMetrics?.({ seed, model, trainer, history, data: data }) ?? {};
+      } catch (e) {
+        model.dispose();
+        trainer.dispose();
+        throw e;
+      }
+      runs.push({ seed, history, test, extra, wallSec: (Date.now() - s0) / 1000 });
+      if (i === seeds.length - 1 && (opts.keepModel ?? true)) kept = { model, trainer };
+      else {
+        model.dispose();
+        trainer.dispose();
+      }
     }
   }
   const seedMetrics: Record<string, number[]> = {};
@@ -332,6 +344,15 @@ export async function runExperiment<C extends BaseModelConfig>(
   };
   const dir = path.join(opts.figuresDir ?? path.join(projectRoot(), "figures", opts.paper), runId);
   const recordPath = writeRunRecord(dir, record);
+  const epochs = runs.reduce((a, r) => a + r.history.epochs.length, 0);
+  const auc = summary[`${head0}.auc`];
+  bar.close(
+    `${bar.title}: ${runs.length} seed${runs.length === 1 ? "" : "s"}, ${epochs} epoch${epochs === 1 ? "" : "s"} ` +
+      `in ${record.wallTimeSec.toFixed(1)} s` +
+      (auc
+        ? `, test ${head0 === "label" ? "" : head0 + " "}AUC ${auc.mean.toFixed(4)} ± ${auc.std.toFixed(4)}`
+        : ""),
+  );
   return {
     record,
     recordPath,

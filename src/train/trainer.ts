@@ -51,7 +51,13 @@ import {
   type TaskWeightingConfig,
 } from "./multitask";
 import { checkSplit, validateTrainConfig } from "./validate";
-import { createProgress, type Progress, type ProgressMode } from "./progress";
+import {
+  activeRunProgress,
+  fitSummary,
+  openRunProgress,
+  type ProgressMode,
+  type RunProgress,
+} from "./progress";
 import type { EmbeddingTableState } from "../engine/embedding-table";
 
 export interface EarlyStoppingConfig {
@@ -562,7 +568,32 @@ export class Trainer {
       bestSnap = r.bestSnap;
       this.history.resumedFromEpoch = r.epoch;
     }
-    const progress: Progress = createProgress(cfg.progress);
+    // Inside runExperiment the run's bar is already open (one bar for all seeds); a fit on its
+    // own opens its own and ends it with one summary line.
+    const outer = activeRunProgress();
+    const progress = outer ?? openRunProgress(`train ${this.model.id}`, cfg.progress);
+    try {
+      return await this.fitEpochs(train, valid, progress, startEpoch, best, bad, bestSnap, es, sign);
+    } catch (e) {
+      if (!outer) progress.close(`train ${this.model.id}: failed (${(e as Error)?.message ?? e})`);
+      throw e;
+    } finally {
+      if (!outer) progress.close(`train ${this.model.id}: ${fitSummary(this.history)}`);
+    }
+  }
+
+  private async fitEpochs(
+    train: TabularDataset,
+    valid: TabularDataset | undefined,
+    progress: RunProgress,
+    startEpoch: number,
+    best: number,
+    bad: number,
+    bestSnap: Snapshot | null,
+    es: (EarlyStoppingConfig & { minDelta: number }) | null,
+    sign: number,
+  ): Promise<History> {
+    const cfg = this.config;
     const stepsPerEpoch = Math.ceil(train.numRows / cfg.batchSize);
     const total = cfg.maxStepsPerEpoch > 0 ? Math.min(stepsPerEpoch, cfg.maxStepsPerEpoch) : stepsPerEpoch;
     for (let epoch = startEpoch; epoch <= cfg.numEpochs && !this.history.stoppedEarly; epoch++) {
@@ -616,8 +647,8 @@ export class Trainer {
         rec.valid = { auc: ev.auc, logloss: ev.logloss };
       }
       this.history.epochs.push(rec);
-      progress.finish({
-        label: `epoch ${epoch}/${cfg.numEpochs}`,
+      progress.update({
+        label: `epoch ${epoch}/${cfg.numEpochs} done`,
         done: step,
         total,
         info: {

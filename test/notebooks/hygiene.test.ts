@@ -11,6 +11,7 @@ import * as path from "path";
 const ROOT = path.resolve(__dirname, "..", "..", "..");
 
 interface Cell {
+  id?: string;
   cell_type: string;
   source: string | string[];
   outputs?: unknown[];
@@ -90,5 +91,30 @@ for (const file of committed) {
       'metadata.recrepro.runRecord: e.g. "figures/<paper>/{profile}/run.json"',
     );
     assert.ok(!path.isAbsolute(rec as string), "runRecord is relative to the repository root");
+  });
+}
+
+/** Longest source line a cell may hold: prettier's printWidth (code) and the ~100 of markdown. */
+const MAX_LINE = 110;
+
+for (const file of committed) {
+  test(`${file}: nbformat 4.5 cell ids and no line wider than ${MAX_LINE} characters`, () => {
+    const nb = JSON.parse(fs.readFileSync(path.join(ROOT, file), "utf8")) as Notebook;
+    assert.ok(nb.nbformat_minor >= 5, "nbformat_minor >= 5 (cell ids)");
+    const ids = new Set<string>();
+    nb.cells.forEach((cell, i) => {
+      assert.equal(typeof cell.id, "string", `cell ${i} has no id: run npm run notebooks:build`);
+      assert.match(cell.id as string, /^[A-Za-z0-9_-]{1,64}$/, `cell ${i}: id as nbformat 4.5 defines it`);
+      assert.ok(!ids.has(cell.id as string), `cell ${i}: id ${String(cell.id)} repeats`);
+      ids.add(cell.id as string);
+      source(cell)
+        .split("\n")
+        .forEach((line, j) =>
+          assert.ok(
+            line.length <= MAX_LINE,
+            `cell ${i} line ${j + 1} is ${line.length} characters (max ${MAX_LINE}): wrap it in notebooks/src`,
+          ),
+        );
+    });
   });
 }

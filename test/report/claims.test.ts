@@ -341,3 +341,31 @@ test("verdictText: one wording of the verdicts for every notebook", () => {
   );
   assert.equal(verdictText("not measurable"), "not measurable");
 });
+
+test("claimsTableHtml hides columns empty in every row and shows a tie as a tie", () => {
+  const tie = {
+    id: "C2",
+    text: "DCN beats DNN",
+    paperValue: null,
+    ours: { mean: 0.71, std: 0.02, n: 3 },
+    reference: { mean: 0.7, std: 0.02, n: 3 },
+    difference: 0.01,
+    delta: null,
+    directionHolds: false,
+    withinTolerance: null,
+    verdict: "tie (inside spread)",
+    reason: "difference inside the seed spread",
+  } as unknown as Parameters<typeof claimsTableHtml>[0][number];
+  const html = claimsTableHtml([tie]);
+  assert.ok(!html.includes(">paper<"), "no paper column when no claim has a paper value");
+  assert.ok(!html.includes("Δ vs paper"), "no delta column");
+  assert.ok(!html.includes("within tolerance?"), "no tolerance column");
+  assert.ok(html.includes("direction holds?"));
+  assert.match(html, /<td[^>]*>tie<\/td>/, "direction of a tie reads 'tie'");
+  assert.ok(!/<td[^>]*>no<\/td>/.test(html), "not 'no' next to a tie");
+  assert.equal(
+    (html.match(/<th /g) ?? []).length,
+    (html.match(/<td /g) ?? []).length,
+    "header and row align",
+  );
+});

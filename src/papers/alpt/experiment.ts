@@ -66,7 +66,6 @@ export const PROFILES: Record<Profile, AlptSettings> = {
       batchSize: 256,
       evalEverySteps: 8,
       logEverySteps: 4,
-      progress: "none",
       earlyStopping: { metric: "auc", patience: 2, restoreBest: true },
     },
     modelConfig: { traceEvery: 4, stepLr: 0.1 },

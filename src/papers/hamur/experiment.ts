@@ -81,7 +81,6 @@ const SMOKE_TRAIN: Presets = {
   evalEverySteps: 8,
   logEverySteps: 8,
   optimizer: { kind: "adam", lr: 3e-3 },
-  progress: "none",
   earlyStopping: null,
 };
 const PAPER_TRAIN: Presets = {

@@ -74,7 +74,6 @@ export const PROFILES: Record<Profile, HierRecProfile> = {
     train: {
       numEpochs: 2,
       batchSize: 256,
-      progress: "none",
       logEverySteps: 5,
       optimizer: { kind: "adam", lr: 3e-3 },
       earlyStopping: { metric: "auc", patience: 2, restoreBest: true },
@@ -83,7 +82,6 @@ export const PROFILES: Record<Profile, HierRecProfile> = {
       numEpochs: 1,
       maxStepsPerEpoch: 2,
       batchSize: 64,
-      progress: "none",
       logEverySteps: 1,
       earlyStopping: null,
     },

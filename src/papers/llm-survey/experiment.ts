@@ -104,7 +104,6 @@ export const TRAIN_PRESETS: Record<Profile, Partial<TrainConfig>> = {
     optimizer: { kind: "adam", lr: 3e-3 },
     earlyStopping: null,
     logEverySteps: 20,
-    progress: "none",
   },
   paper: {
     numEpochs: 10,
