@@ -200,12 +200,12 @@ nb.figure(S.taskWeightFigure(censusRuns), "census-task-weights");
 
 // %% [markdown]
 // ## Gradient conflict over training
-// $\cos(g_{\mathrm{income}}, g_{\mathrm{marital}}) = g_{\mathrm{income}}^\top g_{\mathrm{marital}} / (\lVert g_{\mathrm{income}} \rVert \lVert g_{\mathrm{marital}} \rVert)$,
-// with $g_t = \nabla_{\theta_s} L_t$, on each model's shared parameters $\theta_s$ (the field embeddings of the batch
-// plus the dense variables the model declares shared: the bottom, the experts, PLE's shared
-// experts...), measured before the update at every recorded step. Negative values are conflicts
-// (what PCGrad removes). The shared part differs between architectures, so the curves compare
-// how often the tasks pull against each other, not magnitudes.
+// $\cos(g_I, g_M) = g_I^\top g_M / (\lVert g_I \rVert \lVert g_M \rVert)$ for the income and
+// marital tasks, with $g_t = \nabla_{\theta_s} L_t$, on each model's shared parameters $\theta_s$
+// (the field embeddings of the batch plus the dense variables the model declares shared: the
+// bottom, the experts, PLE's shared experts...), measured before the update at every recorded step.
+// Negative values are conflicts (what PCGrad removes). The shared part differs between
+// architectures, so the curves compare how often the tasks pull against each other, not magnitudes.
 
 // %%
 nb.figure(S.conflictFigure(censusRuns), "census-gradient-conflict");
