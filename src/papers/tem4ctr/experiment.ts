@@ -43,6 +43,8 @@ export interface Tem4ctrSettings {
   windows: number[];
   /** Users of each synthetic set. */
   syntheticUsers: number;
+  /** Epochs on the synthetic sets (their item embeddings must learn the topics from scratch). */
+  syntheticEpochs: number;
   /** Registry ids of the real sets. */
   real: { ml1m: string; ml100k: string; taobao: string };
   /** Official sets of the paper (registry ids), used when their files are present. */
@@ -64,14 +66,15 @@ export const PROFILES: Record<Profile, Tem4ctrSettings> = {
     clickLen: 10,
     kMax: 5,
     windows: [0, 1, 5],
-    syntheticUsers: 800,
+    syntheticUsers: 1000,
+    syntheticEpochs: 4,
     real: { ml1m: "movielens-1m-subset", ml100k: "movielens-100k", taobao: "taobao-userbehavior" },
     official: ["taobao-display-ad", "microvideo-1.7m"],
     caps: { train: 1500, valid: 600, test: 1000 },
     maxTrainPerUser: 4,
     seeds: [1, 2],
     seqLens: [3],
-    noiseLevels: [0.5, 1],
+    noiseLevels: [1],
     train: {
       numEpochs: 2,
       batchSize: 256,
@@ -87,6 +90,7 @@ export const PROFILES: Record<Profile, Tem4ctrSettings> = {
     kMax: 5,
     windows: [0, 1, 5],
     syntheticUsers: 20000,
+    syntheticEpochs: 1,
     real: { ml1m: "movielens-1m", ml100k: "movielens-100k", taobao: "taobao-userbehavior-full" },
     official: ["taobao-display-ad", "microvideo-1.7m"],
     caps: { train: 0, valid: 0, test: 0 },
@@ -334,7 +338,9 @@ async function grid(
     models: GRID_MODELS,
     dataName: data.name,
     data: data.data,
-    cells,
+    cells: data.data.schema.synthetic
+      ? cells.map((c) => ({ ...c, trainConfig: { ...c.trainConfig, numEpochs: s.syntheticEpochs } }))
+      : cells,
     seeds: s.seeds,
     presets: TRAIN_PRESETS,
     profile,
