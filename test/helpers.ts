@@ -1,4 +1,5 @@
 /** Shared fixtures for tests: small seeded synthetic CTR splits. */
+import { feedbackSamples, syntheticFeedbackLog } from "../src/data/feedback";
 import { split } from "../src/data/batches";
 import { syntheticCtr } from "../src/data/synthetic";
 import type { TabularDataset } from "../src/data/schema";
@@ -64,4 +65,14 @@ export async function withEnv<T>(
     for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
     Object.assign(process.env, saved);
   }
+}
+
+/** A small synthetic feedback set (clicks [10], aligned unclicks [10 x 10] for k = 0, 1, 5): the sequence models' contract fixture. */
+export function smallSeq(): TabularDataset {
+  return feedbackSamples(syntheticFeedbackLog({ numUsers: 420, seed: 11 }), "seq-fixture", {
+    clickLen: 10,
+    kMax: 5,
+    windows: [0, 1, 5],
+    split: "users",
+  }).train;
 }

@@ -39,6 +39,7 @@ export * from "./sharded";
 export * from "./batches";
 export * from "./dataset";
 export * from "./graph";
+export * from "./feedback";
 export * from "./synthetic";
 export * from "./synthetic-multidomain";
 export { projectRoot } from "../util/root";

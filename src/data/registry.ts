@@ -756,6 +756,64 @@ export const DATASETS: readonly DatasetEntry[] = [
     },
   },
   {
+    id: "taobao-display-ad",
+    title:
+      "Taobao display-ad click log (Tianchi 56, raw_sample.csv): TEM4CTR's Alibaba set (paper profile, manual download)",
+    homepage: "https://tianchi.aliyun.com/dataset/56",
+    licence: "Alibaba Tianchi research-use terms: non-commercial, cite the source, no redistribution.",
+    citation:
+      "Z. Zhang, F. Meng, H. Guo, W. Guo, J. Zhu, X. Zhao, R. Tang, X. Li (TEM4CTR, arXiv 2308.09966); data: Alibaba Tianchi dataset 56 (Ad Display/Click Data on Taobao.com).",
+    complete: true,
+    notes:
+      "raw_sample.csv (user, time_stamp, adgroup_id, pid, nonclk, clk; ~26M rows). Checksum NOT pinned here (trust-on-first-use). TEM4CTR's preprocess_alibaba_align.py reads it; this kit registers the file for the paper profile but has no loader for it yet (src/papers/tem4ctr/README.md): clk = click, nonclk = unclicked exposure would go through src/data/feedback.ts buildFeedbackLog with a streaming reader.",
+    files: [
+      {
+        name: "raw_sample",
+        path: "raw_sample.csv",
+        url: "https://tianchi.aliyun.com/dataset/56",
+        sha256: null,
+        bytes: null,
+        manual:
+          "Tianchi requires signing in: download raw_sample.csv.tar.gz from https://tianchi.aliyun.com/dataset/56, extract raw_sample.csv and place it at <mirror>/taobao-display-ad/raw_sample.csv or <cache>/taobao-display-ad/raw_sample.csv",
+      },
+    ],
+    loader: null,
+  },
+  {
+    id: "microvideo-1.7m",
+    title:
+      "MicroVideo-1.7M (THACIL, Chen et al. MM 2018): TEM4CTR's second official set (paper profile, manual download)",
+    homepage: "https://github.com/Ocxs/THACIL",
+    licence:
+      "Research use as stated by the THACIL authors (data shared on request / via their repository links).",
+    citation:
+      "X. Chen, D. Liu, Z.-J. Zha, W. Zhou, Z. Xiong, Y. Li. Temporal Hierarchical Attention at Category- and Item-Level for Micro-Video Click-Through Prediction. ACM MM 2018.",
+    complete: true,
+    notes:
+      "train_data.csv / test_data.csv (user_id, item_id, cate_id, is_click, timestamp). Checksums NOT pinned (trust-on-first-use). Registered for the paper profile; no loader yet (src/papers/tem4ctr/README.md).",
+    files: [
+      {
+        name: "train",
+        path: "train_data.csv",
+        url: "https://github.com/Ocxs/THACIL",
+        sha256: null,
+        bytes: null,
+        manual:
+          "Follow the data link in https://github.com/Ocxs/THACIL (MicroVideo-1.7M) and place train_data.csv at <mirror>/microvideo-1.7m/train_data.csv or <cache>/microvideo-1.7m/train_data.csv",
+      },
+      {
+        name: "test",
+        path: "test_data.csv",
+        url: "https://github.com/Ocxs/THACIL",
+        sha256: null,
+        bytes: null,
+        manual:
+          "Follow the data link in https://github.com/Ocxs/THACIL (MicroVideo-1.7M) and place test_data.csv at <mirror>/microvideo-1.7m/test_data.csv or <cache>/microvideo-1.7m/test_data.csv",
+      },
+    ],
+    loader: null,
+  },
+  {
     id: "tmall-mbcgcn",
     title: "Tmall multi-behaviour (MB-CGCN version): view / cart / buy, 15,449 users x 11,953 items",
     homepage: `https://github.com/${MBCGCN}`,

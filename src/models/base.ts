@@ -3,10 +3,11 @@
  * parameter counts and disposal. Concrete models add their layers and `forward`.
  */
 import type { DatasetSchema } from "../data/schema";
-import { categoricalFeatures, labelIndex, numericFeatures } from "../data/schema";
+import { categoricalFeatures, labelIndex, numericFeatures, sequenceFeatures } from "../data/schema";
 import { EmbeddingCollection } from "../engine/embedding-collection";
 import { Rng } from "../engine/rng";
 import { tf } from "../engine/tf";
+import { sliceSlots } from "./layers/seq-ops";
 import type {
   BaseModelConfig,
   ForwardOutput,
@@ -47,10 +48,24 @@ export abstract class ModelBase<C extends BaseModelConfig> implements RecModel {
     readonly config: C,
     seed: number,
     heads?: string[],
+    /** Sequence features this model embeds (slots after the fields; see `seqEmb`). Default none. */
+    sequences: readonly string[] = [],
   ) {
     this.rng = new Rng(seed);
+    const seqs = sequenceFeatures(schema);
     this.embeddings = new EmbeddingCollection(
-      { name: schema.name, fields: categoricalFeatures(schema) },
+      {
+        name: schema.name,
+        fields: categoricalFeatures(schema),
+        sequences: sequences.map((name) => {
+          const column = seqs.findIndex((q) => q.name === name);
+          if (column < 0)
+            throw new Error(
+              `model ${id} on ${schema.name}: no sequence feature "${name}" (has ${seqs.map((q) => q.name).join(", ") || "none"})`,
+            );
+          return { ...seqs[column], column };
+        }),
+      },
       { embDim: config.embDim, ...config.embedding },
       seed,
     );
@@ -87,10 +102,34 @@ export abstract class ModelBase<C extends BaseModelConfig> implements RecModel {
     return this.numFields * this.config.embDim + this.numNumeric;
   }
 
+  /** [B, F, D]: the field embeddings (the first F slots of `emb`). */
+  protected fieldEmb(inputs: ModelInputs): tf.Tensor3D {
+    const e = inputs.emb;
+    return e.shape[1] === this.numFields ? e : sliceSlots(e, 0, this.numFields);
+  }
+
+  /** [B, L, D]: the embedded sequence `name` (its slots of `emb`), padded positions included. */
+  protected seqEmb(inputs: ModelInputs, name: string): tf.Tensor3D {
+    const j = this.embeddings.sequences.findIndex((q) => q.name === name);
+    if (j < 0) throw new Error(`model ${this.id}: sequence ${name} is not embedded`);
+    return sliceSlots(inputs.emb, this.embeddings.seqStart[j], this.embeddings.sequences[j].maxLen);
+  }
+
+  /** [B·L] 1/0 mask of the embedded sequence `name` (row-major [B, L]): 1 where the id is not the padding id 0. */
+  protected seqMask(inputs: ModelInputs, name: string): Float32Array {
+    const q = this.embeddings.sequences.find((x) => x.name === name);
+    if (!q) throw new Error(`model ${this.id}: sequence ${name} is not embedded`);
+    const B = inputs.batch.size;
+    const col = inputs.batch.seq[q.column];
+    const m = new Float32Array(B * q.maxLen);
+    for (let i = 0; i < m.length; i++) m[i] = col[i] !== 0 ? 1 : 0;
+    return m;
+  }
+
   /** [B, F·D (+ numeric)]: flattened field embeddings, concatenated with numeric features. */
   protected flatInput(inputs: ModelInputs): tf.Tensor2D {
     const B = inputs.batch.size;
-    const flat = tf.reshape(inputs.emb, [B, this.numFields * this.config.embDim]) as tf.Tensor2D; // [B, F*D]
+    const flat = tf.reshape(this.fieldEmb(inputs), [B, this.numFields * this.config.embDim]) as tf.Tensor2D; // [B, F*D]
     return inputs.num ? (tf.concat([flat, inputs.num], 1) as tf.Tensor2D) : flat; // [B, F*D + Nn]
   }
 

@@ -4,6 +4,7 @@
  * complete index is `MODELS` in src/papers/index.ts. This layer never imports train/ or papers/.
  */
 import { DCN } from "./baselines/dcn";
+import { DIN } from "./baselines/din";
 import { DNN } from "./baselines/dnn";
 import { MD_DCN, MD_MLP, MD_WD } from "./baselines/md-backbones";
 import { SHARED_MLP, STAR } from "./baselines/md-baselines";
@@ -26,6 +27,8 @@ export const BASELINES: ModelIndex = {
   // CTR
   dnn: defineModel(DNN),
   dcn: defineModel(DCN),
+  // CTR over behaviour sequences
+  din: defineModel(DIN),
   // Multi-domain: per-domain towers over shared embeddings, a shared tower, STAR
   "md-mlp": defineModel(MD_MLP),
   "md-wd": defineModel(MD_WD),
@@ -57,6 +60,8 @@ export * from "./layers/routing";
 export * from "./layers/hyper-adapter";
 export { DNN, DnnModel } from "./baselines/dnn";
 export { DCN, DcnModel } from "./baselines/dcn";
+export * from "./baselines/din";
+export * from "./layers/attention";
 export * from "./baselines/md-backbones";
 export * from "./baselines/md-baselines";
 export * as multitask from "./multitask";

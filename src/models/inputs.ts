@@ -12,11 +12,11 @@ import type { ForwardOutput, RecModel } from "./types";
 /** Embeddings [B, F, D] and numeric features [B, Nn] (null without numeric features) of `batch`; the caller disposes them. */
 export function modelInputs(model: RecModel, batch: Batch): { emb: tf.Tensor3D; num: tf.Tensor2D | null } {
   const B = batch.size;
-  const emb = tf.tensor3d(model.embeddings.lookup(batch.cat, B), [
+  const emb = tf.tensor3d(model.embeddings.lookup(batch.cat, B, undefined, batch.seq), [
     B,
-    model.embeddings.numFields,
+    model.embeddings.numSlots,
     model.embeddings.embDim,
-  ]); // [B, F, D]
+  ]); // [B, S, D]: F fields, then the embedded sequences' slots
   const nn = batch.num.length;
   if (nn === 0) return { emb, num: null };
   const buf = new Float32Array(B * nn);

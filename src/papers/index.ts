@@ -8,6 +8,7 @@ import { specOf, type BaseModelConfig, type ModelIndex, type ModelSpec } from ".
 import { ALPT_MODELS } from "./alpt/spec";
 import { HAMUR_MODELS } from "./hamur/spec";
 import { HIERREC_MODELS } from "./hierrec/spec";
+import { TEM4CTR_MODELS } from "./tem4ctr/spec";
 import { setupNotebook, type NotebookSession } from "./notebook";
 import type { PaperEntry } from "./types";
 
@@ -43,6 +44,14 @@ export const PAPERS: readonly PaperEntry[] = [
     "CIKM 2024",
     "https://arxiv.org/abs/2309.02061",
     HIERREC_MODELS,
+  ),
+  entry(
+    "tem4ctr",
+    "03-tem4ctr",
+    "TEM4CTR: time-aligned exposure-enhanced model for click-through rate prediction",
+    "Zhang et al., arXiv 2308.09966",
+    "https://arxiv.org/abs/2308.09966",
+    TEM4CTR_MODELS,
   ),
   entry(
     "autoassign-plus",
@@ -110,5 +119,6 @@ export * as hierrec from "./hierrec";
 export * as llmSurvey from "./llm-survey";
 export * as mtlSurvey from "./mtl-survey";
 export * as alpt from "./alpt";
+export * as tem4ctr from "./tem4ctr";
 export * as autoassign from "./autoassign-plus";
 export * as cigf from "./cigf";

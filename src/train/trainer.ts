@@ -270,11 +270,11 @@ export class Trainer {
   /** Inputs of one batch as tensors (caller disposes). */
   private inputs(batch: Batch): { emb: tf.Tensor3D; num: tf.Tensor2D | null } {
     const B = batch.size;
-    const F = this.model.embeddings.numFields;
+    const S = this.model.embeddings.numSlots;
     const D = this.model.embeddings.embDim;
-    if (this.embBuf.length !== B * F * D) this.embBuf = new Float32Array(B * F * D);
-    this.model.embeddings.lookup(batch.cat, B, this.embBuf);
-    const emb = tf.tensor3d(this.embBuf, [B, F, D]);
+    if (this.embBuf.length !== B * S * D) this.embBuf = new Float32Array(B * S * D);
+    this.model.embeddings.lookup(batch.cat, B, this.embBuf, batch.seq);
+    const emb = tf.tensor3d(this.embBuf, [B, S, D]); // [B, S, D]: F fields, then the embedded sequences' slots
     const nn = batch.num.length;
     let num: tf.Tensor2D | null = null;
     if (nn > 0) {
@@ -384,7 +384,7 @@ export class Trainer {
       );
     }
     model.updateBuffers?.();
-    model.embeddings.applyGradients(batch.cat, batch.size, embGrad!);
+    model.embeddings.applyGradients(batch.cat, batch.size, embGrad!, 1, batch.seq);
     emb.dispose();
     num?.dispose();
     if (rngStart) this.stepSizePass(batch, rngStart, where);
@@ -437,7 +437,7 @@ export class Trainer {
         `the two-pass ALPT step-size pass is not finite (loss ${loss})`,
       );
     }
-    this.model.embeddings.applyStepGradients(batch.cat, batch.size, grad!);
+    this.model.embeddings.applyStepGradients(batch.cat, batch.size, grad!, 1, batch.seq);
   }
 
   /** Milliseconds per phase of the last `trainStep` (synchronous backends: exact; others: dispatch time). */

@@ -10,7 +10,7 @@ import { tf } from "../../src/engine/tf";
 import { Rng } from "../../src/engine/rng";
 import { batches } from "../../src/data/batches";
 import { Trainer } from "../../src/train/trainer";
-import { smallCtr, smallMulti } from "../helpers";
+import { smallCtr, smallMulti, smallSeq } from "../helpers";
 
 const ids = Object.keys(MODELS);
 
@@ -40,9 +40,15 @@ for (const id of ids) {
     const spec = MODELS[id];
     // Single-label CTR models get the CTR fixture; multi-task / multi-domain models the fixture
     // with two labels and a domain axis (every model must accept one of the two).
+    // Sequence models (DIN, TEM4CTR...) get the synthetic feedback fixture (clicks, aligned unclicks).
     const single = smallCtr(3, 1200).train;
+    const seq = smallSeq();
     const { train } =
-      spec.requires(single.schema) === null && spec.task === "ctr" ? { train: single } : smallMulti(3, 1200);
+      spec.requires(single.schema) === null && spec.task === "ctr"
+        ? { train: single }
+        : spec.requires(seq.schema) === null && spec.task === "ctr"
+          ? { train: seq }
+          : smallMulti(3, 1200);
     assert.equal(
       spec.requires(train.schema),
       null,
@@ -61,9 +67,9 @@ for (const id of ids) {
 
     // Shapes and finiteness of the forward pass.
     const before = tf.memory().numTensors;
-    const emb = tf.tensor3d(model.embeddings.lookup(batch.cat, 64), [
+    const emb = tf.tensor3d(model.embeddings.lookup(batch.cat, 64, undefined, batch.seq), [
       64,
-      model.embeddings.numFields,
+      model.embeddings.numSlots,
       config.embDim,
     ]);
     const num = tf.tensor2d(new Float32Array(64 * batch.num.length).fill(0.1), [64, batch.num.length]);
