@@ -81,7 +81,6 @@ export const PROFILES: Record<Profile, Tem4ctrSettings> = {
       optimizer: { kind: "adam", lr: OFFICIAL_LR },
       evalEverySteps: 0,
       logEverySteps: 10,
-      progress: "none",
       earlyStopping: { metric: "auc", patience: 1, restoreBest: true },
     },
   },
