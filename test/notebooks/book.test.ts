@@ -324,7 +324,10 @@ test("browser: a broken page fails every check that applies", async () => {
     '<script defer src="assets/mathjax/tex-svg-full.js"></script></head><body class="rr-page">',
     '<span class="rr-math">$\\frac{1}{$</span> <a href="nowhere.html">x</a> <a href="index.html#no-such-id">y</a>',
     '<img src="missing.png"><script>undefinedFunction();</script>',
-    figureHtml(overlapFig, "fig-overlap"),
+    // Drawn with plotly directly: the kit's figures place legends below the plot (placeLegend), so
+    // a planted overlap has to bypass that.
+    '<div id="fig-overlap" class="recrepro-plot" style="width:600px;height:300px"></div>',
+    `<script>Plotly.newPlot('fig-overlap', ${JSON.stringify(overlapFig.data)}, ${JSON.stringify(overlapFig.layout)});</script>`,
     // A figure whose div is filled with a wrong trace count: data says 3 bars, the DOM draws 0.
     '<div id="fig-empty" class="recrepro-plot" style="width:600px;height:300px"></div>',
     "<script>Plotly.newPlot('fig-empty', [{type:'bar', x:['a','b','c'], y:[1,2,3], visible:true}], {}).then(function(gd){ gd.querySelectorAll('.barlayer .point').forEach(function(p){p.remove();}); });</script>",
