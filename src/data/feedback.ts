@@ -15,12 +15,11 @@
  */
 import * as fs from "fs";
 import { Rng } from "../engine/rng";
-import { envFlag } from "../engine/env";
 import type { Dataset } from "./dataset";
 import { DataError } from "./errors";
-import { resolveFiles, type FetchOptions, type ResolvedFile } from "./fetch";
+import type { FetchOptions } from "./fetch";
 import { sha256Text } from "./hash";
-import { getDataset } from "./registry";
+import { resolveFilesOrStandIn } from "./stand-in";
 import type { DatasetSchema, FeatureSpec, TabularDataset } from "./schema";
 
 /** Events grouped by user, each user's events in time order (ties keep input order). */
@@ -333,33 +332,6 @@ export function buildFeedbackLog(
   };
 }
 
-/** The registered files `names` of `id`; under RECREPRO_STAND_IN=1 a missing full set reads its stand-in. */
-async function filesOf(
-  id: string,
-  names: string[],
-  opts: FetchOptions,
-): Promise<{ files: ResolvedFile[]; source: string }> {
-  const entry = getDataset(id);
-  try {
-    return { files: await resolveFiles(entry, opts, names), source: id };
-  } catch (e) {
-    if (
-      !(
-        entry.standIn &&
-        envFlag("RECREPRO_STAND_IN", false) &&
-        e instanceof DataError &&
-        e.code === "MISSING_FILE"
-      )
-    )
-      throw e;
-    console.warn(`[recrepro] RECREPRO_STAND_IN=1: ${id} is not here; reading its stand-in ${entry.standIn}`);
-    return {
-      files: await resolveFiles(getDataset(entry.standIn), opts, names),
-      source: `${entry.standIn} (STAND-IN for ${id})`,
-    };
-  }
-}
-
 function readLines(file: string): string[] {
   const out = fs.readFileSync(file, "utf8").split(/\r?\n/);
   if (out[out.length - 1] === "") out.pop();
@@ -372,7 +344,7 @@ function readLines(file: string): string[] {
  * (disliked), rating 3 dropped. ml-1m layout ("u::m::r::t", `movielens-1m*`) or ml-100k ("u\tm\tr\tt").
  */
 export async function movielensFeedbackLog(id: string, opts: FetchOptions = {}): Promise<FeedbackLog> {
-  const { files, source } = await filesOf(id, ["ratings"], opts);
+  const { files, source } = await resolveFilesOrStandIn(id, ["ratings"], opts);
   const f = files[0];
   const sep = f.path.endsWith("u.data") ? "\t" : "::";
   const users: number[] = [];
@@ -411,7 +383,7 @@ export async function movielensFeedbackLog(id: string, opts: FetchOptions = {}):
  * (user, item): a click at the first cart / fav / buy, else an unclicked exposure at the first pv.
  */
 export async function taobaoFeedbackLog(id: string, opts: FetchOptions = {}): Promise<FeedbackLog> {
-  const { files, source } = await filesOf(id, ["behaviors"], opts);
+  const { files, source } = await resolveFilesOrStandIn(id, ["behaviors"], opts);
   const f = files[0];
   const first = new Map<string, { u: number; m: number; t: number; click: boolean }>();
   const lines = readLines(f.path);

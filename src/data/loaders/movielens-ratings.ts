@@ -14,9 +14,8 @@
  */
 import * as fs from "fs";
 import { DataError } from "../errors";
-import { resolveFiles, type FetchOptions } from "../fetch";
-import { getDataset } from "../registry";
-import { envFlag } from "../../engine/env";
+import type { FetchOptions } from "../fetch";
+import { resolveFilesOrStandIn } from "../stand-in";
 
 /** One movie of movies.dat. */
 export interface MovieText {
@@ -103,28 +102,7 @@ export function parseRatings(
 
 /** Reads the rating log and the movies of a registered ml-1m variant (mirror, cache or download). */
 export async function loadRatingLog(datasetId: string, opts: FetchOptions = {}): Promise<RatingLog> {
-  const entry = getDataset(datasetId);
-  let files;
-  let source = datasetId;
-  try {
-    files = await resolveFiles(entry, opts, ["ratings", "movies"]);
-  } catch (e) {
-    // RECREPRO_STAND_IN=1 (README, "Profiles"): a missing full set reads its registered sample.
-    if (
-      !(
-        entry.standIn &&
-        envFlag("RECREPRO_STAND_IN", false) &&
-        e instanceof DataError &&
-        e.code === "MISSING_FILE"
-      )
-    )
-      throw e;
-    console.warn(
-      `[recrepro] RECREPRO_STAND_IN=1: ${entry.id} is not here; reading its stand-in ${entry.standIn}`,
-    );
-    files = await resolveFiles(getDataset(entry.standIn), opts, ["ratings", "movies"]);
-    source = `${entry.standIn} (STAND-IN for ${entry.id})`;
-  }
+  const { files, source } = await resolveFilesOrStandIn(datasetId, ["ratings", "movies"], opts);
   const [ratings, movies] = files;
   const table = parseMovies(movies.path);
   return {

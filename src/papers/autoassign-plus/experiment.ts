@@ -18,6 +18,7 @@ import * as path from "path";
 import { DataError } from "../../data/errors";
 import { resolveFiles } from "../../data/fetch";
 import { getDataset } from "../../data/registry";
+import { resolveFilesOrStandIn } from "../../data/stand-in";
 import {
   driftStream,
   makeStream,
@@ -26,7 +27,7 @@ import {
   type StreamLog,
 } from "../../data/stream";
 import { loadRatingLog } from "../../data/loaders/movielens-ratings";
-import { envFlag, envInteger } from "../../engine/env";
+import { envInteger } from "../../engine/env";
 import { maxRowsFromEnv, seedsFromEnv } from "../../train/experiment";
 import { compareSpread, formatMeanStd, summariseSeeds } from "../../metrics/seeds";
 import { writeJsonAtomic } from "../../util/fs";
@@ -140,33 +141,6 @@ export function settings(prof: Profile = currentProfile()): AutoAssignSettings {
 
 // ---- loaders ----
 
-async function standInFiles(id: string, names: string[]) {
-  const entry = getDataset(id);
-  try {
-    return { files: await resolveFiles(entry, {}, names), source: id };
-  } catch (e) {
-    if (
-      !(
-        entry.standIn &&
-        envFlag("RECREPRO_STAND_IN", false) &&
-        e instanceof DataError &&
-        e.code === "MISSING_FILE"
-      )
-    )
-      throw e;
-    console.warn(`[recrepro] RECREPRO_STAND_IN=1: ${id} is not here; reading its stand-in ${entry.standIn}`);
-    const sub = getDataset(entry.standIn);
-    return {
-      files: await resolveFiles(
-        sub,
-        {},
-        sub.files.map((f) => f.name),
-      ),
-      source: `${entry.standIn} (STAND-IN for ${id})`,
-    };
-  }
-}
-
 /** MovieLens ratings as a stream: fields user, item; label rating >= 4; time = timestamp. */
 async function movielensLog(name: string, id: string): Promise<StreamLog> {
   if (id === "movielens-100k") {
@@ -218,9 +192,8 @@ async function movielensLog(name: string, id: string): Promise<StreamLog> {
  * Reads at most `maxRows` rows (0 = all) of train (the sample: train, dev, test in that order).
  */
 async function avazuLog(name: string, id: string, maxRows: number): Promise<StreamLog> {
-  const { files, source } = await standInFiles(
-    id,
-    id === "avazu-kaggle" ? ["train"] : ["train", "dev", "test"],
+  const { files, source } = await resolveFilesOrStandIn(id, (e) =>
+    e.id === id ? (id === "avazu-kaggle" ? ["train"] : ["train", "dev", "test"]) : e.files.map((f) => f.name),
   );
   const fields: string[] = [];
   const dicts: Map<string, number>[] = [];
