@@ -4,6 +4,7 @@ import { split } from "../src/data/batches";
 import { syntheticCtr } from "../src/data/synthetic";
 import type { TabularDataset } from "../src/data/schema";
 import { Rng } from "../src/engine/rng";
+import type { ModelSpec } from "../src/models/types";
 
 export function smallCtr(
   seed = 1,
@@ -75,4 +76,24 @@ export function smallSeq(): TabularDataset {
     windows: [0, 1, 5],
     split: "users",
   }).train;
+}
+
+/**
+ * The fixture a model's contract runs on: single-label CTR models get the CTR set, sequence models
+ * (DIN, TEM4CTR...) the feedback set, multi-task / multi-domain models the two-label set with a
+ * domain axis. Every model in MODELS must accept one of the three; the caller asserts it.
+ */
+export function fixtureFor(
+  spec: Pick<ModelSpec, "requires" | "task">,
+  seed = 3,
+  numRows = 1200,
+): { train: TabularDataset; valid: TabularDataset } {
+  const single = smallCtr(seed, numRows);
+  if (spec.requires(single.train.schema) === null && spec.task === "ctr") return single;
+  const seq = smallSeq();
+  if (spec.requires(seq.schema) === null && spec.task === "ctr") {
+    const [train, valid] = split(seq, [0.8, 0.2], new Rng(seed + 100));
+    return { train, valid };
+  }
+  return smallMulti(seed, numRows);
 }

@@ -84,8 +84,8 @@ export interface GraphCellResult {
 /**
  * The graph runner's share of the tiny CI budget of the paper profile (as runExperiment's):
  * RECREPRO_EPOCHS sets the epochs, RECREPRO_MAX_STEPS caps the users per epoch at that many
- * batches, RECREPRO_MAX_ROWS keeps that many test users (a seeded `subsampleUsers`) and caps the
- * full-ranking users at an eighth of that (ranking every item is the slow part). Returns the data and training config to use and a note for the run record
+ * batches, RECREPRO_MAX_ROWS keeps at most that many users and items (a seeded `subsampleUsers`
+ * that keeps the most-interacted items) and caps the full-ranking users at an eighth of that (ranking every item is the slow part). Returns the data and training config to use and a note for the run record
  * (null when no variable is set).
  */
 export function graphBudgetFromEnv(
@@ -104,10 +104,11 @@ export function graphBudgetFromEnv(
   }
   let d = data;
   if (maxRows) {
-    if (testUsers(data).length > maxRows)
-      d = subsampleUsers(data, { maxUsers: maxRows, maxItems: data.numItems, seed: 1 });
+    // Users, items and test users each stay within the cap (the run record's `rows` lists all three).
+    if (data.numUsers > maxRows || data.numItems > maxRows || testUsers(data).length > maxRows)
+      d = subsampleUsers(data, { maxUsers: maxRows, maxItems: maxRows, seed: 1 });
     t.fullRankingUsers = Math.min(t.fullRankingUsers, Math.ceil(maxRows / 8));
-    parts.push(`RECREPRO_MAX_ROWS=${maxRows} (${d.numUsers} users)`);
+    parts.push(`RECREPRO_MAX_ROWS=${maxRows} (${d.numUsers} users, ${d.numItems} items)`);
   }
   return {
     data: d,

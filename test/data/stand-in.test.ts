@@ -94,6 +94,8 @@ test("the graph runner's tiny budget: epochs, users per epoch, test users and fu
     assert.equal(b.train.usersPerEpoch, 128);
     assert.equal(b.train.fullRankingUsers, 8);
     assert.ok(testUsers(b.data).length <= 64 && testUsers(b.data).length > 0);
+    assert.ok(b.data.numUsers <= 64 && b.data.numItems <= 64, "users and items both within the cap");
+    assert.match(b.note ?? "", /\d+ users, \d+ items/);
     assert.match(b.note ?? "", /RECREPRO_EPOCHS=1.*RECREPRO_MAX_STEPS=2.*RECREPRO_MAX_ROWS=64/);
     process.env.RECREPRO_MAX_STEPS = "0";
     assert.throws(() => graphBudgetFromEnv(d, train), /RECREPRO_MAX_STEPS/);

@@ -10,7 +10,7 @@ import { tf } from "../../src/engine/tf";
 import { Rng } from "../../src/engine/rng";
 import { batches } from "../../src/data/batches";
 import { Trainer } from "../../src/train/trainer";
-import { smallCtr, smallMulti, smallSeq } from "../helpers";
+import { fixtureFor } from "../helpers";
 
 const ids = Object.keys(MODELS);
 
@@ -38,17 +38,8 @@ for (const id of ids) {
   test(`contract: ${id}`, async () => {
     await initBackend({ force: "cpu", quiet: true });
     const spec = MODELS[id];
-    // Single-label CTR models get the CTR fixture; multi-task / multi-domain models the fixture
-    // with two labels and a domain axis (every model must accept one of the two).
-    // Sequence models (DIN, TEM4CTR...) get the synthetic feedback fixture (clicks, aligned unclicks).
-    const single = smallCtr(3, 1200).train;
-    const seq = smallSeq();
-    const { train } =
-      spec.requires(single.schema) === null && spec.task === "ctr"
-        ? { train: single }
-        : spec.requires(seq.schema) === null && spec.task === "ctr"
-          ? { train: seq }
-          : smallMulti(3, 1200);
+    // Every model must accept one of the three fixtures (CTR, sequence feedback, multi-label).
+    const { train } = fixtureFor(spec, 3, 1200);
     assert.equal(
       spec.requires(train.schema),
       null,

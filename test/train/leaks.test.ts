@@ -13,7 +13,7 @@ import { initBackend } from "../../src/engine/backend";
 import { tf } from "../../src/engine/tf";
 import { Trainer } from "../../src/train/trainer";
 import { runExperiment } from "../../src/train/experiment";
-import { smallCtr, smallMulti } from "../helpers";
+import { fixtureFor, smallCtr } from "../helpers";
 
 function memory(): { numTensors: number; numBytes: number } {
   const m = tf.memory();
@@ -22,9 +22,8 @@ function memory(): { numTensors: number; numBytes: number } {
 
 async function buildTrainDispose(id: string, rounds: number): Promise<void> {
   const spec = MODELS[id];
-  const single = smallCtr(3, 600);
-  const data =
-    spec.requires(single.train.schema) === null && spec.task === "ctr" ? single : smallMulti(3, 600);
+  const data = fixtureFor(spec, 3, 600);
+  assert.equal(spec.requires(data.train.schema), null, `${id} accepts none of the fixtures`);
   for (let i = 0; i < rounds; i++) {
     const model = spec.build(data.train.schema, { ...spec.defaults, ...spec.presets.smoke }, 7 + i);
     const trainer = new Trainer(model, {
