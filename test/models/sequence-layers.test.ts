@@ -11,7 +11,9 @@ import { Rng } from "../../src/engine/rng";
 import { EmbeddingCollection } from "../../src/engine/embedding-collection";
 import { DinAttention, projectOnto } from "../../src/models/layers/attention";
 import {
+  gatherRows,
   maskedSoftmaxOp,
+  scatterRows,
   projectRows,
   repeatRows,
   sliceSlots,
@@ -125,6 +127,77 @@ test("DIN attention: padded positions get zero weight and zero gradient", async 
     "a valid slot got no gradient",
   );
   att.variables().forEach((x) => x.dispose());
+});
+
+test("gatherRows / scatterRows: values and gradients (repeated indices add up)", async () => {
+  await initBackend({ force: "cpu", quiet: true });
+  const rng = new Rng(5);
+  const x = rand(rng, [4, 3]) as tf.Tensor2D;
+  const idx = Int32Array.from([2, 0, 2, 3]);
+  close(gatherRows(x, idx).dataSync(), tf.gather(x, Array.from(idx)).dataSync());
+  const g = rand(rng, [4, 3]);
+  const d1 = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(gatherRows(t as tf.Tensor2D, idx), g)))(x);
+  const d2 = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.gather(t, Array.from(idx)), g)))(x);
+  close(d1.dataSync(), d2.dataSync());
+  const y = rand(rng, [2, 3]) as tf.Tensor2D;
+  const at = Int32Array.from([3, 1]);
+  const sc = scatterRows(y, at, 5).dataSync();
+  const yv = y.dataSync();
+  for (let r = 0; r < 5; r++)
+    for (let c = 0; c < 3; c++)
+      assert.equal(sc[r * 3 + c], r === 3 ? yv[c] : r === 1 ? yv[3 + c] : 0, `row ${r}`);
+  const gs = rand(rng, [5, 3]);
+  const dy = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(scatterRows(t as tf.Tensor2D, at, 5), gs)))(y);
+  close(dy.dataSync(), tf.gather(gs, [3, 1]).dataSync());
+  assert.throws(() => scatterRows(y, Int32Array.from([1, 1]), 5), /repeats/);
+  assert.throws(() => gatherRows(x, Int32Array.from([4])), /outside 4 rows/);
+});
+
+test("DIN attention on the valid positions only equals the dense formula (values and every gradient)", async () => {
+  await initBackend({ force: "cpu", quiet: true });
+  const rng = new Rng(9);
+  const D = 4;
+  const att = new DinAttention(D, { hidden: [6, 3] }, rng);
+  const [N, L] = [3, 5];
+  const q = rand(rng, [N, D]) as tf.Tensor2D;
+  const keys = rand(rng, [N, L, D]) as tf.Tensor3D;
+  const mask = [1, 0, 1, 1, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1]; // row 1 has no valid position
+  const mt = tf.tensor2d(mask, [N, L]);
+  // The dense reference: the MLP on [q, k, q - k, q * k] at every position, then the masked softmax.
+  const dense = (qq: tf.Tensor2D, kk: tf.Tensor3D) => {
+    const qr = tf.reshape(tf.tile(tf.expandDims(qq, 1), [1, L, 1]), [N * L, D]);
+    const k2 = tf.reshape(kk, [N * L, D]);
+    let h: tf.Tensor = tf.concat([qr, k2, tf.sub(qr, k2), tf.mul(qr, k2)], 1);
+    for (const layer of att.layers) h = tf.sigmoid(tf.add(tf.matMul(h, layer.w), layer.b!));
+    h = tf.add(tf.matMul(h, att.out.w), att.out.b!);
+    const s = tf.reshape(h, [N, L]);
+    const w = tf.mul(tf.softmax(tf.where(tf.greater(mt, 0), s, tf.fill([N, L], -1e9))), mt);
+    return { w, pooled: tf.sum(tf.mul(tf.expandDims(w, 2), kk), 1) };
+  };
+  const got = att.apply(q, keys, mask);
+  const ref = dense(q, keys);
+  close(got.weights.dataSync(), ref.w.dataSync());
+  close(got.pooled.dataSync(), ref.pooled.dataSync());
+  const gy = rand(rng, [N, D]);
+  const vars = att.variables();
+  const f = (use: "got" | "ref") => () =>
+    tf.sum(tf.mul(use === "got" ? att.apply(q, keys, mask).pooled : dense(q, keys).pooled, gy)) as tf.Scalar;
+  const a = tf.variableGrads(f("got"), vars);
+  const b = tf.variableGrads(f("ref"), vars);
+  for (const v of vars) close(a.grads[v.name].dataSync(), b.grads[v.name].dataSync(), 1e-4);
+  const [gq1, gk1] = tf.grads((x: tf.Tensor, y: tf.Tensor) =>
+    tf.sum(tf.mul(att.apply(x as tf.Tensor2D, y as tf.Tensor3D, mask).pooled, gy)),
+  )([q, keys]);
+  const [gq2, gk2] = tf.grads((x: tf.Tensor, y: tf.Tensor) =>
+    tf.sum(tf.mul(dense(x as tf.Tensor2D, y as tf.Tensor3D).pooled, gy)),
+  )([q, keys]);
+  close(gq1.dataSync(), gq2.dataSync(), 1e-4);
+  close(gk1.dataSync(), gk2.dataSync(), 1e-4);
+  // No valid position at all: pooled zero, weights zero, no error.
+  const none = att.apply(q, keys, new Array(N * L).fill(0));
+  close(none.pooled.dataSync(), new Array(N * D).fill(0));
+  close(none.weights.dataSync(), new Array(N * L).fill(0));
+  vars.forEach((x) => x.dispose());
 });
 
 test("embedding collection: sequence slots read the shared item table and scatter gradients back to it", () => {

@@ -13,7 +13,7 @@ import type { Rng } from "../../engine/rng";
 import { ownedVariable, tf } from "../../engine/tf";
 import { BatchNorm, type BatchNormConfig } from "./batch-norm";
 import { Dense } from "./dense";
-import { maskedSoftmaxOp, projectRows, repeatRows, weightedSum } from "./seq-ops";
+import { gatherRows, maskedSoftmaxOp, projectRows, scatterRows, weightedSum } from "./seq-ops";
 
 /** Softmax of `scores` [N, L] over the positions where `mask` (N·L values, 1/0) is 1; 0 elsewhere (all-padded rows: all 0). */
 export function maskedSoftmax(scores: tf.Tensor2D, mask: ArrayLike<number>): tf.Tensor2D {
@@ -90,24 +90,34 @@ export class DinAttention {
     values?: tf.Tensor3D,
   ): { pooled: tf.Tensor2D; weights: tf.Tensor2D } {
     const [N, L, D] = keys.shape;
-    // First layer on [q, k, q − k, q ⊙ k] without materialising the [N, L, 4D] input: with
+    if (mask.length !== N * L)
+      throw new Error(`DinAttention: mask has ${mask.length} values, keys ${N}x${L}`);
+    // The activation unit runs on the valid (unpadded) positions only: padded ones get weight 0
+    // and no gradient anyway, and real histories are mostly padding (5-90% of the slots valid).
+    let V = 0;
+    for (let i = 0; i < N * L; i++) if (mask[i] > 0) V++;
+    const pos = new Int32Array(V); // flat position n*L + l of each valid slot
+    const rowOf = new Int32Array(V); // its query row n
+    for (let i = 0, v = 0; i < N * L; i++) if (mask[i] > 0) ((pos[v] = i), (rowOf[v] = (i / L) | 0), v++);
+    // First layer on [q, k, q − k, q ⊙ k] without materialising the [V, 4D] input: with
     // W1 = [Wq; Wk; Wd; Wp] (row blocks), it is q(Wq + Wd) + [k, q ⊙ k][Wk − Wd; Wp] + b.
     const w1 = this.layers.length > 0 ? this.layers[0] : this.out;
     const [wq, wk, wd, wp] = tf.split(w1.w, 4, 0) as tf.Tensor2D[]; // 4 x [D, H]
-    const fromQ = repeatRows(tf.matMul(query, tf.add(wq, wd)) as tf.Tensor2D, L); // [N*L, H]
-    const k2 = tf.reshape(keys, [N * L, D]) as tf.Tensor2D; // [N*L, D]
-    const qk = tf.mul(repeatRows(query, L), k2) as tf.Tensor2D; // [N*L, D]
+    const fromQ = gatherRows(tf.matMul(query, tf.add(wq, wd)) as tf.Tensor2D, rowOf); // [V, H]
+    const k2 = gatherRows(tf.reshape(keys, [N * L, D]) as tf.Tensor2D, pos); // [V, D]
+    const qk = tf.mul(gatherRows(query, rowOf), k2) as tf.Tensor2D; // [V, D]
     const fromK = tf.fused.matMul({
-      a: tf.concat([k2, qk], 1) as tf.Tensor2D, // [N*L, 2D]
+      a: tf.concat([k2, qk], 1) as tf.Tensor2D, // [V, 2D]
       b: tf.concat([tf.sub(wk, wd), wp], 0) as tf.Tensor2D, // [2D, H]
       bias: w1.b ?? undefined,
-    }); // [N*L, H]
-    let h = tf.add(fromK, fromQ) as tf.Tensor2D; // [N*L, H]
+    }); // [V, H]
+    let h = tf.add(fromK, fromQ) as tf.Tensor2D; // [V, H]
     if (this.layers.length > 0) {
       h = this.activation === "sigmoid" ? tf.sigmoid(h) : tf.relu(h);
-      for (const layer of this.layers.slice(1)) h = layer.apply(h, this.activation); // [N*L, H']
-      h = this.out.apply(h); // [N*L, 1]
+      for (const layer of this.layers.slice(1)) h = layer.apply(h, this.activation); // [V, H']
+      h = this.out.apply(h); // [V, 1]
     }
+    h = scatterRows(h, pos, N * L); // [N*L, 1], 0 at padding (masked below)
     const weights = maskedSoftmaxOp(tf.reshape(h, [N, L]) as tf.Tensor2D, mask); // [N, L]
     const pooled = weightedSum(weights, values ?? keys); // [N, D]
     return { pooled, weights };

@@ -65,6 +65,64 @@ export function repeatRows(x: tf.Tensor2D, L: number): tf.Tensor2D {
 }
 
 /**
+ * Rows `idx` of x [R, C] -> [idx.length, C] (indices may repeat); the gradient scatter-adds the
+ * rows back into [R, C]. With scatterRows, lets a layer compute only the valid (unpadded) rows.
+ */
+export function gatherRows(x: tf.Tensor2D, idx: Int32Array): tf.Tensor2D {
+  const [R, C] = x.shape;
+  const V = idx.length;
+  for (let v = 0; v < V; v++)
+    if (!(idx[v] >= 0 && idx[v] < R)) throw new Error(`gatherRows: index ${idx[v]} outside ${R} rows`);
+  const f = custom((xi: tf.Tensor) => {
+    const xv = data(xi);
+    const out = new Float32Array(V * C);
+    for (let v = 0; v < V; v++) out.set(xv.subarray(idx[v] * C, (idx[v] + 1) * C), v * C);
+    return {
+      value: tf.tensor2d(out, [V, C]),
+      gradFunc: (dy: tf.Tensor) => {
+        const g = data(dy);
+        const dx = new Float32Array(R * C);
+        for (let v = 0; v < V; v++) {
+          const o = idx[v] * C;
+          for (let c = 0; c < C; c++) dx[o + c] += g[v * C + c];
+        }
+        return tf.tensor2d(dx, [R, C]);
+      },
+    };
+  });
+  return f(x) as tf.Tensor2D;
+}
+
+/**
+ * x [V, C] placed at rows `idx` (distinct) of an [R, C] zero matrix; the gradient gathers those
+ * rows (the adjoint of gatherRows for distinct indices).
+ */
+export function scatterRows(x: tf.Tensor2D, idx: Int32Array, R: number): tf.Tensor2D {
+  const [V, C] = x.shape;
+  if (idx.length !== V) throw new Error(`scatterRows: ${idx.length} indices for ${V} rows`);
+  const seen = new Uint8Array(R);
+  for (let v = 0; v < V; v++) {
+    if (!(idx[v] >= 0 && idx[v] < R)) throw new Error(`scatterRows: index ${idx[v]} outside ${R} rows`);
+    if (seen[idx[v]]++) throw new Error(`scatterRows: index ${idx[v]} repeats`);
+  }
+  const f = custom((xi: tf.Tensor) => {
+    const xv = data(xi);
+    const out = new Float32Array(R * C);
+    for (let v = 0; v < V; v++) out.set(xv.subarray(v * C, (v + 1) * C), idx[v] * C);
+    return {
+      value: tf.tensor2d(out, [R, C]),
+      gradFunc: (dy: tf.Tensor) => {
+        const g = data(dy);
+        const dx = new Float32Array(V * C);
+        for (let v = 0; v < V; v++) dx.set(g.subarray(idx[v] * C, (idx[v] + 1) * C), v * C);
+        return tf.tensor2d(dx, [V, C]);
+      },
+    };
+  });
+  return f(x) as tf.Tensor2D;
+}
+
+/**
  * Softmax of `scores` [N, L] over the positions where `mask` (N·L values, 1/0) is 1, exactly 0
  * elsewhere; a row without a valid position is all 0. The gradient at a masked position is 0.
  */
