@@ -290,6 +290,11 @@ function toLoaded(
 }
 
 function loaderOf(entry: DatasetEntry) {
+  if (entry.loader === null && entry.feedback !== undefined)
+    throw new DataError(
+      "NO_LOADER",
+      `dataset ${entry.id} is a click / unclick event log, not a tabular set: read it with data.${entry.feedback.reader}("${entry.id}") (src/data/feedback.ts) and turn it into samples with data.feedbackSamples`,
+    );
   if (entry.loader === null) {
     throw new DataError(
       "NO_LOADER",

@@ -6,7 +6,8 @@
  * format and which files make up which split. Checksums of the samples were computed with
  * `sha256sum` on `../shared/data`; full-size sets whose checksum is not known here carry
  * `sha256: null` and are pinned trust-on-first-use in the download cache (see fetch.ts).
- * Entries with `loader: null` register files (and checksums) for loaders still to come.
+ * Entries with `loader: null` register files (and checksums) for loaders still to come, or for
+ * the graph and feedback-log readers their `graph` / `feedback` field names.
  */
 import { checkDatasetId } from "./ids";
 import { DataError } from "./errors";
@@ -101,7 +102,7 @@ export interface DatasetEntry {
   /** Completeness, provenance and preprocessing notes. */
   notes: string;
   files: DataFileSpec[];
-  /** Null: files registered (checksums pinned) but no loader yet. */
+  /** Null: no tabular-pipeline loader (files registered for one to come, or read by `graph` / `feedback`). */
   loader: LoaderSpec | null;
   /**
    * A registered sample of the same data (same loader) that stands in for this entry when its files
@@ -110,6 +111,12 @@ export interface DatasetEntry {
   standIn?: string;
   /** Multi-behaviour interaction graph files (src/data/graph.ts `loadMultiBehaviour`), for graph / top-K papers. */
   graph?: GraphLoaderSpec;
+  /**
+   * Set for click / unclick event logs read by src/data/feedback.ts rather than the tabular
+   * pipeline (TEM4CTR's official sets): the name of the reader (`data.<reader>(id, opts)`, a
+   * `FeedbackLog`). `loadDataset` refuses such an entry and names the reader.
+   */
+  feedback?: { reader: string };
 }
 
 const gh = (repo: string, commit: string, p: string): string =>
@@ -765,7 +772,7 @@ export const DATASETS: readonly DatasetEntry[] = [
       "Z. Zhang, F. Meng, H. Guo, W. Guo, J. Zhu, X. Zhao, R. Tang, X. Li (TEM4CTR, arXiv 2308.09966); data: Alibaba Tianchi dataset 56 (Ad Display/Click Data on Taobao.com).",
     complete: true,
     notes:
-      "raw_sample.csv (user, time_stamp, adgroup_id, pid, nonclk, clk; ~26M rows). Checksum NOT pinned here (trust-on-first-use). TEM4CTR's preprocess_alibaba_align.py reads it; this kit registers the file for the paper profile but has no loader for it yet (src/papers/tem4ctr/README.md): clk = click, nonclk = unclicked exposure would go through src/data/feedback.ts buildFeedbackLog with a streaming reader.",
+      'raw_sample.csv (user, time_stamp, adgroup_id, pid, nonclk, clk; ~26M rows, ~1.14M users, 8 days). Checksum NOT pinned here (trust-on-first-use). Feedback-log reader src/data/feedback.ts taobaoDisplayAdFeedbackLog (streamed; header required and checked): item = adgroup_id, clk = 1 a click, else an unclicked exposure; optional maxUsers keeps a deterministic user-id-hash subsample. TEM4CTR\'s split (preprocess_alibaba_align.py): feedbackSamples split "date" with splitTime 1494604799 (TAOBAO_AD_SPLIT_TIME). Not a tabular-pipeline set (loadDataset refuses it); see src/papers/tem4ctr/README.md.',
     files: [
       {
         name: "raw_sample",
@@ -778,6 +785,7 @@ export const DATASETS: readonly DatasetEntry[] = [
       },
     ],
     loader: null,
+    feedback: { reader: "taobaoDisplayAdFeedbackLog" },
   },
   {
     id: "microvideo-1.7m",
@@ -790,7 +798,7 @@ export const DATASETS: readonly DatasetEntry[] = [
       "X. Chen, D. Liu, Z.-J. Zha, W. Zhou, Z. Xiong, Y. Li. Temporal Hierarchical Attention at Category- and Item-Level for Micro-Video Click-Through Prediction. ACM MM 2018.",
     complete: true,
     notes:
-      "train_data.csv / test_data.csv (user_id, item_id, cate_id, is_click, timestamp). Checksums NOT pinned (trust-on-first-use). Registered for the paper profile; no loader yet (src/papers/tem4ctr/README.md).",
+      'train_data.csv / test_data.csv (user_id, item_id, cate_id, is_click, timestamp; header line optional, checked when present). Checksums NOT pinned (trust-on-first-use). Feedback-log reader src/data/feedback.ts microvideoFeedbackLog: is_click = 1 a click, else an unclicked exposure; as in TEM4CTR\'s preprocess_microvideo_align.py the files stay apart (test item ids offset past the train ids, test_data.csv events a separate history per user, marked as test users for feedbackSamples split "date"); cate_id is checked but unused. Not a tabular-pipeline set (loadDataset refuses it); see src/papers/tem4ctr/README.md.',
     files: [
       {
         name: "train",
@@ -812,6 +820,7 @@ export const DATASETS: readonly DatasetEntry[] = [
       },
     ],
     loader: null,
+    feedback: { reader: "microvideoFeedbackLog" },
   },
   {
     id: "tmall-mbcgcn",
