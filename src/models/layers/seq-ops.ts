@@ -76,7 +76,7 @@ export function gatherRows(x: tf.Tensor2D, idx: Int32Array): tf.Tensor2D {
   const f = custom((xi: tf.Tensor) => {
     const xv = data(xi);
     const out = new Float32Array(V * C);
-    for (let v = 0; v < V; v++) out.set(xv.subarray(idx[v] * C, (idx[v] + 1) * C), v * C);
+    for (let v = 0, o = 0; v < V; v++) for (let c = 0, i = idx[v] * C; c < C; c++) out[o++] = xv[i++];
     return {
       value: tf.tensor2d(out, [V, C]),
       gradFunc: (dy: tf.Tensor) => {
@@ -108,13 +108,13 @@ export function scatterRows(x: tf.Tensor2D, idx: Int32Array, R: number): tf.Tens
   const f = custom((xi: tf.Tensor) => {
     const xv = data(xi);
     const out = new Float32Array(R * C);
-    for (let v = 0; v < V; v++) out.set(xv.subarray(v * C, (v + 1) * C), idx[v] * C);
+    for (let v = 0, i = 0; v < V; v++) for (let c = 0, o = idx[v] * C; c < C; c++) out[o++] = xv[i++];
     return {
       value: tf.tensor2d(out, [R, C]),
       gradFunc: (dy: tf.Tensor) => {
         const g = data(dy);
         const dx = new Float32Array(V * C);
-        for (let v = 0; v < V; v++) dx.set(g.subarray(idx[v] * C, (idx[v] + 1) * C), v * C);
+        for (let v = 0, o = 0; v < V; v++) for (let c = 0, i = idx[v] * C; c < C; c++) dx[o++] = g[i++];
         return tf.tensor2d(dx, [V, C]);
       },
     };
