@@ -117,8 +117,13 @@ function cpuSplitV({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[] {
   return sizes.map((size) => {
     const block = size * inner;
     const out = new Ctor(outer * block);
-    for (let o = 0; o < outer; o++)
-      out.set(src.subarray(o * rowLen + start * inner, o * rowLen + start * inner + block), o * block);
+    if (block >= 64)
+      for (let o = 0; o < outer; o++)
+        out.set(src.subarray(o * rowLen + start * inner, o * rowLen + start * inner + block), o * block);
+    // Short blocks (many narrow rows): a plain loop; a subarray view per row costs more than the copy.
+    else
+      for (let o = 0, k = 0; o < outer; o++)
+        for (let j = 0, i = o * rowLen + start * inner; j < block; j++) out[k++] = src[i++];
     start += size;
     const shape = x.shape.slice();
     shape[axis] = size;

@@ -11,6 +11,8 @@ import { Rng } from "../../src/engine/rng";
 import { EmbeddingCollection } from "../../src/engine/embedding-collection";
 import { DinAttention, projectOnto } from "../../src/models/layers/attention";
 import {
+  addGathered,
+  gatherMul,
   gatherRows,
   maskedSoftmaxOp,
   scatterRows,
@@ -151,6 +153,27 @@ test("gatherRows / scatterRows: values and gradients (repeated indices add up)",
   close(dy.dataSync(), tf.gather(gs, [3, 1]).dataSync());
   assert.throws(() => scatterRows(y, Int32Array.from([1, 1]), 5), /repeats/);
   assert.throws(() => gatherRows(x, Int32Array.from([4])), /outside 4 rows/);
+  // gatherMul = gather(q) * k and addGathered = a + gather(b), values and gradients.
+  const q = rand(rng, [3, 3]) as tf.Tensor2D;
+  const k = rand(rng, [4, 3]) as tf.Tensor2D;
+  const rowOf = Int32Array.from([0, 2, 2, 1]);
+  const gq = tf.gather(q, Array.from(rowOf));
+  close(gatherMul(q, rowOf, k).dataSync(), tf.mul(gq, k).dataSync());
+  const gm = rand(rng, [4, 3]);
+  const [m1, m2] = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+    tf.sum(tf.mul(gatherMul(a as tf.Tensor2D, rowOf, b as tf.Tensor2D), gm)),
+  )([q, k]);
+  const [r1, r2] = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+    tf.sum(tf.mul(tf.mul(tf.gather(a, Array.from(rowOf)), b), gm)),
+  )([q, k]);
+  close(m1.dataSync(), r1.dataSync());
+  close(m2.dataSync(), r2.dataSync());
+  close(addGathered(k, q, rowOf).dataSync(), tf.add(k, gq).dataSync());
+  const [a1, a2] = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+    tf.sum(tf.mul(addGathered(a as tf.Tensor2D, b as tf.Tensor2D, rowOf), gm)),
+  )([k, q]);
+  close(a1.dataSync(), gm.dataSync());
+  close(a2.dataSync(), tf.unsortedSegmentSum(gm, tf.tensor1d(rowOf, "int32"), 3).dataSync());
 });
 
 test("DIN attention on the valid positions only equals the dense formula (values and every gradient)", async () => {
@@ -161,7 +184,24 @@ test("DIN attention on the valid positions only equals the dense formula (values
   const [N, L] = [3, 5];
   const q = rand(rng, [N, D]) as tf.Tensor2D;
   const keys = rand(rng, [N, L, D]) as tf.Tensor3D;
-  const mask = [1, 0, 1, 1, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1]; // row 1 has no valid position
+  // Row 1 has no valid position; the second mask has no padding at all (the dense path).
+  for (const mask of [[1, 0, 1, 1, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1], new Array(N * L).fill(1)])
+    checkAgainstDense(att, q, keys, mask, rng);
+  // No valid position at all: pooled zero, weights zero, no error.
+  const none = att.apply(q, keys, new Array(N * L).fill(0));
+  close(none.pooled.dataSync(), new Array(N * D).fill(0));
+  close(none.weights.dataSync(), new Array(N * L).fill(0));
+  att.variables().forEach((x) => x.dispose());
+});
+
+function checkAgainstDense(
+  att: DinAttention,
+  q: tf.Tensor2D,
+  keys: tf.Tensor3D,
+  mask: number[],
+  rng: Rng,
+): void {
+  const [N, L, D] = keys.shape;
   const mt = tf.tensor2d(mask, [N, L]);
   // The dense reference: the MLP on [q, k, q - k, q * k] at every position, then the masked softmax.
   const dense = (qq: tf.Tensor2D, kk: tf.Tensor3D) => {
@@ -193,12 +233,7 @@ test("DIN attention on the valid positions only equals the dense formula (values
   )([q, keys]);
   close(gq1.dataSync(), gq2.dataSync(), 1e-4);
   close(gk1.dataSync(), gk2.dataSync(), 1e-4);
-  // No valid position at all: pooled zero, weights zero, no error.
-  const none = att.apply(q, keys, new Array(N * L).fill(0));
-  close(none.pooled.dataSync(), new Array(N * D).fill(0));
-  close(none.weights.dataSync(), new Array(N * L).fill(0));
-  vars.forEach((x) => x.dispose());
-});
+}
 
 test("embedding collection: sequence slots read the shared item table and scatter gradients back to it", () => {
   const coll = new EmbeddingCollection(

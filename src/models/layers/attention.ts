@@ -13,7 +13,15 @@ import type { Rng } from "../../engine/rng";
 import { ownedVariable, tf } from "../../engine/tf";
 import { BatchNorm, type BatchNormConfig } from "./batch-norm";
 import { Dense } from "./dense";
-import { gatherRows, maskedSoftmaxOp, projectRows, scatterRows, weightedSum } from "./seq-ops";
+import {
+  addGathered,
+  gatherMul,
+  gatherRows,
+  maskedSoftmaxOp,
+  projectRows,
+  scatterRows,
+  weightedSum,
+} from "./seq-ops";
 
 /** Softmax of `scores` [N, L] over the positions where `mask` (N·L values, 1/0) is 1; 0 elsewhere (all-padded rows: all 0). */
 export function maskedSoftmax(scores: tf.Tensor2D, mask: ArrayLike<number>): tf.Tensor2D {
@@ -103,21 +111,20 @@ export class DinAttention {
     // W1 = [Wq; Wk; Wd; Wp] (row blocks), it is q(Wq + Wd) + [k, q ⊙ k][Wk − Wd; Wp] + b.
     const w1 = this.layers.length > 0 ? this.layers[0] : this.out;
     const [wq, wk, wd, wp] = tf.split(w1.w, 4, 0) as tf.Tensor2D[]; // 4 x [D, H]
-    const fromQ = gatherRows(tf.matMul(query, tf.add(wq, wd)) as tf.Tensor2D, rowOf); // [V, H]
-    const k2 = gatherRows(tf.reshape(keys, [N * L, D]) as tf.Tensor2D, pos); // [V, D]
-    const qk = tf.mul(gatherRows(query, rowOf), k2) as tf.Tensor2D; // [V, D]
-    const fromK = tf.fused.matMul({
-      a: tf.concat([k2, qk], 1) as tf.Tensor2D, // [V, 2D]
-      b: tf.concat([tf.sub(wk, wd), wp], 0) as tf.Tensor2D, // [2D, H]
-      bias: w1.b ?? undefined,
-    }); // [V, H]
-    let h = tf.add(fromK, fromQ) as tf.Tensor2D; // [V, H]
+    const fromQ = tf.matMul(query, tf.add(wq, wd)) as tf.Tensor2D; // [N, H], added per valid slot below
+    const flat = tf.reshape(keys, [N * L, D]) as tf.Tensor2D;
+    const dense = V === N * L; // no padding: the valid slots are all slots, in order
+    const k2 = dense ? flat : gatherRows(flat, pos); // [V, D]
+    const qk = gatherMul(query, rowOf, k2); // [V, D]
+    // Two GEMMs rather than one on concat([k, q ⊙ k]): no [V, 2D] copy forward, no split backward.
+    const fromK = tf.fused.matMul({ a: k2, b: tf.sub(wk, wd) as tf.Tensor2D, bias: w1.b ?? undefined });
+    let h = addGathered(tf.add(fromK, tf.matMul(qk, wp)) as tf.Tensor2D, fromQ, rowOf); // [V, H]
     if (this.layers.length > 0) {
       h = this.activation === "sigmoid" ? tf.sigmoid(h) : tf.relu(h);
       for (const layer of this.layers.slice(1)) h = layer.apply(h, this.activation); // [V, H']
       h = this.out.apply(h); // [V, 1]
     }
-    h = scatterRows(h, pos, N * L); // [N*L, 1], 0 at padding (masked below)
+    if (!dense) h = scatterRows(h, pos, N * L); // [N*L, 1], 0 at padding (masked below)
     const weights = maskedSoftmaxOp(tf.reshape(h, [N, L]) as tf.Tensor2D, mask); // [N, L]
     const pooled = weightedSum(weights, values ?? keys); // [N, D]
     return { pooled, weights };

@@ -94,6 +94,69 @@ export function gatherRows(x: tf.Tensor2D, idx: Int32Array): tf.Tensor2D {
 }
 
 /**
+ * q[rowOf] ⊙ k: q [N, D], k [V, D] -> [V, D] (row v of k times query row rowOf[v]) without
+ * materialising q[rowOf]; ∂q scatter-adds dy ⊙ k, ∂k = dy ⊙ q[rowOf].
+ */
+export function gatherMul(q: tf.Tensor2D, rowOf: Int32Array, k: tf.Tensor2D): tf.Tensor2D {
+  const [N, D] = q.shape;
+  const V = k.shape[0];
+  if (k.shape[1] !== D || rowOf.length !== V)
+    throw new Error(`gatherMul: q ${q.shape}, k ${k.shape}, ${rowOf.length} row indices`);
+  for (let v = 0; v < V; v++)
+    if (!(rowOf[v] >= 0 && rowOf[v] < N)) throw new Error(`gatherMul: row ${rowOf[v]} outside ${N}`);
+  const f = custom((qi: tf.Tensor, ki: tf.Tensor) => {
+    const qv = data(qi);
+    const kv = data(ki);
+    const out = new Float32Array(V * D);
+    for (let v = 0, o = 0; v < V; v++)
+      for (let d = 0, i = rowOf[v] * D; d < D; d++, o++, i++) out[o] = qv[i] * kv[o];
+    return {
+      value: tf.tensor2d(out, [V, D]),
+      gradFunc: (dy: tf.Tensor) => {
+        const g = data(dy);
+        const dq = new Float32Array(N * D);
+        const dk = new Float32Array(V * D);
+        for (let v = 0, o = 0; v < V; v++)
+          for (let d = 0, i = rowOf[v] * D; d < D; d++, o++, i++) {
+            dq[i] += g[o] * kv[o];
+            dk[o] = g[o] * qv[i];
+          }
+        return [tf.tensor2d(dq, [N, D]), tf.tensor2d(dk, [V, D])];
+      },
+    };
+  });
+  return f(q, k) as tf.Tensor2D;
+}
+
+/** a + b[rowOf]: a [V, H], b [N, H] -> [V, H]; ∂a = dy, ∂b scatter-adds dy. */
+export function addGathered(a: tf.Tensor2D, b: tf.Tensor2D, rowOf: Int32Array): tf.Tensor2D {
+  const [V, H] = a.shape;
+  const N = b.shape[0];
+  if (b.shape[1] !== H || rowOf.length !== V)
+    throw new Error(`addGathered: a ${a.shape}, b ${b.shape}, ${rowOf.length} row indices`);
+  for (let v = 0; v < V; v++)
+    if (!(rowOf[v] >= 0 && rowOf[v] < N)) throw new Error(`addGathered: row ${rowOf[v]} outside ${N}`);
+  const f = custom((ai: tf.Tensor, bi: tf.Tensor) => {
+    const av = data(ai);
+    const bv = data(bi);
+    const out = new Float32Array(V * H);
+    for (let v = 0, o = 0; v < V; v++)
+      for (let h = 0, i = rowOf[v] * H; h < H; h++, o++, i++) out[o] = av[o] + bv[i];
+    return {
+      value: tf.tensor2d(out, [V, H]),
+      gradFunc: (dy: tf.Tensor) => {
+        const g = data(dy);
+        const db = new Float32Array(N * H);
+        for (let v = 0, o = 0; v < V; v++)
+          for (let h = 0, i = rowOf[v] * H; h < H; h++, o++, i++) db[i] += g[o];
+        return [dy.clone(), tf.tensor2d(db, [N, H])];
+      },
+    };
+  });
+  return f(a, b) as tf.Tensor2D;
+}
+
+/**
  * x [V, C] placed at rows `idx` (distinct) of an [R, C] zero matrix; the gradient gathers those
  * rows (the adjoint of gatherRows for distinct indices).
  */
