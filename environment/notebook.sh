@@ -29,6 +29,8 @@ if [ -z "${RECREPRO_DATA_MIRROR+x}" ] && [ -d "$ROOT/../shared/data" ]; then
   export RECREPRO_DATA_MIRROR="$(cd "$ROOT/../shared/data" && pwd)"
 fi
 export PYDEVD_DISABLE_FILE_VALIDATION=1
+# The kernel's young generation: 64 MB instead of 16 (scripts/run-notebooks.ts kernelNodeOptions).
+case " ${NODE_OPTIONS:-} " in *--max-semi-space-size*) ;; *) export NODE_OPTIONS="${NODE_OPTIONS:-} --max-semi-space-size=64" ;; esac
 
 ARGS=(--notebook-dir="$ROOT" --NotebookApp.default_url=/tree/notebooks)
 [ "$(id -u)" -eq 0 ] && ARGS+=(--allow-root)

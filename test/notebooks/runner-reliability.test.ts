@@ -9,7 +9,7 @@ import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { checkJupyter, type RunSummary } from "../../scripts/run-notebooks";
+import { checkJupyter, kernelNodeOptions, type RunSummary } from "../../scripts/run-notebooks";
 import { projectRoot } from "../../src/data/paths";
 
 const ROOT = projectRoot();
@@ -108,4 +108,14 @@ test("kill -9 of the runner takes the kernel with it; the next run removes its t
     if (child.exitCode === null) child.kill("SIGKILL");
     fs.rmSync(out, { recursive: true, force: true });
   }
+});
+
+test("the kernel gets a 64 MB young generation; a user's own --max-semi-space-size wins", () => {
+  assert.equal(kernelNodeOptions(undefined), "--max-semi-space-size=64");
+  assert.equal(kernelNodeOptions("--enable-source-maps"), "--enable-source-maps --max-semi-space-size=64");
+  assert.equal(kernelNodeOptions("--max-semi-space-size=8"), "--max-semi-space-size=8");
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), "rr-nb-heap-"));
+  const t = run(out, "kernel-heap.ipynb");
+  assert.equal(t.code, 0, t.out);
+  assert.equal(t.summary.notebooks[0].status, "pass", t.out);
 });
