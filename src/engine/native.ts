@@ -262,9 +262,31 @@ export function loadNativeAddon(opts: { path?: string } = {}): {
   }
 }
 
+/**
+ * GEMMs below this many multiply-adds run on one OpenBLAS thread. On the 2-core machine the
+ * sequence models' GEMMs are tall and skinny (23k x 16 x 16): a second BLAS thread saved little
+ * and its spinning took the core the JS thread needed (TEM4CTR smoke step 100-108 ms with 2
+ * threads, 55-62 ms with 1), while the tour's batch-4096 DNN (~7e8 per GEMM) gains from 2.
+ */
+export const PARALLEL_MIN_MACS = 1 << 24;
+let blasThreads = 2; // the configured count (RECREPRO_THREADS / setNativeThreads)
+let blasNow = 0; // the count OpenBLAS has now
+
+function useBlasThreads(n: number): void {
+  if (addon && n !== blasNow) blasNow = addon.setThreads(n);
+}
+
+/** Before a large native kernel (spmm, big GEMMs): the configured thread count. */
+export function useParallelThreads(): void {
+  useBlasThreads(blasThreads);
+}
+
 /** Sets the OpenBLAS thread count; returns the count in effect (0 when the addon is not loaded). */
 export function setNativeThreads(n: number): number {
-  return addon ? addon.setThreads(n) : 0;
+  if (!addon) return 0;
+  blasNow = addon.setThreads(n);
+  blasThreads = blasNow;
+  return blasNow;
 }
 
 /** Result of the last loadNativeKernels call. */
@@ -391,6 +413,7 @@ function runMatMul(
   const { batch, batchA, batchB, M, N, K } = p;
   const C = new Float32Array(batch * M * N);
   if (C.length === 0) return C;
+  useBlasThreads(batch * M * N * K >= PARALLEL_MIN_MACS ? blasThreads : 1);
   if (batch === 1) {
     nat.sgemm(ta, tb, M, N, K, 1, A, B, 0, C);
   } else if (batchB === 1 && batchA === batch && !ta) {
@@ -604,7 +627,8 @@ export function loadNativeKernels(opts: NativeLoadOptions = {}): NativeLoadResul
   }
   const nat = loaded.addon;
   const threads = opts.threads ?? envInteger("RECREPRO_THREADS", 2, { min: 1, max: 1024 });
-  nat.setThreads(threads);
+  blasNow = nat.setThreads(threads);
+  blasThreads = blasNow;
   const tune = opts.tuneMalloc ?? envFlag("RECREPRO_MALLOC_TUNE", true);
   const mallocTuned =
     tune && typeof nat.tuneMalloc === "function"

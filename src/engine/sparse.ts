@@ -9,7 +9,7 @@
  * computed by the same kernel on the transpose (built once and cached on `a`), so a model
  * differentiates through any number of propagation layers without tfjs's dense gather gradient.
  */
-import { getNativeAddon } from "./native";
+import { getNativeAddon, useParallelThreads } from "./native";
 import { tf } from "./tf";
 
 /** A sparse [numRows, numCols] matrix in CSR layout. */
@@ -144,6 +144,7 @@ export function spmm(a: Csr, x: Float32Array, dim: number, out?: Float32Array): 
   const native = getNativeAddon();
   if (!native?.spmm) return spmmJs(a, x, dim, out);
   const y = checkSpmm(a, x, dim, out);
+  useParallelThreads();
   native.spmm(a.indptr, a.indices, a.values, x, dim, a.numCols, y);
   return y;
 }
