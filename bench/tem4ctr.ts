@@ -5,7 +5,7 @@
  * same model in Debian PyTorch (bench/torch_tem4ctr.py, 2 threads) on the same pre-generated
  * batches (batch 256, 30 clicks x 10 aligned unclick slots (k = 5), one shared item table).
  *
- *   npx tsc -p tsconfig.json && node dist/bench/tem4ctr.js [--batch N] [--items N] [--steps N] [--warmup N] [--rounds N] [--threads N] [--out FILE]
+ *   npx tsc -p tsconfig.json && node --max-semi-space-size=64 dist/bench/tem4ctr.js [--batch N] [--items N] [--steps N] [--warmup N] [--rounds N] [--threads N] [--out FILE]
  *
  * Rounds interleave the kit and PyTorch (kit steps, then one PyTorch run) so load on a shared
  * machine hits both alike; the reported ratio is the median over rounds of (torch ms / kit ms) in
@@ -139,6 +139,13 @@ async function main(): Promise<void> {
     ...["--clicks", String(CLICKS), "--window", String(W), "--vocab", String(items + 1)],
     ...["--steps", String(steps), "--warmup", String(warmup), "--threads", String(threads)],
   ];
+  // The notebooks' kernels run with a 64 MB young generation (scripts/run-notebooks.ts
+  // kernelNodeOptions); run the bench the same way: node --max-semi-space-size=64 dist/bench/tem4ctr.js
+  const nodeFlags = [...process.execArgv, process.env.NODE_OPTIONS ?? ""].join(" ").trim();
+  if (!/--max-semi-space-size/.test(nodeFlags))
+    console.log(
+      "note: without --max-semi-space-size=64 the kit runs with V8's 16 MB young generation, unlike the notebooks",
+    );
   console.log(
     `TEM4CTR step benchmark: kit backend ${backend.name} vs PyTorch (${threads} threads); batch ${B}, ${CLICKS} clicks x ${W} aligned unclicks (k=${K}), ${items} items x 16; ${rounds} rounds x ${steps} steps`,
   );
@@ -188,7 +195,7 @@ async function main(): Promise<void> {
     benchmark: "tem4ctr",
     createdAt: new Date().toISOString(),
     backend: backend.name,
-    host: { cpus: os.cpus().length, model: os.cpus()[0]?.model ?? "", node: process.version },
+    host: { cpus: os.cpus().length, model: os.cpus()[0]?.model ?? "", node: process.version, nodeFlags },
     shape: { batch: B, clicks: CLICKS, window: W, k: K, items, dim: 16 },
     model: "TEM4CTR_MODELS.tem4ctr paper preset (DIN 80-40, align 16, BN-200-80 PReLU, Adam 5e-3)",
     torch: torchInfo
