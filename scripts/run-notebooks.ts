@@ -108,7 +108,8 @@ const NOTEBOOK_PATTERN = /^\d{2}-.+\.ipynb$/;
 /**
  * NODE_OPTIONS for the tslab kernel: a 64 MB young generation (V8's default is 16 MB). The
  * sequence and graph models allocate many short-lived 0.5-2 MB typed arrays a step; with the
- * default, scavenges took 10-15% of a TEM4CTR step (measured: 25-30% less CPU a step with 64 MB).
+ * default, scavenges took 10-15% of a TEM4CTR step in a CPU profile (a one-off timing of
+ * 4 Dec, not a benchmark here: 25-30% less CPU a step with 64 MB).
  * A --max-semi-space-size the user already set wins.
  */
 export function kernelNodeOptions(current: string | undefined): string {

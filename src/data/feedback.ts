@@ -668,6 +668,32 @@ class Grow<T extends TypedArray> {
   }
 }
 
+/** Growing per-event columns of a streamed log (user, item, time, feedback). */
+class EventColumns {
+  readonly users = new Grow((n) => new Int32Array(n));
+  readonly items = new Grow((n) => new Int32Array(n));
+  readonly times = new Grow((n) => new Float64Array(n));
+  readonly feedback = new Grow((n) => new Uint8Array(n));
+  get n(): number {
+    return this.users.n;
+  }
+  push(user: number, item: number, time: number, feedback: number): void {
+    this.users.push(user);
+    this.items.push(item);
+    this.times.push(time);
+    this.feedback.push(feedback);
+  }
+  /** The columns as buildFeedbackLog takes them (views; no copy). */
+  values(): { users: Int32Array; items: Int32Array; times: Float64Array; feedback: Uint8Array } {
+    return {
+      users: this.users.values(),
+      items: this.items.values(),
+      times: this.times.values(),
+      feedback: this.feedback.values(),
+    };
+  }
+}
+
 /** The non-negative integer written in line[s, e) with digits only (at most 15), else -1. */
 function parseUint(line: string, s: number, e: number): number {
   if (s >= e || e - s > 15) return -1;
@@ -830,10 +856,7 @@ export async function taobaoDisplayAdFeedbackLog(
     usersInFile = seen.size;
     keep = keptUsers(seen, opts.maxUsers);
   }
-  const users = new Grow((n) => new Int32Array(n));
-  const items = new Grow((n) => new Int32Array(n));
-  const times = new Grow((n) => new Float64Array(n));
-  const feedback = new Grow((n) => new Uint8Array(n));
+  const ev = new EventColumns();
   const read = await streamCsv(file, C, "required", (line, s, e, lineNo, layout) => {
     const u = idField(file, line, s, e, lineNo, layout, C, 0);
     const t = parseNumber(line, s[layout.col[1]], e[layout.col[1]]);
@@ -849,26 +872,20 @@ export async function taobaoDisplayAdFeedbackLog(
         { file, line: lineNo },
       );
     if (keep !== null && !keep.has(u)) return; // checked like every row, not kept
-    users.push(u);
-    items.push(a);
-    times.push(t);
-    feedback.push(clk);
+    ev.push(u, a, t, clk);
   });
   const sub = opts.maxUsers !== undefined ? `:maxUsers=${opts.maxUsers}` : "";
-  return buildFeedbackLog(
-    { users: users.values(), items: items.values(), times: times.values(), feedback: feedback.values() },
-    {
-      source: `${source}: clk = 1 click, else unclicked exposure (item = adgroup_id)${keep ? `; ${keep.size} of ${usersInFile} users (maxUsers, by user-id hash)` : ""}`,
-      fingerprint: `${f.sha256}:taobao-display-ad-feedback-v1${sub}`,
-      notes: {
-        rows: read.rows,
-        blankLines: read.blank,
-        events: users.n,
-        maxUsers: opts.maxUsers ?? null,
-        usersInFile: usersInFile ?? null,
-      },
+  return buildFeedbackLog(ev.values(), {
+    source: `${source}: clk = 1 click, else unclicked exposure (item = adgroup_id)${keep ? `; ${keep.size} of ${usersInFile} users (maxUsers, by user-id hash)` : ""}`,
+    fingerprint: `${f.sha256}:taobao-display-ad-feedback-v1${sub}`,
+    notes: {
+      rows: read.rows,
+      blankLines: read.blank,
+      events: ev.n,
+      maxUsers: opts.maxUsers ?? null,
+      usersInFile: usersInFile ?? null,
     },
-  );
+  });
 }
 
 /** TEM4CTR's split time of the Alibaba set: 2017-05-12 23:59:59 UTC+8 (preprocess_alibaba_align.py). */
@@ -897,10 +914,7 @@ export async function microvideoFeedbackLog(
   const parts = [];
   for (const f of files) {
     const file = f.path;
-    const users = new Grow((n) => new Int32Array(n));
-    const items = new Grow((n) => new Int32Array(n));
-    const times = new Grow((n) => new Float64Array(n));
-    const feedback = new Grow((n) => new Uint8Array(n));
+    const ev = new EventColumns();
     const read = await streamCsv(file, C, "optional", (line, s, e, lineNo, layout) => {
       const u = idField(file, line, s, e, lineNo, layout, C, 0);
       const m = idField(file, line, s, e, lineNo, layout, C, 1);
@@ -914,34 +928,31 @@ export async function microvideoFeedbackLog(
           file,
           line: lineNo,
         });
-      users.push(u);
-      items.push(m);
-      times.push(t);
-      feedback.push(click);
+      ev.push(u, m, t, click);
     });
-    parts.push({ f, users, items, times, feedback, read });
+    parts.push({ f, ev, read });
   }
   const [tr, te] = parts;
   const maxOf = (g: Grow<Int32Array>) => g.values().reduce((a, b) => Math.max(a, b), -1);
-  const itemOffset = maxOf(tr.items) + 1;
-  const userOffset = Math.max(maxOf(tr.users), maxOf(te.users)) + 1;
+  const itemOffset = maxOf(tr.ev.items) + 1;
+  const userOffset = Math.max(maxOf(tr.ev.users), maxOf(te.ev.users)) + 1;
   const allUsers = new Set<number>();
-  for (const p of parts) for (const u of p.users.values()) allUsers.add(u);
+  for (const p of parts) for (const u of p.ev.users.values()) allUsers.add(u);
   const keep = keptUsers(allUsers, opts.maxUsers);
   const users: number[] = [];
   const items: number[] = [];
   const times: number[] = [];
   const feedback: number[] = [];
   const trainUsers = new Set<number>();
-  parts.forEach((p, isTest) => {
-    for (let i = 0; i < p.users.n; i++) {
-      const u = p.users.get(i);
+  parts.forEach(({ ev }, isTest) => {
+    for (let i = 0; i < ev.n; i++) {
+      const u = ev.users.get(i);
       if (keep !== null && !keep.has(u)) continue;
       if (!isTest) trainUsers.add(u);
       users.push(isTest ? u + userOffset : u);
-      items.push(isTest ? p.items.get(i) + itemOffset : p.items.get(i));
-      times.push(p.times.get(i));
-      feedback.push(p.feedback.get(i));
+      items.push(isTest ? ev.items.get(i) + itemOffset : ev.items.get(i));
+      times.push(ev.times.get(i));
+      feedback.push(ev.feedback.get(i));
     }
   });
   const sub = opts.maxUsers !== undefined ? `:maxUsers=${opts.maxUsers}` : "";

@@ -265,8 +265,9 @@ export function loadNativeAddon(opts: { path?: string } = {}): {
 /**
  * GEMMs below this many multiply-adds run on one OpenBLAS thread. On the 2-core machine the
  * sequence models' GEMMs are tall and skinny (23k x 16 x 16): a second BLAS thread saved little
- * and its spinning took the core the JS thread needed (TEM4CTR smoke step 100-108 ms with 2
- * threads, 55-62 ms with 1), while the tour's batch-4096 DNN (~7e8 per GEMM) gains from 2.
+ * and its spinning took the core the JS thread needed (a one-off timing of 4 Dec, not a
+ * benchmark here: TEM4CTR smoke step 100-108 ms with 2 threads, 55-62 ms with 1), while the
+ * tour's batch-4096 DNN (~7e8 per GEMM; bench/throughput.ts 171 ms/step, 224 with 1 thread) gains from 2.
  */
 export const PARALLEL_MIN_MACS = 1 << 24;
 let blasThreads = 2; // the configured count (RECREPRO_THREADS / setNativeThreads)

@@ -85,8 +85,9 @@ export interface GraphCellResult {
  * The graph runner's share of the tiny CI budget of the paper profile (as runExperiment's):
  * RECREPRO_EPOCHS sets the epochs, RECREPRO_MAX_STEPS caps the users per epoch at that many
  * batches, RECREPRO_MAX_ROWS keeps at most that many users and items (a seeded `subsampleUsers`
- * that keeps the most-interacted items) and caps the full-ranking users at an eighth of that (ranking every item is the slow part). Returns the data and training config to use and a note for the run record
- * (null when no variable is set).
+ * that keeps the most-interacted items) and caps the full-ranking users at an eighth of that
+ * (ranking every item is the slow part). Returns the data and training config to use and a note
+ * for the run record (null when no variable is set).
  */
 export function graphBudgetFromEnv(
   data: MultiBehaviourData,

@@ -64,6 +64,12 @@ export function repeatRows(x: tf.Tensor2D, L: number): tf.Tensor2D {
   return f(x) as tf.Tensor2D;
 }
 
+/** Throws unless every index is a row of an R-row operand (`op` names the caller). */
+function checkRows(op: string, idx: Int32Array, R: number): void {
+  for (let v = 0; v < idx.length; v++)
+    if (!(idx[v] >= 0 && idx[v] < R)) throw new Error(`${op}: index ${idx[v]} outside ${R} rows`);
+}
+
 /**
  * Rows `idx` of x [R, C] -> [idx.length, C] (indices may repeat); the gradient scatter-adds the
  * rows back into [R, C]. With scatterRows, lets a layer compute only the valid (unpadded) rows.
@@ -71,8 +77,7 @@ export function repeatRows(x: tf.Tensor2D, L: number): tf.Tensor2D {
 export function gatherRows(x: tf.Tensor2D, idx: Int32Array): tf.Tensor2D {
   const [R, C] = x.shape;
   const V = idx.length;
-  for (let v = 0; v < V; v++)
-    if (!(idx[v] >= 0 && idx[v] < R)) throw new Error(`gatherRows: index ${idx[v]} outside ${R} rows`);
+  checkRows("gatherRows", idx, R);
   const f = custom((xi: tf.Tensor) => {
     const xv = data(xi);
     const out = new Float32Array(V * C);
@@ -102,8 +107,7 @@ export function gatherMul(q: tf.Tensor2D, rowOf: Int32Array, k: tf.Tensor2D): tf
   const V = k.shape[0];
   if (k.shape[1] !== D || rowOf.length !== V)
     throw new Error(`gatherMul: q ${q.shape}, k ${k.shape}, ${rowOf.length} row indices`);
-  for (let v = 0; v < V; v++)
-    if (!(rowOf[v] >= 0 && rowOf[v] < N)) throw new Error(`gatherMul: row ${rowOf[v]} outside ${N}`);
+  checkRows("gatherMul", rowOf, N);
   const f = custom((qi: tf.Tensor, ki: tf.Tensor) => {
     const qv = data(qi);
     const kv = data(ki);
@@ -134,8 +138,7 @@ export function addGathered(a: tf.Tensor2D, b: tf.Tensor2D, rowOf: Int32Array): 
   const N = b.shape[0];
   if (b.shape[1] !== H || rowOf.length !== V)
     throw new Error(`addGathered: a ${a.shape}, b ${b.shape}, ${rowOf.length} row indices`);
-  for (let v = 0; v < V; v++)
-    if (!(rowOf[v] >= 0 && rowOf[v] < N)) throw new Error(`addGathered: row ${rowOf[v]} outside ${N}`);
+  checkRows("addGathered", rowOf, N);
   const f = custom((ai: tf.Tensor, bi: tf.Tensor) => {
     const av = data(ai);
     const bv = data(bi);
@@ -163,11 +166,9 @@ export function addGathered(a: tf.Tensor2D, b: tf.Tensor2D, rowOf: Int32Array): 
 export function scatterRows(x: tf.Tensor2D, idx: Int32Array, R: number): tf.Tensor2D {
   const [V, C] = x.shape;
   if (idx.length !== V) throw new Error(`scatterRows: ${idx.length} indices for ${V} rows`);
+  checkRows("scatterRows", idx, R);
   const seen = new Uint8Array(R);
-  for (let v = 0; v < V; v++) {
-    if (!(idx[v] >= 0 && idx[v] < R)) throw new Error(`scatterRows: index ${idx[v]} outside ${R} rows`);
-    if (seen[idx[v]]++) throw new Error(`scatterRows: index ${idx[v]} repeats`);
-  }
+  for (let v = 0; v < V; v++) if (seen[idx[v]]++) throw new Error(`scatterRows: index ${idx[v]} repeats`);
   const f = custom((xi: tf.Tensor) => {
     const xv = data(xi);
     const out = new Float32Array(R * C);
