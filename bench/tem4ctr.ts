@@ -153,6 +153,7 @@ async function main(): Promise<void> {
   const kitAll: number[] = [];
   const torchAll: number[] = [];
   const perRound: { round: number; kitMs: number; torchMs: number; ratio: number; loadAvg: number }[] = [];
+  const phases: Record<string, number[]> = {};
   let at = 0;
   let kitLoss = NaN;
   let torchInfo: TorchRun | null = null;
@@ -164,7 +165,11 @@ async function main(): Promise<void> {
         const b = batches[at++ % nBatches];
         const t0 = nowMs();
         kitLoss = trainer.trainStep(b, rng);
-        if (r > 0 || i >= warmup) times.push(nowMs() - t0);
+        if (r > 0 || i >= warmup) {
+          times.push(nowMs() - t0);
+          const ph = trainer.lastStepTimings;
+          if (ph) for (const [k, v] of Object.entries(ph)) (phases[k] ??= []).push(v);
+        }
       }
       const kitMs = median(times);
       torchInfo = runTorch(torchArgs, threads);
@@ -190,6 +195,12 @@ async function main(): Promise<void> {
   console.log(
     `kit ${kitMs.toFixed(1)} ms/step, torch ${torchMs.toFixed(1)} ms/step; torch/kit (median same-round) ${ratio.toFixed(2)}x (target >= 1.0x)`,
   );
+  const kitPhases = Object.fromEntries(Object.entries(phases).map(([k, v]) => [k, median(v)]));
+  console.log(
+    `kit phases (median ms): ${Object.entries(kitPhases)
+      .map(([k, v]) => `${k} ${v.toFixed(1)}`)
+      .join(", ")}`,
+  );
   const out = argValue("--out") ?? path.join(resultsDir(), "tem4ctr.json");
   writeJsonAtomic(out, {
     benchmark: "tem4ctr",
@@ -211,6 +222,7 @@ async function main(): Promise<void> {
     kitMsBestRound: kitBest,
     torchMsBestRound: torchBest,
     ratioBestRounds: torchBest / kitBest,
+    kitPhasesMs: kitPhases,
     lastLoss: { kit: kitLoss, torch: torchInfo?.loss ?? null },
     perRound,
   });

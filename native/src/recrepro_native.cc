@@ -36,8 +36,8 @@ namespace {
 
 struct Args {
   napi_env env;
-  size_t argc = 16;
-  napi_value argv[16];
+  size_t argc = 24;
+  napi_value argv[24];
   bool ok = true;
 };
 
@@ -48,7 +48,7 @@ bool Throw(napi_env env, const char* code, const std::string& msg) {
 
 bool GetArgs(napi_env env, napi_callback_info info, Args* a, size_t want, const char* fn) {
   a->env = env;
-  a->argc = 16;
+  a->argc = 24;
   if (napi_get_cb_info(env, info, &a->argc, a->argv, nullptr, nullptr) != napi_ok) {
     return Throw(env, "ERR_RECREPRO_ARGS", std::string(fn) + ": cannot read arguments");
   }
@@ -802,6 +802,365 @@ napi_value AdamDense(napi_env env, napi_callback_info info) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// DIN attention, fused (abiVersion >= 4): activation unit over [q, k, q - k, q * k] on the valid
+// slots only, masked softmax, weighted sum of the values; forward and backward in one call each.
+// The JavaScript side (src/models/layers/din-fused.ts) wraps them in one tf.customGrad op; the
+// tfjs path of src/models/layers/attention.ts computes the same function op by op and is the
+// reference the tests compare with.
+//
+// Shapes: query [N, D], keys / values [N, L, D], pos [V] = flat slots n*L + l of the valid
+// positions (strictly increasing), layers i = 0..m-1 with widths H[i] (H[m-1] = 1):
+// W0 [4D, H0] (row blocks q, k, q - k, q * k), Wi [H(i-1), Hi], biases [Hi] or null; act
+// (1 relu, 2 sigmoid) after every layer but the last. First layer without the [V, 4D] input:
+// q(Wq + Wd) + k(Wk - Wd) + (q * k) Wp + b.
+// ---------------------------------------------------------------------------------------------
+
+struct F32List {
+  std::vector<float*> p;
+  std::vector<size_t> n;
+};
+
+bool GetF32List(napi_env env, napi_value v, F32List* out, const char* fn, const char* name) {
+  bool is_arr = false;
+  napi_is_array(env, v, &is_arr);
+  if (!is_arr) return Throw(env, "ERR_RECREPRO_ARGS", std::string(fn) + ": " + name + " must be an array");
+  uint32_t len = 0;
+  napi_get_array_length(env, v, &len);
+  out->p.assign(len, nullptr);
+  out->n.assign(len, 0);
+  for (uint32_t i = 0; i < len; ++i) {
+    napi_value e;
+    napi_get_element(env, v, i, &e);
+    if (IsNullish(env, e)) continue;
+    const std::string nm = std::string(name) + "[" + std::to_string(i) + "]";
+    if (!GetF32(env, e, &out->p[i], &out->n[i], fn, nm.c_str())) return false;
+  }
+  return true;
+}
+
+// C[M,N] = op(A) op(B) + beta C, row-major; K == 0 scales C by beta.
+void Gemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const float* A, const float* B,
+          float beta, float* C) {
+  if (M == 0 || N == 0) return;
+  if (K == 0) {
+    for (int64_t i = 0; i < M * N; ++i) C[i] = beta == 0.0f ? 0.0f : beta * C[i];
+    return;
+  }
+  cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
+              static_cast<int>(M), static_cast<int>(N), static_cast<int>(K), 1.0f, A,
+              static_cast<int>(ta ? M : K), B, static_cast<int>(tb ? K : N), beta, C,
+              static_cast<int>(N));
+}
+
+struct Din {
+  int64_t N = 0, L = 0, D = 0, V = 0;
+  int m = 0, act = 2;
+  const float *q = nullptr, *keys = nullptr, *values = nullptr;  // values: keys when null
+  const int32_t* pos = nullptr;
+  std::vector<int64_t> H, in;
+  F32List params;  // W0, b0, W1, b1, ...
+  const float* W(int i) const { return params.p[2 * i]; }
+  const float* b(int i) const { return params.p[2 * i + 1]; }
+  const float* val() const { return values ? values : keys; }
+};
+
+// Reads and checks the arguments both directions share: N, L, D, q, keys, values|null, pos, act,
+// params, widths (argv[0..9]).
+bool ReadDin(napi_env env, const Args& a, Din* s, const char* fn) {
+  int64_t act;
+  float *q, *k, *v = nullptr;
+  int32_t *pos, *widths;
+  size_t lq, lk, lv = 0, lp, lw;
+  if (!GetInt64(env, a.argv[0], &s->N, fn, "N") || !GetInt64(env, a.argv[1], &s->L, fn, "L") ||
+      !GetInt64(env, a.argv[2], &s->D, fn, "D") || !GetF32(env, a.argv[3], &q, &lq, fn, "query") ||
+      !GetF32(env, a.argv[4], &k, &lk, fn, "keys"))
+    return false;
+  if (!IsNullish(env, a.argv[5]) && !GetF32(env, a.argv[5], &v, &lv, fn, "values")) return false;
+  if (!GetTyped<int32_t>(env, a.argv[6], napi_int32_array, &pos, &lp, fn, "pos") ||
+      !GetInt64(env, a.argv[7], &act, fn, "act") || !GetF32List(env, a.argv[8], &s->params, fn, "params") ||
+      !GetTyped<int32_t>(env, a.argv[9], napi_int32_array, &widths, &lw, fn, "widths"))
+    return false;
+  const int64_t N = s->N, L = s->L, D = s->D;
+  if (N < 0 || L <= 0 || D <= 0 || N * L > INT32_MAX)
+    return Throw(env, "ERR_RECREPRO_RANGE", std::string(fn) + ": bad N, L or D");
+  if (!NeedLen(env, lq, N * D, fn, "query") || !NeedLen(env, lk, N * L * D, fn, "keys") ||
+      (v && !NeedLen(env, lv, N * L * D, fn, "values")))
+    return false;
+  if (act != ACT_RELU && act != ACT_SIGMOID)
+    return Throw(env, "ERR_RECREPRO_ARGS", std::string(fn) + ": act must be 1 (relu) or 2 (sigmoid)");
+  s->act = static_cast<int>(act);
+  s->m = static_cast<int>(lw);
+  if (s->m < 1 || widths[s->m - 1] != 1)
+    return Throw(env, "ERR_RECREPRO_ARGS", std::string(fn) + ": widths must end with the score width 1");
+  if (s->params.p.size() != static_cast<size_t>(2 * s->m))
+    return Throw(env, "ERR_RECREPRO_ARGS",
+                 std::string(fn) + ": params must hold " + std::to_string(2 * s->m) + " entries (W, b per layer)");
+  s->H.resize(s->m);
+  s->in.resize(s->m);
+  for (int i = 0; i < s->m; ++i) {
+    s->H[i] = widths[i];
+    s->in[i] = i == 0 ? 4 * D : s->H[i - 1];
+    if (s->H[i] <= 0) return Throw(env, "ERR_RECREPRO_ARGS", std::string(fn) + ": widths must be positive");
+    const std::string wn = "W" + std::to_string(i), bn = "b" + std::to_string(i);
+    if (!s->params.p[2 * i]) return Throw(env, "ERR_RECREPRO_ARGS", std::string(fn) + ": " + wn + " is missing");
+    if (!NeedLen(env, s->params.n[2 * i], s->in[i] * s->H[i], fn, wn.c_str())) return false;
+    if (s->params.p[2 * i + 1] && !NeedLen(env, s->params.n[2 * i + 1], s->H[i], fn, bn.c_str())) return false;
+  }
+  for (size_t i = 0; i < lp; ++i) {
+    if (pos[i] < 0 || pos[i] >= N * L || (i > 0 && pos[i] <= pos[i - 1]))
+      return Throw(env, "ERR_RECREPRO_RANGE",
+                   std::string(fn) + ": pos[" + std::to_string(i) + "] = " + std::to_string(pos[i]) +
+                       " is outside [0, N*L) or not above the previous slot");
+  }
+  s->q = q;
+  s->keys = k;
+  s->values = v;
+  s->pos = pos;
+  s->V = static_cast<int64_t>(lp);
+  return true;
+}
+
+// The [D, H0] blocks Wq + Wd and Wk - Wd of the first layer.
+void FirstBlocks(const Din& s, std::vector<float>* wqd, std::vector<float>* wkd) {
+  const int64_t DH = s.D * s.H[0];
+  const float* W0 = s.W(0);
+  wqd->resize(DH);
+  wkd->resize(DH);
+  for (int64_t i = 0; i < DH; ++i) {
+    (*wqd)[i] = W0[i] + W0[2 * DH + i];
+    (*wkd)[i] = W0[DH + i] - W0[2 * DH + i];
+  }
+}
+
+// dinAttentionForward(N, L, D, query, keys, values|null, pos, act, params, widths,
+//                     k2 [V*D], qk [V*D], acts [m-1 arrays of V*H(i)], weights [N*L], pooled [N*D])
+//   Fills the saved k2 = keys[pos], qk = q[row] * k2 and the hidden activations (the backward pass
+//   reads them), the weights (0 at padding: the caller passes zeros) and the pooled rows.
+napi_value DinAttentionForward(napi_env env, napi_callback_info info) {
+  Args a;
+  const char* fn = "dinAttentionForward";
+  if (!GetArgs(env, info, &a, 15, fn)) return nullptr;
+  Din s;
+  if (!ReadDin(env, a, &s, fn)) return nullptr;
+  float *k2, *qk, *w, *pooled;
+  size_t l1, l2, l3, l4;
+  F32List acts;
+  if (!GetF32(env, a.argv[10], &k2, &l1, fn, "k2") || !GetF32(env, a.argv[11], &qk, &l2, fn, "qk") ||
+      !GetF32List(env, a.argv[12], &acts, fn, "acts") || !GetF32(env, a.argv[13], &w, &l3, fn, "weights") ||
+      !GetF32(env, a.argv[14], &pooled, &l4, fn, "pooled"))
+    return nullptr;
+  const int64_t N = s.N, L = s.L, D = s.D, V = s.V;
+  const int m = s.m;
+  if (!NeedLen(env, l1, V * D, fn, "k2") || !NeedLen(env, l2, V * D, fn, "qk") ||
+      !NeedLen(env, l3, N * L, fn, "weights") || !NeedLen(env, l4, N * D, fn, "pooled"))
+    return nullptr;
+  if (acts.p.size() != static_cast<size_t>(m - 1)) {
+    Throw(env, "ERR_RECREPRO_ARGS", std::string(fn) + ": acts must hold one array per hidden layer");
+    return nullptr;
+  }
+  for (int i = 0; i < m - 1; ++i)
+    if (!acts.p[i] || !NeedLen(env, acts.n[i], V * s.H[i], fn, "acts[i]")) return nullptr;
+  const float* q = s.q;
+  const float* keys = s.keys;
+  const int32_t* pos = s.pos;
+  for (int64_t v = 0; v < V; ++v) {
+    const int64_t p = pos[v], n = p / L;
+    const float* kr = keys + p * D;
+    const float* qr = q + n * D;
+    float* k2r = k2 + v * D;
+    float* qkr = qk + v * D;
+    for (int64_t d = 0; d < D; ++d) {
+      k2r[d] = kr[d];
+      qkr[d] = qr[d] * kr[d];
+    }
+  }
+  std::vector<float> wqd, wkd, fromQ(static_cast<size_t>(N * s.H[0])), score(static_cast<size_t>(V));
+  FirstBlocks(s, &wqd, &wkd);
+  const int64_t H0 = s.H[0];
+  Gemm(false, false, N, H0, D, q, wqd.data(), 0.0f, fromQ.data());
+  float* out0 = m > 1 ? acts.p[0] : score.data();
+  Gemm(false, false, V, H0, D, k2, wkd.data(), 0.0f, out0);
+  Gemm(false, false, V, H0, D, qk, s.W(0) + 3 * D * H0, 1.0f, out0);
+  const float* b0 = s.b(0);
+  for (int64_t v = 0; v < V; ++v) {
+    float* o = out0 + v * H0;
+    const float* fq = fromQ.data() + (pos[v] / L) * H0;
+    if (b0)
+      for (int64_t j = 0; j < H0; ++j) o[j] += fq[j] + b0[j];
+    else
+      for (int64_t j = 0; j < H0; ++j) o[j] += fq[j];
+  }
+  if (m > 1) ApplyAct(out0, V * H0, s.act, 0.0f);
+  for (int i = 1; i < m; ++i) {
+    const int64_t Hi = s.H[i];
+    float* out = i < m - 1 ? acts.p[i] : score.data();
+    Gemm(false, false, V, Hi, s.H[i - 1], acts.p[i - 1], s.W(i), 0.0f, out);
+    const float* bi = s.b(i);
+    if (bi)
+      for (int64_t v = 0; v < V; ++v)
+        for (int64_t j = 0; j < Hi; ++j) out[v * Hi + j] += bi[j];
+    if (i < m - 1) ApplyAct(out, V * Hi, s.act, 0.0f);
+  }
+  // Masked softmax per query row over its valid slots (a run of pos), then the weighted sum.
+  const float* val = s.val();
+  for (int64_t i = 0; i < N * D; ++i) pooled[i] = 0.0f;
+  std::vector<double> acc(static_cast<size_t>(D));
+  for (int64_t v0 = 0; v0 < V;) {
+    const int64_t n = pos[v0] / L;
+    int64_t v1 = v0;
+    float mx = -INFINITY;
+    while (v1 < V && pos[v1] / L == n) {
+      if (score[v1] > mx) mx = score[v1];
+      ++v1;
+    }
+    double z = 0.0;
+    for (int64_t v = v0; v < v1; ++v) {
+      const float e = static_cast<float>(std::exp(static_cast<double>(score[v]) - static_cast<double>(mx)));
+      w[pos[v]] = e;
+      z += e;
+    }
+    for (int64_t d = 0; d < D; ++d) acc[d] = 0.0;
+    for (int64_t v = v0; v < v1; ++v) {
+      const float wv = static_cast<float>(static_cast<double>(w[pos[v]]) / z);
+      w[pos[v]] = wv;
+      const float* vr = val + static_cast<int64_t>(pos[v]) * D;
+      for (int64_t d = 0; d < D; ++d) acc[d] += static_cast<double>(wv) * vr[d];
+    }
+    for (int64_t d = 0; d < D; ++d) pooled[n * D + d] = static_cast<float>(acc[d]);
+    v0 = v1;
+  }
+  return Undefined(env);
+}
+
+// dinAttentionBackward(N, L, D, query, keys, values|null, pos, act, params, widths,
+//                      k2, qk, acts, weights, dPooled [N*D], dWeights [N*L]|null,
+//                      dQuery [N*D], dKeys [N*L*D] (zeros), dValues [N*L*D] (zeros)|null, dParams)
+//   dQuery and dParams (same layout as params; null biases stay null) are overwritten; dKeys and
+//   dValues are accumulated into (with dValues null, the values' gradient goes into dKeys).
+napi_value DinAttentionBackward(napi_env env, napi_callback_info info) {
+  Args a;
+  const char* fn = "dinAttentionBackward";
+  if (!GetArgs(env, info, &a, 20, fn)) return nullptr;
+  Din s;
+  if (!ReadDin(env, a, &s, fn)) return nullptr;
+  float *k2, *qk, *w, *dp, *dw = nullptr, *dq, *dk, *dv = nullptr;
+  size_t l1, l2, l3, l4, l5 = 0, l6, l7, l8 = 0;
+  F32List acts, dparams;
+  if (!GetF32(env, a.argv[10], &k2, &l1, fn, "k2") || !GetF32(env, a.argv[11], &qk, &l2, fn, "qk") ||
+      !GetF32List(env, a.argv[12], &acts, fn, "acts") || !GetF32(env, a.argv[13], &w, &l3, fn, "weights") ||
+      !GetF32(env, a.argv[14], &dp, &l4, fn, "dPooled"))
+    return nullptr;
+  if (!IsNullish(env, a.argv[15]) && !GetF32(env, a.argv[15], &dw, &l5, fn, "dWeights")) return nullptr;
+  if (!GetF32(env, a.argv[16], &dq, &l6, fn, "dQuery") || !GetF32(env, a.argv[17], &dk, &l7, fn, "dKeys"))
+    return nullptr;
+  if (!IsNullish(env, a.argv[18]) && !GetF32(env, a.argv[18], &dv, &l8, fn, "dValues")) return nullptr;
+  if (!GetF32List(env, a.argv[19], &dparams, fn, "dParams")) return nullptr;
+  const int64_t N = s.N, L = s.L, D = s.D, V = s.V;
+  const int m = s.m;
+  if (!NeedLen(env, l1, V * D, fn, "k2") || !NeedLen(env, l2, V * D, fn, "qk") ||
+      !NeedLen(env, l3, N * L, fn, "weights") || !NeedLen(env, l4, N * D, fn, "dPooled") ||
+      (dw && !NeedLen(env, l5, N * L, fn, "dWeights")) || !NeedLen(env, l6, N * D, fn, "dQuery") ||
+      !NeedLen(env, l7, N * L * D, fn, "dKeys") || (dv && !NeedLen(env, l8, N * L * D, fn, "dValues")))
+    return nullptr;
+  if (acts.p.size() != static_cast<size_t>(m - 1) || dparams.p.size() != static_cast<size_t>(2 * m)) {
+    Throw(env, "ERR_RECREPRO_ARGS", std::string(fn) + ": acts / dParams do not match the layers");
+    return nullptr;
+  }
+  for (int i = 0; i < m - 1; ++i)
+    if (!acts.p[i] || !NeedLen(env, acts.n[i], V * s.H[i], fn, "acts[i]")) return nullptr;
+  for (int i = 0; i < m; ++i) {
+    if (!dparams.p[2 * i] || !NeedLen(env, dparams.n[2 * i], s.in[i] * s.H[i], fn, "dParams W")) return nullptr;
+    if ((s.b(i) != nullptr) != (dparams.p[2 * i + 1] != nullptr)) {
+      Throw(env, "ERR_RECREPRO_ARGS", std::string(fn) + ": dParams biases must match params");
+      return nullptr;
+    }
+    if (dparams.p[2 * i + 1] && !NeedLen(env, dparams.n[2 * i + 1], s.H[i], fn, "dParams b")) return nullptr;
+  }
+  const float* q = s.q;
+  const int32_t* pos = s.pos;
+  const float* val = s.val();
+  float* dval = dv ? dv : dk;
+  // Softmax + weighted sum backward: dscore_v = w_v (g_v - sum_u w_u g_u), g_v = dPooled_n . val_v.
+  std::vector<float> dout(static_cast<size_t>(V));
+  for (int64_t v0 = 0; v0 < V;) {
+    const int64_t n = pos[v0] / L;
+    const float* g = dp + n * D;
+    int64_t v1 = v0;
+    double dot = 0.0;
+    while (v1 < V && pos[v1] / L == n) {
+      const int64_t p = pos[v1];
+      const float* vr = val + p * D;
+      double gv = dw ? static_cast<double>(dw[p]) : 0.0;
+      for (int64_t d = 0; d < D; ++d) gv += static_cast<double>(g[d]) * vr[d];
+      dout[v1] = static_cast<float>(gv);
+      dot += static_cast<double>(w[p]) * static_cast<float>(gv);
+      const float wv = w[p];
+      float* dvr = dval + p * D;
+      for (int64_t d = 0; d < D; ++d) dvr[d] += wv * g[d];
+      ++v1;
+    }
+    for (int64_t v = v0; v < v1; ++v)
+      dout[v] = static_cast<float>(static_cast<double>(w[pos[v]]) * (static_cast<double>(dout[v]) - dot));
+    v0 = v1;
+  }
+  // Hidden layers, last to second: dW = A^T dout, db = colsum(dout), dA = dout W^T, times act'.
+  auto colsum = [](const float* X, int64_t M, int64_t C, float* out) {
+    std::vector<double> acc(static_cast<size_t>(C), 0.0);
+    for (int64_t i = 0; i < M; ++i)
+      for (int64_t j = 0; j < C; ++j) acc[j] += static_cast<double>(X[i * C + j]);
+    for (int64_t j = 0; j < C; ++j) out[j] = static_cast<float>(acc[j]);
+  };
+  for (int i = m - 1; i >= 1; --i) {
+    const int64_t Hin = s.H[i - 1], Hout = s.H[i];
+    const float* A = acts.p[i - 1];
+    Gemm(true, false, Hin, Hout, V, A, dout.data(), 0.0f, dparams.p[2 * i]);
+    if (dparams.p[2 * i + 1]) colsum(dout.data(), V, Hout, dparams.p[2 * i + 1]);
+    std::vector<float> din(static_cast<size_t>(V * Hin));
+    Gemm(false, true, V, Hin, Hout, dout.data(), s.W(i), 0.0f, din.data());
+    const int64_t n = V * Hin;
+    if (s.act == ACT_SIGMOID)
+      for (int64_t j = 0; j < n; ++j) din[j] *= A[j] * (1.0f - A[j]);
+    else
+      for (int64_t j = 0; j < n; ++j) din[j] = A[j] > 0.0f ? din[j] : 0.0f;
+    dout.swap(din);
+  }
+  // First layer.
+  const int64_t H0 = s.H[0], DH = D * H0;
+  std::vector<float> wqd, wkd;
+  FirstBlocks(s, &wqd, &wkd);
+  std::vector<float> G(static_cast<size_t>(N * H0), 0.0f);
+  for (int64_t v = 0; v < V; ++v) {
+    float* gr = G.data() + (pos[v] / L) * H0;
+    const float* o = dout.data() + v * H0;
+    for (int64_t j = 0; j < H0; ++j) gr[j] += o[j];
+  }
+  float* dW0 = dparams.p[0];
+  Gemm(true, false, D, H0, N, q, G.data(), 0.0f, dW0);             // q block: d(Wq + Wd)
+  Gemm(true, false, D, H0, V, k2, dout.data(), 0.0f, dW0 + DH);    // k block: d(Wk - Wd)
+  Gemm(true, false, D, H0, V, qk, dout.data(), 0.0f, dW0 + 3 * DH);  // q * k block
+  for (int64_t i = 0; i < DH; ++i) dW0[2 * DH + i] = dW0[i] - dW0[DH + i];
+  if (dparams.p[1]) colsum(dout.data(), V, H0, dparams.p[1]);
+  Gemm(false, true, N, D, H0, G.data(), wqd.data(), 0.0f, dq);
+  std::vector<float> T1(static_cast<size_t>(V * D)), T2(static_cast<size_t>(V * D));
+  Gemm(false, true, V, D, H0, dout.data(), wkd.data(), 0.0f, T1.data());
+  Gemm(false, true, V, D, H0, dout.data(), s.W(0) + 3 * DH, 0.0f, T2.data());
+  for (int64_t v = 0; v < V; ++v) {
+    const int64_t p = pos[v], n = p / L;
+    const float* qr = q + n * D;
+    const float* k2r = k2 + v * D;
+    const float* t1 = T1.data() + v * D;
+    const float* t2 = T2.data() + v * D;
+    float* dkr = dk + p * D;
+    float* dqr = dq + n * D;
+    for (int64_t d = 0; d < D; ++d) {
+      dkr[d] += t1[d] + t2[d] * qr[d];
+      dqr[d] += t2[d] * k2r[d];
+    }
+  }
+  return Undefined(env);
+}
+
+// ---------------------------------------------------------------------------------------------
 // Threads / info
 // ---------------------------------------------------------------------------------------------
 
@@ -853,7 +1212,7 @@ napi_value Info(napi_env env, napi_callback_info) {
   napi_create_string_utf8(env, openblas_get_corename(), NAPI_AUTO_LENGTH, &v);
   napi_set_named_property(env, obj, "blasCore", v);
   napi_set_named_property(env, obj, "threads", Num(env, openblas_get_num_threads()));
-  napi_set_named_property(env, obj, "abiVersion", Num(env, 3));
+  napi_set_named_property(env, obj, "abiVersion", Num(env, 4));
   return obj;
 }
 
@@ -873,7 +1232,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"sgemm", Sgemm},       {"sgemmBatched", SgemmBatched}, {"biasAct", BiasAct},
       {"unary", Unary},       {"binary", Binary},             {"reluGrad", ReluGrad},
       {"colSum", ColSum},     {"rowSum", RowSum},             {"gatherRows", GatherRows},
-      {"adamRows", AdamRows}, {"adamDense", AdamDense}, {"scatterAddRows", ScatterAddRows}, {"dedupRows", DedupRows}, {"spmm", Spmm}, {"setThreads", SetThreads},     {"getThreads", GetThreads},
+      {"adamRows", AdamRows}, {"adamDense", AdamDense}, {"scatterAddRows", ScatterAddRows}, {"dedupRows", DedupRows}, {"spmm", Spmm}, {"dinAttentionForward", DinAttentionForward}, {"dinAttentionBackward", DinAttentionBackward}, {"setThreads", SetThreads},     {"getThreads", GetThreads},
       {"info", Info},           {"tuneMalloc", TuneMalloc},
   };
   for (const Fn& f : fns) {

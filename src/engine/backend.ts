@@ -15,6 +15,8 @@
 import { tf } from "./tf";
 import { registerFastKernels } from "./kernels";
 import { setRowKernels, type RowKernels } from "./embedding-table";
+import { setFusedOps } from "./fused-ops";
+import type { NativeAddon } from "./native";
 import { envInteger } from "./env";
 
 export type BackendChoice = "tensorflow-gpu" | "tensorflow" | "cpu-native" | "wasm" | "cpu";
@@ -82,7 +84,15 @@ async function tryNative(): Promise<{ registered: string[]; detail: unknown }> {
   const res = native.loadNativeKernels();
   if (!res.ok) throw new Error(res.error ?? "native kernels not available");
   setRowKernels(native.getNativeAddon());
-  return { registered: [...res.registered, "gatherRows/adamRows (fp32 embedding tables)"], detail: res };
+  setFusedOps(native.getNativeAddon() as Partial<NativeAddon> | null);
+  return {
+    registered: [
+      ...res.registered,
+      "gatherRows/adamRows (fp32 embedding tables)",
+      "dinAttention (fused DIN attention)",
+    ],
+    detail: res,
+  };
 }
 
 async function tryWasm(): Promise<void> {
@@ -175,6 +185,7 @@ async function choose(forced: BackendChoice | null, quiet: boolean): Promise<Bac
   const order = forced ? [forced] : BACKEND_ORDER;
   const tried: BackendAttempt[] = [];
   setRowKernels(null);
+  setFusedOps(null);
   for (const name of order) {
     try {
       let native: unknown;
@@ -204,6 +215,7 @@ async function choose(forced: BackendChoice | null, quiet: boolean): Promise<Bac
       return info;
     } catch (e) {
       setRowKernels(null);
+      setFusedOps(null);
       tried.push({ name, ok: false, error: errText(e) });
     }
   }

@@ -99,6 +99,51 @@ export interface NativeAddon {
     numCols: number,
     out: Float32Array,
   ): void;
+  /**
+   * Fused DIN attention forward (abiVersion >= 4; src/models/layers/din-fused.ts): the activation
+   * unit on the valid slots `pos` (strictly increasing n*L + l), masked softmax, weighted sum of
+   * `values` (keys when null). Fills the saved k2 / qk / acts, `weights` (pass zeros) and `pooled`.
+   */
+  dinAttentionForward?(
+    N: number,
+    L: number,
+    D: number,
+    query: Float32Array,
+    keys: Float32Array,
+    values: Float32Array | null,
+    pos: Int32Array,
+    act: number,
+    params: (Float32Array | null)[],
+    widths: Int32Array,
+    k2: Float32Array,
+    qk: Float32Array,
+    acts: Float32Array[],
+    weights: Float32Array,
+    pooled: Float32Array,
+  ): void;
+  /** Its backward: dQuery and dParams overwritten, dKeys / dValues (zeros) accumulated into. */
+  dinAttentionBackward?(
+    N: number,
+    L: number,
+    D: number,
+    query: Float32Array,
+    keys: Float32Array,
+    values: Float32Array | null,
+    pos: Int32Array,
+    act: number,
+    params: (Float32Array | null)[],
+    widths: Int32Array,
+    k2: Float32Array,
+    qk: Float32Array,
+    acts: Float32Array[],
+    weights: Float32Array,
+    dPooled: Float32Array,
+    dWeights: Float32Array | null,
+    dQuery: Float32Array,
+    dKeys: Float32Array,
+    dValues: Float32Array | null,
+    dParams: (Float32Array | null)[],
+  ): void;
   /** out[ids[k],:] += grads[k,:] (duplicates summed). */
   scatterAddRows(out: Float32Array, dim: number, ids: Int32Array, grads: Float32Array): void;
   /**
@@ -154,7 +199,7 @@ export interface NativeAddon {
   tuneMalloc(mmapThreshold: number, trimThreshold: number): boolean;
   setThreads(n: number): number;
   getThreads(): number;
-  /** Build information; abiVersion 2 adds adamRows' weightDecay, 3 spmm. */
+  /** Build information; abiVersion 2 adds adamRows' weightDecay, 3 spmm, 4 the fused DIN attention. */
   info(): { blasConfig: string; blasCore: string; threads: number; abiVersion: number };
 }
 
@@ -280,6 +325,11 @@ function useBlasThreads(n: number): void {
 /** Before a large native kernel (spmm, big GEMMs): the configured thread count. */
 export function useParallelThreads(): void {
   useBlasThreads(blasThreads);
+}
+
+/** Before a native kernel whose largest GEMM has `macs` multiply-adds: the PARALLEL_MIN_MACS rule. */
+export function useThreadsFor(macs: number): void {
+  useBlasThreads(macs >= PARALLEL_MIN_MACS ? blasThreads : 1);
 }
 
 /** Sets the OpenBLAS thread count; returns the count in effect (0 when the addon is not loaded). */

@@ -13,6 +13,7 @@ import type { Rng } from "../../engine/rng";
 import { ownedVariable, tf } from "../../engine/tf";
 import { BatchNorm, type BatchNormConfig } from "./batch-norm";
 import { Dense } from "./dense";
+import { dinAttentionFused, fusedDinAddon } from "./din-fused";
 import {
   addGathered,
   gatherMul,
@@ -89,7 +90,9 @@ export class DinAttention {
 
   /**
    * query [N, D], keys [N, L, D], mask (N·L values, 1 = valid) -> pooled [N, D] and weights [N, L]
-   * (0 at padding). `values` [N, L, D] (default the keys) are what is pooled.
+   * (0 at padding). `values` [N, L, D] (default the keys) are what is pooled. With the native
+   * addon (abiVersion >= 4) this runs as one fused op (./din-fused.ts; its weights carry no
+   * gradient); otherwise, or with RECREPRO_FUSED_ATTENTION=0, op by op below.
    */
   apply(
     query: tf.Tensor2D,
@@ -97,6 +100,8 @@ export class DinAttention {
     mask: ArrayLike<number>,
     values?: tf.Tensor3D,
   ): { pooled: tf.Tensor2D; weights: tf.Tensor2D } {
+    const nat = fusedDinAddon();
+    if (nat) return dinAttentionFused(nat, this, query, keys, mask, values);
     const [N, L, D] = keys.shape;
     if (mask.length !== N * L)
       throw new Error(`DinAttention: mask has ${mask.length} values, keys ${N}x${L}`);
