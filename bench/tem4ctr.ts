@@ -156,6 +156,7 @@ async function main(): Promise<void> {
   const phases: Record<string, number[]> = {};
   let at = 0;
   let kitLoss = NaN;
+  let kitLossRound1 = NaN; // after warmup + steps steps, the count each PyTorch run trains
   let torchInfo: TorchRun | null = null;
   try {
     for (let r = 0; r < rounds; r++) {
@@ -172,6 +173,7 @@ async function main(): Promise<void> {
         }
       }
       const kitMs = median(times);
+      if (r === 0) kitLossRound1 = kitLoss;
       torchInfo = runTorch(torchArgs, threads);
       kitAll.push(...times);
       torchAll.push(...torchInfo.times_ms);
@@ -191,6 +193,9 @@ async function main(): Promise<void> {
   const torchBest = Math.min(...perRound.map((p) => p.torchMs));
   console.log(
     `best round: kit ${kitBest.toFixed(1)} ms, torch ${torchBest.toFixed(1)} ms, torch/kit ${(torchBest / kitBest).toFixed(2)}x`,
+  );
+  console.log(
+    `loss after ${warmup + steps} steps from a fresh model: kit ${kitLossRound1.toFixed(4)}, torch ${torchInfo?.loss.toFixed(4)}`,
   );
   console.log(
     `kit ${kitMs.toFixed(1)} ms/step, torch ${torchMs.toFixed(1)} ms/step; torch/kit (median same-round) ${ratio.toFixed(2)}x (target >= 1.0x)`,
@@ -223,6 +228,9 @@ async function main(): Promise<void> {
     torchMsBestRound: torchBest,
     ratioBestRounds: torchBest / kitBest,
     kitPhasesMs: kitPhases,
+    // Same batches, same step count (warmup + steps from a fresh model; different initial
+    // weights): a sanity check that both sides train, not a numerical comparison.
+    lossAfterOneRun: { kit: kitLossRound1, torch: torchInfo?.loss ?? null, steps: warmup + steps },
     lastLoss: { kit: kitLoss, torch: torchInfo?.loss ?? null },
     perRound,
   });

@@ -69,7 +69,8 @@ export function dinAttentionFused(
   const widths = Int32Array.from(dense.map((l) => l.outDim));
   const act = ACT_CODE[att.activation];
   const vars: tf.Tensor[] = dense.flatMap((l) => (l.b ? [l.w, l.b] : [l.w]));
-  const macs = V * Math.max(...dense.map((l) => l.inDim * l.outDim));
+  // Largest single GEMM (the first layer runs as [V, D] x [D, H0] blocks) for the BLAS thread rule.
+  const macs = V * Math.max(...dense.map((l, i) => (i === 0 ? D : l.inDim) * l.outDim));
   const nIn = 2 + (sepValues ? 1 : 0) + vars.length;
   const weights = new Float32Array(N * L);
   const f = tf.customGrad(((...xs: tf.Tensor[]) => {
