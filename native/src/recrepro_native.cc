@@ -704,6 +704,59 @@ napi_value DedupRows(napi_env env, napi_callback_info info) {
   return Num(env, static_cast<double>(n));
 }
 
+// sumDuplicates(ids Int32Array [n], grads, gradOffset, gradStride, dim, slot Int32Array(rows),
+//               uniqOut Int32Array(n), sumOut [n*dim]) -> number of unique ids (abiVersion >= 4)
+//   The embedding tables' duplicate sum (src/engine/embedding-table.ts sumDuplicates) with the
+//   same arithmetic: rows in first-occurrence order, float adds in id order (the JavaScript
+//   version's double add of two floats rounded to float is the same value). Gradient row k starts
+//   at gradOffset + k*gradStride. `slot` is the caller's scratch of one entry per table row, all -1
+//   on entry and restored to -1 on return. An id outside [0, rows) returns -(k+1) for its
+//   position k, nothing else written (the caller raises its own error).
+napi_value SumDuplicates(napi_env env, napi_callback_info info) {
+  Args a;
+  const char* fn = "sumDuplicates";
+  if (!GetArgs(env, info, &a, 8, fn)) return nullptr;
+  int32_t *ids, *slot, *uniq;
+  float *G, *S;
+  size_t li, lg, ls, lu, lsum;
+  int64_t off, stride, dim;
+  if (!GetTyped<int32_t>(env, a.argv[0], napi_int32_array, &ids, &li, fn, "ids") ||
+      !GetF32(env, a.argv[1], &G, &lg, fn, "grads") || !GetInt64(env, a.argv[2], &off, fn, "gradOffset") ||
+      !GetInt64(env, a.argv[3], &stride, fn, "gradStride") || !GetInt64(env, a.argv[4], &dim, fn, "dim") ||
+      !GetTyped<int32_t>(env, a.argv[5], napi_int32_array, &slot, &ls, fn, "slot") ||
+      !GetTyped<int32_t>(env, a.argv[6], napi_int32_array, &uniq, &lu, fn, "uniqOut") ||
+      !GetF32(env, a.argv[7], &S, &lsum, fn, "sumOut"))
+    return nullptr;
+  const int64_t n = static_cast<int64_t>(li);
+  if (dim <= 0 || off < 0 || stride < dim) {
+    Throw(env, "ERR_RECREPRO_RANGE", "sumDuplicates: bad dim, gradOffset or gradStride");
+    return nullptr;
+  }
+  if ((n > 0 && !NeedLen(env, lg, off + (n - 1) * stride + dim, fn, "grads")) ||
+      !NeedLen(env, lu, n, fn, "uniqOut") || !NeedLen(env, lsum, n * dim, fn, "sumOut"))
+    return nullptr;
+  const int64_t rows = static_cast<int64_t>(ls);
+  for (int64_t k = 0; k < n; ++k)
+    if (ids[k] < 0 || ids[k] >= rows) return Num(env, static_cast<double>(-(k + 1)));
+  int64_t nu = 0;
+  for (int64_t k = 0; k < n; ++k) {
+    const int32_t r = ids[k];
+    const float* g = G + off + k * stride;
+    int32_t sl = slot[r];
+    if (sl < 0) {
+      sl = static_cast<int32_t>(nu++);
+      slot[r] = sl;
+      uniq[sl] = r;
+      std::memcpy(S + static_cast<int64_t>(sl) * dim, g, sizeof(float) * static_cast<size_t>(dim));
+    } else {
+      float* o = S + static_cast<int64_t>(sl) * dim;
+      for (int64_t j = 0; j < dim; ++j) o[j] += g[j];
+    }
+  }
+  for (int64_t j = 0; j < nu; ++j) slot[uniq[j]] = -1;
+  return Num(env, static_cast<double>(nu));
+}
+
 // adamRows(table, m, v, dim, rows Int32Array (unique), grads [n,dim], lr, beta1, beta2, eps, step
 //          [, weightDecay])
 //   Row-wise ("lazy") Adam: only the listed rows are updated, with bias correction at `step`.
@@ -920,6 +973,62 @@ bool ReadDin(napi_env env, const Args& a, Din* s, const char* fn) {
   return true;
 }
 
+// Optional trailing `threads` argument (default 1).
+int ReadThreads(napi_env env, const Args& a, size_t at) {
+  if (a.argc <= at || IsNullish(env, a.argv[at])) return 1;
+  int64_t t = 1;
+  napi_valuetype ty;
+  napi_typeof(env, a.argv[at], &ty);
+  if (ty == napi_number) napi_get_value_int64(env, a.argv[at], &t);
+  return t < 1 ? 1 : (t > 64 ? 64 : static_cast<int>(t));
+}
+
+// A block of query rows [n0, n1) and its valid slots [v0, v1) (pos is sorted by row).
+struct Chunk {
+  int64_t n0, n1, v0, v1;
+};
+
+// Below this many valid slots per extra thread one thread does it all (a thread start costs
+// ~20-50 us; the smallest DIN call here, 256 queries x ~15 clicks, stays on one).
+constexpr int64_t kMinSlotsPerThread = 4096;
+
+// Up to `threads` row blocks with about equal numbers of valid slots.
+std::vector<Chunk> SplitRows(const Din& s, int threads) {
+  const int64_t V = s.V, N = s.N, L = s.L;
+  int64_t T = threads;
+  if (T > V / kMinSlotsPerThread) T = V / kMinSlotsPerThread;
+  if (T < 1) T = 1;
+  std::vector<Chunk> out;
+  int64_t n0 = 0, v0 = 0;
+  for (int64_t c = 1; c <= T; ++c) {
+    int64_t n1 = N, v1 = V;
+    if (c < T) {
+      n1 = s.pos[c * V / T] / L;  // split at the row of the c/T-th slot
+      if (n1 < n0) n1 = n0;
+      v1 = v0;
+      while (v1 < V && s.pos[v1] / L < n1) ++v1;
+    }
+    out.push_back({n0, n1, v0, v1});
+    n0 = n1;
+    v0 = v1;
+  }
+  return out;
+}
+
+// Runs fn(index, chunk) for every chunk: chunk 0 on the calling thread, the others on their own
+// std::thread (OpenBLAS at one thread is called from each; the caller sets that).
+template <typename F>
+void RunChunks(const std::vector<Chunk>& chunks, F fn) {
+  if (chunks.size() == 1) {
+    fn(0, chunks[0]);
+    return;
+  }
+  std::vector<std::thread> pool;
+  for (size_t i = 1; i < chunks.size(); ++i) pool.emplace_back([&fn, &chunks, i] { fn(i, chunks[i]); });
+  fn(0, chunks[0]);
+  for (std::thread& t : pool) t.join();
+}
+
 // The [D, H0] blocks Wq + Wd and Wk - Wd of the first layer.
 void FirstBlocks(const Din& s, std::vector<float>* wqd, std::vector<float>* wkd) {
   const int64_t DH = s.D * s.H[0];
@@ -933,13 +1042,14 @@ void FirstBlocks(const Din& s, std::vector<float>* wqd, std::vector<float>* wkd)
 }
 
 // dinAttentionForward(N, L, D, query, keys, values|null, pos, act, params, widths,
-//                     k2 [V*D], qk [V*D], acts [m-1 arrays of V*H(i)], weights [N*L], pooled [N*D])
+//                     k2 [V*D], qk [V*D], acts [m-1 arrays of V*H(i)], weights [N*L], pooled [N*D]
+//                     [, threads])
 //   Fills the saved k2 = keys[pos], qk = q[row] * k2 and the hidden activations (the backward pass
 //   reads them), the weights (0 at padding: the caller passes zeros) and the pooled rows.
 napi_value DinAttentionForward(napi_env env, napi_callback_info info) {
   Args a;
   const char* fn = "dinAttentionForward";
-  if (!GetArgs(env, info, &a, 15, fn)) return nullptr;
+  if (!GetArgs(env, info, &a, 15, fn)) return nullptr;  // + optional threads
   Din s;
   if (!ReadDin(env, a, &s, fn)) return nullptr;
   float *k2, *qk, *w, *pooled;
@@ -960,87 +1070,96 @@ napi_value DinAttentionForward(napi_env env, napi_callback_info info) {
   }
   for (int i = 0; i < m - 1; ++i)
     if (!acts.p[i] || !NeedLen(env, acts.n[i], V * s.H[i], fn, "acts[i]")) return nullptr;
-  const float* q = s.q;
-  const float* keys = s.keys;
+  const int threads = ReadThreads(env, a, 15);
   const int32_t* pos = s.pos;
-  for (int64_t v = 0; v < V; ++v) {
-    const int64_t p = pos[v], n = p / L;
-    const float* kr = keys + p * D;
-    const float* qr = q + n * D;
-    float* k2r = k2 + v * D;
-    float* qkr = qk + v * D;
-    for (int64_t d = 0; d < D; ++d) {
-      k2r[d] = kr[d];
-      qkr[d] = qr[d] * kr[d];
-    }
-  }
-  std::vector<float> wqd, wkd, fromQ(static_cast<size_t>(N * s.H[0])), score(static_cast<size_t>(V));
+  std::vector<float> wqd, wkd;
   FirstBlocks(s, &wqd, &wkd);
-  const int64_t H0 = s.H[0];
-  Gemm(false, false, N, H0, D, q, wqd.data(), 0.0f, fromQ.data());
-  float* out0 = m > 1 ? acts.p[0] : score.data();
-  Gemm(false, false, V, H0, D, k2, wkd.data(), 0.0f, out0);
-  Gemm(false, false, V, H0, D, qk, s.W(0) + 3 * D * H0, 1.0f, out0);
-  const float* b0 = s.b(0);
-  for (int64_t v = 0; v < V; ++v) {
-    float* o = out0 + v * H0;
-    const float* fq = fromQ.data() + (pos[v] / L) * H0;
-    if (b0)
-      for (int64_t j = 0; j < H0; ++j) o[j] += fq[j] + b0[j];
-    else
-      for (int64_t j = 0; j < H0; ++j) o[j] += fq[j];
-  }
-  if (m > 1) ApplyAct(out0, V * H0, s.act, 0.0f);
-  for (int i = 1; i < m; ++i) {
-    const int64_t Hi = s.H[i];
-    float* out = i < m - 1 ? acts.p[i] : score.data();
-    Gemm(false, false, V, Hi, s.H[i - 1], acts.p[i - 1], s.W(i), 0.0f, out);
-    const float* bi = s.b(i);
-    if (bi)
-      for (int64_t v = 0; v < V; ++v)
-        for (int64_t j = 0; j < Hi; ++j) out[v * Hi + j] += bi[j];
-    if (i < m - 1) ApplyAct(out, V * Hi, s.act, 0.0f);
-  }
-  // Masked softmax per query row over its valid slots (a run of pos), then the weighted sum.
-  const float* val = s.val();
-  for (int64_t i = 0; i < N * D; ++i) pooled[i] = 0.0f;
-  std::vector<double> acc(static_cast<size_t>(D));
-  for (int64_t v0 = 0; v0 < V;) {
-    const int64_t n = pos[v0] / L;
-    int64_t v1 = v0;
-    float mx = -INFINITY;
-    while (v1 < V && pos[v1] / L == n) {
-      if (score[v1] > mx) mx = score[v1];
-      ++v1;
+  const std::vector<Chunk> chunks = SplitRows(s, threads);
+  RunChunks(chunks, [&](size_t, const Chunk& c) {
+    const int64_t Nc = c.n1 - c.n0, Vc = c.v1 - c.v0, H0 = s.H[0];
+    const float* q = s.q;
+    for (int64_t v = c.v0; v < c.v1; ++v) {
+      const int64_t p = pos[v], n = p / L;
+      const float* kr = s.keys + p * D;
+      const float* qr = q + n * D;
+      float* k2r = k2 + v * D;
+      float* qkr = qk + v * D;
+      for (int64_t d = 0; d < D; ++d) {
+        k2r[d] = kr[d];
+        qkr[d] = qr[d] * kr[d];
+      }
     }
-    double z = 0.0;
-    for (int64_t v = v0; v < v1; ++v) {
-      const float e = static_cast<float>(std::exp(static_cast<double>(score[v]) - static_cast<double>(mx)));
-      w[pos[v]] = e;
-      z += e;
+    std::vector<float> fromQ(static_cast<size_t>(Nc * H0)), score(static_cast<size_t>(Vc));
+    Gemm(false, false, Nc, H0, D, q + c.n0 * D, wqd.data(), 0.0f, fromQ.data());
+    float* out0 = m > 1 ? acts.p[0] + c.v0 * H0 : score.data();
+    Gemm(false, false, Vc, H0, D, k2 + c.v0 * D, wkd.data(), 0.0f, out0);
+    Gemm(false, false, Vc, H0, D, qk + c.v0 * D, s.W(0) + 3 * D * H0, 1.0f, out0);
+    const float* b0 = s.b(0);
+    for (int64_t v = 0; v < Vc; ++v) {
+      float* o = out0 + v * H0;
+      const float* fq = fromQ.data() + (pos[c.v0 + v] / L - c.n0) * H0;
+      if (b0)
+        for (int64_t j = 0; j < H0; ++j) o[j] += fq[j] + b0[j];
+      else
+        for (int64_t j = 0; j < H0; ++j) o[j] += fq[j];
     }
-    for (int64_t d = 0; d < D; ++d) acc[d] = 0.0;
-    for (int64_t v = v0; v < v1; ++v) {
-      const float wv = static_cast<float>(static_cast<double>(w[pos[v]]) / z);
-      w[pos[v]] = wv;
-      const float* vr = val + static_cast<int64_t>(pos[v]) * D;
-      for (int64_t d = 0; d < D; ++d) acc[d] += static_cast<double>(wv) * vr[d];
+    if (m > 1) ApplyAct(out0, Vc * H0, s.act, 0.0f);
+    for (int i = 1; i < m; ++i) {
+      const int64_t Hi = s.H[i];
+      float* out = i < m - 1 ? acts.p[i] + c.v0 * Hi : score.data();
+      Gemm(false, false, Vc, Hi, s.H[i - 1], acts.p[i - 1] + c.v0 * s.H[i - 1], s.W(i), 0.0f, out);
+      const float* bi = s.b(i);
+      if (bi)
+        for (int64_t v = 0; v < Vc; ++v)
+          for (int64_t j = 0; j < Hi; ++j) out[v * Hi + j] += bi[j];
+      if (i < m - 1) ApplyAct(out, Vc * Hi, s.act, 0.0f);
     }
-    for (int64_t d = 0; d < D; ++d) pooled[n * D + d] = static_cast<float>(acc[d]);
-    v0 = v1;
-  }
+    // Masked softmax per query row over its valid slots (a run of pos), then the weighted sum.
+    const float* val = s.val();
+    for (int64_t i = c.n0 * D; i < c.n1 * D; ++i) pooled[i] = 0.0f;
+    std::vector<double> acc(static_cast<size_t>(D));
+    for (int64_t g0 = c.v0; g0 < c.v1;) {
+      const int64_t n = pos[g0] / L;
+      int64_t g1 = g0;
+      float mx = -INFINITY;
+      while (g1 < c.v1 && pos[g1] / L == n) {
+        if (score[g1 - c.v0] > mx) mx = score[g1 - c.v0];
+        ++g1;
+      }
+      double z = 0.0;
+      for (int64_t v = g0; v < g1; ++v) {
+        const float e =
+            static_cast<float>(std::exp(static_cast<double>(score[v - c.v0]) - static_cast<double>(mx)));
+        w[pos[v]] = e;
+        z += e;
+      }
+      for (int64_t d = 0; d < D; ++d) acc[d] = 0.0;
+      for (int64_t v = g0; v < g1; ++v) {
+        const float wv = static_cast<float>(static_cast<double>(w[pos[v]]) / z);
+        w[pos[v]] = wv;
+        const float* vr = val + static_cast<int64_t>(pos[v]) * D;
+        for (int64_t d = 0; d < D; ++d) acc[d] += static_cast<double>(wv) * vr[d];
+      }
+      for (int64_t d = 0; d < D; ++d) pooled[n * D + d] = static_cast<float>(acc[d]);
+      g0 = g1;
+    }
+  });
   return Undefined(env);
 }
 
 // dinAttentionBackward(N, L, D, query, keys, values|null, pos, act, params, widths,
 //                      k2, qk, acts, weights, dPooled [N*D], dWeights [N*L]|null,
-//                      dQuery [N*D], dKeys [N*L*D] (zeros), dValues [N*L*D] (zeros)|null, dParams)
+//                      dQuery [N*D], dKeys [N*L*D] (zeros), dValues [N*L*D] (zeros)|null, dParams
+//                      [, threads])
 //   dQuery and dParams (same layout as params; null biases stay null) are overwritten; dKeys and
 //   dValues are accumulated into (with dValues null, the values' gradient goes into dKeys).
+//   `threads` > 1 splits the query rows into blocks with about equal valid slots, one std::thread
+//   each (all writes but the weight gradients are to disjoint rows; those are summed in block
+//   order); the caller runs OpenBLAS at one thread meanwhile.
 napi_value DinAttentionBackward(napi_env env, napi_callback_info info) {
   Args a;
   const char* fn = "dinAttentionBackward";
-  if (!GetArgs(env, info, &a, 20, fn)) return nullptr;
+  if (!GetArgs(env, info, &a, 20, fn)) return nullptr;  // + optional threads
   Din s;
   if (!ReadDin(env, a, &s, fn)) return nullptr;
   float *k2, *qk, *w, *dp, *dw = nullptr, *dq, *dk, *dv = nullptr;
@@ -1076,87 +1195,111 @@ napi_value DinAttentionBackward(napi_env env, napi_callback_info info) {
     }
     if (dparams.p[2 * i + 1] && !NeedLen(env, dparams.n[2 * i + 1], s.H[i], fn, "dParams b")) return nullptr;
   }
-  const float* q = s.q;
+  const int threads = ReadThreads(env, a, 20);
   const int32_t* pos = s.pos;
   const float* val = s.val();
   float* dval = dv ? dv : dk;
-  // Softmax + weighted sum backward: dscore_v = w_v (g_v - sum_u w_u g_u), g_v = dPooled_n . val_v.
-  std::vector<float> dout(static_cast<size_t>(V));
-  for (int64_t v0 = 0; v0 < V;) {
-    const int64_t n = pos[v0] / L;
-    const float* g = dp + n * D;
-    int64_t v1 = v0;
-    double dot = 0.0;
-    while (v1 < V && pos[v1] / L == n) {
-      const int64_t p = pos[v1];
-      const float* vr = val + p * D;
-      double gv = dw ? static_cast<double>(dw[p]) : 0.0;
-      for (int64_t d = 0; d < D; ++d) gv += static_cast<double>(g[d]) * vr[d];
-      dout[v1] = static_cast<float>(gv);
-      dot += static_cast<double>(w[p]) * static_cast<float>(gv);
-      const float wv = w[p];
-      float* dvr = dval + p * D;
-      for (int64_t d = 0; d < D; ++d) dvr[d] += wv * g[d];
-      ++v1;
-    }
-    for (int64_t v = v0; v < v1; ++v)
-      dout[v] = static_cast<float>(static_cast<double>(w[pos[v]]) * (static_cast<double>(dout[v]) - dot));
-    v0 = v1;
+  const int64_t H0 = s.H[0], DH = D * H0;
+  std::vector<float> wqd, wkd;
+  FirstBlocks(s, &wqd, &wkd);
+  const std::vector<Chunk> chunks = SplitRows(s, threads);
+  // Chunk 0 writes the weight gradients into dParams, the others into their own buffers, summed
+  // after the join in chunk order (deterministic for a given thread count).
+  std::vector<std::vector<std::vector<float>>> partial(chunks.size());
+  for (size_t ci = 1; ci < chunks.size(); ++ci) {
+    partial[ci].resize(2 * m);
+    for (int i = 0; i < 2 * m; ++i)
+      if (dparams.p[i]) partial[ci][i].assign(dparams.n[i], 0.0f);
   }
-  // Hidden layers, last to second: dW = A^T dout, db = colsum(dout), dA = dout W^T, times act'.
   auto colsum = [](const float* X, int64_t M, int64_t C, float* out) {
     std::vector<double> acc(static_cast<size_t>(C), 0.0);
     for (int64_t i = 0; i < M; ++i)
       for (int64_t j = 0; j < C; ++j) acc[j] += static_cast<double>(X[i * C + j]);
     for (int64_t j = 0; j < C; ++j) out[j] = static_cast<float>(acc[j]);
   };
-  for (int i = m - 1; i >= 1; --i) {
-    const int64_t Hin = s.H[i - 1], Hout = s.H[i];
-    const float* A = acts.p[i - 1];
-    Gemm(true, false, Hin, Hout, V, A, dout.data(), 0.0f, dparams.p[2 * i]);
-    if (dparams.p[2 * i + 1]) colsum(dout.data(), V, Hout, dparams.p[2 * i + 1]);
-    std::vector<float> din(static_cast<size_t>(V * Hin));
-    Gemm(false, true, V, Hin, Hout, dout.data(), s.W(i), 0.0f, din.data());
-    const int64_t n = V * Hin;
-    if (s.act == ACT_SIGMOID)
-      for (int64_t j = 0; j < n; ++j) din[j] *= A[j] * (1.0f - A[j]);
-    else
-      for (int64_t j = 0; j < n; ++j) din[j] = A[j] > 0.0f ? din[j] : 0.0f;
-    dout.swap(din);
-  }
-  // First layer.
-  const int64_t H0 = s.H[0], DH = D * H0;
-  std::vector<float> wqd, wkd;
-  FirstBlocks(s, &wqd, &wkd);
-  std::vector<float> G(static_cast<size_t>(N * H0), 0.0f);
-  for (int64_t v = 0; v < V; ++v) {
-    float* gr = G.data() + (pos[v] / L) * H0;
-    const float* o = dout.data() + v * H0;
-    for (int64_t j = 0; j < H0; ++j) gr[j] += o[j];
-  }
-  float* dW0 = dparams.p[0];
-  Gemm(true, false, D, H0, N, q, G.data(), 0.0f, dW0);             // q block: d(Wq + Wd)
-  Gemm(true, false, D, H0, V, k2, dout.data(), 0.0f, dW0 + DH);    // k block: d(Wk - Wd)
-  Gemm(true, false, D, H0, V, qk, dout.data(), 0.0f, dW0 + 3 * DH);  // q * k block
-  for (int64_t i = 0; i < DH; ++i) dW0[2 * DH + i] = dW0[i] - dW0[DH + i];
-  if (dparams.p[1]) colsum(dout.data(), V, H0, dparams.p[1]);
-  Gemm(false, true, N, D, H0, G.data(), wqd.data(), 0.0f, dq);
-  std::vector<float> T1(static_cast<size_t>(V * D)), T2(static_cast<size_t>(V * D));
-  Gemm(false, true, V, D, H0, dout.data(), wkd.data(), 0.0f, T1.data());
-  Gemm(false, true, V, D, H0, dout.data(), s.W(0) + 3 * DH, 0.0f, T2.data());
-  for (int64_t v = 0; v < V; ++v) {
-    const int64_t p = pos[v], n = p / L;
-    const float* qr = q + n * D;
-    const float* k2r = k2 + v * D;
-    const float* t1 = T1.data() + v * D;
-    const float* t2 = T2.data() + v * D;
-    float* dkr = dk + p * D;
-    float* dqr = dq + n * D;
-    for (int64_t d = 0; d < D; ++d) {
-      dkr[d] += t1[d] + t2[d] * qr[d];
-      dqr[d] += t2[d] * k2r[d];
+  RunChunks(chunks, [&](size_t ci, const Chunk& c) {
+    const int64_t Nc = c.n1 - c.n0, Vc = c.v1 - c.v0;
+    auto dP = [&](int i) { return ci == 0 ? dparams.p[i] : partial[ci][i].data(); };
+    const float* q = s.q;
+    // Softmax + weighted sum backward: dscore_v = w_v (g_v - sum_u w_u g_u), g_v = dPooled_n . val_v.
+    std::vector<float> dout(static_cast<size_t>(Vc));
+    for (int64_t g0 = c.v0; g0 < c.v1;) {
+      const int64_t n = pos[g0] / L;
+      const float* g = dp + n * D;
+      int64_t g1 = g0;
+      double dot = 0.0;
+      while (g1 < c.v1 && pos[g1] / L == n) {
+        const int64_t p = pos[g1];
+        const float* vr = val + p * D;
+        double gv = dw ? static_cast<double>(dw[p]) : 0.0;
+        for (int64_t d = 0; d < D; ++d) gv += static_cast<double>(g[d]) * vr[d];
+        dout[g1 - c.v0] = static_cast<float>(gv);
+        dot += static_cast<double>(w[p]) * static_cast<float>(gv);
+        const float wv = w[p];
+        float* dvr = dval + p * D;
+        for (int64_t d = 0; d < D; ++d) dvr[d] += wv * g[d];
+        ++g1;
+      }
+      for (int64_t v = g0; v < g1; ++v)
+        dout[v - c.v0] = static_cast<float>(static_cast<double>(w[pos[v]]) *
+                                            (static_cast<double>(dout[v - c.v0]) - dot));
+      g0 = g1;
     }
-  }
+    // Hidden layers, last to second: dW = A^T dout, db = colsum(dout), dA = dout W^T, times act'.
+    for (int i = m - 1; i >= 1; --i) {
+      const int64_t Hin = s.H[i - 1], Hout = s.H[i];
+      const float* A = acts.p[i - 1] + c.v0 * Hin;
+      Gemm(true, false, Hin, Hout, Vc, A, dout.data(), 0.0f, dP(2 * i));
+      if (dparams.p[2 * i + 1]) colsum(dout.data(), Vc, Hout, dP(2 * i + 1));
+      std::vector<float> din(static_cast<size_t>(Vc * Hin));
+      Gemm(false, true, Vc, Hin, Hout, dout.data(), s.W(i), 0.0f, din.data());
+      const int64_t n = Vc * Hin;
+      if (s.act == ACT_SIGMOID)
+        for (int64_t j = 0; j < n; ++j) din[j] *= A[j] * (1.0f - A[j]);
+      else
+        for (int64_t j = 0; j < n; ++j) din[j] = A[j] > 0.0f ? din[j] : 0.0f;
+      dout.swap(din);
+    }
+    // First layer (its q - k block is formed after the chunks are summed).
+    std::vector<float> G(static_cast<size_t>(Nc * H0), 0.0f);
+    for (int64_t v = 0; v < Vc; ++v) {
+      float* gr = G.data() + (pos[c.v0 + v] / L - c.n0) * H0;
+      const float* o = dout.data() + v * H0;
+      for (int64_t j = 0; j < H0; ++j) gr[j] += o[j];
+    }
+    float* dW0 = dP(0);
+    Gemm(true, false, D, H0, Nc, q + c.n0 * D, G.data(), 0.0f, dW0);            // d(Wq + Wd)
+    Gemm(true, false, D, H0, Vc, k2 + c.v0 * D, dout.data(), 0.0f, dW0 + DH);   // d(Wk - Wd)
+    Gemm(true, false, D, H0, Vc, qk + c.v0 * D, dout.data(), 0.0f, dW0 + 3 * DH);  // q * k block
+    if (dparams.p[1]) colsum(dout.data(), Vc, H0, dP(1));
+    Gemm(false, true, Nc, D, H0, G.data(), wqd.data(), 0.0f, dq + c.n0 * D);
+    std::vector<float> T1(static_cast<size_t>(Vc * D)), T2(static_cast<size_t>(Vc * D));
+    Gemm(false, true, Vc, D, H0, dout.data(), wkd.data(), 0.0f, T1.data());
+    Gemm(false, true, Vc, D, H0, dout.data(), s.W(0) + 3 * DH, 0.0f, T2.data());
+    for (int64_t v = 0; v < Vc; ++v) {
+      const int64_t p = pos[c.v0 + v], n = p / L;
+      const float* qr = q + n * D;
+      const float* k2r = k2 + (c.v0 + v) * D;
+      const float* t1 = T1.data() + v * D;
+      const float* t2 = T2.data() + v * D;
+      float* dkr = dk + p * D;
+      float* dqr = dq + n * D;
+      for (int64_t d = 0; d < D; ++d) {
+        dkr[d] += t1[d] + t2[d] * qr[d];
+        dqr[d] += t2[d] * k2r[d];
+      }
+    }
+  });
+  for (size_t ci = 1; ci < chunks.size(); ++ci)
+    for (int i = 0; i < 2 * m; ++i)
+      if (dparams.p[i]) {
+        float* o = dparams.p[i];
+        const float* x = partial[ci][i].data();
+        const int64_t n = static_cast<int64_t>(partial[ci][i].size());
+        for (int64_t j = 0; j < n; ++j) o[j] += x[j];
+      }
+  float* dW0 = dparams.p[0];
+  for (int64_t i = 0; i < DH; ++i) dW0[2 * DH + i] = dW0[i] - dW0[DH + i];
   return Undefined(env);
 }
 
@@ -1232,7 +1375,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"sgemm", Sgemm},       {"sgemmBatched", SgemmBatched}, {"biasAct", BiasAct},
       {"unary", Unary},       {"binary", Binary},             {"reluGrad", ReluGrad},
       {"colSum", ColSum},     {"rowSum", RowSum},             {"gatherRows", GatherRows},
-      {"adamRows", AdamRows}, {"adamDense", AdamDense}, {"scatterAddRows", ScatterAddRows}, {"dedupRows", DedupRows}, {"spmm", Spmm}, {"dinAttentionForward", DinAttentionForward}, {"dinAttentionBackward", DinAttentionBackward}, {"setThreads", SetThreads},     {"getThreads", GetThreads},
+      {"adamRows", AdamRows}, {"adamDense", AdamDense}, {"scatterAddRows", ScatterAddRows}, {"dedupRows", DedupRows}, {"sumDuplicates", SumDuplicates}, {"spmm", Spmm}, {"dinAttentionForward", DinAttentionForward}, {"dinAttentionBackward", DinAttentionBackward}, {"setThreads", SetThreads},     {"getThreads", GetThreads},
       {"info", Info},           {"tuneMalloc", TuneMalloc},
   };
   for (const Fn& f : fns) {

@@ -174,6 +174,20 @@ export interface RowKernels {
     step: number,
     weightDecay?: number,
   ): void;
+  /**
+   * The duplicate sum of `sumDuplicates` natively (abiVersion >= 4), same arithmetic and order;
+   * `slot` all -1 on entry and on return; returns the unique count, or -(k+1) for a bad id at k.
+   */
+  sumDuplicates?(
+    ids: Int32Array,
+    grads: Float32Array,
+    gradOffset: number,
+    gradStride: number,
+    dim: number,
+    slot: Int32Array,
+    uniqOut: Int32Array,
+    sumOut: Float32Array,
+  ): number;
   /** Build information; abiVersion >= 2 means adamRows takes weightDecay. */
   info?(): { abiVersion: number };
 }
@@ -192,6 +206,9 @@ export function setRowKernels(k: RowKernels | null): void {
 export function getRowKernels(): RowKernels | null {
   return rowKernels;
 }
+
+/** From this many ids a call's duplicate sum runs natively (below, the call costs about as much as the loop). */
+const NATIVE_SUM_MIN_IDS = 256;
 
 const DEFAULT_INIT: InitConfig = { kind: "normal", std: 1e-2 };
 
@@ -778,6 +795,12 @@ export class EmbeddingTable {
     if (this.sumBuf.length < n * d) this.sumBuf = new Float32Array(n * d);
     const uniqAll = this.uniqBuf;
     const summed = this.sumBuf;
+    const k = rowKernels;
+    if (k?.sumDuplicates && ids instanceof Int32Array && n >= NATIVE_SUM_MIN_IDS) {
+      const r = k.sumDuplicates(ids, grads, gradOffset, gradStride, d, slot, uniqAll, summed);
+      if (r < 0) this.checkId(ids[-r - 1], -r - 1);
+      return { uniq: uniqAll.subarray(0, r), summed: summed.subarray(0, r * d) };
+    }
     let nu = 0;
     for (let i = 0; i < n; i++) {
       const id = ids[i];

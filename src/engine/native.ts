@@ -120,8 +120,12 @@ export interface NativeAddon {
     acts: Float32Array[],
     weights: Float32Array,
     pooled: Float32Array,
+    threads?: number,
   ): void;
-  /** Its backward: dQuery and dParams overwritten, dKeys / dValues (zeros) accumulated into. */
+  /**
+   * Its backward: dQuery and dParams overwritten, dKeys / dValues (zeros) accumulated into. Both
+   * split the query rows over `threads` (default 1) std::threads when there is enough work.
+   */
   dinAttentionBackward?(
     N: number,
     L: number,
@@ -143,6 +147,7 @@ export interface NativeAddon {
     dKeys: Float32Array,
     dValues: Float32Array | null,
     dParams: (Float32Array | null)[],
+    threads?: number,
   ): void;
   /** out[ids[k],:] += grads[k,:] (duplicates summed). */
   scatterAddRows(out: Float32Array, dim: number, ids: Int32Array, grads: Float32Array): void;
@@ -157,6 +162,20 @@ export interface NativeAddon {
     stamp: Int32Array,
     slot: Int32Array,
     stampValue: number,
+    uniqOut: Int32Array,
+    sumOut: Float32Array,
+  ): number;
+  /**
+   * The embedding tables' duplicate sum with strided gradient rows (abiVersion >= 4; see
+   * RowKernels.sumDuplicates in embedding-table.ts): `slot` all -1 on entry and on return.
+   */
+  sumDuplicates?(
+    ids: Int32Array,
+    grads: Float32Array,
+    gradOffset: number,
+    gradStride: number,
+    dim: number,
+    slot: Int32Array,
     uniqOut: Int32Array,
     sumOut: Float32Array,
   ): number;
@@ -199,7 +218,7 @@ export interface NativeAddon {
   tuneMalloc(mmapThreshold: number, trimThreshold: number): boolean;
   setThreads(n: number): number;
   getThreads(): number;
-  /** Build information; abiVersion 2 adds adamRows' weightDecay, 3 spmm, 4 the fused DIN attention. */
+  /** Build information; abiVersion 2 adds adamRows' weightDecay, 3 spmm, 4 the fused DIN attention and sumDuplicates. */
   info(): { blasConfig: string; blasCore: string; threads: number; abiVersion: number };
 }
 
@@ -327,9 +346,13 @@ export function useParallelThreads(): void {
   useBlasThreads(blasThreads);
 }
 
-/** Before a native kernel whose largest GEMM has `macs` multiply-adds: the PARALLEL_MIN_MACS rule. */
-export function useThreadsFor(macs: number): void {
-  useBlasThreads(macs >= PARALLEL_MIN_MACS ? blasThreads : 1);
+/**
+ * Before a native kernel that runs its own threads (the fused DIN attention): OpenBLAS goes to one
+ * thread (each of the kernel's threads calls it); returns the configured count for the kernel.
+ */
+export function useKernelThreads(): number {
+  useBlasThreads(1);
+  return blasThreads;
 }
 
 /** Sets the OpenBLAS thread count; returns the count in effect (0 when the addon is not loaded). */

@@ -704,6 +704,50 @@ describe("fp32 embedding tables on the native row kernels", () => {
   });
 });
 
+describe("the embedding tables' duplicate sum on the native kernel", () => {
+  it("equals the JS loop bit for bit (strided rows, duplicates, first-occurrence order) and names a bad id", () => {
+    const { addon, error } = loadNativeAddon();
+    assert.ok(addon, `native addon missing (${error}); run: bash native/build.sh`);
+    assert.ok(
+      addon.sumDuplicates,
+      "addon built before sumDuplicates (abiVersion 4): run bash native/build.sh",
+    );
+    const t = new EmbeddingTable(
+      { name: "items", rows: 900, dim: 8, optimizer: { kind: "sgd", lr: 0.1 } },
+      1,
+    );
+    const r = new Rng(17);
+    try {
+      for (const [n, offset, stride] of [
+        [5000, 0, 8],
+        [3000, 16, 40],
+        [300, 8, 24],
+      ]) {
+        const ids = new Int32Array(n).map(() => (r.next() < 0.5 ? 0 : r.int(900)));
+        const g = new Float32Array(offset + n * stride).map(() => r.normal() * 10 ** r.int(4));
+        setRowKernels(null);
+        const a = t.sumDuplicates(ids, g, offset, stride);
+        const ja = { uniq: a.uniq.slice(), summed: a.summed.slice() };
+        setRowKernels(addon);
+        const b = t.sumDuplicates(ids, g, offset, stride);
+        assert.deepEqual(b.uniq, ja.uniq, `n ${n}: unique ids`);
+        assert.deepEqual(b.summed, ja.summed, `n ${n}: sums differ from the JS loop`);
+        // the scratch slots are restored: a second call gives the same
+        assert.deepEqual(t.sumDuplicates(ids, g, offset, stride).summed, ja.summed);
+      }
+      const bad = new Int32Array(400).fill(3);
+      bad[257] = 900;
+      assert.throws(() => t.sumDuplicates(bad, new Float32Array(400 * 8)), /items: id 900 at position 257/);
+      // and nothing was left marked: a good call after the bad one still sums id 3 400 times
+      const ok = t.sumDuplicates(new Int32Array(400).fill(3), new Float32Array(400 * 8).fill(1));
+      assert.deepEqual(Array.from(ok.uniq), [3]);
+      assert.equal(ok.summed[0], 400);
+    } finally {
+      setRowKernels(null);
+    }
+  });
+});
+
 describe("fp32 embedding tables with weight decay stay on the native row-Adam kernel", () => {
   it("adamRows with weightDecay is PyTorch Adam's L2 on the listed rows (g + wd·w before the moments)", () => {
     const { addon, error } = loadNativeAddon();

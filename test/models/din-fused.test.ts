@@ -171,6 +171,57 @@ test("fused DIN attention at the TEM4CTR bench shape equals the tfjs path", asyn
   att.variables().forEach((x) => x.dispose());
 });
 
+test("fused DIN attention on two threads (row blocks) equals one thread and the tfjs path", async () => {
+  await initBackend({ force: "cpu-native", quiet: true });
+  const nat = getNativeAddon()!;
+  const rng = new Rng(8);
+  const [N, L, D, H] = [1200, 10, 8, 6];
+  // ~9000 valid slots: above the kernel's 4096 slots per extra thread, so two blocks
+  const mask = Array.from({ length: N * L }, () => (rng.next() < 0.75 ? 1 : 0));
+  const pos = Int32Array.from(mask.flatMap((m, i) => (m ? [i] : [])));
+  const V = pos.length;
+  assert.ok(V >= 2 * 4096, `only ${V} valid slots`);
+  const f32 = (n: number) => Float32Array.from({ length: n }, () => rng.normal() * 0.5);
+  const q = f32(N * D);
+  const k = f32(N * L * D);
+  const params = [f32(4 * D * H), f32(H), f32(H), f32(1)];
+  const widths = Int32Array.from([H, 1]);
+  const dPooled = f32(N * D);
+  const once = (threads: number) => {
+    const k2 = new Float32Array(V * D);
+    const qk = new Float32Array(V * D);
+    const acts = [new Float32Array(V * H)];
+    const w = new Float32Array(N * L);
+    const pooled = new Float32Array(N * D);
+    nat.dinAttentionForward!(N, L, D, q, k, null, pos, 2, params, widths, k2, qk, acts, w, pooled, threads);
+    const dq = new Float32Array(N * D);
+    const dk = new Float32Array(N * L * D);
+    const dp = params.map((p) => new Float32Array(p.length));
+    nat.dinAttentionBackward!(
+      ...([N, L, D, q, k, null, pos, 2, params, widths, k2, qk, acts, w] as const),
+      ...([dPooled, null, dq, dk, null, dp, threads] as const),
+    );
+    return [pooled, w, dq, dk, ...dp];
+  };
+  const one = once(1);
+  const two = once(2);
+  // rows are disjoint per thread; the weight gradients are summed per block
+  ["pooled", "weights", "dQuery", "dKeys", "dW0", "db0", "dW1", "db1"].forEach((what, i) =>
+    close(two[i], one[i], `${what}, 2 threads vs 1`, 1e-5),
+  );
+  assert.deepEqual(once(2), two, "two threads are not deterministic");
+  // and the layer on this shape agrees with the tfjs path (DinAttention passes the configured threads)
+  const att = new DinAttention(D, { hidden: [H] }, rng);
+  const qt = tf.tensor2d(q, [N, D]);
+  const kt = tf.tensor3d(k, [N, L, D]);
+  const gy = tf.tensor2d(dPooled, [N, D]);
+  const a = run(true, att, qt, kt, mask, gy);
+  const b = run(false, att, qt, kt, mask, gy);
+  close(a.pooled, b.pooled, "pooled");
+  a.grads.forEach((g, i) => close(g, b.grads[i], `grad ${i}`, 1e-4));
+  att.variables().forEach((x) => x.dispose());
+});
+
 test("the addon's fused attention rejects bad slots and mismatched layers with named errors", async () => {
   await initBackend({ force: "cpu-native", quiet: true });
   const nat = getNativeAddon()!;

@@ -14,7 +14,7 @@
  */
 import { envFlag } from "../../engine/env";
 import { type FusedOps, getFusedOps } from "../../engine/fused-ops";
-import { useThreadsFor } from "../../engine/native";
+import { useKernelThreads } from "../../engine/native";
 import { tf } from "../../engine/tf";
 import type { Dense } from "./dense";
 
@@ -69,8 +69,6 @@ export function dinAttentionFused(
   const widths = Int32Array.from(dense.map((l) => l.outDim));
   const act = ACT_CODE[att.activation];
   const vars: tf.Tensor[] = dense.flatMap((l) => (l.b ? [l.w, l.b] : [l.w]));
-  // Largest single GEMM (the first layer runs as [V, D] x [D, H0] blocks) for the BLAS thread rule.
-  const macs = V * Math.max(...dense.map((l, i) => (i === 0 ? D : l.inDim) * l.outDim));
   const nIn = 2 + (sepValues ? 1 : 0) + vars.length;
   const weights = new Float32Array(N * L);
   const f = tf.customGrad(((...xs: tf.Tensor[]) => {
@@ -86,8 +84,25 @@ export function dinAttentionFused(
     const qk = new Float32Array(V * D);
     const acts = att.layers.map((l) => new Float32Array(V * l.outDim));
     const pooled = new Float32Array(N * D);
-    useThreadsFor(macs);
-    nat.dinAttentionForward(N, L, D, q, k, v, pos, act, params, widths, k2, qk, acts, weights, pooled);
+    const threads = useKernelThreads();
+    nat.dinAttentionForward(
+      N,
+      L,
+      D,
+      q,
+      k,
+      v,
+      pos,
+      act,
+      params,
+      widths,
+      k2,
+      qk,
+      acts,
+      weights,
+      pooled,
+      threads,
+    );
     return {
       value: tf.tensor2d(pooled, [N, D]),
       gradFunc: (dy: tf.Tensor) => {
@@ -95,10 +110,10 @@ export function dinAttentionFused(
         const dk = new Float32Array(N * L * D);
         const dv = v ? new Float32Array(N * L * D) : null;
         const dParams = params.map((p) => (p ? new Float32Array(p.length) : null));
-        useThreadsFor(macs);
+        const threads = useKernelThreads();
         nat.dinAttentionBackward(
           ...([N, L, D, q, k, v, pos, act, params, widths, k2, qk, acts, weights] as const),
-          ...([data(dy), null, dq, dk, dv, dParams] as const),
+          ...([data(dy), null, dq, dk, dv, dParams, threads] as const),
         );
         const grads: tf.Tensor[] = [tf.tensor2d(dq, [N, D]), tf.tensor3d(dk, [N, L, D])];
         if (dv) grads.push(tf.tensor3d(dv, [N, L, D]));

@@ -82,7 +82,7 @@ export const PROFILES: Record<Profile, Tem4ctrSettings> = {
     maxTrainPerUser: 4,
     seeds: [1, 2],
     seqLens: [3],
-    noiseLevels: [1],
+    noiseLevels: [0.5, 1],
     train: {
       numEpochs: 2,
       batchSize: 256,
