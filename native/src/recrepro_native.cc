@@ -1016,17 +1016,29 @@ std::vector<Chunk> SplitRows(const Din& s, int threads) {
 }
 
 // Runs fn(index, chunk) for every chunk: chunk 0 on the calling thread, the others on their own
-// std::thread (OpenBLAS at one thread is called from each; the caller sets that).
+// std::thread (OpenBLAS at one thread is called from each; the caller sets that). Returns false
+// when a chunk ran out of memory (std::bad_alloc from its scratch vectors), for the caller to throw.
 template <typename F>
-void RunChunks(const std::vector<Chunk>& chunks, F fn) {
-  if (chunks.size() == 1) {
-    fn(0, chunks[0]);
-    return;
-  }
+bool RunChunks(const std::vector<Chunk>& chunks, F fn) {
+  std::vector<char> ok(chunks.size(), 1);
+  auto guarded = [&](size_t i) {
+    try {
+      fn(i, chunks[i]);
+    } catch (...) {
+      ok[i] = 0;
+    }
+  };
   std::vector<std::thread> pool;
-  for (size_t i = 1; i < chunks.size(); ++i) pool.emplace_back([&fn, &chunks, i] { fn(i, chunks[i]); });
-  fn(0, chunks[0]);
+  try {
+    for (size_t i = 1; i < chunks.size(); ++i) pool.emplace_back(guarded, i);
+  } catch (...) {  // no thread could be started: run the rest here
+    for (size_t i = 1 + pool.size(); i < chunks.size(); ++i) guarded(i);
+  }
+  guarded(0);
   for (std::thread& t : pool) t.join();
+  for (char c : ok)
+    if (!c) return false;
+  return true;
 }
 
 // The [D, H0] blocks Wq + Wd and Wk - Wd of the first layer.
@@ -1075,7 +1087,7 @@ napi_value DinAttentionForward(napi_env env, napi_callback_info info) {
   std::vector<float> wqd, wkd;
   FirstBlocks(s, &wqd, &wkd);
   const std::vector<Chunk> chunks = SplitRows(s, threads);
-  RunChunks(chunks, [&](size_t, const Chunk& c) {
+  const bool ran = RunChunks(chunks, [&](size_t, const Chunk& c) {
     const int64_t Nc = c.n1 - c.n0, Vc = c.v1 - c.v0, H0 = s.H[0];
     const float* q = s.q;
     for (int64_t v = c.v0; v < c.v1; ++v) {
@@ -1144,6 +1156,10 @@ napi_value DinAttentionForward(napi_env env, napi_callback_info info) {
       g0 = g1;
     }
   });
+  if (!ran) {
+    Throw(env, "ERR_RECREPRO_OOM", std::string(fn) + ": out of memory");
+    return nullptr;
+  }
   return Undefined(env);
 }
 
@@ -1217,7 +1233,7 @@ napi_value DinAttentionBackward(napi_env env, napi_callback_info info) {
       for (int64_t j = 0; j < C; ++j) acc[j] += static_cast<double>(X[i * C + j]);
     for (int64_t j = 0; j < C; ++j) out[j] = static_cast<float>(acc[j]);
   };
-  RunChunks(chunks, [&](size_t ci, const Chunk& c) {
+  const bool ran = RunChunks(chunks, [&](size_t ci, const Chunk& c) {
     const int64_t Nc = c.n1 - c.n0, Vc = c.v1 - c.v0;
     auto dP = [&](int i) { return ci == 0 ? dparams.p[i] : partial[ci][i].data(); };
     const float* q = s.q;
@@ -1290,6 +1306,10 @@ napi_value DinAttentionBackward(napi_env env, napi_callback_info info) {
       }
     }
   });
+  if (!ran) {
+    Throw(env, "ERR_RECREPRO_OOM", std::string(fn) + ": out of memory");
+    return nullptr;
+  }
   for (size_t ci = 1; ci < chunks.size(); ++ci)
     for (int i = 0; i < 2 * m; ++i)
       if (dparams.p[i]) {

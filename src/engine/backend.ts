@@ -15,7 +15,7 @@
 import { tf } from "./tf";
 import { registerFastKernels } from "./kernels";
 import { setRowKernels, type RowKernels } from "./embedding-table";
-import { setFusedOps } from "./fused-ops";
+import { getFusedOps, setFusedOps } from "./fused-ops";
 import type { NativeAddon } from "./native";
 import { envInteger } from "./env";
 
@@ -85,14 +85,9 @@ async function tryNative(): Promise<{ registered: string[]; detail: unknown }> {
   if (!res.ok) throw new Error(res.error ?? "native kernels not available");
   setRowKernels(native.getNativeAddon());
   setFusedOps(native.getNativeAddon() as Partial<NativeAddon> | null);
-  return {
-    registered: [
-      ...res.registered,
-      "gatherRows/adamRows (fp32 embedding tables)",
-      "dinAttention (fused DIN attention)",
-    ],
-    detail: res,
-  };
+  const kit = ["gatherRows/adamRows (fp32 embedding tables)"];
+  if (getFusedOps()) kit.push("dinAttention (fused DIN attention)");
+  return { registered: [...res.registered, ...kit], detail: res };
 }
 
 async function tryWasm(): Promise<void> {

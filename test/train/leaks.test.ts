@@ -10,6 +10,7 @@ import * as os from "os";
 import * as path from "path";
 import { MODELS } from "../../src/papers";
 import { initBackend } from "../../src/engine/backend";
+import { fusedDinAddon } from "../../src/models/layers/din-fused";
 import { tf } from "../../src/engine/tf";
 import { Trainer } from "../../src/train/trainer";
 import { runExperiment } from "../../src/train/experiment";
@@ -47,6 +48,21 @@ test("build + train + dispose returns numTensors and numBytes to the start, for 
     const start = memory();
     await buildTrainDispose(id, 3);
     assert.deepEqual(memory(), start, `${id}: tensors leaked over 3 build/train/dispose rounds`);
+  }
+});
+
+test("the sequence models on the cpu-native backend (fused DIN attention) leak nothing either", async () => {
+  await initBackend({ force: "cpu-native", quiet: true });
+  try {
+    assert.ok(fusedDinAddon(), "fused attention not active on cpu-native: run bash native/build.sh");
+    for (const id of ["din", "tem4ctr", "dfn-style"]) {
+      await buildTrainDispose(id, 1);
+      const start = memory();
+      await buildTrainDispose(id, 2);
+      assert.deepEqual(memory(), start, `${id} (fused attention): tensors leaked over 2 rounds`);
+    }
+  } finally {
+    await initBackend({ force: "cpu", quiet: true });
   }
 });
 

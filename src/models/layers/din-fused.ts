@@ -8,8 +8,8 @@
  * every gradient of the two.
  *
  * Used by `DinAttention.apply` on the 'cpu-native' backend (src/engine/fused-ops.ts) with an addon
- * of abiVersion >= 4, when fused attention is on (default; RECREPRO_FUSED_ATTENTION=0 or `setFusedAttention(false)` selects the tfjs path).
- * The returned weights are for inspection (the models' `internals`); gradients flow through the
+ * of abiVersion >= 4, when fused attention is on (default; RECREPRO_FUSED_ATTENTION=0 or
+ * `setFusedAttention(false)` selects the tfjs path). The returned weights are for inspection (the models' `internals`); gradients flow through the
  * pooled output only (no model puts the weights into its loss).
  */
 import { envFlag } from "../../engine/env";
@@ -76,7 +76,7 @@ export function dinAttentionFused(
     const vi = sepValues ? xs[2] : null;
     const pv = xs.slice(nIn - vars.length, nIn).map(data);
     let at = 0;
-    const params = dense.map((l) => [pv[at++], l.b ? pv[at++] : null]).flat();
+    const params = dense.flatMap((l) => [pv[at++], l.b ? pv[at++] : null]); // W0, b0 | null, W1, ...
     const q = data(qi);
     const k = data(ki);
     const v = vi ? data(vi) : null;
@@ -117,12 +117,10 @@ export function dinAttentionFused(
         );
         const grads: tf.Tensor[] = [tf.tensor2d(dq, [N, D]), tf.tensor3d(dk, [N, L, D])];
         if (dv) grads.push(tf.tensor3d(dv, [N, L, D]));
-        at = 0;
-        for (const l of dense) {
-          grads.push(tf.tensor2d(dParams[at++]!, [l.inDim, l.outDim]));
-          at++;
-          if (l.b) grads.push(tf.tensor1d(dParams[at - 1]!));
-        }
+        dense.forEach((l, i) => {
+          grads.push(tf.tensor2d(dParams[2 * i]!, [l.inDim, l.outDim]));
+          if (l.b) grads.push(tf.tensor1d(dParams[2 * i + 1]!));
+        });
         return grads;
       },
     };
