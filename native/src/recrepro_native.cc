@@ -912,13 +912,16 @@ struct Din {
   const int32_t* pos = nullptr;
   std::vector<int64_t> H, in;
   F32List params;  // W0, b0, W1, b1, ...
+  // Saved between the directions (written by the forward, read by the backward).
+  float *k2 = nullptr, *qk = nullptr, *w = nullptr;  // [V, D], [V, D], weights [N, L]
+  F32List acts;                                      // hidden activations, [V, H(i)] each
   const float* W(int i) const { return params.p[2 * i]; }
   const float* b(int i) const { return params.p[2 * i + 1]; }
   const float* val() const { return values ? values : keys; }
 };
 
 // Reads and checks the arguments both directions share: N, L, D, q, keys, values|null, pos, act,
-// params, widths (argv[0..9]).
+// params, widths, then the saved k2, qk, acts, weights (argv[0..13]).
 bool ReadDin(napi_env env, const Args& a, Din* s, const char* fn) {
   int64_t act;
   float *q, *k, *v = nullptr;
@@ -969,7 +972,18 @@ bool ReadDin(napi_env env, const Args& a, Din* s, const char* fn) {
   s->keys = k;
   s->values = v;
   s->pos = pos;
-  s->V = static_cast<int64_t>(lp);
+  const int64_t V = s->V = static_cast<int64_t>(lp);
+  size_t l1, l2, l3;
+  if (!GetF32(env, a.argv[10], &s->k2, &l1, fn, "k2") || !GetF32(env, a.argv[11], &s->qk, &l2, fn, "qk") ||
+      !GetF32List(env, a.argv[12], &s->acts, fn, "acts") || !GetF32(env, a.argv[13], &s->w, &l3, fn, "weights"))
+    return false;
+  if (!NeedLen(env, l1, V * D, fn, "k2") || !NeedLen(env, l2, V * D, fn, "qk") ||
+      !NeedLen(env, l3, N * L, fn, "weights"))
+    return false;
+  if (s->acts.p.size() != static_cast<size_t>(s->m - 1))
+    return Throw(env, "ERR_RECREPRO_ARGS", std::string(fn) + ": acts must hold one array per hidden layer");
+  for (int i = 0; i < s->m - 1; ++i)
+    if (!s->acts.p[i] || !NeedLen(env, s->acts.n[i], V * s->H[i], fn, "acts[i]")) return false;
   return true;
 }
 
@@ -1064,24 +1078,14 @@ napi_value DinAttentionForward(napi_env env, napi_callback_info info) {
   if (!GetArgs(env, info, &a, 15, fn)) return nullptr;  // + optional threads
   Din s;
   if (!ReadDin(env, a, &s, fn)) return nullptr;
-  float *k2, *qk, *w, *pooled;
-  size_t l1, l2, l3, l4;
-  F32List acts;
-  if (!GetF32(env, a.argv[10], &k2, &l1, fn, "k2") || !GetF32(env, a.argv[11], &qk, &l2, fn, "qk") ||
-      !GetF32List(env, a.argv[12], &acts, fn, "acts") || !GetF32(env, a.argv[13], &w, &l3, fn, "weights") ||
-      !GetF32(env, a.argv[14], &pooled, &l4, fn, "pooled"))
-    return nullptr;
-  const int64_t N = s.N, L = s.L, D = s.D, V = s.V;
+  float* pooled;
+  size_t l4;
+  if (!GetF32(env, a.argv[14], &pooled, &l4, fn, "pooled")) return nullptr;
+  const int64_t N = s.N, L = s.L, D = s.D;
   const int m = s.m;
-  if (!NeedLen(env, l1, V * D, fn, "k2") || !NeedLen(env, l2, V * D, fn, "qk") ||
-      !NeedLen(env, l3, N * L, fn, "weights") || !NeedLen(env, l4, N * D, fn, "pooled"))
-    return nullptr;
-  if (acts.p.size() != static_cast<size_t>(m - 1)) {
-    Throw(env, "ERR_RECREPRO_ARGS", std::string(fn) + ": acts must hold one array per hidden layer");
-    return nullptr;
-  }
-  for (int i = 0; i < m - 1; ++i)
-    if (!acts.p[i] || !NeedLen(env, acts.n[i], V * s.H[i], fn, "acts[i]")) return nullptr;
+  if (!NeedLen(env, l4, N * D, fn, "pooled")) return nullptr;
+  float *k2 = s.k2, *qk = s.qk, *w = s.w;
+  const F32List& acts = s.acts;
   const int threads = ReadThreads(env, a, 15);
   const int32_t* pos = s.pos;
   std::vector<float> wqd, wkd;
@@ -1178,31 +1182,27 @@ napi_value DinAttentionBackward(napi_env env, napi_callback_info info) {
   if (!GetArgs(env, info, &a, 20, fn)) return nullptr;  // + optional threads
   Din s;
   if (!ReadDin(env, a, &s, fn)) return nullptr;
-  float *k2, *qk, *w, *dp, *dw = nullptr, *dq, *dk, *dv = nullptr;
-  size_t l1, l2, l3, l4, l5 = 0, l6, l7, l8 = 0;
-  F32List acts, dparams;
-  if (!GetF32(env, a.argv[10], &k2, &l1, fn, "k2") || !GetF32(env, a.argv[11], &qk, &l2, fn, "qk") ||
-      !GetF32List(env, a.argv[12], &acts, fn, "acts") || !GetF32(env, a.argv[13], &w, &l3, fn, "weights") ||
-      !GetF32(env, a.argv[14], &dp, &l4, fn, "dPooled"))
-    return nullptr;
+  float *dp, *dw = nullptr, *dq, *dk, *dv = nullptr;
+  size_t l4, l5 = 0, l6, l7, l8 = 0;
+  F32List dparams;
+  if (!GetF32(env, a.argv[14], &dp, &l4, fn, "dPooled")) return nullptr;
   if (!IsNullish(env, a.argv[15]) && !GetF32(env, a.argv[15], &dw, &l5, fn, "dWeights")) return nullptr;
   if (!GetF32(env, a.argv[16], &dq, &l6, fn, "dQuery") || !GetF32(env, a.argv[17], &dk, &l7, fn, "dKeys"))
     return nullptr;
   if (!IsNullish(env, a.argv[18]) && !GetF32(env, a.argv[18], &dv, &l8, fn, "dValues")) return nullptr;
   if (!GetF32List(env, a.argv[19], &dparams, fn, "dParams")) return nullptr;
-  const int64_t N = s.N, L = s.L, D = s.D, V = s.V;
+  const int64_t N = s.N, L = s.L, D = s.D;
   const int m = s.m;
-  if (!NeedLen(env, l1, V * D, fn, "k2") || !NeedLen(env, l2, V * D, fn, "qk") ||
-      !NeedLen(env, l3, N * L, fn, "weights") || !NeedLen(env, l4, N * D, fn, "dPooled") ||
+  if (!NeedLen(env, l4, N * D, fn, "dPooled") ||
       (dw && !NeedLen(env, l5, N * L, fn, "dWeights")) || !NeedLen(env, l6, N * D, fn, "dQuery") ||
       !NeedLen(env, l7, N * L * D, fn, "dKeys") || (dv && !NeedLen(env, l8, N * L * D, fn, "dValues")))
     return nullptr;
-  if (acts.p.size() != static_cast<size_t>(m - 1) || dparams.p.size() != static_cast<size_t>(2 * m)) {
-    Throw(env, "ERR_RECREPRO_ARGS", std::string(fn) + ": acts / dParams do not match the layers");
+  if (dparams.p.size() != static_cast<size_t>(2 * m)) {
+    Throw(env, "ERR_RECREPRO_ARGS", std::string(fn) + ": dParams do not match the layers");
     return nullptr;
   }
-  for (int i = 0; i < m - 1; ++i)
-    if (!acts.p[i] || !NeedLen(env, acts.n[i], V * s.H[i], fn, "acts[i]")) return nullptr;
+  const float *k2 = s.k2, *qk = s.qk, *w = s.w;
+  const F32List& acts = s.acts;
   for (int i = 0; i < m; ++i) {
     if (!dparams.p[2 * i] || !NeedLen(env, dparams.n[2 * i], s.in[i] * s.H[i], fn, "dParams W")) return nullptr;
     if ((s.b(i) != nullptr) != (dparams.p[2 * i + 1] != nullptr)) {

@@ -36,6 +36,7 @@
  */
 import { Rng, RngState } from "./rng";
 import { DEFAULT_SPARSE_OPTIMIZER, SparseOptimizer, SparseOptimizerConfig } from "./sparse-optim";
+import type { NativeAddon } from "./native";
 
 export type Rounding = "deterministic" | "stochastic";
 
@@ -178,16 +179,7 @@ export interface RowKernels {
    * The duplicate sum of `sumDuplicates` natively (abiVersion >= 4), same arithmetic and order;
    * `slot` all -1 on entry and on return; returns the unique count, or -(k+1) for a bad id at k.
    */
-  sumDuplicates?(
-    ids: Int32Array,
-    grads: Float32Array,
-    gradOffset: number,
-    gradStride: number,
-    dim: number,
-    slot: Int32Array,
-    uniqOut: Int32Array,
-    sumOut: Float32Array,
-  ): number;
+  sumDuplicates?: NativeAddon["sumDuplicates"];
   /** Build information; abiVersion >= 2 means adamRows takes weightDecay. */
   info?(): { abiVersion: number };
 }

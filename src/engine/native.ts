@@ -24,6 +24,28 @@ import * as path from "path";
 import { envFlag, envInteger } from "./env";
 import * as tf from "@tensorflow/tfjs";
 
+/**
+ * The leading arguments both directions of the fused DIN attention take: shapes, inputs, the
+ * valid slots, activation (1 relu, 2 sigmoid), [W0, b0 | null, W1, ...] with the layers' widths
+ * (last 1), then what the forward saves for the backward (k2, qk, hidden activations, weights).
+ */
+export type DinAttentionArgs = [
+  N: number,
+  L: number,
+  D: number,
+  query: Float32Array,
+  keys: Float32Array,
+  values: Float32Array | null,
+  pos: Int32Array,
+  act: number,
+  params: (Float32Array | null)[],
+  widths: Int32Array,
+  k2: Float32Array,
+  qk: Float32Array,
+  acts: Float32Array[],
+  weights: Float32Array,
+];
+
 /** The functions exported by native/src/recrepro_native.cc. */
 export interface NativeAddon {
   /** C[M,N] = alpha * op(A) * op(B) + beta * C, row-major. */
@@ -104,50 +126,22 @@ export interface NativeAddon {
    * unit on the valid slots `pos` (strictly increasing n*L + l), masked softmax, weighted sum of
    * `values` (keys when null). Fills the saved k2 / qk / acts, `weights` (pass zeros) and `pooled`.
    */
-  dinAttentionForward?(
-    N: number,
-    L: number,
-    D: number,
-    query: Float32Array,
-    keys: Float32Array,
-    values: Float32Array | null,
-    pos: Int32Array,
-    act: number,
-    params: (Float32Array | null)[],
-    widths: Int32Array,
-    k2: Float32Array,
-    qk: Float32Array,
-    acts: Float32Array[],
-    weights: Float32Array,
-    pooled: Float32Array,
-    threads?: number,
-  ): void;
+  dinAttentionForward?(...args: [...shared: DinAttentionArgs, pooled: Float32Array, threads?: number]): void;
   /**
    * Its backward: dQuery and dParams overwritten, dKeys / dValues (zeros) accumulated into. Both
    * split the query rows over `threads` (default 1) std::threads when there is enough work.
    */
   dinAttentionBackward?(
-    N: number,
-    L: number,
-    D: number,
-    query: Float32Array,
-    keys: Float32Array,
-    values: Float32Array | null,
-    pos: Int32Array,
-    act: number,
-    params: (Float32Array | null)[],
-    widths: Int32Array,
-    k2: Float32Array,
-    qk: Float32Array,
-    acts: Float32Array[],
-    weights: Float32Array,
-    dPooled: Float32Array,
-    dWeights: Float32Array | null,
-    dQuery: Float32Array,
-    dKeys: Float32Array,
-    dValues: Float32Array | null,
-    dParams: (Float32Array | null)[],
-    threads?: number,
+    ...args: [
+      ...shared: DinAttentionArgs,
+      dPooled: Float32Array,
+      dWeights: Float32Array | null,
+      dQuery: Float32Array,
+      dKeys: Float32Array,
+      dValues: Float32Array | null,
+      dParams: (Float32Array | null)[],
+      threads?: number,
+    ]
   ): void;
   /** out[ids[k],:] += grads[k,:] (duplicates summed). */
   scatterAddRows(out: Float32Array, dim: number, ids: Int32Array, grads: Float32Array): void;

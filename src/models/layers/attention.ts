@@ -21,6 +21,7 @@ import {
   maskedSoftmaxOp,
   projectRows,
   scatterRows,
+  validSlots,
   weightedSum,
 } from "./seq-ops";
 
@@ -107,11 +108,9 @@ export class DinAttention {
       throw new Error(`DinAttention: mask has ${mask.length} values, keys ${N}x${L}`);
     // The activation unit runs on the valid (unpadded) positions only: padded ones get weight 0
     // and no gradient anyway, and real histories are mostly padding (5-90% of the slots valid).
-    let V = 0;
-    for (let i = 0; i < N * L; i++) if (mask[i] > 0) V++;
-    const pos = new Int32Array(V); // flat position n*L + l of each valid slot
-    const rowOf = new Int32Array(V); // its query row n
-    for (let i = 0, v = 0; i < N * L; i++) if (mask[i] > 0) ((pos[v] = i), (rowOf[v] = (i / L) | 0), v++);
+    const pos = validSlots(mask, N * L); // flat position n*L + l of each valid slot
+    const V = pos.length;
+    const rowOf = pos.map((p) => (p / L) | 0); // its query row n
     // First layer on [q, k, q − k, q ⊙ k] without materialising the [V, 4D] input: with
     // W1 = [Wq; Wk; Wd; Wp] (row blocks), it is q(Wq + Wd) + [k, q ⊙ k][Wk − Wd; Wp] + b.
     const w1 = this.layers.length > 0 ? this.layers[0] : this.out;

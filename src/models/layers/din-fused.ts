@@ -14,9 +14,10 @@
  */
 import { envFlag } from "../../engine/env";
 import { type FusedOps, getFusedOps } from "../../engine/fused-ops";
-import { useKernelThreads } from "../../engine/native";
+import { type DinAttentionArgs, useKernelThreads } from "../../engine/native";
 import { tf } from "../../engine/tf";
 import type { Dense } from "./dense";
+import { validSlots } from "./seq-ops";
 
 const ACT_CODE = { relu: 1, sigmoid: 2 } as const;
 
@@ -61,10 +62,8 @@ export function dinAttentionFused(
   const sepValues = values !== undefined && values !== keys;
   if (sepValues && values.shape.join() !== keys.shape.join())
     throw new Error(`DinAttention: values are ${values.shape.join("x")}, keys ${keys.shape.join("x")}`);
-  let V = 0;
-  for (let i = 0; i < N * L; i++) if (mask[i] > 0) V++;
-  const pos = new Int32Array(V); // flat slot n*L + l of each valid position, increasing
-  for (let i = 0, v = 0; i < N * L; i++) if (mask[i] > 0) pos[v++] = i;
+  const pos = validSlots(mask, N * L); // flat slot n*L + l of each valid position, increasing
+  const V = pos.length;
   const dense = [...att.layers, att.out];
   const widths = Int32Array.from(dense.map((l) => l.outDim));
   const act = ACT_CODE[att.activation];
@@ -85,24 +84,8 @@ export function dinAttentionFused(
     const acts = att.layers.map((l) => new Float32Array(V * l.outDim));
     const pooled = new Float32Array(N * D);
     const threads = useKernelThreads();
-    nat.dinAttentionForward(
-      N,
-      L,
-      D,
-      q,
-      k,
-      v,
-      pos,
-      act,
-      params,
-      widths,
-      k2,
-      qk,
-      acts,
-      weights,
-      pooled,
-      threads,
-    );
+    const shared: DinAttentionArgs = [N, L, D, q, k, v, pos, act, params, widths, k2, qk, acts, weights];
+    nat.dinAttentionForward(...shared, pooled, threads);
     return {
       value: tf.tensor2d(pooled, [N, D]),
       gradFunc: (dy: tf.Tensor) => {
@@ -111,10 +94,7 @@ export function dinAttentionFused(
         const dv = v ? new Float32Array(N * L * D) : null;
         const dParams = params.map((p) => (p ? new Float32Array(p.length) : null));
         const threads = useKernelThreads();
-        nat.dinAttentionBackward(
-          ...([N, L, D, q, k, v, pos, act, params, widths, k2, qk, acts, weights] as const),
-          ...([data(dy), null, dq, dk, dv, dParams, threads] as const),
-        );
+        nat.dinAttentionBackward(...shared, data(dy), null, dq, dk, dv, dParams, threads);
         const grads: tf.Tensor[] = [tf.tensor2d(dq, [N, D]), tf.tensor3d(dk, [N, L, D])];
         if (dv) grads.push(tf.tensor3d(dv, [N, L, D]));
         dense.forEach((l, i) => {

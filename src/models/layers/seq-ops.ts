@@ -14,6 +14,15 @@ type GradResult = { value: tf.Tensor; gradFunc: (dy: tf.Tensor) => tf.Tensor | t
 const custom = (fn: (...xs: tf.Tensor[]) => GradResult): ((...xs: tf.Tensor[]) => tf.Tensor) =>
   tf.customGrad(fn as never) as never;
 
+/** The flat positions i (increasing) where mask[i] > 0, of the first n mask values: the valid slots. */
+export function validSlots(mask: ArrayLike<number>, n: number): Int32Array {
+  let V = 0;
+  for (let i = 0; i < n; i++) if (mask[i] > 0) V++;
+  const pos = new Int32Array(V);
+  for (let i = 0, v = 0; i < n; i++) if (mask[i] > 0) pos[v++] = i;
+  return pos;
+}
+
 /** x [B, S, D] -> its slots [start, start + len) as [B, len, D]. */
 export function sliceSlots(x: tf.Tensor3D, start: number, len: number): tf.Tensor3D {
   const [B, S, D] = x.shape;
